@@ -1,0 +1,54 @@
+// The knet command line: commander wiring, exit codes and one-line errors.
+import { Command, CommanderError, Option } from 'commander';
+import { ApiError, InputError } from '../api/errors.js';
+import { LOG_LEVELS, log, setLogLevel } from '../log.js';
+import type { IO } from './context.js';
+import { getCommand } from './get.js';
+
+export const EXIT_INPUT = 1;
+export const EXIT_USAGE = 2;
+
+export function buildProgram(io: IO): Command {
+  const program = new Command('knet')
+    .description('An emulator of the Kubernetes networking data plane: kube-proxy rules, flannel, CNI, CoreDNS and hop-by-hop packet traces.')
+    .version('0.1.0')
+    .addOption(new Option('--log-level <level>', 'log level for structured logs on stderr (env KNET_LOG_LEVEL)').choices([...LOG_LEVELS]))
+    .showHelpAfterError('(run with --help for usage)')
+    .hook('preAction', (cmd) => {
+      const level = cmd.opts().logLevel as string | undefined;
+      if (level) setLogLevel(level);
+    });
+  program.addCommand(getCommand(io));
+  const configure = (c: Command): void => {
+    c.exitOverride();
+    c.configureOutput({ writeOut: io.out, writeErr: io.err });
+    c.commands.forEach(configure);
+  };
+  configure(program);
+  return program;
+}
+
+/** Runs knet with `argv` (node, script, args…); returns the exit code. */
+export async function main(argv: string[], io: IO = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) }): Promise<number> {
+  const program = buildProgram(io);
+  try {
+    await program.parseAsync(argv);
+    return 0;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
+      return e.exitCode === 0 ? 0 : EXIT_USAGE;
+    }
+    if (e instanceof InputError) {
+      io.err(`${e.message}\n`);
+      return e.exitCode;
+    }
+    if (e instanceof ApiError) {
+      io.err(`Error from server (${e.reason}): ${e.message}\n`);
+      return EXIT_INPUT;
+    }
+    log().error({ err: e }, 'internal error');
+    io.err(`knet: internal error: ${(e as Error).message ?? String(e)} (run with --log-level debug for details)\n`);
+    return 70;
+  }
+}

@@ -1,0 +1,112 @@
+// A running emulated cluster: the API store with the topology's objects in it and the
+// controllers settled. Node agents (kube-proxy, flannel, CNI, CoreDNS) attach to this.
+import { InputError } from '../api/errors.js';
+import { SimClock } from '../api/clock.js';
+import { Store } from '../api/store.js';
+import { keyOf, type AnyObject, type Kind, type Service } from '../api/types.js';
+import { BootstrapController } from '../controllers/bootstrap.js';
+import { ControllerManager, type ControllerContext } from '../controllers/controller.js';
+import { DaemonSetController } from '../controllers/daemonset.js';
+import { DeploymentController } from '../controllers/deployment.js';
+import { EndpointSliceController, resolveTargetPort } from '../controllers/endpointslice.js';
+import { NodeIpamController } from '../controllers/nodeipam.js';
+import { PodNetworkController } from '../controllers/podnetwork.js';
+import { ReplicaSetController } from '../controllers/replicaset.js';
+import { SchedulerController } from '../controllers/scheduler.js';
+import { ServiceAllocController } from '../controllers/serviceips.js';
+import { StatefulSetController } from '../controllers/statefulset.js';
+import { describe } from '../topology/problems.js';
+import { objectName, readTopology, type Topology } from '../topology/load.js';
+import { SourceRef } from '../topology/source.js';
+import { nodeObject } from './nodes.js';
+
+export class Cluster {
+  readonly store = new Store();
+  readonly clock = new SimClock();
+  readonly controllers: ControllerManager;
+  private readonly refs = new Map<string, SourceRef>();
+  private readonly endpointSlices: EndpointSliceController;
+
+  constructor(readonly topology: Topology) {
+    const ctx: ControllerContext = {
+      store: this.store,
+      networking: topology.networking,
+      header: topology.header,
+      flannel: topology.flannel,
+      fail: (o, path, msg) => {
+        throw new InputError(describe(this.refOf(o), objectName(o.kind, o as never), path, msg));
+      },
+      warn: (o, path, msg) => topology.problems.warn(this.refOf(o), objectName(o.kind, o as never), path, msg),
+    };
+    this.endpointSlices = new EndpointSliceController(ctx);
+    this.controllers = new ControllerManager([
+      new BootstrapController(ctx),
+      new NodeIpamController(ctx),
+      new DeploymentController(ctx),
+      new ReplicaSetController(ctx),
+      new DaemonSetController(ctx),
+      new StatefulSetController(ctx),
+      new SchedulerController(ctx),
+      new PodNetworkController(ctx),
+      new ServiceAllocController(ctx),
+      this.endpointSlices,
+    ]);
+    for (const n of topology.header.nodes) {
+      if (!this.store.get('Node', undefined, n.name)) this.store.create(nodeObject(n));
+    }
+    for (const { object, ref } of topology.objects) {
+      if (object.kind === 'Node') continue; // already registered from the header
+      this.refs.set(`${object.kind}/${keyOf({ metadata: { ...object.metadata, namespace: object.metadata.namespace ?? 'default' } })}`, ref);
+      this.store.create(object);
+    }
+    this.controllers.start();
+    this.settle();
+    this.checkReferences();
+  }
+
+  get warnings(): string[] {
+    return this.topology.problems.warnings;
+  }
+
+  /** Lets every controller finish reacting to the changes made so far. */
+  settle(): void {
+    this.controllers.settle();
+  }
+
+  private refOf(o: AnyObject): SourceRef {
+    return this.refs.get(`${o.kind}/${keyOf(o)}`) ?? SourceRef.synthetic(this.topology.files.join(','));
+  }
+
+  /** Warnings kubectl users learn the hard way: selectors that match nothing, ports no pod declares. */
+  private checkReferences(): void {
+    for (const { object } of this.topology.objects) {
+      if (object.kind !== 'Service') continue;
+      const svc = this.store.get('Service', object.metadata.namespace ?? 'default', object.metadata.name) as Service;
+      if (!svc?.spec.selector || Object.keys(svc.spec.selector).length === 0) continue;
+      const pods = this.endpointSlices.selectedPods(svc);
+      const sel = Object.entries(svc.spec.selector).map(([k, v]) => `${k}=${v}`).join(',');
+      if (pods.length === 0) {
+        this.topology.problems.warn(this.refOf(svc), objectName('Service', svc as never), ['spec', 'selector'], `selector ${sel} matches no pod: the Service has no endpoints`);
+        continue;
+      }
+      (svc.spec.ports ?? []).forEach((sp, i) => {
+        if (typeof sp.targetPort !== 'string' || /^\d+$/.test(sp.targetPort)) return;
+        if (pods.every((p) => resolveTargetPort(sp, p) === undefined)) {
+          this.topology.problems.warn(
+            this.refOf(svc),
+            objectName('Service', svc as never),
+            ['spec', 'ports', i, 'targetPort'],
+            `no selected pod declares a container port named "${sp.targetPort}" (${sp.protocol ?? 'TCP'})`,
+          );
+        }
+      });
+    }
+  }
+}
+
+/** Reads topology files (the default one when none) and runs the cluster's controllers to a settled state. */
+export function loadCluster(paths: string[] = []): Cluster {
+  return new Cluster(readTopology(paths));
+}
+
+export type { Kind };

@@ -1,0 +1,201 @@
+// The EndpointSlice controller: for every Service with a selector, slices of the pods it
+// selects, with named target ports resolved per pod. Pods whose ports resolve differently go
+// into different slices, as the real controller groups endpoints by port set.
+import {
+  MANAGED_BY_LABEL,
+  SERVICE_NAME_LABEL,
+  keyOf,
+  type Endpoint,
+  type EndpointPort,
+  type EndpointSlice,
+  type Pod,
+  type Service,
+  type ServicePort,
+} from '../api/types.js';
+import { mapSelectorMatches } from '../api/selector.js';
+import { ipFamily, canonicalIP } from '../net/ip.js';
+import { Controller } from './controller.js';
+import { suffix5 } from './names.js';
+import { controllerRef } from './workload.js';
+
+export const CONTROLLER_NAME = 'endpointslice-controller.k8s.io';
+const MAX_ENDPOINTS_PER_SLICE = 100;
+
+export function podIsReady(p: Pod): boolean {
+  return p.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True';
+}
+
+/** The container port a Service port's targetPort names on this pod, if any. */
+export function resolveTargetPort(sp: ServicePort, pod: Pod): number | undefined {
+  const tp = sp.targetPort ?? sp.port;
+  if (typeof tp === 'number') return tp;
+  if (/^\d+$/.test(tp)) return Number(tp);
+  for (const c of pod.spec.containers) {
+    for (const cp of c.ports ?? []) if (cp.name === tp && (cp.protocol ?? 'TCP') === (sp.protocol ?? 'TCP')) return cp.containerPort;
+  }
+  return undefined;
+}
+
+/** Label pair index: "ns\0key=value" → keys of objects carrying it (pods) or selecting by it (services). */
+class PairIndex {
+  private readonly m = new Map<string, Set<string>>();
+  private static k(ns: string, k: string, v: string): string {
+    return `${ns}\0${k}=${v}`;
+  }
+  add(ns: string, labels: Record<string, string> | undefined, key: string): void {
+    for (const [k, v] of Object.entries(labels ?? {})) {
+      const ik = PairIndex.k(ns, k, v);
+      let s = this.m.get(ik);
+      if (!s) this.m.set(ik, (s = new Set()));
+      s.add(key);
+    }
+  }
+  remove(ns: string, labels: Record<string, string> | undefined, key: string): void {
+    for (const [k, v] of Object.entries(labels ?? {})) this.m.get(PairIndex.k(ns, k, v))?.delete(key);
+  }
+  get(ns: string, k: string, v: string): Set<string> {
+    return this.m.get(PairIndex.k(ns, k, v)) ?? new Set();
+  }
+}
+
+export class EndpointSliceController extends Controller {
+  readonly name = 'endpointslice';
+  private readonly podsByLabel = new PairIndex();
+  private readonly servicesBySelector = new PairIndex();
+
+  start(): void {
+    this.store.watch('Service', 0, (ev) => {
+      const s = ev.object;
+      const ns = s.metadata.namespace!;
+      if (ev.oldObject) this.servicesBySelector.remove(ns, ev.oldObject.spec.selector, keyOf(s));
+      if (ev.type === 'DELETED') this.servicesBySelector.remove(ns, s.spec.selector, keyOf(s));
+      else this.servicesBySelector.add(ns, s.spec.selector, keyOf(s));
+      this.enqueue(keyOf(s));
+    });
+    this.store.watch('Pod', 0, (ev) => {
+      const p = ev.object;
+      const ns = p.metadata.namespace!;
+      const key = keyOf(p);
+      if (ev.oldObject) {
+        this.podsByLabel.remove(ns, ev.oldObject.metadata.labels, key);
+        this.enqueueSelecting(ev.oldObject);
+      }
+      if (ev.type === 'DELETED') this.podsByLabel.remove(ns, p.metadata.labels, key);
+      else this.podsByLabel.add(ns, p.metadata.labels, key);
+      this.enqueueSelecting(p);
+    });
+  }
+
+  private enqueueSelecting(p: Pod): void {
+    const ns = p.metadata.namespace!;
+    for (const [k, v] of Object.entries(p.metadata.labels ?? {})) {
+      for (const sk of this.servicesBySelector.get(ns, k, v)) {
+        const svc = this.store.get('Service', ns, sk.slice(ns.length + 1));
+        if (svc && mapSelectorMatches(svc.spec.selector, p.metadata.labels)) this.enqueue(sk);
+      }
+    }
+  }
+
+  /** Pods the Service's selector picks, in creation order. */
+  selectedPods(svc: Service): Pod[] {
+    const ns = svc.metadata.namespace!;
+    const sel = svc.spec.selector;
+    if (!sel || Object.keys(sel).length === 0) return [];
+    let smallest: Set<string> | undefined;
+    for (const [k, v] of Object.entries(sel)) {
+      const s = this.podsByLabel.get(ns, k, v);
+      if (!smallest || s.size < smallest.size) smallest = s;
+    }
+    const out: Pod[] = [];
+    for (const pk of smallest ?? []) {
+      const p = this.store.get('Pod', ns, pk.slice(ns.length + 1));
+      if (p && mapSelectorMatches(sel, p.metadata.labels)) out.push(p);
+    }
+    return out;
+  }
+
+  protected sync(key: string): void {
+    const [ns, name] = key.split('/') as [string, string];
+    const svc = this.store.get('Service', ns, name);
+    const existing = this.store
+      .list('EndpointSlice', { namespace: ns })
+      .filter((s) => s.metadata.labels?.[SERVICE_NAME_LABEL] === name && s.metadata.labels?.[MANAGED_BY_LABEL] === CONTROLLER_NAME);
+    if (!svc || !svc.spec.selector || Object.keys(svc.spec.selector).length === 0 || svc.spec.type === 'ExternalName') {
+      for (const s of existing) this.store.delete('EndpointSlice', ns, s.metadata.name);
+      return;
+    }
+    const desired = this.desiredSlices(svc);
+    // Reuse existing slice names in order so an update keeps its name, as the real reconciler does.
+    const names = existing.map((s) => s.metadata.name);
+    desired.forEach((d, i) => {
+      const old = this.store.get('EndpointSlice', ns, names[i] ?? '');
+      if (old) {
+        const next = { ...d, metadata: { ...d.metadata, name: old.metadata.name } };
+        if (JSON.stringify([next.endpoints, next.ports, next.metadata.labels]) !== JSON.stringify([old.endpoints, old.ports, old.metadata.labels])) {
+          this.store.update({ ...next, metadata: { ...old.metadata, labels: next.metadata.labels } });
+        }
+      } else {
+        let n = 0;
+        let sliceName: string;
+        do sliceName = `${name}-${suffix5(`${ns}/${name}/${i}/${n++}`)}`;
+        while (this.store.get('EndpointSlice', ns, sliceName));
+        this.store.create({ ...d, metadata: { ...d.metadata, name: sliceName } });
+      }
+    });
+    for (const extra of names.slice(desired.length)) this.store.delete('EndpointSlice', ns, extra);
+  }
+
+  private desiredSlices(svc: Service): EndpointSlice[] {
+    const ns = svc.metadata.namespace!;
+    const name = svc.metadata.name;
+    const groups = new Map<string, { family: 'IPv4' | 'IPv6'; ports: EndpointPort[]; endpoints: Endpoint[] }>();
+    for (const pod of this.selectedPods(svc)) {
+      const ip = pod.status?.podIP;
+      if (!ip || pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed') continue;
+      const ports: EndpointPort[] = [];
+      for (const sp of svc.spec.ports ?? []) {
+        const port = resolveTargetPort(sp, pod);
+        if (port === undefined) continue; // this pod does not declare that named port
+        ports.push({ name: sp.name ?? '', port, protocol: sp.protocol ?? 'TCP', ...(sp.appProtocol ? { appProtocol: sp.appProtocol } : {}) });
+      }
+      const family = ipFamily(canonicalIP(ip) ?? ip) === 6 ? 'IPv6' : 'IPv4';
+      const gk = `${family}|${JSON.stringify(ports)}`;
+      let g = groups.get(gk);
+      if (!g) groups.set(gk, (g = { family, ports, endpoints: [] }));
+      const terminating = !!pod.metadata.deletionTimestamp;
+      const ready = podIsReady(pod);
+      const node = pod.spec.nodeName ? this.store.get('Node', undefined, pod.spec.nodeName) : undefined;
+      const zone = node?.metadata.labels?.['topology.kubernetes.io/zone'];
+      g.endpoints.push({
+        addresses: [ip],
+        conditions: { ready: (ready || !!svc.spec.publishNotReadyAddresses) && !terminating, serving: ready, terminating },
+        ...(pod.spec.hostname && pod.spec.subdomain === name ? { hostname: pod.spec.hostname } : {}),
+        ...(pod.spec.nodeName ? { nodeName: pod.spec.nodeName } : {}),
+        ...(zone ? { zone } : {}),
+        targetRef: { kind: 'Pod', namespace: ns, name: pod.metadata.name, uid: pod.metadata.uid! },
+      });
+    }
+    const labels = { ...(svc.metadata.labels ?? {}), [SERVICE_NAME_LABEL]: name, [MANAGED_BY_LABEL]: CONTROLLER_NAME };
+    const meta = { name: '', namespace: ns, labels, ownerReferences: [controllerRef(svc)] };
+    const out: EndpointSlice[] = [];
+    for (const g of groups.values()) {
+      for (let i = 0; i < g.endpoints.length; i += MAX_ENDPOINTS_PER_SLICE) {
+        out.push({
+          apiVersion: 'discovery.k8s.io/v1',
+          kind: 'EndpointSlice',
+          metadata: { ...meta },
+          addressType: g.family,
+          endpoints: g.endpoints.slice(i, i + MAX_ENDPOINTS_PER_SLICE),
+          ports: g.ports,
+        });
+      }
+    }
+    // A selector that matches nothing still gets one empty slice (no ports), as the controller keeps.
+    if (out.length === 0) {
+      const family = (svc.spec.ipFamilies?.[0] ?? 'IPv4') as 'IPv4' | 'IPv6';
+      out.push({ apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', metadata: { ...meta }, addressType: family, endpoints: [] });
+    }
+    return out;
+  }
+}
+

@@ -1,0 +1,49 @@
+// Stable stand-ins for the names Kubernetes generates: the same input gives the same name on
+// every run, in the alphabet Kubernetes uses for generated names.
+
+/** k8s.io/apimachinery/pkg/util/rand's alphabet: no vowels, no confusable characters. */
+const ALPHANUMS = 'bcdfghjklmnpqrstvwxz2456789';
+
+export function fnv32a(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h >>> 0;
+}
+
+/** How Kubernetes turns a hash number into a label-safe string (pod-template-hash). */
+export function safeEncode(text: string): string {
+  let out = '';
+  for (let i = 0; i < text.length; i++) out += ALPHANUMS[text.charCodeAt(i) % ALPHANUMS.length];
+  return out;
+}
+
+/** The pod-template-hash of a template: fnv32a of its canonical form, safe-encoded. */
+export function templateHash(template: unknown): string {
+  return safeEncode(String(fnv32a(canonicalJSON(template))));
+}
+
+/** A 5-character suffix like the ones generateName produces, derived from `seed`. */
+export function suffix5(seed: string): string {
+  let h = fnv32a(seed);
+  let out = '';
+  for (let i = 0; i < 5; i++) {
+    out += ALPHANUMS[h % ALPHANUMS.length];
+    h = Math.floor(h / ALPHANUMS.length) ^ fnv32a(`${seed}#${i}`);
+    h >>>= 0;
+  }
+  return out;
+}
+
+export function canonicalJSON(v: unknown): string {
+  if (v === null || typeof v !== 'object') return JSON.stringify(v) ?? 'null';
+  if (Array.isArray(v)) return `[${v.map(canonicalJSON).join(',')}]`;
+  const o = v as Record<string, unknown>;
+  return `{${Object.keys(o)
+    .filter((k) => o[k] !== undefined)
+    .sort()
+    .map((k) => `${JSON.stringify(k)}:${canonicalJSON(o[k])}`)
+    .join(',')}}`;
+}

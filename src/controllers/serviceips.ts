@@ -1,0 +1,112 @@
+// kube-apiserver's Service defaulting and its ClusterIP and NodePort allocators. knet hands out
+// addresses upward instead of at random so every run agrees: `kubernetes` takes the first
+// address of the service range, kube-dns the tenth (kubeadm pins it there), others the lowest
+// free one; nodePorts go upward from the start of the node port range.
+import { keyOf, type Service, type ServiceSpec } from '../api/types.js';
+import { canonicalIP, cidrSize, ipToBigInt, bigIntToIP, parseCIDR, type CIDR } from '../net/ip.js';
+import { Controller } from './controller.js';
+
+export const KUBE_DNS_INDEX = 10n;
+
+function needsNodePorts(spec: ServiceSpec): boolean {
+  return spec.type === 'NodePort' || (spec.type === 'LoadBalancer' && spec.allocateLoadBalancerNodePorts !== false);
+}
+
+export class ServiceAllocController extends Controller {
+  readonly name = 'service-allocator';
+  private readonly ips = new Map<string, string>();
+  private readonly ports = new Map<number, string>();
+  private nextIndex = 1n;
+  private nextPort = 0;
+
+  start(): void {
+    this.store.watch('Service', 0, (ev) => {
+      const key = keyOf(ev.object);
+      for (const ip of this.ipsOf(ev.oldObject ?? ev.object)) if (this.ips.get(ip) === key) this.ips.delete(ip);
+      for (const p of this.portsOf(ev.oldObject ?? ev.object)) if (this.ports.get(p) === key) this.ports.delete(p);
+      if (ev.type === 'DELETED') return;
+      for (const ip of this.ipsOf(ev.object)) this.ips.set(ip, key);
+      for (const p of this.portsOf(ev.object)) this.ports.set(p, key);
+      this.enqueue(key);
+    });
+  }
+
+  private ipsOf(s: Service): string[] {
+    const all = [...(s.spec.clusterIPs ?? []), ...(s.spec.clusterIP ? [s.spec.clusterIP] : [])];
+    return all.filter((ip) => ip && ip !== 'None').map((ip) => canonicalIP(ip) ?? ip);
+  }
+
+  private portsOf(s: Service): number[] {
+    const out = (s.spec.ports ?? []).map((p) => p.nodePort).filter((p): p is number => !!p);
+    if (s.spec.healthCheckNodePort) out.push(s.spec.healthCheckNodePort);
+    return out;
+  }
+
+  protected sync(key: string): void {
+    const [ns, name] = key.split('/') as [string, string];
+    const svc = this.store.get('Service', ns, name);
+    if (!svc) return;
+    const spec: ServiceSpec = { ...svc.spec };
+    const type = spec.type ?? 'ClusterIP';
+    spec.type = type;
+    spec.sessionAffinity ??= 'None';
+    if (type !== 'ExternalName') {
+      spec.ports = (spec.ports ?? []).map((p) => ({ ...p, protocol: p.protocol ?? 'TCP', targetPort: p.targetPort ?? p.port }));
+      spec.internalTrafficPolicy ??= 'Cluster';
+      if (type === 'NodePort' || type === 'LoadBalancer') spec.externalTrafficPolicy ??= 'Cluster';
+      if (!spec.clusterIP) spec.clusterIP = this.allocateIP(key, ns === 'kube-system' && name === 'kube-dns');
+      if (spec.clusterIP !== 'None') {
+        spec.clusterIPs ??= [spec.clusterIP];
+        spec.ipFamilies ??= spec.clusterIPs.map((ip) => ((canonicalIP(ip) ?? ip).includes(':') ? 'IPv6' : 'IPv4'));
+      }
+      spec.ipFamilyPolicy ??= 'SingleStack';
+      if (needsNodePorts(spec)) {
+        spec.ports = spec.ports.map((p) => (p.nodePort ? p : { ...p, nodePort: this.allocatePort(key) }));
+      }
+      if (type === 'LoadBalancer' && spec.externalTrafficPolicy === 'Local' && !spec.healthCheckNodePort) {
+        spec.healthCheckNodePort = this.allocatePort(key);
+      }
+    }
+    if (JSON.stringify(spec) !== JSON.stringify(svc.spec)) this.store.update({ ...svc, spec });
+  }
+
+  private range(): CIDR {
+    return parseCIDR(this.ctx.networking.serviceSubnets[0]!)!;
+  }
+
+  private allocateIP(key: string, isDNS: boolean): string {
+    const r = this.range();
+    const base = ipToBigInt(r.network);
+    if (isDNS) {
+      const ip = bigIntToIP(base + KUBE_DNS_INDEX, r.family);
+      if (!this.ips.has(ip)) return this.take(ip, key);
+    }
+    const size = cidrSize(r);
+    for (let i = this.nextIndex; i < size - 1n; i++) {
+      if (i === KUBE_DNS_INDEX && !isDNS) continue;
+      const ip = bigIntToIP(base + i, r.family);
+      if (this.ips.has(ip)) continue;
+      this.nextIndex = i + 1n;
+      return this.take(ip, key);
+    }
+    const svc = this.store.get('Service', ...(key.split('/') as [string, string]))!;
+    return this.ctx.fail(svc, ['spec', 'clusterIP'], `no free address left in the service subnet ${r.network}/${r.prefix}`);
+  }
+
+  private take(ip: string, key: string): string {
+    this.ips.set(ip, key);
+    return ip;
+  }
+
+  private allocatePort(key: string): number {
+    const { min, max } = this.ctx.networking.nodePortRange;
+    for (let p = Math.max(min, this.nextPort); p <= max; p++) {
+      if (this.ports.has(p)) continue;
+      this.ports.set(p, key);
+      this.nextPort = p + 1;
+      return p;
+    }
+    const svc = this.store.get('Service', ...(key.split('/') as [string, string]))!;
+    return this.ctx.fail(svc, ['spec', 'ports'], `no free node port left in ${min}-${max}`);
+  }
+}

@@ -1,0 +1,49 @@
+import type { ObjectMeta, OwnerReference, Pod, PodTemplateSpec } from '../api/types.js';
+
+/** A controller reference as the workload controllers set it. */
+export function controllerRef(owner: { apiVersion: string; kind: string; metadata: ObjectMeta }): OwnerReference {
+  return { apiVersion: owner.apiVersion, kind: owner.kind, name: owner.metadata.name, uid: owner.metadata.uid!, controller: true };
+}
+
+/** A Pod stamped from a template, owned by `owner`. */
+export function podFromTemplate(
+  template: PodTemplateSpec,
+  name: string,
+  namespace: string,
+  owner: OwnerReference,
+  extraLabels: Record<string, string> = {},
+): Pod {
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: {
+      name,
+      namespace,
+      labels: { ...(template.metadata?.labels ?? {}), ...extraLabels },
+      ...(template.metadata?.annotations ? { annotations: { ...template.metadata.annotations } } : {}),
+      ownerReferences: [owner],
+    },
+    spec: { ...template.spec },
+    status: { phase: 'Pending' },
+  };
+}
+
+/** Owner uid → names of the objects it owns, kept current from watch events. */
+export class OwnerIndex {
+  private readonly byOwner = new Map<string, Set<string>>();
+
+  add(ownerUid: string | undefined, key: string): void {
+    if (!ownerUid) return;
+    let s = this.byOwner.get(ownerUid);
+    if (!s) this.byOwner.set(ownerUid, (s = new Set()));
+    s.add(key);
+  }
+
+  remove(ownerUid: string | undefined, key: string): void {
+    if (ownerUid) this.byOwner.get(ownerUid)?.delete(key);
+  }
+
+  owned(ownerUid: string): string[] {
+    return [...(this.byOwner.get(ownerUid) ?? [])];
+  }
+}

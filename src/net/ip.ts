@@ -1,0 +1,121 @@
+// Address arithmetic shared by every layer. IPv4 stays in plain numbers (hot paths: routing,
+// netfilter); IPv6 goes through ip-num's BigInt types.
+import { isIPv4, isIPv6 } from 'node:net';
+import ipnum from 'ip-num';
+
+const { IPv6, collapseIPv6Number } = ipnum;
+
+export type Family = 4 | 6;
+
+/** 4 or 6 for a canonical address, undefined for anything else (leading zeros included). */
+export function ipFamily(ip: string): Family | undefined {
+  if (isIPv4(ip)) return 4;
+  if (isIPv6(ip)) return 6;
+  return undefined;
+}
+
+/**
+ * Reads an address the way Go's legacy parser (and so kube-proxy) does: IPv4 octets may carry
+ * leading zeros and stay decimal ("172.30.0.041" is 172.30.0.41). Returns the canonical form.
+ */
+export function canonicalIP(ip: string): string | undefined {
+  const s = ip.trim();
+  if (isIPv6(s)) return collapseIPv6Number(ipnum.expandIPv6Number(s)).toLowerCase();
+  const m = s.match(/^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/);
+  if (!m) return undefined;
+  const o = m.slice(1).map(Number);
+  if (o.some((x) => x > 255)) return undefined;
+  return o.join('.');
+}
+
+export function ipv4ToInt(ip: string): number {
+  let n = 0;
+  let part = 0;
+  for (let i = 0; i < ip.length; i++) {
+    const c = ip.charCodeAt(i);
+    if (c === 46) {
+      n = n * 256 + part;
+      part = 0;
+    } else part = part * 10 + (c - 48);
+  }
+  return n * 256 + part;
+}
+
+export function intToIpv4(n: number): string {
+  return `${(n >>> 24) & 255}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
+}
+
+export function ipToBigInt(ip: string): bigint {
+  return ipFamily(ip) === 4 ? BigInt(ipv4ToInt(ip)) : IPv6.fromString(ip).getValue();
+}
+
+export function bigIntToIP(v: bigint, family: Family): string {
+  if (family === 4) return intToIpv4(Number(v));
+  return collapseIPv6Number(new IPv6(v).toString()).toLowerCase();
+}
+
+export interface CIDR {
+  family: Family;
+  /** Network address (host bits cleared), canonical text. */
+  network: string;
+  prefix: number;
+  /** The address as written before the slash, canonical text. */
+  address: string;
+}
+
+/** Parses "a.b.c.d/n" or "x::/n"; undefined when malformed. Host bits may be set (kept in `address`). */
+export function parseCIDR(text: string, lenient = false): CIDR | undefined {
+  const s = text.trim();
+  const slash = s.indexOf('/');
+  if (slash < 0) return undefined;
+  const rawIP = s.slice(0, slash);
+  const ip = lenient ? canonicalIP(rawIP) : ipFamily(rawIP) ? canonicalIP(rawIP) : undefined;
+  const pfx = s.slice(slash + 1);
+  if (!ip || !/^\d{1,3}$/.test(pfx)) return undefined;
+  const family = ipFamily(ip)!;
+  const prefix = Number(pfx);
+  const bits = family === 4 ? 32 : 128;
+  if (prefix > bits) return undefined;
+  const mask = prefixMask(prefix, bits);
+  return { family, prefix, address: ip, network: bigIntToIP(ipToBigInt(ip) & mask, family) };
+}
+
+function prefixMask(prefix: number, bits: number): bigint {
+  const all = (1n << BigInt(bits)) - 1n;
+  return prefix === 0 ? 0n : (all >> BigInt(bits - prefix)) << BigInt(bits - prefix);
+}
+
+export function formatCIDR(c: Pick<CIDR, 'network' | 'prefix'>): string {
+  return `${c.network}/${c.prefix}`;
+}
+
+export function cidrContains(c: CIDR, ip: string): boolean {
+  const fam = ipFamily(ip);
+  if (fam !== c.family) return false;
+  const bits = fam === 4 ? 32 : 128;
+  const mask = prefixMask(c.prefix, bits);
+  return (ipToBigInt(ip) & mask) === ipToBigInt(c.network);
+}
+
+export function cidrsOverlap(a: CIDR, b: CIDR): boolean {
+  if (a.family !== b.family) return false;
+  return a.prefix <= b.prefix ? cidrContains(a, b.network) : cidrContains(b, a.network);
+}
+
+/** The n-th address of a CIDR (0 = the network address). */
+export function nthAddress(c: CIDR, n: bigint | number): string {
+  return bigIntToIP(ipToBigInt(c.network) + BigInt(n), c.family);
+}
+
+export function cidrSize(c: CIDR): bigint {
+  return 1n << BigInt((c.family === 4 ? 32 : 128) - c.prefix);
+}
+
+/** The index-th subnet of length `prefix` inside `c`, or undefined past the end. */
+export function subnetAt(c: CIDR, prefix: number, index: number): CIDR | undefined {
+  const bits = c.family === 4 ? 32 : 128;
+  if (prefix < c.prefix || prefix > bits) return undefined;
+  if (BigInt(index) >= 1n << BigInt(prefix - c.prefix)) return undefined;
+  const net = bigIntToIP(ipToBigInt(c.network) + (BigInt(index) << BigInt(bits - prefix)), c.family);
+  return { family: c.family, prefix, network: net, address: net };
+}
