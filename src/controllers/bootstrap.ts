@@ -1,5 +1,5 @@
 // What kube-apiserver creates by itself: the system namespaces, the `kubernetes` Service and
-// its endpoints (the control-plane nodes' IPs on 6443), and namespaces objects were written into.
+// its endpoints (the control-plane nodes' IPs on 6443), and the namespaces objects were written into.
 import { MANAGED_BY_LABEL, SERVICE_NAME_LABEL, type EndpointSlice, type Service } from '../api/types.js';
 import { canonicalIP, ipFamily, nthAddress, parseCIDR } from '../net/ip.js';
 import { Controller } from './controller.js';
@@ -42,6 +42,10 @@ export class BootstrapController extends Controller {
   }
 
   private syncKubernetesService(): void {
+    // No control-plane node means no apiserver in the topology (kube-proxy's test cases are
+    // written that way): then there is no `kubernetes` Service either.
+    const cps = this.ctx.header.nodes.filter((n) => n.roles.includes('control-plane') || n.roles.includes('master'));
+    if (cps.length === 0) return;
     const primary = parseCIDR(this.ctx.networking.serviceSubnets[0]!)!;
     if (!this.store.get('Service', 'default', 'kubernetes')) {
       const ip = nthAddress(primary, 1);
@@ -63,9 +67,7 @@ export class BootstrapController extends Controller {
       this.store.create(svc);
     }
     // The apiserver, not the EndpointSlice controller, keeps this slice: it is the control plane's addresses.
-    const nodes = this.ctx.header.nodes;
-    const cps = nodes.filter((n) => n.roles.includes('control-plane') || n.roles.includes('master'));
-    const addrs = (cps.length ? cps : nodes.slice(0, 1))
+    const addrs = cps
       .map((n) => canonicalIP(n.ip)!)
       .filter((ip) => ipFamily(ip) === primary.family);
     const slice: EndpointSlice = {
