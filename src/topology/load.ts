@@ -2,7 +2,7 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InputError } from '../api/errors.js';
-import { isKind, type AnyObject, type Kind, type Node as KNode, type Service } from '../api/types.js';
+import { KINDS, isKind, type AnyObject, type Kind, type Node as KNode, type Service } from '../api/types.js';
 import { canonicalIP, cidrContains, cidrsOverlap, parseCIDR, type CIDR } from '../net/ip.js';
 import {
   DEFAULT_NODE_PORT_RANGE,
@@ -51,7 +51,8 @@ const UNMODELLED = new Set(['InitConfiguration', 'JoinConfiguration', 'KubeletCo
 export function objectName(kind: string, o: Record<string, unknown>): string {
   const meta = (o.metadata ?? {}) as { name?: unknown; namespace?: unknown };
   const name = typeof meta.name === 'string' ? meta.name : '<unnamed>';
-  const ns = typeof meta.namespace === 'string' ? meta.namespace : undefined;
+  const namespaced = isKind(kind) && KINDS[kind].namespaced;
+  const ns = typeof meta.namespace === 'string' ? meta.namespace : namespaced ? 'default' : undefined;
   return ns ? `${kind} ${ns}/${name}` : `${kind} ${name}`;
 }
 
