@@ -68,7 +68,7 @@ export function getCommand(io: IO): Command {
     }
     if (opts.output === 'yaml' || opts.output === 'json') {
       const doc = name ? apiOrder(objs[0]!) : { apiVersion: 'v1', items: objs.map(apiOrder), kind: 'List', metadata: { resourceVersion: '' } };
-      io.out(opts.output === 'yaml' ? YAML.stringify(sortKeys(doc), { lineWidth: 0 }) : JSON.stringify(doc, null, 4) + '\n');
+      io.out(opts.output === 'yaml' ? YAML.stringify(sortKeys(doc), { version: '1.1', lineWidth: 0, indentSeq: false }) : JSON.stringify(doc, null, 4) + '\n');
       return;
     }
     if (objs.length === 0) {

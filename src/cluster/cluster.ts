@@ -57,7 +57,8 @@ export class Cluster {
     for (const { object, ref } of topology.objects) {
       if (object.kind === 'Node') continue; // already registered from the header
       this.refs.set(`${object.kind}/${keyOf({ metadata: { ...object.metadata, namespace: object.metadata.namespace ?? 'default' } })}`, ref);
-      this.store.create(object);
+      // kube-apiserver defaults a new pod's phase to Pending.
+      this.store.create(object.kind === 'Pod' && !object.status?.phase ? { ...object, status: { ...object.status, phase: 'Pending' } } : object);
     }
     this.controllers.start();
     this.settle();

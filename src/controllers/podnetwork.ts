@@ -19,6 +19,7 @@ export class PodNetworkController extends Controller {
   private readonly ranges = new Map<string, NodeRange>();
   private readonly owners = new Map<string, string>();
   private nodeIPs?: Map<string, string>;
+  private readonly early = new Map<string, [string, string][]>();
 
   start(): void {
     this.store.watch('Node', 0, (ev) => {
@@ -47,13 +48,22 @@ export class PodNetworkController extends Controller {
     const base = ipToBigInt(cidr.network);
     r = { cidr, base, used: new Set(), last: base + 1n };
     this.ranges.set(nodeName, r);
+    // Addresses pods held before the node had its podCIDR (pinned in the topology) are taken.
+    for (const [ip, key] of this.early.get(nodeName) ?? []) this.reserve(nodeName, ip, key);
+    this.early.delete(nodeName);
     return r;
   }
 
   private reserve(nodeName: string, ip: string, key: string): void {
     const r = this.range(nodeName);
+    if (!r) {
+      const list = this.early.get(nodeName) ?? [];
+      list.push([ip, key]);
+      this.early.set(nodeName, list);
+      return;
+    }
     const c = canonicalIP(ip);
-    if (!r || !c || !cidrContains(r.cidr, c)) return;
+    if (!c || !cidrContains(r.cidr, c)) return;
     const v = ipToBigInt(c);
     r.used.add(v);
     this.owners.set(`${nodeName}/${v}`, key);

@@ -7,6 +7,8 @@ import { controllerRef, OwnerIndex, podFromTemplate } from './workload.js';
 export class ReplicaSetController extends Controller {
   readonly name = 'replicaset';
   private readonly owned = new OwnerIndex();
+  /** Pods ever created per ReplicaSet: a replacement gets a new name, never a dead pod's. */
+  private readonly serial = new Map<string, number>();
 
   start(): void {
     this.store.watch('ReplicaSet', 0, (ev) => this.enqueue(keyOf(ev.object)));
@@ -36,8 +38,10 @@ export class ReplicaSetController extends Controller {
       .filter((p): p is Pod => !!p && !p.metadata.deletionTimestamp);
     const want = rs.spec.replicas ?? 1;
     const ref = controllerRef(rs);
-    for (let attempt = 0; pods.length < want; attempt++) {
-      const podName = `${name}-${suffix5(`${name}/${attempt}`)}`;
+    while (pods.length < want) {
+      const n = this.serial.get(rs.metadata.uid!) ?? 0;
+      this.serial.set(rs.metadata.uid!, n + 1);
+      const podName = `${name}-${suffix5(`${name}/${n}`)}`;
       if (this.store.get('Pod', ns, podName)) continue;
       pods.push(this.store.create<'Pod'>(podFromTemplate(rs.spec.template, podName, ns, ref)));
     }
