@@ -1,0 +1,133 @@
+// A network namespace's iptables state for one family: tables → chains → rules, as the kernel
+// holds it. Also the shape of an iptables-restore input (a partial set of chains to rewrite,
+// plus chains to delete), so one model serves the generator, the parser and the evaluator.
+import type { Family } from '../../net/ip.js';
+import type { Rule } from './rule.js';
+
+export type TableName = 'raw' | 'mangle' | 'filter' | 'nat' | 'security';
+
+/** Built-in chains per table, in the order iptables-save lists them. */
+export const BUILTIN_CHAINS: Record<TableName, readonly string[]> = {
+  raw: ['PREROUTING', 'OUTPUT'],
+  mangle: ['PREROUTING', 'INPUT', 'FORWARD', 'OUTPUT', 'POSTROUTING'],
+  filter: ['INPUT', 'FORWARD', 'OUTPUT'],
+  nat: ['PREROUTING', 'INPUT', 'OUTPUT', 'POSTROUTING'],
+  security: ['INPUT', 'FORWARD', 'OUTPUT'],
+};
+
+/** The order iptables-save (nf_tables backend) prints the tables that exist. */
+export const TABLE_ORDER: readonly TableName[] = ['mangle', 'security', 'raw', 'filter', 'nat'];
+
+export function isTableName(s: string): s is TableName {
+  return Object.prototype.hasOwnProperty.call(BUILTIN_CHAINS, s);
+}
+
+export class Chain {
+  private list: Rule[] = [];
+
+  constructor(
+    readonly name: string,
+    /** ACCEPT/DROP for a built-in chain, '-' for a user chain. */
+    public policy: string,
+    public counters: [number, number] = [0, 0],
+  ) {}
+
+  get builtin(): boolean {
+    return this.policy !== '-';
+  }
+
+  get rules(): readonly Rule[] {
+    return this.list;
+  }
+
+  append(rule: Rule): void {
+    this.list.push(rule);
+    rule.position = this.list.length;
+  }
+
+  /** Inserts at a 1-based position (iptables -I). */
+  insert(rule: Rule, position = 1): void {
+    this.list.splice(position - 1, 0, rule);
+    this.renumber(position - 1);
+  }
+
+  delete(position: number): void {
+    this.list.splice(position - 1, 1);
+    this.renumber(position - 1);
+  }
+
+  /** Replaces every rule (a restore's flush + appends). */
+  setRules(rules: Rule[]): void {
+    this.list = rules;
+    this.renumber(0);
+  }
+
+  flush(): void {
+    this.list = [];
+  }
+
+  private renumber(from: number): void {
+    for (let i = from; i < this.list.length; i++) this.list[i]!.position = i + 1;
+  }
+}
+
+export class Table {
+  readonly chains = new Map<string, Chain>();
+  /** Restore input only: chains the input deletes (`-X NAME`), in order. */
+  readonly deletions: string[] = [];
+
+  constructor(
+    readonly name: TableName,
+    withBuiltins: boolean,
+  ) {
+    if (withBuiltins) for (const c of BUILTIN_CHAINS[name]) this.chains.set(c, new Chain(c, 'ACCEPT'));
+  }
+
+  chain(name: string): Chain | undefined {
+    return this.chains.get(name);
+  }
+
+  /** The chain, created as a user chain if missing (iptables -N without the error). */
+  ensureChain(name: string): Chain {
+    let c = this.chains.get(name);
+    if (!c) {
+      c = new Chain(name, '-');
+      this.chains.set(name, c);
+    }
+    return c;
+  }
+}
+
+/**
+ * Tables of one family. `kind` says whether this is a kernel's state (tables come with their
+ * built-in chains) or an iptables-restore input (only the chains it declares).
+ */
+export class Ruleset {
+  readonly tables = new Map<TableName, Table>();
+
+  constructor(
+    readonly family: Family,
+    readonly kind: 'kernel' | 'restore' = 'kernel',
+  ) {}
+
+  table(name: TableName): Table {
+    let t = this.tables.get(name);
+    if (!t) {
+      t = new Table(name, this.kind === 'kernel');
+      this.tables.set(name, t);
+    }
+    return t;
+  }
+
+  /** Tables in iptables-save's order. */
+  orderedTables(): Table[] {
+    return TABLE_ORDER.filter((n) => this.tables.has(n)).map((n) => this.tables.get(n)!);
+  }
+
+  /** Total rules per table and chain. */
+  ruleCount(): number {
+    let n = 0;
+    for (const t of this.tables.values()) for (const c of t.chains.values()) n += c.rules.length;
+    return n;
+  }
+}
