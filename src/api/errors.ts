@@ -1,5 +1,5 @@
 /** Errors the API store raises, named after the HTTP statuses kube-apiserver answers with. */
-export type ApiReason = 'NotFound' | 'AlreadyExists' | 'Conflict' | 'Invalid';
+export type ApiReason = 'NotFound' | 'AlreadyExists' | 'Conflict' | 'Invalid' | 'Expired';
 
 export class ApiError extends Error {
   constructor(

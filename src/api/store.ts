@@ -1,7 +1,6 @@
-import { createHash } from 'node:crypto';
 import { ApiError } from './errors.js';
 import { selectorMatches } from './selector.js';
-import { KINDS, keyOf, objectKey, type Kind, type KindMap, type LabelSelector } from './types.js';
+import { KINDS, keyOf, objectKey, type AnyObject, type Kind, type KindMap, type LabelSelector } from './types.js';
 
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
 
@@ -33,7 +32,12 @@ export const FIXED_CLOCK = '2026-01-01T00:00:00Z';
 export class Store {
   private rv = 0;
   private readonly objects = new Map<Kind, Map<string, KindMap[Kind]>>();
-  private readonly history: WatchEvent[] = [];
+  /** Per kind, the events after the last compaction. */
+  private readonly history = new Map<Kind, WatchEvent[]>();
+  private historySize = 0;
+  private compactedRV = 0;
+  /** Past this many retained events the store compacts itself, as etcd's auto-compaction does. */
+  autoCompactAfter = 20_000;
   private readonly watchers = new Map<Kind, Set<WatchHandler<Kind>>>();
   private readonly pending: { ev: WatchEvent; handlers: WatchHandler<Kind>[] }[] = [];
   private dispatching = false;
@@ -82,8 +86,8 @@ export class Store {
     return this.bucket(kind).size;
   }
 
-  create<K extends Kind>(obj: KindMap[K]): KindMap[K] {
-    const kind = obj.kind as K;
+  create<T extends AnyObject>(obj: T): T {
+    const kind = obj.kind;
     const meta = obj.metadata;
     if (!meta?.name) throw new ApiError('Invalid', `${kind}: metadata.name: Required value`);
     const namespaced = KINDS[kind].namespaced;
@@ -101,7 +105,7 @@ export class Store {
         resourceVersion: String(rv),
         creationTimestamp: meta.creationTimestamp ?? FIXED_CLOCK,
       },
-    } as KindMap[K];
+    } as T;
     if (!namespaced) delete stored.metadata.namespace;
     b.set(key, stored);
     this.emit({ type: 'ADDED', kind, object: stored, resourceVersion: rv });
@@ -109,8 +113,8 @@ export class Store {
   }
 
   /** Replaces an object. A resourceVersion that is not the stored one is a Conflict, as in the API. */
-  update<K extends Kind>(obj: KindMap[K]): KindMap[K] {
-    const kind = obj.kind as K;
+  update<T extends AnyObject>(obj: T): T {
+    const kind = obj.kind;
     const b = this.bucket(kind);
     const key = keyOf(obj);
     const old = b.get(key);
@@ -126,7 +130,7 @@ export class Store {
     const stored = {
       ...obj,
       metadata: { ...obj.metadata, uid: old.metadata.uid, creationTimestamp: old.metadata.creationTimestamp, resourceVersion: String(rv) },
-    } as KindMap[K];
+    } as T;
     b.set(key, stored);
     this.emit({ type: 'MODIFIED', kind, object: stored, oldObject: old, resourceVersion: rv });
     return stored;
@@ -150,7 +154,17 @@ export class Store {
    */
   watch<K extends Kind>(kind: K, fromResourceVersion: number, handler: WatchHandler<K>): () => void {
     const h = handler as WatchHandler<Kind>;
-    const replay = this.history.filter((e) => e.kind === kind && e.resourceVersion > fromResourceVersion);
+    let replay: WatchEvent[];
+    if (fromResourceVersion >= this.compactedRV) {
+      replay = (this.history.get(kind) ?? []).filter((e) => e.resourceVersion > fromResourceVersion);
+    } else if (fromResourceVersion === 0) {
+      // From the beginning after a compaction: every current object as ADDED, as list+watch gives.
+      replay = [...this.bucket(kind).values()]
+        .map((o): WatchEvent => ({ type: 'ADDED', kind, object: o, resourceVersion: Number(o.metadata.resourceVersion) }))
+        .sort((a, b) => a.resourceVersion - b.resourceVersion);
+    } else {
+      throw new ApiError('Expired', `too old resource version: ${fromResourceVersion} (${this.compactedRV})`);
+    }
     let set = this.watchers.get(kind);
     if (!set) {
       set = new Set();
@@ -162,9 +176,19 @@ export class Store {
     return () => set!.delete(h);
   }
 
+  /** Forgets the event history up to now; watches from 0 still see every current object. */
+  compact(): void {
+    this.history.clear();
+    this.historySize = 0;
+    this.compactedRV = this.rv;
+  }
+
   private emit(ev: WatchEvent): void {
     this.lastChange.set(ev.kind, ev.resourceVersion);
-    this.history.push(ev);
+    let h = this.history.get(ev.kind);
+    if (!h) this.history.set(ev.kind, (h = []));
+    h.push(ev);
+    if (++this.historySize > this.autoCompactAfter) this.compact();
     const hs = this.watchers.get(ev.kind);
     if (hs && hs.size > 0) this.pending.push({ ev, handlers: [...hs] });
     this.drain();
@@ -188,6 +212,13 @@ export class Store {
 
 /** A uid that is the same on every run for the same object: a name-based UUID. */
 export function stableUid(kind: string, key: string): string {
-  const h = createHash('sha1').update(`${kind}/${key}`).digest('hex');
+  const text = `${kind}/${key}`;
+  const h = [0x811c9dc5, 0x01000193, 0x9e3779b9, 0x85ebca6b].map((seed) => fnv(text, seed).toString(16).padStart(8, '0')).join('');
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${((parseInt(h[16]!, 16) & 3) | 8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+function fnv(text: string, seed: number): number {
+  let h = seed >>> 0;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0;
+  return h;
 }

@@ -62,26 +62,48 @@ export class EndpointSliceController extends Controller {
   readonly name = 'endpointslice';
   private readonly podsByLabel = new PairIndex();
   private readonly servicesBySelector = new PairIndex();
+  /** Service key → names of the slices this controller manages for it. */
+  private readonly slicesByService = new Map<string, Set<string>>();
+  private readonly selectors = new Map<string, Record<string, string> | undefined>();
 
   start(): void {
     this.store.watch('Service', 0, (ev) => {
       const s = ev.object;
       const ns = s.metadata.namespace!;
-      if (ev.oldObject) this.servicesBySelector.remove(ns, ev.oldObject.spec.selector, keyOf(s));
-      if (ev.type === 'DELETED') this.servicesBySelector.remove(ns, s.spec.selector, keyOf(s));
-      else this.servicesBySelector.add(ns, s.spec.selector, keyOf(s));
-      this.enqueue(keyOf(s));
+      const key = keyOf(s);
+      if (ev.oldObject) this.servicesBySelector.remove(ns, ev.oldObject.spec.selector, key);
+      if (ev.type === 'DELETED') {
+        this.servicesBySelector.remove(ns, s.spec.selector, key);
+        this.selectors.delete(key);
+      } else {
+        this.servicesBySelector.add(ns, s.spec.selector, key);
+        this.selectors.set(key, s.spec.selector);
+      }
+      this.enqueue(key);
+    });
+    this.store.watch('EndpointSlice', 0, (ev) => {
+      const s = ev.object;
+      const svc = s.metadata.labels?.[SERVICE_NAME_LABEL];
+      if (!svc || s.metadata.labels?.[MANAGED_BY_LABEL] !== CONTROLLER_NAME) return;
+      const key = `${s.metadata.namespace}/${svc}`;
+      let names = this.slicesByService.get(key);
+      if (!names) this.slicesByService.set(key, (names = new Set()));
+      if (ev.type === 'DELETED') names.delete(s.metadata.name);
+      else names.add(s.metadata.name);
     });
     this.store.watch('Pod', 0, (ev) => {
       const p = ev.object;
       const ns = p.metadata.namespace!;
       const key = keyOf(p);
-      if (ev.oldObject) {
+      const sameLabels = ev.oldObject?.metadata.labels === p.metadata.labels;
+      // A pod without an address is in no slice before or after (e.g. being scheduled): nothing to do.
+      if (sameLabels && ev.type === 'MODIFIED' && !p.status?.podIP && !ev.oldObject?.status?.podIP) return;
+      if (ev.oldObject && !sameLabels) {
         this.podsByLabel.remove(ns, ev.oldObject.metadata.labels, key);
         this.enqueueSelecting(ev.oldObject);
       }
       if (ev.type === 'DELETED') this.podsByLabel.remove(ns, p.metadata.labels, key);
-      else this.podsByLabel.add(ns, p.metadata.labels, key);
+      else if (!sameLabels) this.podsByLabel.add(ns, p.metadata.labels, key);
       this.enqueueSelecting(p);
     });
   }
@@ -90,8 +112,7 @@ export class EndpointSliceController extends Controller {
     const ns = p.metadata.namespace!;
     for (const [k, v] of Object.entries(p.metadata.labels ?? {})) {
       for (const sk of this.servicesBySelector.get(ns, k, v)) {
-        const svc = this.store.get('Service', ns, sk.slice(ns.length + 1));
-        if (svc && mapSelectorMatches(svc.spec.selector, p.metadata.labels)) this.enqueue(sk);
+        if (mapSelectorMatches(this.selectors.get(sk), p.metadata.labels)) this.enqueue(sk);
       }
     }
   }
@@ -117,9 +138,9 @@ export class EndpointSliceController extends Controller {
   protected sync(key: string): void {
     const [ns, name] = key.split('/') as [string, string];
     const svc = this.store.get('Service', ns, name);
-    const existing = this.store
-      .list('EndpointSlice', { namespace: ns })
-      .filter((s) => s.metadata.labels?.[SERVICE_NAME_LABEL] === name && s.metadata.labels?.[MANAGED_BY_LABEL] === CONTROLLER_NAME);
+    const existing = [...(this.slicesByService.get(key) ?? [])]
+      .map((n) => this.store.get('EndpointSlice', ns, n))
+      .filter((s): s is EndpointSlice => !!s);
     if (!svc || !svc.spec.selector || Object.keys(svc.spec.selector).length === 0 || svc.spec.type === 'ExternalName') {
       for (const s of existing) this.store.delete('EndpointSlice', ns, s.metadata.name);
       return;

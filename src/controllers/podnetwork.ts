@@ -6,6 +6,10 @@ import { keyOf, type Pod, type PodStatus } from '../api/types.js';
 import { bigIntToIP, canonicalIP, cidrContains, cidrSize, ipToBigInt, parseCIDR, type CIDR } from '../net/ip.js';
 import { Controller } from './controller.js';
 
+const RUNNING_CONDITIONS = Object.freeze(
+  ['Initialized', 'Ready', 'ContainersReady', 'PodScheduled'].map((type) => Object.freeze({ type, status: 'True' as const })),
+) as PodStatus['conditions'];
+
 interface NodeRange {
   cidr: CIDR;
   base: bigint;
@@ -33,9 +37,13 @@ export class PodNetworkController extends Controller {
       const p = ev.object;
       const key = keyOf(p);
       if (ev.type === 'DELETED') return this.release(p);
-      if (ev.oldObject?.status?.podIP && ev.oldObject.status.podIP !== p.status?.podIP) this.release(ev.oldObject);
-      if (p.status?.podIP && !p.spec.hostNetwork && p.spec.nodeName) this.reserve(p.spec.nodeName, p.status.podIP, key);
-      if (p.spec.nodeName && (!p.status?.podIP || p.status.phase !== 'Running')) this.enqueue(key);
+      const ip = p.status?.podIP;
+      const was = ev.oldObject?.status?.podIP;
+      if (was && was !== ip) this.release(ev.oldObject!);
+      if (ip && ip !== was && !p.spec.hostNetwork && p.spec.nodeName && this.owners.get(`${p.spec.nodeName}/${ip}`) !== key) {
+        this.reserve(p.spec.nodeName, ip, key);
+      }
+      if (p.spec.nodeName && (!ip || p.status?.phase !== 'Running')) this.enqueue(key);
     });
   }
 
@@ -64,9 +72,8 @@ export class PodNetworkController extends Controller {
     }
     const c = canonicalIP(ip);
     if (!c || !cidrContains(r.cidr, c)) return;
-    const v = ipToBigInt(c);
-    r.used.add(v);
-    this.owners.set(`${nodeName}/${v}`, key);
+    r.used.add(ipToBigInt(c));
+    this.owners.set(`${nodeName}/${c}`, key);
   }
 
   private release(p: Pod): void {
@@ -75,10 +82,9 @@ export class PodNetworkController extends Controller {
     const r = this.ranges.get(p.spec.nodeName);
     const c = canonicalIP(ip);
     if (!r || !c) return;
-    const v = ipToBigInt(c);
-    if (this.owners.get(`${p.spec.nodeName}/${v}`) === keyOf(p)) {
-      r.used.delete(v);
-      this.owners.delete(`${p.spec.nodeName}/${v}`);
+    if (this.owners.get(`${p.spec.nodeName}/${c}`) === keyOf(p)) {
+      r.used.delete(ipToBigInt(c));
+      this.owners.delete(`${p.spec.nodeName}/${c}`);
     }
   }
 
@@ -86,9 +92,10 @@ export class PodNetworkController extends Controller {
     const [ns, name] = key.split('/') as [string, string];
     const pod = this.store.get('Pod', ns, name);
     if (!pod?.spec.nodeName) return;
-    const node = this.store.get('Node', undefined, pod.spec.nodeName)!;
     this.nodeIPs ??= new Map(this.ctx.header.nodes.map((n) => [n.name, n.ip]));
-    const nodeIP = this.nodeIPs.get(node.metadata.name) ?? node.status?.addresses?.find((a) => a.type === 'InternalIP')?.address;
+    const nodeIP =
+      this.nodeIPs.get(pod.spec.nodeName) ??
+      this.store.get('Node', undefined, pod.spec.nodeName)?.status?.addresses?.find((a) => a.type === 'InternalIP')?.address;
     let ip = pod.status?.podIP;
     if (!ip) {
       if (pod.spec.hostNetwork) ip = canonicalIP(nodeIP ?? '');
@@ -104,9 +111,7 @@ export class PodNetworkController extends Controller {
     const status: PodStatus = {
       ...pod.status,
       phase: pod.status?.phase && pod.status.phase !== 'Pending' ? pod.status.phase : 'Running',
-      conditions: given?.length
-        ? given
-        : ['Initialized', 'Ready', 'ContainersReady', 'PodScheduled'].map((type) => ({ type, status: 'True' as const })),
+      conditions: given?.length ? given : RUNNING_CONDITIONS,
       ...(nodeIP ? { hostIP: nodeIP } : {}),
       podIP: ip,
       podIPs: [{ ip }],
@@ -117,17 +122,16 @@ export class PodNetworkController extends Controller {
   private allocate(pod: Pod): string | undefined {
     const r = this.range(pod.spec.nodeName!);
     if (!r) return undefined; // waits for the node's podCIDR
-    const size = cidrSize(r.cidr);
     const first = r.base + 2n;
-    const lastUsable = r.base + size - 2n;
-    const span = lastUsable - first + 1n;
-    for (let i = 0n; i < span; i++) {
-      const cand = first + ((r.last - first + 1n + i) % span + span) % span;
+    const lastUsable = r.base + cidrSize(r.cidr) - 2n;
+    let cand = r.last;
+    for (let tries = lastUsable - first + 1n; tries > 0n; tries--) {
+      cand = cand >= lastUsable || cand < first ? first : cand + 1n;
       if (r.used.has(cand)) continue;
       r.used.add(cand);
       r.last = cand;
       const ip = bigIntToIP(cand, r.cidr.family);
-      this.owners.set(`${pod.spec.nodeName}/${cand}`, keyOf(pod));
+      this.owners.set(`${pod.spec.nodeName}/${ip}`, keyOf(pod));
       return ip;
     }
     return this.ctx.fail(pod, ['spec', 'nodeName'], `no free address left in the podCIDR ${r.cidr.network}/${r.cidr.prefix} of node ${pod.spec.nodeName}`);

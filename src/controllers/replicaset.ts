@@ -43,7 +43,7 @@ export class ReplicaSetController extends Controller {
       this.serial.set(rs.metadata.uid!, n + 1);
       const podName = `${name}-${suffix5(`${name}/${n}`)}`;
       if (this.store.get('Pod', ns, podName)) continue;
-      pods.push(this.store.create<'Pod'>(podFromTemplate(rs.spec.template, podName, ns, ref)));
+      pods.push(this.store.create(podFromTemplate(rs.spec.template, podName, ns, ref)));
     }
     // Scale down removes the newest pods first, as the controller's ranking does for equal pods.
     while (pods.length > want) {

@@ -18,7 +18,7 @@ test('create assigns uid, resourceVersion and namespace; get and list find it', 
   t.is(s.get('ConfigMap', 'default', 'a'), a);
   t.deepEqual(s.list('ConfigMap').map((o) => o.metadata.name), ['a', 'b']);
   t.deepEqual(s.list('ConfigMap', { namespace: 'other' }), []);
-  t.is(s.create({ ...cm('c'), metadata: { name: 'c' } }).metadata.namespace, 'default');
+  t.is(s.create<ConfigMap>({ ...cm('c'), metadata: { name: 'c' } }).metadata.namespace, 'default');
 });
 
 test('the same writes give the same uids on every run', (t) => {
@@ -121,4 +121,22 @@ test('kubectl -l syntax parses to the same requirements', (t) => {
   t.deepEqual(names('!tier'), ['c']);
   t.deepEqual(names('tier'), ['a', 'b']);
   t.throws(() => parseSelector('a=(b'), { message: 'unable to parse requirement: "a=(b"' });
+});
+
+test('after compaction a watch from 0 lists current objects as ADDED; an old resourceVersion is Expired', (t) => {
+  const s = new Store();
+  const a = s.create(cm('a', { v: '1' }));
+  s.create(cm('b'));
+  s.update({ ...a, data: { v: '2' } });
+  s.delete('ConfigMap', 'default', 'b');
+  s.compact();
+  const seen: string[] = [];
+  s.watch('ConfigMap', 0, (ev) => seen.push(`${ev.type} ${ev.object.metadata.name} ${ev.object.data?.v ?? ''}`));
+  t.deepEqual(seen, ['ADDED a 2']);
+  const e = t.throws(() => s.watch('ConfigMap', 1, () => {}), { instanceOf: ApiError });
+  t.is(e.message, 'too old resource version: 1 (4)');
+  const live: string[] = [];
+  s.watch('ConfigMap', s.resourceVersion, (ev) => live.push(ev.type));
+  s.create(cm('c'));
+  t.deepEqual(live, ['ADDED']);
 });
