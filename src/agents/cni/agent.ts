@@ -1,0 +1,94 @@
+// kubelet's sandbox lifecycle on one node, as far as networking goes: for each pod bound here
+// (not hostNetwork) it creates the sandbox's netns and runs the CNI conflist's ADD (flannel →
+// bridge + host-local); when the pod goes it runs DEL and drops the namespace. A pod whose ADD
+// cannot run yet (no subnet.env before flanneld has its lease) is retried when the Node changes.
+import type { WatchEvent } from '../../api/store.js';
+import { keyOf, type Pod } from '../../api/types.js';
+import type { NodeKernel } from '../../kernel/node.js';
+import type { AgentContext } from '../context.js';
+import { SUBNET_ENV_PATH, parseSubnetEnv } from '../flannel/subnet-env.js';
+import { bridgeAdd, bridgeDel } from './bridge.js';
+import { delegateConfig, readConflist, type BridgeConf } from './flannel-plugin.js';
+import { HostLocalAllocator, canonicalRange, nodeIpamDisk } from './hostlocal.js';
+import { containerID, hostVethName, netnsName } from './names.js';
+
+/** Where the flannel plugin saves each container's delegate config so DEL can replay it. */
+export const FLANNEL_CNI_DATA_DIR = '/var/lib/cni/flannel';
+
+export class CniAgent {
+  private readonly pending = new Map<string, Pod>();
+  /** The pod IP each sandbox was set up with. */
+  private readonly attached = new Map<string, string>();
+
+  constructor(
+    private readonly ctx: AgentContext,
+    private readonly kernel: NodeKernel,
+  ) {}
+
+  start(): () => void {
+    const stopPods = this.ctx.store.watch('Pod', 0, (ev) => this.onPod(ev));
+    const stopNodes = this.ctx.store.watch('Node', 0, (ev) => {
+      if (ev.object.metadata.name === this.kernel.nodeName && ev.type !== 'DELETED') for (const p of [...this.pending.values()]) this.add(p);
+    });
+    return () => {
+      stopPods();
+      stopNodes();
+    };
+  }
+
+  private mine(p: Pod): boolean {
+    return p.spec.nodeName === this.kernel.nodeName && !p.spec.hostNetwork;
+  }
+
+  private onPod(ev: WatchEvent<'Pod'>): void {
+    const p = ev.object;
+    const key = keyOf(p);
+    if (ev.type === 'DELETED' || !this.mine(p)) {
+      this.pending.delete(key);
+      if (this.attached.has(key)) this.del(key);
+      return;
+    }
+    const ip = p.status?.podIP;
+    if (!ip) return; // kubelet-cni has not assigned an address yet
+    if (this.attached.get(key) === ip) return;
+    if (this.attached.has(key)) this.del(key);
+    this.add(p);
+  }
+
+  private conf(): BridgeConf | undefined {
+    const env = this.kernel.files.get(SUBNET_ENV_PATH);
+    return env === undefined ? undefined : delegateConfig(readConflist(this.ctx.store), parseSubnetEnv(env));
+  }
+
+  private ipam(conf: BridgeConf): HostLocalAllocator {
+    return new HostLocalAllocator(conf.ipam.ranges[0]!.map((r) => canonicalRange(r.subnet)), nodeIpamDisk(this.kernel.files, conf.name));
+  }
+
+  private add(p: Pod): void {
+    const key = keyOf(p);
+    const conf = this.conf();
+    if (!conf) {
+      this.pending.set(key, p);
+      return;
+    }
+    this.pending.delete(key);
+    let attempt = 0;
+    while (this.kernel.root.link(hostVethName(key, attempt))) attempt++;
+    const sandbox = this.kernel.createSandbox(key, netnsName(key), containerID(key), hostVethName(key, attempt));
+    this.kernel.files.set(`${FLANNEL_CNI_DATA_DIR}/${sandbox.containerID}`, JSON.stringify(conf));
+    bridgeAdd(this.kernel, sandbox, conf, this.ipam(conf), p.status!.podIP!);
+    this.attached.set(key, p.status!.podIP!);
+  }
+
+  private del(key: string): void {
+    const sandbox = this.kernel.pod(key);
+    this.attached.delete(key);
+    if (!sandbox) return;
+    const saved = this.kernel.files.get(`${FLANNEL_CNI_DATA_DIR}/${sandbox.containerID}`);
+    if (saved) {
+      bridgeDel(sandbox, this.ipam(JSON.parse(saved) as BridgeConf));
+      this.kernel.files.delete(`${FLANNEL_CNI_DATA_DIR}/${sandbox.containerID}`);
+    }
+    this.kernel.removeSandbox(key);
+  }
+}

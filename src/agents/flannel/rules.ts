@@ -1,0 +1,53 @@
+// The iptables rules flanneld (iptables mode) keeps on every node: masquerading for traffic that
+// leaves the pod network (with --ip-masq) and FORWARD accepts for the pod network. All rules are
+// appended, so flannel's jumps land after whatever POSTROUTING/FORWARD already hold.
+
+/** iptables-restore input per table: chain declarations first, then `-A` lines in order. */
+export interface IptablesRestoreLines {
+  nat: string[];
+  filter: string[];
+}
+
+export interface FlannelRuleInputs {
+  /** The flannel Network (cluster CIDR). */
+  network: string;
+  /** This node's lease. */
+  lease: string;
+  /** flanneld --ip-masq. */
+  ipMasq: boolean;
+  /** flanneld --iptables-forward-rules (default true). */
+  forwardRules: boolean;
+  /** The node's iptables supports --random-fully and --ip-masq-fully-random-disable is not set. */
+  randomFully: boolean;
+}
+
+/** kube-proxy's masquerade mark: packets it will SNAT itself are left alone. */
+export const KUBE_PROXY_MARK = '0x4000/0x4000';
+
+export function flannelIptablesRules(i: FlannelRuleInputs): IptablesRestoreLines {
+  const out: IptablesRestoreLines = { nat: [], filter: [] };
+  if (i.ipMasq) {
+    const c = '-m comment --comment "flanneld masq"';
+    const masq = `-j MASQUERADE${i.randomFully ? ' --random-fully' : ''}`;
+    out.nat.push(
+      ':FLANNEL-POSTRTG - [0:0]',
+      `-A POSTROUTING ${c} -j FLANNEL-POSTRTG`,
+      `-A FLANNEL-POSTRTG -m mark --mark ${KUBE_PROXY_MARK} ${c} -j RETURN`,
+      `-A FLANNEL-POSTRTG -s ${i.lease} -d ${i.network} ${c} -j RETURN`,
+      `-A FLANNEL-POSTRTG -s ${i.network} -d ${i.lease} ${c} -j RETURN`,
+      `-A FLANNEL-POSTRTG ! -s ${i.network} -d ${i.lease} ${c} -j RETURN`,
+      `-A FLANNEL-POSTRTG -s ${i.network} ! -d 224.0.0.0/4 ${c} ${masq}`,
+      `-A FLANNEL-POSTRTG ! -s ${i.network} -d ${i.network} ${c} ${masq}`,
+    );
+  }
+  if (i.forwardRules) {
+    const c = '-m comment --comment "flanneld forward"';
+    out.filter.push(
+      ':FLANNEL-FWD - [0:0]',
+      `-A FORWARD ${c} -j FLANNEL-FWD`,
+      `-A FLANNEL-FWD -s ${i.network} ${c} -j ACCEPT`,
+      `-A FLANNEL-FWD -d ${i.network} ${c} -j ACCEPT`,
+    );
+  }
+  return out;
+}

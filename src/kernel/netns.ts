@@ -1,0 +1,279 @@
+// One network namespace: its links, addresses, routing tables, neighbours, FDB and sysctls, changed
+// through operations shaped like the netlink calls `ip`/`bridge` make, so the kernel's own side
+// effects (local and connected routes, bridge port entries, link-local addresses, cleanup when a
+// device goes) happen here once, for every agent.
+import { cidrContains, intToIpv4, ipv4ToInt, parseCIDR } from '../net/ip.js';
+import { eui64LinkLocal } from '../net/mac.js';
+import type { InterfaceAddress } from './address.js';
+import { Fdb } from './fdb.js';
+import type { Link, LinkSpec, LinkStatus, VethLink } from './link.js';
+import { NeighbourTable } from './neighbour.js';
+import { RT_TABLE_DEFAULT, RT_TABLE_LOCAL, RT_TABLE_MAIN, RoutingTable, type LookupOptions, type Route, type RouteMatch } from './route.js';
+import { Sysctls } from './sysctl.js';
+
+/** What an `ip route add` call carries; the table defaults to main. */
+export type RouteSpec = Omit<Route, 'table' | 'proto' | 'scope'> & Partial<Pick<Route, 'table' | 'proto' | 'scope'>>;
+
+export class NetNamespace {
+  private readonly byIndex = new Map<number, Link>();
+  private readonly byName = new Map<string, Link>();
+  private nextIndex = 1;
+  readonly addresses: InterfaceAddress[] = [];
+  readonly tables = new Map<number, RoutingTable>([
+    [RT_TABLE_LOCAL, new RoutingTable(RT_TABLE_LOCAL)],
+    [RT_TABLE_MAIN, new RoutingTable(RT_TABLE_MAIN)],
+    [RT_TABLE_DEFAULT, new RoutingTable(RT_TABLE_DEFAULT)],
+  ]);
+  readonly neigh = new NeighbourTable();
+  readonly fdb = new Fdb();
+  readonly sysctl = new Sysctls();
+
+  /**
+   * @param name the name under /var/run/netns (`cni-…` for a pod), or null for a node's initial
+   *   namespace, which has none (other namespaces then see it as netnsid 0).
+   */
+  constructor(readonly name: string | null) {
+    this.addLink({ kind: 'loopback', name: 'lo', mac: '00:00:00:00:00:00', mtu: 65536, up: false });
+    this.setUp('lo', true);
+    this.addAddress({ family: 4, dev: 'lo', address: '127.0.0.1', prefix: 8, scope: 'host' });
+  }
+
+  // ---- links ----
+
+  /** Links in ifindex order, as `ip link` lists them. */
+  links(): Link[] {
+    return [...this.byIndex.values()];
+  }
+
+  link(name: string): Link | undefined {
+    return this.byName.get(name);
+  }
+
+  linkByIndex(ifindex: number): Link | undefined {
+    return this.byIndex.get(ifindex);
+  }
+
+  mustLink(name: string): Link {
+    const l = this.byName.get(name);
+    if (!l) throw new Error(`Cannot find device "${name}"`);
+    return l;
+  }
+
+  addLink<S extends LinkSpec>(spec: S): Link {
+    if (this.byName.has(spec.name)) throw new Error(`RTNETLINK answers: File exists (${spec.name})`);
+    const link = { ...spec, ifindex: this.nextIndex++, qlen: spec.qlen ?? 1000 } as Link;
+    this.byIndex.set(link.ifindex, link);
+    this.byName.set(link.name, link);
+    this.sysctl.addDevice(link.name);
+    if (link.kind === 'bridge') this.fdb.replace({ mac: link.mac, dev: link.name, master: link.name, state: 'permanent' });
+    if (link.up) this.linkLocal(link);
+    return link;
+  }
+
+  setUp(name: string, up: boolean): void {
+    const l = this.mustLink(name);
+    if (l.up === up) return;
+    l.up = up;
+    if (up) this.linkLocal(l);
+  }
+
+  setMtu(name: string, mtu: number): void {
+    this.mustLink(name).mtu = mtu;
+  }
+
+  /** `ip link set D master BR`: the bridge adds a permanent entry for the port's own MAC. */
+  setMaster(name: string, bridge: string): void {
+    const l = this.mustLink(name);
+    const br = this.mustLink(bridge);
+    if (br.kind !== 'bridge') throw new Error(`${bridge} is not a bridge`);
+    l.master = bridge;
+    this.fdb.replace({ mac: l.mac, dev: l.name, master: bridge, state: 'permanent' });
+  }
+
+  setHairpin(name: string, on: boolean): void {
+    const l = this.mustLink(name);
+    if (!l.master) throw new Error(`${name} is not a bridge port`);
+    l.hairpin = on;
+  }
+
+  /** Removes a device and everything that hung on it; a veth takes its peer along. */
+  deleteLink(name: string): void {
+    const l = this.mustLink(name);
+    this.forget(l);
+    if (l.kind === 'veth') {
+      const p = l.peer.netns.linkByIndex(l.peer.ifindex);
+      if (p) l.peer.netns.forget(p);
+    }
+  }
+
+  private forget(l: Link): void {
+    this.byIndex.delete(l.ifindex);
+    this.byName.delete(l.name);
+    for (let i = this.addresses.length - 1; i >= 0; i--) if (this.addresses[i]!.dev === l.name) this.addresses.splice(i, 1);
+    for (const t of this.tables.values()) t.delete({ dev: l.name });
+    this.neigh.flushDev(l.name);
+    this.fdb.flushDev(l.name);
+    this.sysctl.removeDevice(l.name);
+    for (const other of this.byIndex.values()) if (other.master === l.name) delete other.master;
+  }
+
+  /** The bridge's ports, in ifindex order. */
+  bridgePorts(bridge: string): Link[] {
+    return this.links().filter((l) => l.master === bridge);
+  }
+
+  /** The other end of a veth: its namespace and link. */
+  peerOf(link: VethLink): { netns: NetNamespace; link: Link } | undefined {
+    const l = link.peer.netns.linkByIndex(link.peer.ifindex);
+    return l ? { netns: link.peer.netns, link: l } : undefined;
+  }
+
+  /** IFF flags and operational state, derived as the kernel derives carrier from the device kind. */
+  status(l: Link): LinkStatus {
+    const lowerUp = (s: LinkStatus['state'], flags: string[]): LinkStatus => ({ flags: [...flags, 'UP', 'LOWER_UP'], state: s, carrier: true });
+    const bcast = ['BROADCAST', 'MULTICAST'];
+    if (l.kind === 'loopback') return l.up ? lowerUp('UNKNOWN', ['LOOPBACK']) : { flags: ['LOOPBACK'], state: 'DOWN', carrier: false };
+    if (l.kind === 'veth') {
+      const peer = this.peerOf(l)?.link;
+      const peerUp = !!peer?.up;
+      if (!l.up) return { flags: [...bcast, ...(peerUp ? [] : ['M-DOWN'])], state: 'DOWN', carrier: false };
+      return peerUp ? lowerUp('UP', bcast) : { flags: ['NO-CARRIER', ...bcast, 'UP', 'M-DOWN'], state: 'LOWERLAYERDOWN', carrier: false };
+    }
+    const flags = l.kind === 'dummy' ? ['BROADCAST', 'NOARP'] : bcast;
+    if (!l.up) return { flags, state: 'DOWN', carrier: false };
+    if (l.kind === 'bridge') {
+      // A bridge has carrier while at least one port has.
+      const carrier = this.bridgePorts(l.name).some((p) => p.up && this.status(p).carrier);
+      return carrier ? lowerUp('UP', flags) : { flags: ['NO-CARRIER', ...flags, 'UP'], state: 'DOWN', carrier: false };
+    }
+    return lowerUp(l.kind === 'ether' ? 'UP' : 'UNKNOWN', flags);
+  }
+
+  // The kernel gives every link that comes up its IPv6 link-local address (::1 for lo).
+  private linkLocal(l: Link): void {
+    if (this.addresses.some((a) => a.dev === l.name && a.family === 6)) return;
+    if (l.kind === 'loopback') this.addresses.push({ family: 6, dev: l.name, address: '::1', prefix: 128, scope: 'host' });
+    else this.addresses.push({ family: 6, dev: l.name, address: eui64LinkLocal(l.mac), prefix: 64, scope: 'link' });
+  }
+
+  // ---- addresses ----
+
+  /** Addresses of one link (or all), IPv4 before IPv6 as `ip addr` prints them. */
+  addressesOf(dev?: string, family?: 4 | 6): InterfaceAddress[] {
+    const sel = this.addresses.filter((a) => (dev === undefined || a.dev === dev) && (family === undefined || a.family === family));
+    return [...sel.filter((a) => a.family === 4), ...sel.filter((a) => a.family === 6)];
+  }
+
+  /**
+   * `ip addr add`: besides the address, the kernel adds the local route, the connected (prefix)
+   * route for the first address of a subnet and the subnet's broadcast route, as fib_add_ifaddr does.
+   */
+  addAddress(a: InterfaceAddress): void {
+    this.mustLink(a.dev);
+    if (a.family !== 4) {
+      this.addresses.push(a);
+      return;
+    }
+    const cidr = parseCIDR(`${a.address}/${a.prefix}`)!;
+    const secondary = this.addresses.some((x) => x.family === 4 && x.dev === a.dev && x.prefix === a.prefix && cidrContains(cidr, x.address));
+    this.addresses.push(secondary ? { ...a, secondary: true } : a);
+    const local = this.tables.get(RT_TABLE_LOCAL)!;
+    const kernel = { proto: 'kernel' as const, src: a.address, dev: a.dev };
+    local.add({ type: 'local', dst: a.address, prefix: 32, scope: 'host', ...kernel });
+    if (secondary) return;
+    if (a.prefix < 32) {
+      if (this.mustLink(a.dev).kind === 'loopback') local.add({ type: 'local', dst: cidr.network, prefix: a.prefix, scope: 'host', ...kernel });
+      else this.tables.get(RT_TABLE_MAIN)!.add({ type: 'unicast', dst: cidr.network, prefix: a.prefix, scope: 'link', ...kernel });
+    }
+    if (a.prefix < 31) {
+      const bcast = intToIpv4((ipv4ToInt(cidr.network) | (0xffffffff >>> a.prefix)) >>> 0);
+      local.add({ type: 'broadcast', dst: bcast, prefix: 32, scope: 'link', ...kernel });
+    }
+  }
+
+  deleteAddress(dev: string, address: string): void {
+    const i = this.addresses.findIndex((a) => a.dev === dev && a.address === address);
+    if (i < 0) throw new Error(`RTNETLINK answers: Cannot assign requested address (${address} on ${dev})`);
+    this.addresses.splice(i, 1);
+    for (const t of this.tables.values()) t.delete({ dev, proto: 'kernel', src: address });
+  }
+
+  // ---- routes ----
+
+  table(id: number): RoutingTable {
+    let t = this.tables.get(id);
+    if (!t) {
+      t = new RoutingTable(id);
+      this.tables.set(id, t);
+    }
+    return t;
+  }
+
+  /** Routes of a table (main by default) in dump order. */
+  routes(table = RT_TABLE_MAIN): Route[] {
+    return this.tables.get(table)?.routes() ?? [];
+  }
+
+  private full(r: RouteSpec): Omit<Route, 'table'> {
+    if (r.dev) this.mustLink(r.dev);
+    const { table: _t, ...rest } = r;
+    return { ...rest, proto: r.proto ?? 'boot', scope: r.scope ?? (r.type === 'local' ? 'host' : r.via || !r.dev ? 'universe' : 'link') };
+  }
+
+  /** `ip route add`; false when the route already exists. */
+  addRoute(r: RouteSpec): boolean {
+    return this.table(r.table ?? RT_TABLE_MAIN).add(this.full(r));
+  }
+
+  /** `ip route replace`. */
+  replaceRoute(r: RouteSpec): void {
+    this.table(r.table ?? RT_TABLE_MAIN).replace(this.full(r));
+  }
+
+  deleteRoute(match: Partial<Route>): number {
+    return this.table(match.table ?? RT_TABLE_MAIN).delete(match);
+  }
+
+  /**
+   * The FIB lookup for a destination: the default policy rules consult table local, then main,
+   * then default; within a table the longest prefix wins.
+   */
+  lookup(dst: string, opts: LookupOptions = {}): RouteMatch | undefined {
+    for (const id of [RT_TABLE_LOCAL, RT_TABLE_MAIN, RT_TABLE_DEFAULT]) {
+      const r = this.tables.get(id)?.lookup(dst, opts);
+      if (r) return { route: r, nexthop: r.via ?? dst, ...(r.dev ? { dev: r.dev } : {}) };
+    }
+    return undefined;
+  }
+
+  /**
+   * The source address the kernel picks for a packet leaving by `dev` towards `dst` when the
+   * route names none: a primary address of that device (one on dst's subnet first), else any
+   * global address of the namespace.
+   */
+  sourceFor(dev: string, dst: string): string | undefined {
+    const own = this.addresses.filter((a) => a.family === 4 && a.dev === dev && !a.secondary && a.scope !== 'host');
+    const onSubnet = own.find((a) => cidrContains(parseCIDR(`${a.address}/${a.prefix}`)!, dst));
+    return (onSubnet ?? own[0] ?? this.addresses.find((a) => a.family === 4 && a.scope === 'global'))?.address;
+  }
+
+  /** Whether an address is one of this namespace's own (a `local` route covers it). */
+  isLocal(ip: string): boolean {
+    return this.tables.get(RT_TABLE_LOCAL)!.lookup(ip)?.type === 'local';
+  }
+}
+
+/**
+ * `ip link add A type veth peer name B netns …`: a pair whose ends may sit in two namespaces.
+ * Each end takes the next ifindex of its own namespace.
+ */
+export function addVethPair(
+  a: { netns: NetNamespace; name: string; mac: string; mtu: number },
+  b: { netns: NetNamespace; name: string; mac: string; mtu: number },
+): [VethLink, VethLink] {
+  const la = a.netns.addLink({ kind: 'veth', name: a.name, mac: a.mac, mtu: a.mtu, up: false, peer: { netns: b.netns, ifindex: 0 } }) as VethLink;
+  const lb = b.netns.addLink({ kind: 'veth', name: b.name, mac: b.mac, mtu: b.mtu, up: false, peer: { netns: a.netns, ifindex: la.ifindex } }) as VethLink;
+  la.peer.ifindex = lb.ifindex;
+  return [la, lb];
+}
+

@@ -1,0 +1,124 @@
+// IPv4 routing tables: routes with the attributes `ip route` shows, kept in the kernel's dump
+// order, and the longest-prefix-match lookup the FIB does.
+import { intToIpv4, ipv4ToInt } from '../net/ip.js';
+
+export const RT_TABLE_MAIN = 254;
+export const RT_TABLE_LOCAL = 255;
+export const RT_TABLE_DEFAULT = 253;
+
+export type RouteType = 'unicast' | 'local' | 'broadcast' | 'blackhole' | 'unreachable' | 'prohibit';
+export type RouteScope = 'universe' | 'site' | 'link' | 'host' | 'nowhere';
+/** rtm_protocol names from /etc/iproute2/rt_protos; `boot` is what a route added without one gets. */
+export type RouteProto = 'kernel' | 'boot' | 'static' | 'dhcp' | 'ra';
+
+export interface Route {
+  table: number;
+  type: RouteType;
+  /** Destination network address; 0.0.0.0 with prefix 0 is `default`. */
+  dst: string;
+  prefix: number;
+  /** Gateway (`via`). */
+  via?: string;
+  dev?: string;
+  /** The gateway is reachable on `dev` even though no connected route covers it. */
+  onlink?: boolean;
+  proto: RouteProto;
+  scope: RouteScope;
+  /** Preferred source address (`src`). */
+  src?: string;
+  /** Priority (`metric`); absent = 0. */
+  metric?: number;
+}
+
+/** What a lookup found: the route, and the next hop and device the packet leaves by. */
+export interface RouteMatch {
+  route: Route;
+  /** The gateway, or the destination itself for a connected (or local) route. */
+  nexthop: string;
+  dev?: string;
+}
+
+export interface LookupOptions {
+  /** Only routes through this output device (SO_BINDTODEVICE, `ip route get … oif D`). */
+  oif?: string;
+  /** The source address the packet already carries; returned routes must not contradict a bound source. */
+  src?: string;
+}
+
+interface Entry {
+  route: Route;
+  net: number;
+  mask: number;
+}
+
+function maskOf(prefix: number): number {
+  return prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
+}
+
+const TYPE_ORDER: Record<RouteType, number> = { unicast: 0, local: 1, broadcast: 2, blackhole: 3, unreachable: 4, prohibit: 5 };
+
+/** Kernel dump order: ascending destination, longer prefix first on the same key, then metric. */
+function compare(a: Entry, b: Entry): number {
+  return a.net - b.net || b.route.prefix - a.route.prefix || (a.route.metric ?? 0) - (b.route.metric ?? 0) || TYPE_ORDER[a.route.type] - TYPE_ORDER[b.route.type];
+}
+
+function sameKey(a: Route, b: Route): boolean {
+  return a.dst === b.dst && a.prefix === b.prefix && (a.metric ?? 0) === (b.metric ?? 0) && a.type === b.type;
+}
+
+export class RoutingTable {
+  private entries: Entry[] = [];
+
+  constructor(readonly id: number) {}
+
+  /** Routes in the order `ip route show table <id>` lists them. */
+  routes(): Route[] {
+    return this.entries.map((e) => e.route);
+  }
+
+  /** `ip route add`: fails (returns false) when a route with the same key exists. */
+  add(route: Omit<Route, 'table'>): boolean {
+    const r = normalise({ ...route, table: this.id });
+    if (this.entries.some((e) => sameKey(e.route, r) && (r.type !== 'local' && r.type !== 'broadcast' || e.route.dev === r.dev))) return false;
+    this.insert(r);
+    return true;
+  }
+
+  /** `ip route replace`: the route with the same key is swapped for this one. */
+  replace(route: Omit<Route, 'table'>): void {
+    const r = normalise({ ...route, table: this.id });
+    this.entries = this.entries.filter((e) => !sameKey(e.route, r));
+    this.insert(r);
+  }
+
+  /** Deletes routes matching every given field; returns how many went. */
+  delete(match: Partial<Route>): number {
+    const before = this.entries.length;
+    this.entries = this.entries.filter((e) => !Object.entries(match).every(([k, v]) => e.route[k as keyof Route] === v));
+    return before - this.entries.length;
+  }
+
+  private insert(r: Route): void {
+    const e: Entry = { route: r, net: ipv4ToInt(r.dst), mask: maskOf(r.prefix) };
+    const i = this.entries.findIndex((x) => compare(e, x) < 0);
+    if (i < 0) this.entries.push(e);
+    else this.entries.splice(i, 0, e);
+  }
+
+  /** The longest prefix covering `dst` (lowest metric among equals), or undefined. */
+  lookup(dst: string, opts: LookupOptions = {}): Route | undefined {
+    const d = ipv4ToInt(dst);
+    let best: Entry | undefined;
+    for (const e of this.entries) {
+      if (((d & e.mask) >>> 0) !== e.net) continue;
+      if (opts.oif && e.route.dev !== undefined && e.route.dev !== opts.oif) continue;
+      if (!best || e.route.prefix > best.route.prefix || (e.route.prefix === best.route.prefix && (e.route.metric ?? 0) < (best.route.metric ?? 0))) best = e;
+    }
+    return best?.route;
+  }
+}
+
+function normalise(r: Route): Route {
+  const net = (ipv4ToInt(r.dst) & maskOf(r.prefix)) >>> 0;
+  return { ...r, dst: intToIpv4(net) };
+}

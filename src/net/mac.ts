@@ -1,0 +1,51 @@
+// Ethernet addresses: stable stand-ins for the random MACs the kernel and the CNI plugins pick,
+// and the IPv6 addresses the kernel derives from a MAC (EUI-64 link-local, solicited-node group).
+import { createHash } from 'node:crypto';
+
+export type MacOctets = [number, number, number, number, number, number];
+
+export function parseMac(mac: string): MacOctets | undefined {
+  const m = mac.trim().toLowerCase().match(/^([0-9a-f]{2}):([0-9a-f]{2}):([0-9a-f]{2}):([0-9a-f]{2}):([0-9a-f]{2}):([0-9a-f]{2})$/);
+  return m ? (m.slice(1).map((h) => parseInt(h, 16)) as MacOctets) : undefined;
+}
+
+export function formatMac(o: readonly number[]): string {
+  return o.map((b) => b.toString(16).padStart(2, '0')).join(':');
+}
+
+function digest(seed: string): Buffer {
+  return createHash('sha256').update(seed).digest();
+}
+
+/**
+ * A locally administered unicast MAC that is the same on every run for the same seed: what the
+ * kernel's random MAC (eth_random_addr) looks like, without the randomness.
+ */
+export function stableMac(seed: string): string {
+  const d = digest(seed);
+  return formatMac([(d[0]! & 0xfc) | 0x02, d[1]!, d[2]!, d[3]!, d[4]!, d[5]!]);
+}
+
+/** A MAC under a vendor OUI (a NIC's burnt-in address), the last three octets from the seed. */
+export function stableVendorMac(oui: [number, number, number], seed: string): string {
+  const d = digest(seed);
+  return formatMac([...oui, d[0]!, d[1]!, d[2]!]);
+}
+
+/** Eight lowercase hex digits from a seed (the shape of the bridge plugin's random veth suffix). */
+export function stableHex8(seed: string): string {
+  return digest(seed).subarray(0, 4).toString('hex');
+}
+
+/** fe80::/64 address the kernel gives an Ethernet device (addrgenmode eui64), compressed as iproute2 prints it. */
+export function eui64LinkLocal(mac: string): string {
+  const o = parseMac(mac)!;
+  const words = [(o[0]! ^ 0x02) * 256 + o[1]!, o[2]! * 256 + 0xff, 0xfe * 256 + o[3]!, o[4]! * 256 + o[5]!];
+  return `fe80::${words.map((w) => w.toString(16)).join(':')}`;
+}
+
+/** The Ethernet group address of the IPv6 solicited-node multicast group for a MAC's EUI-64 address. */
+export function solicitedNodeMac(mac: string): string {
+  const o = parseMac(mac)!;
+  return formatMac([0x33, 0x33, 0xff, o[3]!, o[4]!, o[5]!]);
+}
