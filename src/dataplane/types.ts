@@ -1,0 +1,85 @@
+// A trace as data: a disposition plus hops, each hop a node (or pod namespace) with typed steps,
+// after Batfish's flow model. The text renderer, -o json, lessons and `knet lab verify` read this.
+import type { L4Proto } from '../kernel/conntrack.js';
+
+export type Disposition = 'DELIVERED' | 'DROPPED' | 'REJECTED' | 'NO_ROUTE' | 'NO_ENDPOINTS' | 'NO_LISTENER' | 'TTL_EXCEEDED' | 'LOOP';
+
+export interface Addr {
+  ip: string;
+  port: number;
+}
+
+export type Step =
+  | { kind: 'enter-interface'; dev: string; note?: string }
+  | { kind: 'exit-interface'; dev: string }
+  | { kind: 'route'; table: 'local' | 'main' | string; route: string; dst: string }
+  | { kind: 'no-route'; dst: string }
+  | { kind: 'neighbour'; ip: string; lladdr: string; dev: string; state: string }
+  | { kind: 'bridge'; bridge: string; in: string; out: string; mac: string; hairpin: boolean }
+  | { kind: 'veth'; from: string; to: string; peerNetns: string }
+  | { kind: 'netfilter'; table: string; chain: string; position: number; rule: string; probability?: number; taken?: boolean }
+  | { kind: 'policy'; table: string; chain: string; verdict: string }
+  | { kind: 'nat'; nat: 'DNAT' | 'SNAT' | 'MASQUERADE' | 'un-DNAT' | 'un-SNAT'; field: 'src' | 'dst'; before: string; after: string }
+  | { kind: 'conntrack'; action: 'new' | 'confirmed' | 'reply' | 'established'; entry: string }
+  | { kind: 'ttl'; before: number; after: number }
+  | { kind: 'vxlan-encap'; dev: string; vni: number; srcPort: number; dstPort: number; outerSrc: string; outerDst: string; innerSrcMac: string; innerDstMac: string; fdb: string; mtu: number }
+  | { kind: 'vxlan-decap'; dev: string; vni: number; outerSrc: string; outerDst: string }
+  | { kind: 'underlay'; from: string; to: string; dev: string }
+  | { kind: 'deliver'; socket: string; owner: string }
+  | { kind: 'note'; text: string };
+
+export interface Hop {
+  /** The machine: a node name, or an external client's name. */
+  node: string;
+  /** Where on it: `root` (the node's own namespace) or `pod NS/NAME`. */
+  netns: string;
+  steps: Step[];
+}
+
+export interface PathResult {
+  verdict: Disposition;
+  /** Why, in one sentence, naming the responsible rule or object. */
+  reason: string;
+  /** The chance this path is taken by a new connection (product of the statistic coins). */
+  probability: number;
+  /** The destination after NAT, `IP:PORT`. */
+  endpoint: string;
+  /** Whether the source address was rewritten (MASQUERADE/SNAT) on the way. */
+  masqueraded: boolean;
+  /** Who received it: `pod NS/NAME`, `node NAME`, `ext NAME`. */
+  receiver?: string;
+  hops: Hop[];
+  reply?: ReplyResult;
+}
+
+export interface ReplyResult {
+  /** DELIVERED when the client gets the reply from the address it sent to. */
+  verdict: Disposition | 'BROKEN';
+  reason: string;
+  /** What the client sees as the reply's source. */
+  from: string;
+  hops: Hop[];
+}
+
+export interface FlowEnd {
+  /** As typed. */
+  typed: string;
+  /** What it names: `pod default/pod-a`, `svc default/nginx`, `node k8s-node1`… */
+  object?: string;
+  ip: string;
+  port: number;
+}
+
+export interface Trace {
+  verdict: Disposition;
+  src: FlowEnd;
+  dst: FlowEnd;
+  proto: L4Proto;
+  paths: PathResult[];
+  /** The reply of the first path (the one shown in text). */
+  reply?: ReplyResult;
+  /** When there are other paths that were not expanded. */
+  otherPaths?: number;
+}
+
+export type { L4Proto };
