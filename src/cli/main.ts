@@ -4,6 +4,9 @@ import { ApiError, InputError } from '../api/errors.js';
 import { LOG_LEVELS, log, setLogLevel } from '../log.js';
 import type { IO } from './context.js';
 import { getCommand } from './get.js';
+import { ipCommand } from './ip.js';
+import { bridgeCommand } from './bridge.js';
+import { flannelCommand } from './flannel.js';
 
 export const EXIT_INPUT = 1;
 export const EXIT_USAGE = 2;
@@ -19,6 +22,9 @@ export function buildProgram(io: IO): Command {
       if (level) setLogLevel(level);
     });
   program.addCommand(getCommand(io));
+  program.addCommand(ipCommand(io));
+  program.addCommand(bridgeCommand(io));
+  program.addCommand(flannelCommand(io));
   const configure = (c: Command): void => {
     c.exitOverride();
     c.configureOutput({ writeOut: io.out, writeErr: io.err });

@@ -1,0 +1,79 @@
+// `knet ip`: iproute2's `ip addr|link|route|neigh show` over a node's or a pod's namespace.
+import { Command } from 'commander';
+import { InputError } from '../api/errors.js';
+import { showAddresses, showLinks, showNeighbours, showRoutes } from '../kernel/iproute2.js';
+import type { NetNamespace } from '../kernel/netns.js';
+import { RT_TABLE_DEFAULT, RT_TABLE_LOCAL, RT_TABLE_MAIN } from '../kernel/route.js';
+import type { IO } from './context.js';
+import { addTargetOptions, openTarget, type TargetOptions } from './node-target.js';
+
+const OBJECTS: Record<string, 'addr' | 'link' | 'route' | 'neigh'> = {
+  a: 'addr', addr: 'addr', address: 'addr',
+  l: 'link', link: 'link',
+  r: 'route', ro: 'route', route: 'route',
+  n: 'neigh', neigh: 'neigh', neighbor: 'neigh', neighbour: 'neigh',
+};
+const TABLES: Record<string, number> = { main: RT_TABLE_MAIN, local: RT_TABLE_LOCAL, default: RT_TABLE_DEFAULT };
+
+interface Selectors {
+  dev?: string;
+  table?: number;
+}
+
+/** `[show|list] [dev D | D] [table T]` after the object. */
+function parseSelectors(object: string, words: string[]): Selectors {
+  const rest = ['show', 'list', 'ls', 'lst'].includes(words[0] ?? '') ? words.slice(1) : words;
+  const sel: Selectors = {};
+  for (let i = 0; i < rest.length; i++) {
+    const w = rest[i]!;
+    const v = rest[i + 1];
+    if (w === 'dev' && v !== undefined) {
+      sel.dev = v;
+      i++;
+    } else if (w === 'table' && object === 'route' && v !== undefined) {
+      const t = TABLES[v] ?? (/^\d+$/.test(v) ? Number(v) : undefined);
+      if (t === undefined) throw new InputError(`Error: argument "${v}" is wrong: table id value is invalid`, 2);
+      sel.table = t;
+      i++;
+    } else if ((object === 'addr' || object === 'link') && sel.dev === undefined && !['dev', 'table'].includes(w)) sel.dev = w;
+    else throw new InputError(`Error: either "to" is duplicate, or "${w}" is a garbage.`, 2);
+  }
+  return sel;
+}
+
+function render(ns: NetNamespace, object: 'addr' | 'link' | 'route' | 'neigh', sel: Selectors, opts: { four?: boolean; details?: boolean }): string {
+  if (sel.dev !== undefined && !ns.link(sel.dev)) {
+    throw new InputError(object === 'route' || object === 'neigh' ? `Cannot find device "${sel.dev}"` : `Device "${sel.dev}" does not exist.`);
+  }
+  switch (object) {
+    case 'addr':
+      return showAddresses(ns, { ...(sel.dev ? { dev: sel.dev } : {}), ...(opts.four ? { family: 4 as const } : {}) });
+    case 'link': {
+      const unmodelled = (sel.dev ? [ns.mustLink(sel.dev)] : ns.links()).find((l) => l.kind !== 'vxlan');
+      if (opts.details && unmodelled) throw new InputError(`error: knet models \`ip -d link\` details for vxlan devices only (${unmodelled.name} is ${unmodelled.kind})`);
+      return showLinks(ns, { ...(sel.dev ? { dev: sel.dev } : {}), details: !!opts.details });
+    }
+    case 'route':
+      return showRoutes(ns, { ...(sel.table ? { table: sel.table } : {}), ...(sel.dev ? { dev: sel.dev } : {}) });
+    case 'neigh':
+      return showNeighbours(ns, sel.dev);
+  }
+}
+
+export function ipCommand(io: IO): Command {
+  const cmd = new Command('ip')
+    .description("iproute2's ip: a node's (or pod's) addresses, links, routes and neighbours, in ip's own format")
+    .argument('<object>', 'addr | link | route | neigh')
+    .argument('[selectors...]', 'show [dev D] [table local|main|N]')
+    .option('-4', 'IPv4 only (ip -4)')
+    .option('-d, --details', 'details (ip -d link; vxlan devices)');
+  addTargetOptions(cmd, true);
+  cmd.action((objectWord: string, words: string[], opts: TargetOptions & { 4?: boolean; details?: boolean }) => {
+    const object = OBJECTS[objectWord];
+    if (!object) throw new InputError(`Object "${objectWord}" is unknown, try "knet ip --help".`, 2);
+    const sel = parseSelectors(object, words);
+    const { netns } = openTarget(opts, io);
+    io.out(render(netns, object, sel, { four: !!opts[4], details: !!opts.details }));
+  });
+  return cmd;
+}
