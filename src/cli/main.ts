@@ -4,6 +4,7 @@ import { ApiError, InputError } from '../api/errors.js';
 import { LOG_LEVELS, log, setLogLevel } from '../log.js';
 import type { IO } from './context.js';
 import { getCommand } from './get.js';
+import { rulesCommand } from './rules.js';
 import { ipCommand } from './ip.js';
 import { bridgeCommand } from './bridge.js';
 import { flannelCommand } from './flannel.js';
@@ -22,6 +23,7 @@ export function buildProgram(io: IO): Command {
       if (level) setLogLevel(level);
     });
   program.addCommand(getCommand(io));
+  program.addCommand(rulesCommand(io));
   program.addCommand(ipCommand(io));
   program.addCommand(bridgeCommand(io));
   program.addCommand(flannelCommand(io));

@@ -43,6 +43,9 @@ export class ServiceAllocController extends Controller {
   }
 
   protected sync(key: string): void {
+    // Without a control-plane node there is no kube-apiserver to default or allocate anything:
+    // Services stay exactly as written, the way kube-proxy's own test cases build them.
+    if (!this.ctx.header.nodes.some((n) => n.roles.includes('control-plane') || n.roles.includes('master'))) return;
     const [ns, name] = key.split('/') as [string, string];
     const svc = this.store.get('Service', ns, name);
     if (!svc) return;

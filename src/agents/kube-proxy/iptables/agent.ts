@@ -1,0 +1,179 @@
+// kube-proxy in iptables mode on one node, for one IP family: watches the store, keeps the
+// node's netfilter state (its own model of the kernel tables) current, and records what each
+// sync sent to iptables-restore — full syncs (start-up, forced, after a failure) and partial
+// ones (only the chains of Services that changed, stale chains flushed and deleted).
+import type { Store } from '../../../api/store.js';
+import type { Node } from '../../../api/types.js';
+import type { Family } from '../../../net/ip.js';
+import { applyRestore, formatRestore } from '../../../kernel/netfilter/restore.js';
+import { Rule } from '../../../kernel/netfilter/rule.js';
+import { Ruleset, type TableName } from '../../../kernel/netfilter/ruleset.js';
+import type { ClusterNode, KubeProxyConfig } from '../../../topology/config.js';
+import { LARGE_CLUSTER_ENDPOINTS_THRESHOLD, proxierSettings, type ProxierSettings } from '../settings.js';
+import {
+  KUBE_EXTERNAL_SERVICES,
+  KUBE_FIREWALL,
+  KUBE_FORWARD,
+  KUBE_NODEPORTS,
+  KUBE_POSTROUTING,
+  KUBE_PROXY_CANARY,
+  KUBE_PROXY_FIREWALL,
+  KUBE_SERVICES,
+  isServiceChain,
+} from './chains.js';
+import { restoreInput } from './proxier.js';
+import { ChangeTracker } from './tracker.js';
+
+/** Jump rules kube-proxy inserts (iptables -I … 1, if absent) on every full sync, in its order. */
+const JUMPS: readonly [TableName, string, string, string][] = [
+  ['filter', 'INPUT', KUBE_EXTERNAL_SERVICES, '-m conntrack --ctstate NEW -m comment --comment "kubernetes externally-visible service portals"'],
+  ['filter', 'FORWARD', KUBE_EXTERNAL_SERVICES, '-m conntrack --ctstate NEW -m comment --comment "kubernetes externally-visible service portals"'],
+  ['filter', 'INPUT', KUBE_NODEPORTS, '-m comment --comment "kubernetes health check service ports"'],
+  ['filter', 'FORWARD', KUBE_SERVICES, '-m conntrack --ctstate NEW -m comment --comment "kubernetes service portals"'],
+  ['filter', 'OUTPUT', KUBE_SERVICES, '-m conntrack --ctstate NEW -m comment --comment "kubernetes service portals"'],
+  ['filter', 'FORWARD', KUBE_FORWARD, '-m comment --comment "kubernetes forwarding rules"'],
+  ['filter', 'INPUT', KUBE_PROXY_FIREWALL, '-m conntrack --ctstate NEW -m comment --comment "kubernetes load balancer firewall"'],
+  ['filter', 'OUTPUT', KUBE_PROXY_FIREWALL, '-m conntrack --ctstate NEW -m comment --comment "kubernetes load balancer firewall"'],
+  ['filter', 'FORWARD', KUBE_PROXY_FIREWALL, '-m conntrack --ctstate NEW -m comment --comment "kubernetes load balancer firewall"'],
+  ['nat', 'OUTPUT', KUBE_SERVICES, '-m comment --comment "kubernetes service portals"'],
+  ['nat', 'PREROUTING', KUBE_SERVICES, '-m comment --comment "kubernetes service portals"'],
+  ['nat', 'POSTROUTING', KUBE_POSTROUTING, '-m comment --comment "kubernetes postrouting rules"'],
+  // kubelet's chain: kube-proxy makes sure of the jumps too
+  ['filter', 'INPUT', KUBE_FIREWALL, ''],
+  ['filter', 'OUTPUT', KUBE_FIREWALL, ''],
+];
+
+/** Tables kube-proxy's iptables monitor keeps its canary chain in. */
+const CANARY_TABLES: readonly TableName[] = ['mangle', 'nat', 'filter'];
+
+export interface SyncResult {
+  full: boolean;
+  /** What was piped to iptables-restore --noflush. */
+  input: Ruleset;
+  /** Services whose chains this sync rewrote (all on a full sync). */
+  changed: string[];
+  /** Service chains this sync flushed and deleted. */
+  deleted: string[];
+  /** Service chains in the nat table before the sync (what kube-proxy's iptables-save found). */
+  natChainsBefore: string[];
+}
+
+export interface KubeProxyIptablesOptions {
+  /** The emulation's clock (ms): large clusters delete stale chains at most once per syncPeriod. */
+  now?: () => number;
+}
+
+export class KubeProxyIptables {
+  /** This node's netfilter tables as the kernel holds them after the syncs so far. */
+  readonly kernel: Ruleset;
+  readonly settings: ProxierSettings;
+  /** When stale chains were last looked for (kube-proxy's lastIPTablesCleanup). */
+  lastCleanup = Number.NEGATIVE_INFINITY;
+  /** The most recent sync. */
+  lastSync?: SyncResult;
+  private needFullSync = true;
+  private readonly tracker: ChangeTracker;
+  private readonly now: () => number;
+  /** Service key → its chains at the last sync; chain → owning Service. */
+  private readonly chainsOf = new Map<string, string[]>();
+  private readonly owner = new Map<string, string>();
+  /** Chains that stopped being produced and wait for the next cleanup. */
+  private readonly staleCandidates = new Set<string>();
+  private readonly unwatchNode: () => void;
+
+  constructor(
+    store: Store,
+    node: ClusterNode,
+    config: KubeProxyConfig,
+    family: Family,
+    opts: KubeProxyIptablesOptions = {},
+  ) {
+    this.settings = proxierSettings(node, config, family, store.get('Node', undefined, node.name));
+    this.kernel = new Ruleset(family, 'kernel');
+    this.now = opts.now ?? (() => 0);
+    for (const t of CANARY_TABLES) this.kernel.table(t).ensureChain(KUBE_PROXY_CANARY);
+    this.tracker = new ChangeTracker(store, this.settings);
+    let labels = topologyLabels(store.get('Node', undefined, node.name));
+    this.unwatchNode = store.watch('Node', store.resourceVersion, (ev) => {
+      if (ev.object.metadata.name !== node.name || ev.type === 'DELETED') return;
+      const next = topologyLabels(ev.object);
+      if (next !== labels) this.needFullSync = true;
+      labels = next;
+    });
+  }
+
+  stop(): void {
+    this.tracker.stop();
+    this.unwatchNode();
+  }
+
+  /** Whether a sync would write anything new (a full sync is due, or a Service changed). */
+  get pending(): boolean {
+    this.tracker.update();
+    return this.needFullSync || this.tracker.changed.size > 0;
+  }
+
+  /** Asks for a full resync (kube-proxy's forceSyncProxyRules). */
+  forceFullSync(): void {
+    this.needFullSync = true;
+  }
+
+  /** Runs syncProxyRules: computes the restore input, applies it to the kernel model. */
+  sync(): SyncResult {
+    const s = this.settings;
+    this.tracker.update();
+    const full = this.needFullSync;
+    if (full) this.ensureJumps();
+    const large = this.tracker.largeClusterMode(LARGE_CLUSTER_ENDPOINTS_THRESHOLD);
+    const services = this.tracker.serviceRules(large);
+    const changed = full ? services.map((x) => x.key) : [...this.tracker.changed];
+    const natChainsBefore = [...(this.kernel.tables.get('nat')?.chains.keys() ?? [])].filter(isServiceChain).sort();
+
+    // Track which Service produces which chain, and which chains nothing produces any more.
+    const byKey = new Map(services.map((x) => [x.key, x.rules]));
+    for (const key of full ? new Set([...this.chainsOf.keys(), ...byKey.keys()]) : this.tracker.changed) {
+      const next = [...(byKey.get(key)?.chains.keys() ?? [])];
+      for (const c of this.chainsOf.get(key) ?? []) if (!next.includes(c)) this.staleCandidates.add(c);
+      for (const c of next) this.owner.set(c, key);
+      if (next.length) this.chainsOf.set(key, next);
+      else this.chainsOf.delete(key);
+    }
+    let stale: string[] = [];
+    const now = this.now();
+    if (!large || now - this.lastCleanup > s.syncPeriodMs) {
+      const nat = this.kernel.table('nat');
+      const candidates = full ? [...nat.chains.keys()].filter(isServiceChain) : [...this.staleCandidates];
+      stale = candidates.filter((c) => nat.chains.has(c) && !this.chainsOf.get(this.owner.get(c) ?? '')?.includes(c)).sort();
+      for (const c of stale) this.owner.delete(c);
+      this.staleCandidates.clear();
+      this.lastCleanup = now;
+    }
+
+    const input = restoreInput(s, { full, changed: new Set(changed), services, stale });
+    applyRestore(this.kernel, input);
+    this.tracker.synced();
+    this.needFullSync = false;
+    this.lastSync = { full, input, changed: changed.sort(), deleted: stale, natChainsBefore };
+    return this.lastSync;
+  }
+
+  private ensureJumps(): void {
+    for (const [table, from, to, args] of JUMPS) {
+      const t = this.kernel.table(table);
+      t.ensureChain(to);
+      const rule = new Rule(table, from, `${args ? args + ' ' : ''}-j ${to}`, this.settings.family);
+      const chain = t.chain(from)!;
+      if (!chain.rules.some((r) => r.saveText === rule.saveText)) chain.insert(rule, 1);
+    }
+  }
+}
+
+function topologyLabels(n: Node | undefined): string {
+  const l = n?.metadata.labels ?? {};
+  return JSON.stringify(Object.keys(l).filter((k) => k.startsWith('topology.kubernetes.io/')).sort().map((k) => [k, l[k]]));
+}
+
+/** The restore text of a sync in the stable (test normal form) order. */
+export function restoreText(r: SyncResult): string {
+  return formatRestore(r.input);
+}

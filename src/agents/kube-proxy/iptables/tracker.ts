@@ -1,0 +1,127 @@
+// kube-proxy's change tracking: which Services' own chains must be rewritten since the last
+// successful sync. Watches Services and EndpointSlices, keeps each Service's view (ports and
+// endpoints) and its rules, and marks a Service changed only when its view really changed.
+import type { Store } from '../../../api/store.js';
+import { SERVICE_NAME_LABEL, type EndpointSlice, type Service } from '../../../api/types.js';
+import { serviceEndpoints, servicePorts } from '../objects.js';
+import type { ProxierSettings } from '../settings.js';
+import { endpointCount, serviceRules, type ServiceRules, type ServiceState } from './proxier.js';
+
+interface Entry {
+  state: ServiceState;
+  /** The view serialised: equal text = nothing kube-proxy would notice changed. */
+  fingerprint: string;
+  endpoints: number;
+  rules?: ServiceRules;
+  rulesLarge?: boolean;
+}
+
+export class ChangeTracker {
+  private readonly services = new Map<string, Service>();
+  private readonly slices = new Map<string, Map<string, EndpointSlice>>();
+  private readonly entries = new Map<string, Entry>();
+  private sortedKeys: string[] = [];
+  private readonly dirty = new Set<string>();
+  /** Services changed since the last successful sync. */
+  readonly changed = new Set<string>();
+  private totalEndpoints = 0;
+  private readonly unwatch: (() => void)[] = [];
+
+  constructor(
+    store: Store,
+    private readonly settings: ProxierSettings,
+  ) {
+    this.unwatch.push(
+      store.watch('Service', 0, (ev) => {
+        const key = `${ev.object.metadata.namespace}/${ev.object.metadata.name}`;
+        if (ev.type === 'DELETED') this.services.delete(key);
+        else this.services.set(key, ev.object);
+        this.dirty.add(key);
+      }),
+      store.watch('EndpointSlice', 0, (ev) => {
+        for (const s of ev.oldObject ? [ev.oldObject, ev.object] : [ev.object]) {
+          const svc = s.metadata.labels?.[SERVICE_NAME_LABEL];
+          if (!svc) continue;
+          const key = `${s.metadata.namespace}/${svc}`;
+          let m = this.slices.get(key);
+          if (!m) this.slices.set(key, (m = new Map()));
+          if (ev.type === 'DELETED' || s === ev.oldObject) m.delete(s.metadata.name);
+          else m.set(s.metadata.name, s);
+          if (m.size === 0) this.slices.delete(key);
+          this.dirty.add(key);
+        }
+      }),
+    );
+  }
+
+  stop(): void {
+    for (const u of this.unwatch) u();
+  }
+
+  /** Folds pending watch events into the Service views; returns the keys whose view changed. */
+  update(): void {
+    const s = this.settings;
+    for (const key of this.dirty) {
+      const svc = this.services.get(key);
+      const old = this.entries.get(key);
+      const ports = svc ? servicePorts(svc, s.family).sort((a, b) => cmp(a.spn + a.protocol, b.spn + b.protocol)) : [];
+      if (ports.length === 0) {
+        if (old) {
+          this.entries.delete(key);
+          this.totalEndpoints -= old.endpoints;
+          this.sortedKeys.splice(search(this.sortedKeys, key), 1);
+          this.changed.add(key);
+        }
+        continue;
+      }
+      const endpoints = serviceEndpoints(this.slices.get(key)?.values() ?? [], s.family, s.nodeName);
+      const state = { ports, endpoints };
+      const fingerprint = JSON.stringify([ports, [...endpoints]]);
+      if (old?.fingerprint === fingerprint) continue;
+      const n = endpointCount(state);
+      this.totalEndpoints += n - (old?.endpoints ?? 0);
+      if (!old) this.sortedKeys.splice(search(this.sortedKeys, key), 0, key);
+      this.entries.set(key, { state, fingerprint, endpoints: n });
+      this.changed.add(key);
+    }
+    this.dirty.clear();
+  }
+
+  /** kube-proxy drops per-endpoint comments once all Services together have more than 1000 endpoints. */
+  largeClusterMode(threshold: number): boolean {
+    return this.totalEndpoints > threshold;
+  }
+
+  /** Every Service (in key order) with its rules for the given comment mode. */
+  serviceRules(largeCluster: boolean): { key: string; rules: ServiceRules }[] {
+    return this.sortedKeys.map((key) => {
+      const e = this.entries.get(key)!;
+      if (!e.rules || e.rulesLarge !== largeCluster) {
+        e.rules = serviceRules(this.settings, e.state, largeCluster);
+        e.rulesLarge = largeCluster;
+      }
+      return { key, rules: e.rules };
+    });
+  }
+
+  /** After a successful restore: nothing is pending any more. */
+  synced(): void {
+    this.changed.clear();
+  }
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Index of `key` in the sorted list, or where it would be inserted. */
+function search(list: string[], key: string): number {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (list[mid]! < key) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}

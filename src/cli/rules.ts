@@ -1,0 +1,88 @@
+// `knet rules iptables`: a node's netfilter rules as kube-proxy (iptables mode) programs them —
+// the iptables-save view a user sees on the node, or the input kube-proxy pipes to
+// iptables-restore, or rule counts per table and chain.
+import { Command, Option } from 'commander';
+import { kubeProxyIptables } from '../agents/kube-proxy/iptables/node.js';
+import { applyTopologyObjects } from '../cluster/diff.js';
+import { formatRestore } from '../kernel/netfilter/restore.js';
+import type { Ruleset, TableName } from '../kernel/netfilter/ruleset.js';
+import { formatSave } from '../kernel/netfilter/save.js';
+import { readTopology } from '../topology/load.js';
+import { addTopologyOption, collect, openCluster, type IO } from './context.js';
+import { table } from './table.js';
+
+interface IptablesOpts {
+  filename: string[];
+  node?: string;
+  format: 'save' | 'restore';
+  table?: TableName;
+  family: 'ipv4' | 'ipv6';
+  count?: boolean;
+  since: string[];
+}
+
+/** Only the named table of a restore input (same rule objects). */
+function only(rs: Ruleset, t: TableName | undefined): Ruleset {
+  if (!t) return rs;
+  for (const name of [...rs.tables.keys()]) if (name !== t) rs.tables.delete(name);
+  return rs;
+}
+
+function countRows(rs: Ruleset): string[][] {
+  const rows: string[][] = [];
+  for (const t of [...rs.tables.values()].sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    let total = 0;
+    for (const name of [...t.chains.keys()].sort()) {
+      const n = t.chains.get(name)!.rules.length;
+      total += n;
+      rows.push([t.name, name, String(n)]);
+    }
+    if (t.deletions.length) {
+      rows.push([t.name, '(-X deletions)', String(t.deletions.length)]);
+      total += t.deletions.length;
+    }
+    rows.push([t.name, 'total', String(total)]);
+  }
+  return rows;
+}
+
+function iptablesCommand(io: IO): Command {
+  const cmd = new Command('iptables')
+    .description(
+      "a node's iptables rules as kube-proxy (iptables mode) writes them: the iptables-save view of the node (default), " +
+        'or the iptables-restore input of a sync in the stable order kube-proxy\'s own tests compare (--format restore)',
+    )
+    .requiredOption('--node <name>', 'the node whose kube-proxy to run')
+    .addOption(new Option('--format <format>', 'save: what iptables-save prints on the node; restore: what kube-proxy pipes to iptables-restore').choices(['save', 'restore']).default('save'))
+    .addOption(new Option('--table <table>', 'only this table').choices(['nat', 'filter']))
+    .addOption(new Option('--family <family>', 'which kube-proxy proxier: iptables (ipv4) or ip6tables (ipv6)').choices(['ipv4', 'ipv6']).default('ipv4'))
+    .option('--count', 'rules kube-proxy wrote per table and chain in the sync (-A lines, plus -X lines), instead of the rules')
+    .option(
+      '--since <file|dir>',
+      'the topology before a change (repeatable): kube-proxy syncs it in full, the cluster moves to -f\'s objects, and the partial sync that follows is shown',
+      collect,
+      [],
+    );
+  addTopologyOption(cmd);
+  cmd.action((opts: IptablesOpts) => {
+    const family = opts.family === 'ipv6' ? 6 : 4;
+    const cluster = openCluster(opts.since.length ? opts.since : opts.filename, io);
+    const agent = kubeProxyIptables(cluster, opts.node!, family);
+    if (opts.since.length) {
+      applyTopologyObjects(cluster, readTopology(opts.filename));
+      agent.sync();
+    }
+    const sync = agent.lastSync!;
+    if (opts.count) {
+      io.out(table(['TABLE', 'CHAIN', 'RULES'], countRows(only(sync.input, opts.table))));
+      return;
+    }
+    if (opts.format === 'restore') io.out(formatRestore(only(sync.input, opts.table)));
+    else io.out(formatSave(agent.kernel, { ...(opts.table ? { tables: [opts.table] } : {}), now: cluster.clock.now() }));
+  });
+  return cmd;
+}
+
+export function rulesCommand(io: IO): Command {
+  return new Command('rules').description("the rules a node's data-plane agents program into its kernel").addCommand(iptablesCommand(io));
+}
