@@ -25,7 +25,7 @@ import { restoreInput } from './proxier.js';
 import { ChangeTracker } from './tracker.js';
 
 /** Jump rules kube-proxy inserts (iptables -I … 1, if absent) on every full sync, in its order. */
-const JUMPS: readonly [TableName, string, string, string][] = [
+export const KUBE_PROXY_JUMPS: readonly [TableName, string, string, string][] = [
   ['filter', 'INPUT', KUBE_EXTERNAL_SERVICES, '-m conntrack --ctstate NEW -m comment --comment "kubernetes externally-visible service portals"'],
   ['filter', 'FORWARD', KUBE_EXTERNAL_SERVICES, '-m conntrack --ctstate NEW -m comment --comment "kubernetes externally-visible service portals"'],
   ['filter', 'INPUT', KUBE_NODEPORTS, '-m comment --comment "kubernetes health check service ports"'],
@@ -44,7 +44,7 @@ const JUMPS: readonly [TableName, string, string, string][] = [
 ];
 
 /** Tables kube-proxy's iptables monitor keeps its canary chain in. */
-const CANARY_TABLES: readonly TableName[] = ['mangle', 'nat', 'filter'];
+export const CANARY_TABLES: readonly TableName[] = ['mangle', 'nat', 'filter'];
 
 export interface SyncResult {
   full: boolean;
@@ -158,7 +158,7 @@ export class KubeProxyIptables {
   }
 
   private ensureJumps(): void {
-    for (const [table, from, to, args] of JUMPS) {
+    for (const [table, from, to, args] of KUBE_PROXY_JUMPS) {
       const t = this.kernel.table(table);
       t.ensureChain(to);
       const rule = new Rule(table, from, `${args ? args + ' ' : ''}-j ${to}`, this.settings.family);

@@ -1,0 +1,38 @@
+// `npm run rulesets`: regenerates rulesets/<topology>/<node>.iptables-save and .iptables-restore
+// for every shipped topology whose kube-proxy runs in iptables mode. test/rulesets.test.ts
+// regenerates them in memory and fails on any drift.
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { kubeProxyIptables } from '../src/agents/kube-proxy/iptables/node.js';
+import { loadCluster } from '../src/cluster/cluster.js';
+import { formatRestore } from '../src/kernel/netfilter/restore.js';
+import { formatSave } from '../src/kernel/netfilter/save.js';
+import { TOPOLOGIES_DIR } from '../src/topology/load.js';
+
+export const RULESETS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'rulesets');
+
+/** Relative path under rulesets/ → file text, for every iptables-mode topology and node. */
+export function iptablesRulesets(): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const file of readdirSync(TOPOLOGIES_DIR).filter((f) => f.endsWith('.yaml')).sort()) {
+    const cluster = loadCluster([join(TOPOLOGIES_DIR, file)]);
+    if (cluster.topology.kubeProxy.mode !== 'iptables') continue;
+    const topo = basename(file, '.yaml');
+    for (const node of cluster.topology.header.nodes) {
+      const agent = kubeProxyIptables(cluster, node.name, 4);
+      out.set(`${topo}/${node.name}.iptables-save`, formatSave(agent.kernel, { now: cluster.clock.now() }));
+      out.set(`${topo}/${node.name}.iptables-restore`, formatRestore(agent.lastSync!.input));
+    }
+  }
+  return out;
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  for (const [rel, text] of iptablesRulesets()) {
+    const f = join(RULESETS_DIR, rel);
+    mkdirSync(dirname(f), { recursive: true });
+    writeFileSync(f, text);
+    process.stdout.write(`wrote rulesets/${rel}\n`);
+  }
+}

@@ -1,0 +1,23 @@
+// rulesets/ holds the golden iptables rules of every shipped topology and node; regenerating
+// them must change nothing (run `npm run rulesets` after an intended change and review the diff).
+import test from 'ava';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { RULESETS_DIR, iptablesRulesets } from '../scripts/rulesets.js';
+
+const sets = iptablesRulesets();
+
+for (const [rel, text] of sets) {
+  test(`rulesets/${rel} is current`, (t) => {
+    const f = join(RULESETS_DIR, rel);
+    t.true(existsSync(f), `missing: run npm run rulesets`);
+    t.is(readFileSync(f, 'utf8'), text, 'drift: run npm run rulesets and review the diff');
+  });
+}
+
+test('rulesets/ holds no iptables file that no topology produces', (t) => {
+  const stale = readdirSync(RULESETS_DIR, { recursive: true, encoding: 'utf8' })
+    .filter((f) => /\.iptables-(save|restore)$/.test(f))
+    .filter((f) => !sets.has(f.split('\\').join('/')));
+  t.deepEqual(stale, []);
+});
