@@ -3,6 +3,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { ApiError, InputError } from '../api/errors.js';
 import { LOG_LEVELS, log, setLogLevel } from '../log.js';
 import type { IO } from './context.js';
+import { dnsCommand } from './dns.js';
 import { getCommand } from './get.js';
 import { rulesCommand } from './rules.js';
 import { ipCommand } from './ip.js';
@@ -23,6 +24,7 @@ export function buildProgram(io: IO): Command {
       if (level) setLogLevel(level);
     });
   program.addCommand(getCommand(io));
+  program.addCommand(dnsCommand(io));
   program.addCommand(rulesCommand(io));
   program.addCommand(ipCommand(io));
   program.addCommand(bridgeCommand(io));

@@ -17,6 +17,8 @@ export interface ClusterNode {
   interfaces: Record<string, string[]>;
   kernel: NodeKernel;
   labels: Record<string, string>;
+  /** Text of the file the kubelet's resolvConf names on this node (absent: no such file). */
+  resolvConf?: string;
 }
 
 export interface ExternalClient {
@@ -36,6 +38,14 @@ export interface Networking {
   serviceSubnets: string[];
   dnsDomain: string;
   nodePortRange: { min: number; max: number };
+}
+
+/** The kubelet settings that shape a pod's /etc/resolv.conf (KubeletConfiguration). */
+export interface KubeletDNS {
+  clusterDNS: string[];
+  clusterDomain: string;
+  /** Path of the host resolver file; '' means none (the kubelet then uses 127.0.0.1). */
+  resolvConf: string;
 }
 
 export type ProxyMode = 'iptables' | 'ipvs' | 'nftables';

@@ -8,6 +8,7 @@ import {
   type ClusterHeader,
   type ClusterNode,
   type FlannelConfig,
+  type KubeletDNS,
   type KubeProxyConfig,
   type Networking,
 } from './config.js';
@@ -40,7 +41,8 @@ export function readClusterHeader(f: Fields, o: Record<string, unknown>): Cluste
       nfacct: f.array(o, [...p, 'kernel', 'nfacct']).map((_, j) => f.string(o, [...p, 'kernel', 'nfacct', j], true)!),
     };
     const labels = f.stringMap(o, [...p, 'labels']) ?? {};
-    return { name: nodeName, ip, roles, ...(podCIDR ? { podCIDR } : {}), interfaces, kernel, labels };
+    const resolvConf = f.string(o, [...p, 'resolvConf']);
+    return { name: nodeName, ip, roles, ...(podCIDR ? { podCIDR } : {}), interfaces, kernel, labels, ...(resolvConf !== undefined ? { resolvConf } : {}) };
   });
   const cidr = f.cidr(o, ['spec', 'underlay', 'cidr']);
   const mtu = f.int(o, ['spec', 'underlay', 'mtu'], 576, 65535) ?? 1500;
@@ -91,6 +93,22 @@ export function readClusterConfiguration(f: Fields, o: Record<string, unknown>, 
   if (svcs) into.serviceSubnets = svcs;
   into.dnsDomain = f.string(o, ['networking', 'dnsDomain']) ?? into.dnsDomain;
   into.nodePortRange = nodePortRange(f, o) ?? into.nodePortRange;
+}
+
+/**
+ * KubeletConfiguration: only the DNS settings are read (clusterDNS, clusterDomain, resolvConf);
+ * kubeadm's defaults fill what is absent: the tenth service address, the cluster domain and
+ * /etc/resolv.conf.
+ */
+export function readKubeletConfiguration(f: Fields, o: Record<string, unknown>, defaults: KubeletDNS): KubeletDNS {
+  for (const k of Object.keys(o)) if (!['apiVersion', 'kind', 'clusterDNS', 'clusterDomain', 'resolvConf'].includes(k)) f.warn([k], 'field not modelled by knet; ignored');
+  const given = f.at(o, ['clusterDNS']);
+  const clusterDNS = given === undefined || given === null ? defaults.clusterDNS : f.array(o, ['clusterDNS']).map((_, i) => f.ip(o, ['clusterDNS', i], true)!);
+  return {
+    clusterDNS,
+    clusterDomain: f.string(o, ['clusterDomain']) ?? defaults.clusterDomain,
+    resolvConf: f.string(o, ['resolvConf']) ?? defaults.resolvConf,
+  };
 }
 
 const MODELLED_PROXY_FIELDS = new Set([

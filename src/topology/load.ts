@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InputError } from '../api/errors.js';
 import { KINDS, isKind, type AnyObject, type Kind, type Node as KNode, type Service } from '../api/types.js';
-import { canonicalIP, cidrContains, cidrsOverlap, parseCIDR, type CIDR } from '../net/ip.js';
+import { canonicalIP, cidrContains, cidrsOverlap, nthAddress, parseCIDR, type CIDR } from '../net/ip.js';
 import {
   DEFAULT_NODE_PORT_RANGE,
   DEFAULT_POD_SUBNET,
@@ -13,10 +13,11 @@ import {
   defaultKubeProxyConfig,
   type ClusterHeader,
   type FlannelConfig,
+  type KubeletDNS,
   type KubeProxyConfig,
   type Networking,
 } from './config.js';
-import { readClusterConfiguration, readClusterHeader, readFlannelNetConf, readKubeProxyConfiguration } from './configs.js';
+import { readClusterConfiguration, readClusterHeader, readFlannelNetConf, readKubeletConfiguration, readKubeProxyConfiguration } from './configs.js';
 import { Fields } from './fields.js';
 import { checkObject } from './objects.js';
 import { Problems } from './problems.js';
@@ -35,6 +36,7 @@ export interface Topology {
   networking: Networking;
   kubeProxy: KubeProxyConfig;
   flannel: FlannelConfig;
+  kubelet: KubeletDNS;
   /** Kubernetes objects in file order, each with where it was written. */
   objects: SourcedObject[];
   problems: Problems;
@@ -46,7 +48,7 @@ export const TOPOLOGIES_DIR = join(here, '..', '..', 'topologies');
 export const DEFAULT_TOPOLOGY = join(TOPOLOGIES_DIR, 'kubeadm-3node.yaml');
 
 /** Known configuration kinds that knet reads nothing from: reported, never silently dropped. */
-const UNMODELLED = new Set(['InitConfiguration', 'JoinConfiguration', 'KubeletConfiguration', 'ResetConfiguration', 'UpgradeConfiguration']);
+const UNMODELLED = new Set(['InitConfiguration', 'JoinConfiguration', 'ResetConfiguration', 'UpgradeConfiguration']);
 
 export function objectName(kind: string, o: Record<string, unknown>): string {
   const meta = (o.metadata ?? {}) as { name?: unknown; namespace?: unknown };
@@ -85,6 +87,7 @@ function readDocs(files: string[], docs: SourceDoc[]): Topology {
   let sawClusterConfig = false;
   let proxyDoc: { f: Fields; o: Record<string, unknown> } | undefined;
   let flannelDoc: { f: Fields; o: Record<string, unknown> } | undefined;
+  let kubeletDoc: { f: Fields; o: Record<string, unknown> } | undefined;
   const objects: SourcedObject[] = [];
 
   for (const { value: o, ref } of docs) {
@@ -101,6 +104,8 @@ function readDocs(files: string[], docs: SourceDoc[]): Topology {
       sawClusterConfig = true;
     } else if (kind === 'KubeProxyConfiguration' && apiVersion.startsWith('kubeproxy.config.k8s.io/')) {
       proxyDoc = { f, o };
+    } else if (kind === 'KubeletConfiguration' && apiVersion.startsWith('kubelet.config.k8s.io/')) {
+      kubeletDoc = { f, o };
     } else if (UNMODELLED.has(kind)) {
       f.warn([], 'not modelled by knet; ignored');
     } else if (isKind(kind)) {
@@ -133,8 +138,14 @@ function readDocs(files: string[], docs: SourceDoc[]): Topology {
     ? readKubeProxyConfiguration(proxyDoc.f, proxyDoc.o, networking.podSubnets.join(','))
     : defaultKubeProxyConfig(networking.podSubnets.join(','));
   if (!header.underlay.cidr) header.underlay.cidr = commonPrefix(header.nodes.map((n) => n.ip));
+  const kubeletDefaults: KubeletDNS = {
+    clusterDNS: [nthAddress(parseCIDR(networking.serviceSubnets[0]!)!, 10)],
+    clusterDomain: networking.dnsDomain,
+    resolvConf: '/etc/resolv.conf',
+  };
+  const kubelet = kubeletDoc ? readKubeletConfiguration(kubeletDoc.f, kubeletDoc.o, kubeletDefaults) : kubeletDefaults;
 
-  const topo: Topology = { name: header.name, files, header, networking, kubeProxy, flannel, objects, problems };
+  const topo: Topology = { name: header.name, files, header, networking, kubeProxy, flannel, kubelet, objects, problems };
   crossCheck(topo, headerRef ?? SourceRef.synthetic(files[0]!));
   return topo;
 }
