@@ -35,7 +35,7 @@ for (const c of envInput.subnetEnvCases) {
       mtu: c.mtu,
       ipMasq: c.ipMasq,
     });
-    t.is(text, envExpected.get(c.id));
+    t.is(text, envExpected.get(c.id)!);
     // The CNI plugin reads the lease back as a network.
     t.is(parseSubnetEnv(text).subnet, c.lease);
   });

@@ -33,7 +33,7 @@ for (const c of input.singleAllocation) {
     for (const [ip, id] of Object.entries(c.allocated)) files.set(`/var/lib/cni/networks/net/${ip}`, `${id}\r\neth0`);
     if (c.lastReservedIP) files.set('/var/lib/cni/networks/net/last_reserved_ip.0', c.lastReservedIP);
     const { a } = allocator(c.ranges, files);
-    t.is(a.allocate('ID', 'eth0').address.split('/')[0], single.get(c.id));
+    t.is(a.allocate('ID', 'eth0').address.split('/')[0], single.get(c.id)!);
   });
 }
 
