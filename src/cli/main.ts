@@ -5,6 +5,7 @@ import { LOG_LEVELS, log, setLogLevel } from '../log.js';
 import type { IO } from './context.js';
 import { dnsCommand } from './dns.js';
 import { getCommand } from './get.js';
+import { traceCommand } from './trace.js';
 import { rulesCommand } from './rules.js';
 import { ipCommand } from './ip.js';
 import { bridgeCommand } from './bridge.js';
@@ -24,6 +25,7 @@ export function buildProgram(io: IO): Command {
       if (level) setLogLevel(level);
     });
   program.addCommand(getCommand(io));
+  program.addCommand(traceCommand(io));
   program.addCommand(dnsCommand(io));
   program.addCommand(rulesCommand(io));
   program.addCommand(ipCommand(io));

@@ -1,0 +1,70 @@
+// `knet trace SRC DST`: one packet's path through the emulated cluster, hop by hop.
+import { readFileSync } from 'node:fs';
+import { Command, Option } from 'commander';
+import { InputError } from '../api/errors.js';
+import { Dataplane } from '../dataplane/dataplane.js';
+import { renderConnections, renderTrace } from '../dataplane/render.js';
+import { trace, traceConnections } from '../dataplane/trace.js';
+import { parseIptablesSave } from '../kernel/netfilter/parse.js';
+import type { Cluster } from '../cluster/cluster.js';
+import { addTopologyOption, collect, openCluster, type IO } from './context.js';
+
+export function parseDuration(text: string): number {
+  const m = text.match(/^(\d+(?:\.\d+)?)(ms|s|m|h)?$/);
+  if (!m) throw new InputError(`"${text}" is not a duration (e.g. 500ms, 1s, 2m)`, 2);
+  const n = Number(m[1]);
+  return n * ({ ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] ?? 's'] ?? 1000);
+}
+
+/** `--iptables-save NODE=FILE`: that node's netfilter state comes from a real dump. */
+export function loadDumps(cluster: Cluster, specs: string[]): void {
+  for (const spec of specs) {
+    const i = spec.indexOf('=');
+    if (i < 1) throw new InputError(`--iptables-save "${spec}": want NODE=FILE`, 2);
+    const node = spec.slice(0, i);
+    const file = spec.slice(i + 1);
+    if (!cluster.topology.header.nodes.some((n) => n.name === node)) {
+      throw new InputError(`--iptables-save: node "${node}" is not in the cluster (nodes: ${cluster.topology.header.nodes.map((n) => n.name).join(', ')})`);
+    }
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch {
+      throw new InputError(`${file}: no such file or directory`);
+    }
+    Dataplane.of(cluster).useRuleset(node, parseIptablesSave(text, file));
+  }
+}
+
+export function traceCommand(io: IO): Command {
+  const cmd = new Command('trace')
+    .description('walk one packet (and its reply) hop by hop through the emulated cluster')
+    .argument('<src>', 'client: POD | pod/POD | NS/POD | node/NAME | ext/NAME | IP@NODE')
+    .argument('<dst>', 'destination: svc/NAME[:PORT|:PORTNAME] | POD[:PORT] | node/NAME:PORT | IP:PORT')
+    .option('-n, --namespace <ns>', 'namespace of pod and service names', 'default')
+    .addOption(new Option('--proto <proto>', 'transport protocol (default: the Service port\'s, else tcp)').choices(['tcp', 'udp', 'sctp']))
+    .option('--all-paths', 'expand every backend branch with its probability')
+    .option('--count <n>', 'N successive new connections from the same client (shows load balancing and affinity)')
+    .option('--interval <duration>', 'time between --count connections on the simulated clock', '1s')
+    .option('--seed <n>', 'seed for the statistic coin tosses and source ports', '1')
+    .option('--no-reply', 'omit the reply path')
+    .option('--iptables-save <NODE=FILE>', 'use a real iptables-save dump as NODE\'s netfilter state (repeatable)', collect, [])
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'));
+  addTopologyOption(cmd);
+  cmd.action((src: string, dst: string, o: { namespace: string; proto?: 'tcp' | 'udp' | 'sctp'; allPaths?: boolean; count?: string; interval: string; seed: string; reply: boolean; iptablesSave: string[]; output: string; filename: string[] }) => {
+    if (!/^\d+$/.test(o.seed)) throw new InputError(`--seed "${o.seed}": want a whole number`, 2);
+    const cluster = openCluster(o.filename, io);
+    loadDumps(cluster, o.iptablesSave);
+    const opts = { namespace: o.namespace, ...(o.proto ? { proto: o.proto } : {}), seed: Number(o.seed), reply: o.reply, allPaths: !!o.allPaths };
+    if (o.count !== undefined) {
+      if (!/^\d+$/.test(o.count) || Number(o.count) < 1) throw new InputError(`--count "${o.count}": want a whole number ≥ 1`, 2);
+      const interval = parseDuration(o.interval);
+      const ts = traceConnections(cluster, src, dst, Number(o.count), interval, opts);
+      io.out(o.output === 'json' ? JSON.stringify(ts, null, 2) + '\n' : renderConnections(ts, interval));
+      return;
+    }
+    const t = trace(cluster, src, dst, opts);
+    io.out(o.output === 'json' ? JSON.stringify(t, null, 2) + '\n' : renderTrace(t, { allPaths: !!o.allPaths }));
+  });
+  return cmd;
+}

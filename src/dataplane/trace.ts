@@ -1,0 +1,270 @@
+// `knet trace`: resolves what the user typed to a client and a destination, walks the first
+// packet (every branch with --all-paths), then its reply back through conntrack.
+import { InputError } from '../api/errors.js';
+import type { Pod, Service } from '../api/types.js';
+import type { Cluster } from '../cluster/cluster.js';
+import type { L4Proto } from '../kernel/conntrack.js';
+import { canonicalIP, ipFamily } from '../net/ip.js';
+import { Dataplane } from './dataplane.js';
+import { NetfilterError } from './netfilter.js';
+import { seededRandom } from './rng.js';
+import type { FlowEnd, PathResult, ReplyResult, Trace } from './types.js';
+import { Walker, describeLocation, type Chooser, type Location, type Packet } from './walk.js';
+
+export interface TraceOptions {
+  proto?: L4Proto;
+  namespace?: string;
+  allPaths?: boolean;
+  reply?: boolean;
+  seed?: number;
+  /** Client source port; by default one drawn from the seeded generator in 32768-60999. */
+  sport?: number;
+}
+
+const DEFAULT_TTL = 64;
+const MAX_PATHS = 1000;
+
+interface Client {
+  at: Location;
+  end: FlowEnd;
+}
+
+function usage(msg: string): never {
+  throw new InputError(msg, 2);
+}
+
+function findPod(cluster: Cluster, ref: string, ns: string): Pod {
+  const [a, b] = ref.split('/');
+  const [podNs, name] = b !== undefined ? [a!, b] : [ns, a!];
+  const pod = cluster.store.get('Pod', podNs, name);
+  if (!pod) {
+    const known = cluster.store.list('Pod', { namespace: podNs }).map((p) => p.metadata.name).sort();
+    throw new InputError(`pod "${name}" not found in namespace ${podNs}${known.length ? ` (pods: ${known.join(', ')})` : ''}`);
+  }
+  return pod;
+}
+
+function nodeIP(cluster: Cluster, name: string): string {
+  const n = cluster.topology.header.nodes.find((x) => x.name === name);
+  if (!n) throw new InputError(`node "${name}" is not in the cluster (nodes: ${cluster.topology.header.nodes.map((x) => x.name).join(', ')})`);
+  return canonicalIP(n.ip)!;
+}
+
+function resolveClient(dp: Dataplane, ref: string, ns: string): Client {
+  const cluster = dp.cluster;
+  const at = ref.match(/^(.+)@([^@]+)$/);
+  if (at) {
+    const ip = canonicalIP(at[1]!);
+    if (!ip) usage(`"${ref}": "${at[1]}" is not an IP address (form IP@NODE)`);
+    const node = at[2]!;
+    nodeIP(cluster, node);
+    const k = dp.node(node)!.kernel;
+    const sb = k.podByIP(ip);
+    if (k.root.isLocal(ip)) return { at: { kind: 'host', node }, end: { typed: ref, object: `node ${node}`, ip, port: 0 } };
+    if (sb) return { at: { kind: 'pod', node, sandbox: sb }, end: { typed: ref, object: `pod ${sb.pod}`, ip, port: 0 } };
+    return { at: { kind: 'wire', node, ip }, end: { typed: ref, object: `${ip} arriving on ${node} eth0`, ip, port: 0 } };
+  }
+  if (ref.startsWith('node/')) {
+    const node = ref.slice(5);
+    return { at: { kind: 'host', node }, end: { typed: ref, object: `node ${node}`, ip: nodeIP(cluster, node), port: 0 } };
+  }
+  if (ref.startsWith('ext/')) {
+    const name = ref.slice(4);
+    const e = cluster.topology.header.external.find((x) => x.name === name);
+    if (!e) throw new InputError(`external client "${name}" is not in the Cluster header (external: ${cluster.topology.header.external.map((x) => x.name).join(', ') || 'none'})`);
+    const ip = canonicalIP(e.ip)!;
+    return { at: { kind: 'ext', name, ip }, end: { typed: ref, object: `ext ${name}`, ip, port: 0 } };
+  }
+  const pod = findPod(cluster, ref.replace(/^pods?\//, ''), ns);
+  const key = `${pod.metadata.namespace}/${pod.metadata.name}`;
+  if (!pod.spec.nodeName || !pod.status?.podIP) throw new InputError(`pod ${key} is not running on a node (phase ${pod.status?.phase ?? 'Pending'})`);
+  if (pod.spec.hostNetwork) return { at: { kind: 'host', node: pod.spec.nodeName }, end: { typed: ref, object: `pod ${key} (hostNetwork on ${pod.spec.nodeName})`, ip: pod.status.podIP, port: 0 } };
+  const sb = dp.node(pod.spec.nodeName)?.kernel.pod(key);
+  if (!sb) throw new InputError(`pod ${key} has no network namespace on ${pod.spec.nodeName}`);
+  return { at: { kind: 'pod', node: pod.spec.nodeName, sandbox: sb }, end: { typed: ref, object: `pod ${key}`, ip: pod.status.podIP, port: 0 } };
+}
+
+function splitPort(ref: string): [string, string | undefined] {
+  const v6 = ref.match(/^\[([^\]]+)\]:(\d+)$/);
+  if (v6) return [v6[1]!, v6[2]];
+  const i = ref.lastIndexOf(':');
+  if (i < 0 || ipFamily(ref) === 6) return [ref, undefined];
+  return [ref.slice(0, i), ref.slice(i + 1)];
+}
+
+function resolveDestination(dp: Dataplane, ref: string, ns: string, proto?: L4Proto): { end: FlowEnd; proto: L4Proto } {
+  const cluster = dp.cluster;
+  const [base, portText] = splitPort(ref);
+  const num = (what: string): number => {
+    if (portText === undefined || !/^\d+$/.test(portText) || Number(portText) < 1 || Number(portText) > 65535) usage(`"${ref}": ${what} needs a port number 1-65535`);
+    return Number(portText);
+  };
+  if (base.startsWith('svc/') || base.startsWith('service/')) {
+    const [a, b] = base.slice(base.indexOf('/') + 1).split('/');
+    const [sns, name] = b !== undefined ? [a!, b] : [ns, a!];
+    const svc = cluster.store.get('Service', sns, name) as Service | undefined;
+    if (!svc) throw new InputError(`service "${name}" not found in namespace ${sns}`);
+    const key = `${sns}/${name}`;
+    if (svc.spec.type === 'ExternalName') throw new InputError(`svc/${name} is an ExternalName Service (${svc.spec.externalName}): it has no ClusterIP, only a DNS CNAME`);
+    if (!svc.spec.clusterIP || svc.spec.clusterIP === 'None') throw new InputError(`svc/${name} is headless (clusterIP: None): kube-proxy writes no rules for it; trace one of its pods instead`);
+    const ports = svc.spec.ports ?? [];
+    const sp = portText === undefined ? ports[0] : ports.find((p) => p.name === portText || String(p.port) === portText);
+    if (!sp) throw new InputError(`svc/${name} has no port "${portText}" (ports: ${ports.map((p) => (p.name ? `${p.name}=${p.port}` : String(p.port))).join(', ')})`);
+    const p = (proto ?? (sp.protocol ?? 'TCP').toLowerCase()) as L4Proto;
+    return { end: { typed: ref, object: `svc ${key}`, ip: canonicalIP(svc.spec.clusterIP)!, port: sp.port }, proto: p };
+  }
+  if (base.startsWith('node/')) {
+    const node = base.slice(5);
+    return { end: { typed: ref, object: `node ${node}`, ip: nodeIP(cluster, node), port: num('node/NAME:PORT') }, proto: proto ?? 'tcp' };
+  }
+  const ip = canonicalIP(base);
+  if (ip) return { end: { typed: ref, ip, port: num('IP:PORT') }, proto: proto ?? 'tcp' };
+  const pod = findPod(cluster, base.replace(/^pods?\//, ''), ns);
+  if (!pod.status?.podIP) throw new InputError(`pod ${pod.metadata.namespace}/${pod.metadata.name} has no IP (phase ${pod.status?.phase ?? 'Pending'})`);
+  const first = pod.spec.containers.flatMap((c) => c.ports ?? [])[0];
+  const port = portText !== undefined ? num('POD:PORT') : first?.containerPort;
+  if (port === undefined) usage(`"${ref}": pod ${pod.metadata.name} declares no containerPort; give one as ${base}:PORT`);
+  const p = proto ?? (portText === undefined && first ? ((first.protocol ?? 'TCP').toLowerCase() as L4Proto) : 'tcp');
+  return { end: { typed: ref, object: `pod ${pod.metadata.namespace}/${pod.metadata.name}`, ip: pod.status.podIP, port }, proto: p };
+}
+
+/** One connection's first packet and its reply, with coin tosses from `choose`. */
+function walkOnce(dp: Dataplane, client: Client, dst: FlowEnd, proto: L4Proto, sport: number, choose: Chooser, withReply: boolean): PathResult {
+  const now = () => dp.cluster.clock.now();
+  const w = new Walker(dp, choose, now);
+  const pkt: Packet = { src: client.end.ip, dst: dst.ip, proto, sport, dport: dst.port, ttl: DEFAULT_TTL };
+  const a = w.send(client.at, pkt);
+  const path: PathResult = {
+    verdict: a.verdict,
+    reason: a.reason,
+    probability: 1,
+    endpoint: w.endpoint ?? `${a.packet.dst}:${a.packet.dport}`,
+    masqueraded: w.masqueraded,
+    ...(a.receiver ? { receiver: a.receiver } : {}),
+    hops: w.hops,
+  };
+  if (withReply && a.verdict === 'DELIVERED' && a.at) path.reply = walkReply(dp, a.at, a.packet, client, dst, sport, now);
+  return path;
+}
+
+function walkReply(dp: Dataplane, at: Location, got: Packet, client: Client, dst: FlowEnd, sport: number, now: () => number): ReplyResult {
+  const w = new Walker(dp, () => true, now);
+  w.replyTo = { at: client.at, port: sport };
+  const reply: Packet = { src: got.dst, dst: got.src, proto: got.proto, sport: got.dport, dport: got.sport, ttl: DEFAULT_TTL };
+  const a = w.send(at, reply);
+  const from = `${a.packet.src}:${a.packet.sport}`;
+  const expected = `${dst.ip}:${dst.port}`;
+  if (a.verdict !== 'DELIVERED') return { verdict: a.verdict, reason: a.reason, from, hops: w.hops };
+  if (a.receiver !== describeLocation(client.at) || a.packet.dst !== client.end.ip || a.packet.dport !== sport) {
+    return { verdict: 'BROKEN', reason: `the reply went to ${a.receiver ?? a.packet.dst}, not back to the client`, from, hops: w.hops };
+  }
+  if (from !== expected) {
+    return {
+      verdict: 'BROKEN',
+      reason: `the client sent to ${expected} but the reply comes from ${from}: conntrack never saw it to undo the NAT, so the client drops it (TCP answers RST)`,
+      from,
+      hops: w.hops,
+    };
+  }
+  return { verdict: 'DELIVERED', reason: `the client gets the reply from ${from}, the address it sent to`, from, hops: w.hops };
+}
+
+/** Explores every statistic branch: each coin is tried "fires" first, then "falls through". */
+function allPaths(run: (choose: Chooser) => PathResult): PathResult[] {
+  const out: PathResult[] = [];
+  const todo: boolean[][] = [[]];
+  while (todo.length && out.length < MAX_PATHS) {
+    const prefix = todo.pop()!;
+    const coins: { p: number; taken: boolean }[] = [];
+    const path = run((_rule, p) => {
+      const taken = coins.length < prefix.length ? prefix[coins.length]! : true;
+      coins.push({ p, taken });
+      return taken;
+    });
+    for (let i = coins.length - 1; i >= prefix.length; i--) todo.push([...coins.slice(0, i).map((c) => c.taken), false]);
+    path.probability = coins.reduce((acc, c) => acc * (c.taken ? c.p : 1 - c.p), 1);
+    if (path.probability > 0) out.push(path);
+  }
+  return out;
+}
+
+export interface TraceRun {
+  trace: Trace;
+  dataplane: Dataplane;
+}
+
+export function trace(cluster: Cluster, src: string, dst: string, opts: TraceOptions = {}): Trace {
+  const dp = Dataplane.of(cluster);
+  const ns = opts.namespace ?? 'default';
+  const client = resolveClient(dp, src, ns);
+  const { end, proto } = resolveDestination(dp, dst, ns, opts.proto);
+  const rng = seededRandom(opts.seed ?? 1);
+  const sport = opts.sport ?? 32768 + Math.floor(rng() * (60999 - 32768));
+  client.end.port = sport;
+  const withReply = opts.reply !== false;
+  dp.resetState();
+  try {
+    let paths: PathResult[];
+    if (opts.allPaths) {
+      paths = allPaths((choose) => {
+        dp.resetState();
+        return walkOnce(dp, client, end, proto, sport, choose, withReply);
+      });
+    } else {
+      let prob = 1;
+      const path = walkOnce(dp, client, end, proto, sport, (_r, p) => {
+        const taken = rng() < p;
+        prob *= taken ? p : 1 - p;
+        return taken;
+      }, withReply);
+      path.probability = prob;
+      paths = [path];
+    }
+    const first = paths[0]!;
+    const verdicts = new Set(paths.map((p) => p.verdict));
+    return {
+      verdict: verdicts.size === 1 ? first.verdict : first.verdict,
+      src: client.end,
+      dst: end,
+      proto,
+      paths,
+      ...(first.reply ? { reply: first.reply } : {}),
+    };
+  } catch (e) {
+    if (e instanceof NetfilterError) throw new InputError(`netfilter: ${e.message}`);
+    throw e;
+  }
+}
+
+/**
+ * `--count N`: N new connections from the same client, one after another on the simulated clock
+ * (state kept between them, so ClientIP affinity shows). Returns each connection's path.
+ */
+export function traceConnections(cluster: Cluster, src: string, dst: string, count: number, intervalMs: number, opts: TraceOptions = {}): Trace[] {
+  const dp = Dataplane.of(cluster);
+  dp.resetState();
+  const rng = seededRandom(opts.seed ?? 1);
+  const out: Trace[] = [];
+  for (let i = 0; i < count; i++) {
+    if (i > 0) cluster.clock.advance(intervalMs);
+    const sport = 32768 + Math.floor(rng() * (60999 - 32768));
+    out.push(traceKeepingState(dp, src, dst, { ...opts, sport, seed: Math.floor(rng() * 2 ** 31) }));
+  }
+  return out;
+}
+
+function traceKeepingState(dp: Dataplane, src: string, dst: string, opts: TraceOptions): Trace {
+  const ns = opts.namespace ?? 'default';
+  const client = resolveClient(dp, src, ns);
+  const { end, proto } = resolveDestination(dp, dst, ns, opts.proto);
+  client.end.port = opts.sport!;
+  const rng = seededRandom(opts.seed ?? 1);
+  let prob = 1;
+  const path = walkOnce(dp, client, end, proto, opts.sport!, (_r, p) => {
+    const taken = rng() < p;
+    prob *= taken ? p : 1 - p;
+    return taken;
+  }, opts.reply !== false);
+  path.probability = prob;
+  return { verdict: path.verdict, src: client.end, dst: end, proto, paths: [path], ...(path.reply ? { reply: path.reply } : {}) };
+}
