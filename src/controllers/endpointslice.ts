@@ -189,7 +189,8 @@ export class EndpointSliceController extends Controller {
       const zone = node?.metadata.labels?.['topology.kubernetes.io/zone'];
       g.endpoints.push({
         addresses: [ip],
-        conditions: { ready: (ready || !!svc.spec.publishNotReadyAddresses) && !terminating, serving: ready, terminating },
+        // publishNotReadyAddresses publishes every pod, terminating ones included (podToEndpoint).
+        conditions: { ready: !!svc.spec.publishNotReadyAddresses || (ready && !terminating), serving: ready, terminating },
         ...(pod.spec.hostname && pod.spec.subdomain === name ? { hostname: pod.spec.hostname } : {}),
         ...(pod.spec.nodeName ? { nodeName: pod.spec.nodeName } : {}),
         ...(zone ? { zone } : {}),

@@ -20,13 +20,14 @@ export function parseEndpoint(text: string, flag: string): Endpoint {
   return { host: m[1]!, port };
 }
 
-export function encodeQuery(q: Question, id: number): Buffer {
+/** A query packet; with `edns` an OPT record offers 1232-byte UDP replies. */
+export function encodeQuery(q: Question, id: number, edns = true): Buffer {
   return dnsPacket.encode({
     type: 'query',
     id,
     flags: dnsPacket.RECURSION_DESIRED,
     questions: [{ type: q.type as RecordType, name: q.name.endsWith('.') && q.name !== '.' ? q.name.slice(0, -1) : q.name, class: 'IN' }],
-    additionals: [{ type: 'OPT', name: '.', udpPayloadSize: 1232 } as never],
+    additionals: edns ? [{ type: 'OPT', name: '.', udpPayloadSize: 1232 } as never] : [],
   });
 }
 

@@ -84,7 +84,7 @@ export function untransferredRecords(k: KubernetesAnswerer): RR[] {
     const zone = matchZone(b.plugin.zones, name)!;
     const targets = b.reverse(name, zone);
     if (targets === NAME_ERROR) continue;
-    for (const t of new Set(targets.map((e) => e.host))) out.push({ name, ttl: b.ttl, type: 'PTR', data: `${t}.` });
+    for (const t of new Set(targets.map((e) => e.host))) out.push({ name, ttl: b.ttl, type: 'PTR', data: t.endsWith('.') ? t : `${t}.` });
   }
   if (b.plugin.pods === 'verified') {
     for (const z of forward) {

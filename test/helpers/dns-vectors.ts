@@ -214,7 +214,8 @@ export function convert(v: Vector): Converted {
 
   const podIPs = pods.filter((p) => !(p.spec as { hostNetwork?: boolean }).hostNetwork).map((p) => p.status?.podIP as string).filter(Boolean);
   const v4pods = podIPs.filter((ip) => !isV6(ip));
-  const podSubnet = v4pods.length ? covering(v4pods, 4, 16) : '10.244.0.0/16';
+  const v6pods = podIPs.filter(isV6);
+  const podSubnet = [v4pods.length ? covering(v4pods, 4, 16) : '10.244.0.0/16', ...(v6pods.length ? [covering(v6pods, 6, 56)] : [])].join(',');
   const clusterIPs = [...kept, ...late].filter((o) => o.kind === 'Service').flatMap((o) => ((o.spec?.clusterIPs as string[] | undefined) ?? [o.spec?.clusterIP as string]).filter((ip) => ip && ip !== 'None'));
   const v4 = clusterIPs.filter((ip) => !isV6(ip));
   const v6 = clusterIPs.filter(isV6);
