@@ -177,6 +177,8 @@ export async function startDnsServer(inst: CorednsInstance, listen: Endpoint): P
         });
       }
     });
+    // The client has sent all it will: answer what is complete, then close our side.
+    sock.on('end', () => void chain.then(() => sock.end()));
     sock.on('error', () => sock.destroy());
     sock.on('close', () => conns.delete(sock));
   });
