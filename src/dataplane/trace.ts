@@ -138,9 +138,11 @@ function walkOnce(dp: Dataplane, client: Client, dst: FlowEnd, proto: L4Proto, s
     verdict: a.verdict,
     reason: a.reason,
     probability: 1,
-    endpoint: w.endpoint ?? `${a.packet.dst}:${a.packet.dport}`,
+    endpoint: w.endpoint ?? (a.packet.dst.includes(':') ? `[${a.packet.dst}]:${a.packet.dport}` : `${a.packet.dst}:${a.packet.dport}`),
+    dnat: w.endpoint !== undefined,
     masqueraded: w.masqueraded,
     ...(a.receiver ? { receiver: a.receiver } : {}),
+    ...(a.rule ? { rule: a.rule } : {}),
     hops: w.hops,
   };
   if (withReply && a.verdict === 'DELIVERED' && a.at) path.reply = walkReply(dp, a.at, a.packet, client, dst, sport, now);

@@ -44,10 +44,14 @@ export interface PathResult {
   probability: number;
   /** The destination after NAT, `IP:PORT`. */
   endpoint: string;
+  /** Whether a DNAT (a Service's endpoint choice) rewrote the destination. */
+  dnat: boolean;
   /** Whether the source address was rewritten (MASQUERADE/SNAT) on the way. */
   masqueraded: boolean;
   /** Who received it: `pod NS/NAME`, `node NAME`, `ext NAME`. */
   receiver?: string;
+  /** For DROPPED/REJECTED by netfilter: the rule, as iptables-save prints it. */
+  rule?: string;
   hops: Hop[];
   reply?: ReplyResult;
 }

@@ -32,6 +32,8 @@ export interface Arrival {
   packet: Packet;
   /** Where to send a reply from. */
   at?: Location;
+  /** The netfilter rule that dropped or rejected it (iptables-save text). */
+  rule?: string;
 }
 
 export type Location =
@@ -243,7 +245,8 @@ export class Walker {
     if (!res.decidedBy) this.step({ kind: 'policy', table, chain: hook, verdict: t?.policy ?? res.verdict });
     const by = res.decidedBy ? `${table} ${res.decidedBy.chain} rule ${res.decidedBy.position}: ${res.decidedBy.text}` : `the ${table} ${hook} policy`;
     const comment = res.decidedBy?.text.match(/--comment "?([^"]*)"?/)?.[1];
-    return this.end(res.verdict === 'DROP' ? 'DROPPED' : 'REJECTED', `${comment ? `${comment} — ` : ''}${by}`, p);
+    const a = this.end(res.verdict === 'DROP' ? 'DROPPED' : 'REJECTED', `${comment ? `${comment} — ` : ''}${by}`, p);
+    return res.decidedBy ? { ...a, rule: res.decidedBy.text } : a;
   }
 
   private isArrival(x: HookResult | Arrival): x is Arrival {

@@ -188,11 +188,11 @@ function headerFromNodeObjects(objects: SourcedObject[], problems: Problems): Cl
   };
 }
 
-/** The smallest CIDR holding every address (the underlay's default). */
+/** The smallest CIDR holding every address, and at least a /24 (the underlay's default). */
 function commonPrefix(ips: string[]): string {
   const cs = ips.map((ip) => parseCIDR(`${canonicalIP(ip) ?? ip}/32`)).filter((c): c is CIDR => !!c && c.family === 4);
   if (cs.length === 0) return '';
-  for (let p = 32; p >= 0; p--) {
+  for (let p = 24; p >= 0; p--) {
     const first = parseCIDR(`${cs[0]!.network}/${p}`)!;
     if (cs.every((c) => cidrContains(first, c.network))) return `${first.network}/${p}`;
   }
