@@ -6,6 +6,7 @@ import type { IO } from './context.js';
 import { dnsCommand } from './dns.js';
 import { getCommand } from './get.js';
 import { traceCommand } from './trace.js';
+import { labCommand } from './lab.js';
 import { rulesCommand } from './rules.js';
 import { ipCommand } from './ip.js';
 import { bridgeCommand } from './bridge.js';
@@ -26,6 +27,7 @@ export function buildProgram(io: IO): Command {
     });
   program.addCommand(getCommand(io));
   program.addCommand(traceCommand(io));
+  program.addCommand(labCommand(io));
   program.addCommand(dnsCommand(io));
   program.addCommand(rulesCommand(io));
   program.addCommand(ipCommand(io));

@@ -1,0 +1,136 @@
+// `knet lab`: the emulated cluster rebuilt in real network namespaces on this machine, and
+// `verify`, which checks knet's traces against what the kernel really does there.
+import { spawn } from 'node:child_process';
+import { Command } from 'commander';
+import { InputError } from '../api/errors.js';
+import { checkHost, labScript, listNetns } from '../lab/host.js';
+import { labDown } from '../lab/down.js';
+import { checkPrefix, DEFAULT_PREFIX, LabNames } from '../lab/names.js';
+import { formatPlan, planLab } from '../lab/plan.js';
+import { mustReadState, readState, statePath, type LabState } from '../lab/state.js';
+import { labInputs, labUp } from '../lab/up.js';
+import { addTopologyOption, openCluster, type IO } from './context.js';
+import { table } from './table.js';
+
+interface PrefixOptions {
+  prefix: string;
+}
+
+function prefixOption(cmd: Command): Command {
+  return cmd.option('--prefix <prefix>', 'name prefix of everything the lab creates', DEFAULT_PREFIX);
+}
+
+/** `up` refuses to build over anything carrying its prefix. */
+function refuseExisting(prefix: string): void {
+  const names = new LabNames(prefix);
+  const taken = listNetns().filter((n) => names.owns(n));
+  if (taken.length) throw new InputError(`knet lab: namespace ${taken[0]} already exists (prefix "${prefix}" is in use); run knet lab down --prefix ${prefix} or choose another --prefix`, 2);
+  if (readState(prefix)) throw new InputError(`knet lab: a lab with prefix "${prefix}" is recorded in ${statePath(prefix)}; run knet lab down --prefix ${prefix} first`, 2);
+}
+
+/** The namespace `exec` means: a node, a pod (NAME, NS/NAME, pod/NAME), an external client, `underlay`, or a namespace name. */
+export function resolveTarget(state: LabState, target: string, namespace: string): string {
+  const t = target.replace(/^(pods?|node|ext)\//, '');
+  const wanted = [`node ${t}`, `ext ${t}`, t.includes('/') ? `pod ${t}` : `pod ${namespace}/${t}`, t];
+  for (const w of wanted) {
+    const hit = state.namespaces.find((n) => n.object === w || n.name === w);
+    if (hit) return hit.name;
+  }
+  const known = state.namespaces.map((n) => n.object.replace(/^(node|ext|pod) /, '')).join(', ');
+  throw new InputError(`knet lab exec: "${target}" is no node, pod or client of lab "${state.prefix}" (known: ${known})`, 2);
+}
+
+function statusText(state: LabState): string {
+  const present = new Set(listNetns());
+  const alive = (pid: number): boolean => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const rows = state.namespaces.map((n) => {
+    const rs = state.responders.filter((r) => r.netns === n.name);
+    const listen = rs.map((r) => `${r.listen.join(',')} pid ${r.pid}${alive(r.pid) ? '' : ' (dead)'}`).join('; ');
+    return [n.name, n.role, n.object, n.ip ?? '-', present.has(n.name) ? 'up' : 'MISSING', listen || '-'];
+  });
+  const files = state.files.length ? state.files.join(',') : '(default topology)';
+  const head = `lab ${state.prefix}: ${state.namespaces.length} namespaces, ${state.responders.length} responders, from ${files}, up since ${state.createdAt}${state.complete ? '' : ' (INCOMPLETE: up did not finish)'}\n`;
+  return head + table(['NAMESPACE', 'ROLE', 'OBJECT', 'IP', 'STATE', 'RESPONDER'], rows);
+}
+
+export function labCommand(io: IO): Command {
+  const lab = new Command('lab').description('the emulated cluster in real network namespaces on this machine (root): up, status, exec, verify, down');
+
+  const up = prefixOption(new Command('up'))
+    .description('create a namespace per node, pod, external client and the underlay, programmed exactly as knet computed')
+    .option('--dry-run', 'print the commands instead of running them (no root needed)');
+  addTopologyOption(up).action(async (o: PrefixOptions & { filename: string[]; dryRun?: boolean }) => {
+    const prefix = checkPrefix(o.prefix);
+    if (!o.dryRun) {
+      checkHost(['ip', 'iptables-restore', 'sysctl']);
+      refuseExisting(prefix);
+    }
+    const cluster = openCluster(o.filename, io);
+    const plan = planLab(labInputs(cluster), prefix);
+    if (o.dryRun) {
+      io.out(formatPlan(plan, labScript('responder')));
+      return;
+    }
+    const t0 = performance.now();
+    const state = await labUp(plan, o.filename);
+    io.out(`lab ${prefix} is up: ${state.namespaces.length} namespaces, ${state.responders.length} responders, ${plan.commands.length} commands in ${((performance.now() - t0) / 1000).toFixed(1)}s\n`);
+    io.out(`try: knet lab exec ${plan.namespaces.find((n) => n.role === 'node')?.object.slice(5) ?? 'NODE'} -- ip route; knet lab verify${prefix === DEFAULT_PREFIX ? '' : ` --prefix ${prefix}`}\n`);
+  });
+
+  const down = prefixOption(new Command('down')).description('remove exactly what `up` created (recorded in /run/knet-lab/PREFIX.json)');
+  down.action((o: PrefixOptions) => {
+    const prefix = checkPrefix(o.prefix);
+    checkHost(['ip']);
+    const state = readState(prefix);
+    if (!state) {
+      io.out(`no lab with prefix ${prefix}\n`);
+      return;
+    }
+    const r = labDown(state);
+    io.out(`lab ${prefix} is down: ${r.deleted.length} namespaces deleted, ${r.stopped} responders stopped${r.missing.length ? `, ${r.missing.length} already gone` : ''}\n`);
+    if (r.left.length) throw new InputError(`knet lab down: could not delete ${r.left.join(', ')} (kept in ${statePath(prefix)})`);
+  });
+
+  const status = prefixOption(new Command('status')).description('what the lab created and whether it is still there');
+  status.action((o: PrefixOptions) => {
+    const prefix = checkPrefix(o.prefix);
+    checkHost(['ip']);
+    const state = readState(prefix);
+    io.out(state ? statusText(state) : `no lab with prefix ${prefix}\n`);
+  });
+
+  const exec = prefixOption(new Command('exec'))
+    .description('run a command inside a node\'s, pod\'s or client\'s namespace, e.g. knet lab exec k8s-node1 -- tcpdump -ni flannel.1')
+    .argument('<target>', 'NODE | POD | NS/POD | ext/NAME | underlay')
+    .argument('<command...>', 'the command and its arguments (after --)')
+    .option('-n, --namespace <ns>', 'namespace of POD', 'default');
+  exec.action(async (target: string, command: string[], o: PrefixOptions & { namespace: string }) => {
+    const prefix = checkPrefix(o.prefix);
+    checkHost(['ip']);
+    const netns = resolveTarget(mustReadState(prefix), target, o.namespace);
+    const code = await new Promise<number>((resolve) => {
+      const child = spawn('ip', ['netns', 'exec', netns, ...command], { stdio: ['inherit', 'pipe', 'pipe'] });
+      child.stdout.on('data', (d) => io.out(d.toString()));
+      child.stderr.on('data', (d) => io.err(d.toString()));
+      child.on('error', (e) => {
+        io.err(`knet lab exec: ${e.message}\n`);
+        resolve(127);
+      });
+      child.on('close', (c, sig) => resolve(c ?? 128 + (sig === 'SIGINT' ? 2 : 15)));
+    });
+    if (code !== 0) throw new InputError(`knet lab exec: \`${command.join(' ')}\` in ${netns} exited with status ${code}`, code);
+  });
+
+  lab.addCommand(up);
+  lab.addCommand(status);
+  lab.addCommand(exec);
+  lab.addCommand(down);
+  return lab;
+}

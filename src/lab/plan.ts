@@ -1,0 +1,184 @@
+// What `knet lab up` creates, worked out from knet's own state before anything runs: the
+// namespaces, the `ip`/`bridge`/`sysctl`/`iptables-restore` commands that give each one the links,
+// addresses, routes, neighbours, FDB entries, sysctls and rules knet computed, and the responders
+// standing in for the sockets the cluster implies. Nothing here touches the machine.
+import type { Store } from '../api/store.js';
+import type { NodeKernel } from '../kernel/node.js';
+import type { NetNamespace } from '../kernel/netns.js';
+import { replayCommands } from '../kernel/replay.js';
+import { parseCIDR } from '../net/ip.js';
+import type { Topology } from '../topology/load.js';
+import { LabNames, UNDERLAY_BRIDGE, underlayPort } from './names.js';
+
+export type LabRole = 'underlay' | 'node' | 'pod' | 'external';
+
+export interface LabNamespace {
+  name: string;
+  role: LabRole;
+  /** What it stands for, as traces name receivers: `node k8s-node1`, `pod default/pod-a`, `ext laptop`, `underlay`. */
+  object: string;
+  /** The node a pod runs on. */
+  node?: string;
+  /** The address connections from this namespace leave with (node IP, pod IP, client IP). */
+  ip?: string;
+}
+
+export interface LabCommand {
+  argv: string[];
+  /** Fed to the command's standard input (iptables-restore's ruleset). */
+  stdin?: string;
+}
+
+/** A responder process: who answers, in which namespace, on which `proto/port`s. */
+export interface ResponderSpec {
+  netns: string;
+  receiver: string;
+  listen: string[];
+}
+
+export interface LabPlan {
+  prefix: string;
+  namespaces: LabNamespace[];
+  commands: LabCommand[];
+  responders: ResponderSpec[];
+}
+
+export interface LabInputs {
+  store: Store;
+  topology: Topology;
+  kernels: ReadonlyMap<string, NodeKernel>;
+  /** Each node's whole iptables ruleset as iptables-restore input. */
+  rulesets: ReadonlyMap<string, string>;
+}
+
+const ip = (netns: string, ...args: string[]): LabCommand => ({ argv: ['ip', '-n', netns, ...args] });
+
+/** Keys of one device (`net.ipv4.conf.eth0.*`) come and go with the device; only the namespace-wide ones are written. */
+const DEVICE_KEY = /^net\.ipv[46]\.conf\.(?!all\.|default\.)/;
+
+function sysctlCommand(netns: string, ns: NetNamespace): LabCommand {
+  const settings = ns.sysctl
+    .entries()
+    .filter(([k]) => !DEVICE_KEY.test(k))
+    .map(([k, v]) => `${k}=${v.replace(/\t/g, ' ')}`);
+  return { argv: ['ip', 'netns', 'exec', netns, 'sysctl', '-q', '-w', ...settings] };
+}
+
+const same = (a: string[], b: string[]): boolean => a.length === b.length && a.every((w, i) => w === b[i]);
+
+function listenKey(proto: string | undefined, port: number): string {
+  return `${(proto ?? 'TCP').toLowerCase()}/${port}`;
+}
+
+export function planLab(inputs: LabInputs, prefix: string): LabPlan {
+  const names = new LabNames(prefix);
+  const { store, topology, kernels } = inputs;
+  const U = names.underlay;
+  const namespaces: LabNamespace[] = [{ name: U, role: 'underlay', object: 'underlay' }];
+  const nodes = topology.header.nodes.filter((n) => kernels.has(n.name));
+  const c: LabCommand[] = [
+    { argv: ['ip', 'netns', 'add', U] },
+    ip(U, 'link', 'set', 'lo', 'up'),
+    // The underlay is a plain switch: bridged frames skip its (empty) iptables.
+    { argv: ['ip', 'netns', 'exec', U, 'sysctl', '-q', '-w', 'net.bridge.bridge-nf-call-iptables=0'] },
+    ip(U, 'link', 'add', UNDERLAY_BRIDGE, 'mtu', String(topology.header.underlay.mtu), 'type', 'bridge'),
+    ip(U, 'link', 'set', UNDERLAY_BRIDGE, 'up'),
+  ];
+
+  nodes.forEach((n, i) => {
+    const k = kernels.get(n.name)!;
+    const podNetns = (key: string): string => names.pod(...(key.split('/') as [string, string]));
+    namespaces.push({ name: names.node(n.name), role: 'node', object: `node ${n.name}`, ip: n.ip });
+    for (const s of k.pods()) {
+      const podIP = s.netns.addresses.find((a) => a.family === 4 && a.dev === 'eth0')?.address;
+      namespaces.push({ name: podNetns(s.pod), role: 'pod', object: `pod ${s.pod}`, node: n.name, ...(podIP ? { ip: podIP } : {}) });
+    }
+    // The node's rebuild brings its own underlay namespace and far ends of its NICs; the lab has
+    // one underlay for all, so it is created once and each far end is renamed to the node's
+    // switch port and plugged into the switch.
+    const replay = replayCommands(k, { node: names.node(n.name), underlay: U, pod: podNetns });
+    const farEnds: string[] = [];
+    for (const argv of replay) {
+      if (c.some((x) => same(x.argv, argv))) continue;
+      const p = argv.indexOf('peer');
+      if (p >= 0 && argv[p + 1] === 'name' && argv[p + 3] === 'netns' && argv[p + 4] === U) farEnds.push(argv[p + 2]!);
+      c.push({ argv });
+    }
+    for (const far of farEnds) {
+      const port = underlayPort('n', i, far.replace(/^u-/, ''));
+      c.push(ip(U, 'link', 'set', far, 'down'), ip(U, 'link', 'set', far, 'name', port), ip(U, 'link', 'set', port, 'master', UNDERLAY_BRIDGE, 'up'));
+    }
+    c.push(sysctlCommand(names.node(n.name), k.root));
+    for (const s of k.pods()) c.push(sysctlCommand(podNetns(s.pod), s.netns));
+  });
+
+  const underlay = parseCIDR(topology.header.underlay.cidr);
+  topology.header.external.forEach((x, i) => {
+    const X = names.external(x.name);
+    const port = underlayPort('x', i, 'eth0');
+    const mtu = String(topology.header.underlay.mtu);
+    namespaces.push({ name: X, role: 'external', object: `ext ${x.name}`, ip: x.ip });
+    c.push(
+      { argv: ['ip', 'netns', 'add', X] },
+      ip(X, 'link', 'set', 'lo', 'up'),
+      ip(U, 'link', 'add', port, 'mtu', mtu, 'type', 'veth', 'peer', 'name', 'eth0', 'mtu', mtu, 'netns', X),
+      ip(U, 'link', 'set', port, 'master', UNDERLAY_BRIDGE, 'up'),
+      ip(X, 'link', 'set', 'eth0', 'up'),
+      ip(X, 'addr', 'add', `${x.ip}/${underlay?.prefix ?? 24}`, 'dev', 'eth0'),
+    );
+  });
+  for (const n of nodes) {
+    const rules = inputs.rulesets.get(n.name);
+    if (rules) c.push({ argv: ['ip', 'netns', 'exec', names.node(n.name), 'iptables-restore'], stdin: rules });
+  }
+  return { prefix, namespaces, commands: c, responders: responders(store, kernels, names, nodes.map((n) => n.name)) };
+}
+
+/**
+ * The sockets the cluster implies: every declared containerPort of a pod (in the pod's namespace,
+ * or the node's for a hostNetwork pod), and endpoints of Services that are a node's own address
+ * (the API server behind `kubernetes`), answered for by that node.
+ */
+function responders(store: Store, kernels: ReadonlyMap<string, NodeKernel>, names: LabNames, nodes: string[]): ResponderSpec[] {
+  const out = new Map<string, ResponderSpec>();
+  const taken = new Set<string>();
+  const add = (netns: string, receiver: string, key: string): void => {
+    if (taken.has(`${netns} ${key}`)) return;
+    taken.add(`${netns} ${key}`);
+    const r = out.get(`${netns} ${receiver}`) ?? { netns, receiver, listen: [] };
+    r.listen.push(key);
+    out.set(`${netns} ${receiver}`, r);
+  };
+  for (const node of nodes) {
+    const k = kernels.get(node)!;
+    const pods = store.list('Pod').filter((p) => p.spec.nodeName === node).sort((a, b) => `${a.metadata.namespace}/${a.metadata.name}`.localeCompare(`${b.metadata.namespace}/${b.metadata.name}`));
+    for (const p of pods) {
+      const ns = p.metadata.namespace ?? 'default';
+      const netns = p.spec.hostNetwork ? names.node(node) : k.pod(`${ns}/${p.metadata.name}`) ? names.pod(ns, p.metadata.name) : undefined;
+      if (!netns) continue;
+      for (const ctr of p.spec.containers) for (const port of ctr.ports ?? []) if (port.protocol !== 'SCTP') add(netns, `pod ${ns}/${p.metadata.name}`, listenKey(port.protocol, port.containerPort));
+    }
+  }
+  for (const slice of store.list('EndpointSlice')) {
+    for (const ep of slice.endpoints ?? []) {
+      for (const a of ep.addresses) {
+        const node = nodes.find((n) => kernels.get(n)!.root.isLocal(a) && a !== '127.0.0.1');
+        if (!node) continue;
+        for (const p of slice.ports ?? []) if (p.port !== undefined && p.protocol !== 'SCTP') add(names.node(node), `node ${node}`, listenKey(p.protocol, p.port));
+      }
+    }
+  }
+  return [...out.values()];
+}
+
+/** The plan as the commands a shell would run, one a line (what `knet lab up --dry-run` prints). */
+export function formatPlan(plan: LabPlan, responderScript = 'responder.js'): string {
+  const quote = (w: string): string => (/^[\w@%+=:,./-]+$/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`);
+  const lines: string[] = [];
+  for (const c of plan.commands) {
+    const stdin = c.stdin ? ` <<'EOF'\n${c.stdin.replace(/\n?$/, '\n')}EOF` : '';
+    lines.push(c.argv.map(quote).join(' ') + stdin);
+  }
+  for (const r of plan.responders) lines.push(['ip', 'netns', 'exec', r.netns, 'node', responderScript, r.receiver, ...r.listen].map(quote).join(' ') + ' &');
+  return `${lines.join('\n')}\n`;
+}
