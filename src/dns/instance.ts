@@ -62,6 +62,15 @@ export function findPod(cluster: Cluster, ref: string, namespace = 'default'): P
   return p;
 }
 
+const shared = new WeakMap<Cluster, CorednsInstance>();
+
+/** The cluster's default CoreDNS instance (first CoreDNS pod, no upstream), one per cluster. */
+export function clusterDNS(cluster: Cluster): CorednsInstance {
+  let inst = shared.get(cluster);
+  if (!inst) shared.set(cluster, (inst = new CorednsInstance(cluster)));
+  return inst;
+}
+
 export class CorednsInstance {
   readonly agent: CorednsAgent;
   readonly localIPs: string[];

@@ -2,7 +2,8 @@
 // resolv.conf (search list, ndots), who answers each query, and what the lookup returns.
 import type { Pod } from '../api/types.js';
 import { emptyReply, type Reply } from './answer.js';
-import { corednsPods, type CorednsInstance } from './instance.js';
+import type { Cluster } from '../cluster/cluster.js';
+import { clusterDNS, corednsPods, findPod, type CorednsInstance } from './instance.js';
 import { fqdn, labels } from './names.js';
 import { ndotsOf, resolvConfFor, type ResolvConf } from './resolvconf.js';
 import { rrText, type RR } from './rr.js';
@@ -94,6 +95,15 @@ export async function resolveFromPod(inst: CorednsInstance, pod: Pod, name: stri
         addresses: [],
       };
   return { pod: { namespace: pod.metadata.namespace!, name: pod.metadata.name }, name, type, resolvConf: conf, ndots, queries, result };
+}
+
+/**
+ * For `knet trace POD NAME`: the lookup a pod's resolver makes for `name`, as data. Each query
+ * carries its candidate name, type, the nameserver it goes to (UDP 53: the packet the dataplane
+ * walks), the outcome and the reply; `result` is the final answer. Render with walkText.
+ */
+export async function lookupFromPod(cluster: Cluster, pod: Pod | string, name: string, type = 'A', inst: CorednsInstance = clusterDNS(cluster)): Promise<ResolverWalk> {
+  return resolveFromPod(inst, typeof pod === 'string' ? findPod(cluster, pod) : pod, name, type);
 }
 
 function stepNote(s: ResolverQuery): string {

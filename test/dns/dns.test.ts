@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import { loadCluster, Cluster } from '../../src/cluster/cluster.js';
 import dnsPacket from 'dns-packet';
 import { query, tcpExchange, encodeQuery, toReply, udpExchange } from '../../src/dns/client.js';
-import { CorednsInstance } from '../../src/dns/instance.js';
-import { resolveFromPod, walkText } from '../../src/dns/resolver.js';
+import { clusterDNS, CorednsInstance } from '../../src/dns/instance.js';
+import { lookupFromPod, resolveFromPod, walkText } from '../../src/dns/resolver.js';
 import { startDnsServer } from '../../src/dns/server.js';
 import { readTopologyText } from '../../src/topology/load.js';
 import { knet } from '../helpers/cli.js';
@@ -349,4 +349,15 @@ clusterDNS: [10.96.0.300]
   const k = await knet('dns', 'resolv-conf', 'x', '-f', kc);
   t.is(k.code, 1);
   t.is(k.err.split(kc).join('FILE'), 'FILE:15: KubeletConfiguration <unnamed>: clusterDNS[0]: "10.96.0.300" is not a valid IP address\n');
+});
+
+test('lookupFromPod: the trace integration gets the walk as data, one shared instance per cluster', async (t) => {
+  const c = loadCluster();
+  const w = await lookupFromPod(c, 'pod-a', 'nginx');
+  t.deepEqual(
+    w.queries.map((q) => ({ fqdn: q.fqdn, type: q.type, nameserver: q.nameserver, outcome: q.outcome })),
+    [{ fqdn: 'nginx.default.svc.cluster.local.', type: 'A', nameserver: '10.1.0.10', outcome: 'NOERROR' }],
+  );
+  t.deepEqual(w.result.addresses, ['10.1.0.2']);
+  t.is(clusterDNS(c), clusterDNS(c));
 });

@@ -256,5 +256,5 @@ export function convert(v: Vector): Converted {
   docs.push(...kept);
   const topology = docs.map((d) => YAML.stringify(d, { lineWidth: 0 })).join('---\n');
   const instanceArgs = (v.header.coredns?.localIPs ?? []).flatMap((ip) => ['--local-ip', ip]);
-  return { topology, late, instanceArgs, notes };
+  return { topology, late: late as unknown as Record<string, unknown>[], instanceArgs, notes };
 }
