@@ -473,7 +473,7 @@ export class Walker {
   private egressBridge(nc: NodeCtx, br: Link, nexthop: string, p: Packet): Arrival {
     const root = nc.st.kernel.root;
     const target = this.arpOnBridge(nc.st, nexthop);
-    if (!target || target.owner === br.name) return this.end('DROPPED', `no answer to ARP for ${nexthop} on ${br.name}`, p);
+    if (!target || target.owner === br.name) return this.end('DROPPED', `no answer to ARP for ${nexthop} on ${nc.st.name} ${br.name}: no pod holds that address`, p);
     this.step({ kind: 'neighbour', ip: nexthop, lladdr: target.mac, dev: br.name, state: 'REACHABLE' });
     const fdb = root.fdb.lookup(target.mac, { master: br.name });
     if (!fdb) return this.end('DROPPED', `${br.name} has no FDB entry for ${target.mac}`, p);
