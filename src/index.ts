@@ -1,5 +1,9 @@
 // knet as a library: load a topology, read the store, and (as features land) trace packets.
-export { Cluster, loadCluster } from './cluster/cluster.js';
+export { Cluster, loadCluster, loadCluster as loadTopology } from './cluster/cluster.js';
+export { trace, traceConnections, type TraceOptions } from './dataplane/trace.js';
+export { renderTrace } from './dataplane/render.js';
+export { Dataplane } from './dataplane/dataplane.js';
+export type * from './dataplane/types.js';
 export { Store, type WatchEvent } from './api/store.js';
 export * from './api/types.js';
 export { readTopology, readTopologyText, readTopologyValues, type Topology } from './topology/load.js';

@@ -6,6 +6,7 @@ import type { IO } from './context.js';
 import { dnsCommand } from './dns.js';
 import { getCommand } from './get.js';
 import { traceCommand } from './trace.js';
+import { conntrackCommand } from './conntrack.js';
 import { labCommand } from './lab.js';
 import { rulesCommand } from './rules.js';
 import { ipCommand } from './ip.js';
@@ -27,6 +28,7 @@ export function buildProgram(io: IO): Command {
     });
   program.addCommand(getCommand(io));
   program.addCommand(traceCommand(io));
+  program.addCommand(conntrackCommand(io));
   program.addCommand(labCommand(io));
   program.addCommand(dnsCommand(io));
   program.addCommand(rulesCommand(io));
