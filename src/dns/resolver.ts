@@ -47,8 +47,12 @@ function outcomeOf(r: Reply, type: string): Outcome {
   return r.answer.some((rr) => rr.type === type) ? 'NOERROR' : 'NODATA';
 }
 
-/** Whether queries to `ip` reach the cluster's CoreDNS: a CoreDNS pod IP or a Service in front of one. */
+/**
+ * Whether queries to `ip` reach the cluster's CoreDNS: the kubelet's clusterDNS address (the
+ * kube-dns Service by construction), a Service in front of CoreDNS pods, or a CoreDNS pod itself.
+ */
 function reachesCoreDNS(inst: CorednsInstance, ip: string): boolean {
+  if (inst.cluster.topology.kubelet.clusterDNS.includes(ip)) return true;
   const podIPs = new Set(corednsPods(inst.cluster).map((p) => p.status!.podIP!));
   if (podIPs.has(ip)) return true;
   return inst.agent.servicesForIP(ip).some((s) => inst.agent.endpointsOf(s.namespace, s.name).some((e) => e.addresses.some((a) => podIPs.has(a.ip))));

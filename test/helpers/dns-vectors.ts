@@ -142,6 +142,8 @@ export interface Converted {
   late: Record<string, unknown>[];
   /** CLI flags naming the answering instance (`--local-ip` per header localIP). */
   instanceArgs: string[];
+  /** `--from` for RESOLVE queries: the header's client pod (added when the vector lists none). */
+  client?: string;
   notes: string[];
 }
 
@@ -253,8 +255,53 @@ export function convert(v: Vector): Converted {
   if (v.header.coredns) {
     docs.push({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'coredns', namespace: 'kube-system' }, data: { Corefile: corefileFor(v.header) } });
   }
+  const client = clientPod(v, kept, kubelet?.clusterDNS);
+  if (client?.pod) kept.push(client.pod);
   docs.push(...kept);
   const topology = docs.map((d) => YAML.stringify(d, { lineWidth: 0 })).join('---\n');
   const instanceArgs = (v.header.coredns?.localIPs ?? []).flatMap((ip) => ['--local-ip', ip]);
-  return { topology, late: late as unknown as Record<string, unknown>[], instanceArgs, notes };
+  return { topology, late: late as unknown as Record<string, unknown>[], instanceArgs, notes, ...(client ? { client: client.ref } : {}) };
+}
+
+/**
+ * The resolver client of RESOLVE queries: a pod the vector lists (`ns/name`, or an object with
+ * `pod`/`name` and `namespace`), else a pod made for it in the client's namespace. A client that
+ * spells out its own search list, nameservers or ndots gets them through dnsPolicy None.
+ */
+function clientPod(v: Vector, objs: Obj[], clusterDNS: string[] | undefined): { ref: string; pod?: Obj } | undefined {
+  const c = v.header.client;
+  if (c === undefined || c === null) return undefined;
+  if (typeof c === 'string') return { ref: c.includes('/') ? c : `default/${c}` };
+  const o = c as Record<string, unknown>;
+  const ns = typeof o.namespace === 'string' ? o.namespace : 'default';
+  const name = typeof o.pod === 'string' ? o.pod : typeof o.name === 'string' ? o.name : undefined;
+  if (name && objs.some((x) => x.kind === 'Pod' && x.metadata.name === name && (x.metadata.namespace ?? 'default') === ns)) return { ref: `${ns}/${name}` };
+  const list = (k: string): string[] | undefined => {
+    const x = o[k];
+    return Array.isArray(x) ? x.map(String) : typeof x === 'string' ? x.split(/\s+/).filter(Boolean) : undefined;
+  };
+  const searches = list('searches') ?? list('search');
+  const nameservers = list('nameservers') ?? list('nameserver');
+  const ndots = o.ndots;
+  const own = searches || nameservers || ndots !== undefined;
+  const podName = name ?? 'client';
+  const pod: Obj = {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: podName, namespace: ns },
+    spec: {
+      containers: [{ name: 'c', image: 'busybox' }],
+      ...(own
+        ? {
+            dnsPolicy: 'None',
+            dnsConfig: {
+              nameservers: nameservers ?? clusterDNS ?? ['10.96.0.10'],
+              ...(searches ? { searches } : {}),
+              options: [{ name: 'ndots', value: String(ndots ?? 5) }],
+            },
+          }
+        : {}),
+    },
+  };
+  return { ref: `${ns}/${podName}`, pod };
 }
