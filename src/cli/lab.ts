@@ -9,6 +9,7 @@ import { checkPrefix, DEFAULT_PREFIX, LabNames } from '../lab/names.js';
 import { formatPlan, planLab } from '../lab/plan.js';
 import { mustReadState, readState, statePath, type LabState } from '../lab/state.js';
 import { labInputs, labUp } from '../lab/up.js';
+import { labVerify } from '../lab/verify.js';
 import { addTopologyOption, openCluster, type IO } from './context.js';
 import { table } from './table.js';
 
@@ -128,9 +129,31 @@ export function labCommand(io: IO): Command {
     if (code !== 0) throw new InputError(`knet lab exec: \`${command.join(' ')}\` in ${netns} exited with status ${code}`, code);
   });
 
+  const verify = prefixOption(new Command('verify'))
+    .description('open real connections in the lab for every flow and compare them with knet trace --all-paths; exit 1 on any disagreement')
+    .option('--samples <n>', 'new connections per flow', '4')
+    .option('--timeout <ms>', 'how long a connection attempt may take before it counts as dropped', '1500');
+  addTopologyOption(verify).action(async (o: PrefixOptions & { filename: string[]; samples: string; timeout: string }) => {
+    const prefix = checkPrefix(o.prefix);
+    const whole = (v: string, flag: string): number => {
+      if (!/^\d+$/.test(v) || Number(v) < 1) throw new InputError(`knet lab verify: ${flag} "${v}": want a whole number ≥ 1`, 2);
+      return Number(v);
+    };
+    const samples = whole(o.samples, '--samples');
+    const timeoutMs = whole(o.timeout, '--timeout');
+    checkHost(['ip', 'iptables-restore']);
+    const state = mustReadState(prefix);
+    if (!state.complete) throw new InputError(`knet lab verify: lab "${prefix}" is incomplete (its up did not finish); run knet lab down --prefix ${prefix} and up again`, 2);
+    const cluster = openCluster(o.filename.length ? o.filename : state.files, io);
+    const r = await labVerify(cluster, state, { samples, timeoutMs, parallel: 4 }, (line) => io.out(`${line}\n`));
+    io.out(`${r.agree} agree, ${r.disagree} disagree\n`);
+    if (r.disagree) throw new InputError(`knet lab verify: ${r.disagree} of ${r.reports.length} flows disagree with knet's traces`, 1);
+  });
+
   lab.addCommand(up);
   lab.addCommand(status);
   lab.addCommand(exec);
+  lab.addCommand(verify);
   lab.addCommand(down);
   return lab;
 }

@@ -13,6 +13,10 @@ import { labDown } from './down.js';
 
 /** What the lab is built from: the kernels and the very rulesets `knet trace` walks. */
 export function labInputs(cluster: Cluster): LabInputs {
+  const mode = cluster.topology.kubeProxy.mode;
+  if (mode !== 'iptables') {
+    throw new InputError(`knet lab: kube-proxy runs in ${mode} mode in ${cluster.topology.files.join(', ') || 'this topology'}; the lab materialises iptables mode only`, 2);
+  }
   const dp = Dataplane.of(cluster);
   const rulesets = new Map(dp.nodeNames().map((n) => [n, formatSave(dp.ruleset(n))]));
   return { store: cluster.store, topology: cluster.topology, kernels: dp.kernels, rulesets };

@@ -1,0 +1,69 @@
+// The flows `knet lab verify` checks: every pod to every Service port, every pod to every other
+// pod that declares a port (same node and across nodes), every external client to every
+// NodePort on every node, every node to every Service port.
+import type { Pod, Service } from '../api/types.js';
+import type { Cluster } from '../cluster/cluster.js';
+import type { LabNamespace } from './plan.js';
+
+export interface Flow {
+  /** The client as `knet trace` takes it (NS/POD, node/NAME, ext/NAME). */
+  src: string;
+  /** Its namespace in the lab. */
+  netns: string;
+  /** The destination as `knet trace` takes it: IP:PORT. */
+  dst: string;
+  ip: string;
+  port: number;
+  proto: 'tcp' | 'udp';
+  /** What the destination is, for the output (`svc default/nginx`, `pod …`, `NodePort of k8s-node1`). */
+  what: string;
+}
+
+type Proto = Flow['proto'];
+const l4 = (p: string | undefined): Proto | undefined => (p === undefined || p === 'TCP' ? 'tcp' : p === 'UDP' ? 'udp' : undefined);
+
+const byKey = <T extends { metadata: { namespace?: string; name: string } }>(a: T, b: T): number =>
+  `${a.metadata.namespace}/${a.metadata.name}`.localeCompare(`${b.metadata.namespace}/${b.metadata.name}`);
+
+export function labFlows(cluster: Cluster, namespaces: readonly LabNamespace[]): Flow[] {
+  const store = cluster.store;
+  const netnsOf = new Map(namespaces.map((n) => [n.object, n.name]));
+  const services = (store.list('Service') as Service[]).sort(byKey);
+  const servicePorts = services.flatMap((s) =>
+    s.spec.clusterIP && s.spec.clusterIP !== 'None'
+      ? (s.spec.ports ?? []).flatMap((p) => {
+          const proto = l4(p.protocol);
+          return proto ? [{ ip: s.spec.clusterIP!, port: p.port, proto, what: `svc ${s.metadata.namespace ?? 'default'}/${s.metadata.name}`, nodePort: p.nodePort }] : [];
+        })
+      : [],
+  );
+  const pods = (store.list('Pod') as Pod[])
+    .filter((p) => !p.spec.hostNetwork && netnsOf.has(`pod ${p.metadata.namespace ?? 'default'}/${p.metadata.name}`))
+    .sort(byKey);
+  const key = (p: Pod): string => `${p.metadata.namespace ?? 'default'}/${p.metadata.name}`;
+  const flows: Flow[] = [];
+  const add = (src: string, netns: string, d: { ip: string; port: number; proto: Proto; what: string }): void => {
+    flows.push({ src, netns, dst: `${d.ip}:${d.port}`, ip: d.ip, port: d.port, proto: d.proto, what: d.what });
+  };
+
+  for (const p of pods) for (const sp of servicePorts) add(key(p), netnsOf.get(`pod ${key(p)}`)!, sp);
+  for (const p of pods) {
+    for (const q of pods) {
+      if (p === q) continue;
+      const port = q.spec.containers.flatMap((c) => c.ports ?? []).find((cp) => l4(cp.protocol));
+      if (!port || !q.status?.podIP) continue;
+      add(key(p), netnsOf.get(`pod ${key(p)}`)!, { ip: q.status.podIP, port: port.containerPort, proto: l4(port.protocol)!, what: `pod ${key(q)}` });
+    }
+  }
+  const nodes = cluster.topology.header.nodes.filter((n) => netnsOf.has(`node ${n.name}`));
+  for (const x of cluster.topology.header.external) {
+    const netns = netnsOf.get(`ext ${x.name}`);
+    if (!netns) continue;
+    for (const sp of servicePorts) {
+      if (!sp.nodePort) continue;
+      for (const n of nodes) add(`ext/${x.name}`, netns, { ip: n.ip, port: sp.nodePort, proto: sp.proto, what: `NodePort of ${sp.what} on ${n.name}` });
+    }
+  }
+  for (const n of nodes) for (const sp of servicePorts) add(`node/${n.name}`, netnsOf.get(`node ${n.name}`)!, sp);
+  return flows;
+}

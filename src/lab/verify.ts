@@ -1,0 +1,259 @@
+// `knet lab verify`: for each flow, what `knet trace --all-paths` predicts against what really
+// happens in the lab's namespaces. A real answer must come from one of the predicted receivers,
+// on the predicted endpoint, with the source rewritten exactly when the trace says so; a
+// predicted reject must be refused, a predicted drop must time out; where the trace shows
+// ClientIP affinity (a `recent --rcheck` match on the next connection), every answer of the flow
+// must come from the same backend. Disagreements come with the trace and the kernel's side:
+// conntrack entries and the counters of the rules one more such connection matched.
+import { spawn } from 'node:child_process';
+import { InputError } from '../api/errors.js';
+import type { Cluster } from '../cluster/cluster.js';
+import { renderTrace } from '../dataplane/render.js';
+import { trace, traceConnections } from '../dataplane/trace.js';
+import type { Disposition, PathResult, Trace } from '../dataplane/types.js';
+import type { ProbeFlow, ProbeOutcome, ProbeResult } from './client.js';
+import { labFlows, type Flow } from './flows.js';
+import { labScript, tryRun } from './host.js';
+import type { LabState } from './state.js';
+
+export interface VerifyOptions {
+  /** New connections per flow. */
+  samples: number;
+  timeoutMs: number;
+  /** Client processes running at once. */
+  parallel: number;
+}
+
+/** What the kernel should do for one predicted path. */
+type Expectation =
+  | { outcome: 'answered'; receiver: string; endpoint: string; client: string; seenSource: string }
+  | { outcome: 'failed'; verdict: Disposition | 'BROKEN'; accept: ProbeOutcome[] };
+
+export interface Prediction {
+  trace?: Trace;
+  expectations: Expectation[];
+  sticky: boolean;
+  /** knet could not trace the flow. */
+  error?: string;
+}
+
+export interface FlowReport {
+  flow: Flow;
+  agree: boolean;
+  line: string;
+  /** For a disagreement: the trace and the kernel's side. */
+  details?: string;
+}
+
+/** How each kind of failure shows at the client's socket. */
+const FAILURES: Partial<Record<Disposition | 'BROKEN', ProbeOutcome[]>> = {
+  REJECTED: ['refused', 'unreachable'],
+  NO_ENDPOINTS: ['refused', 'unreachable'],
+  NO_LISTENER: ['refused'],
+  DROPPED: ['timeout'],
+  TTL_EXCEEDED: ['timeout', 'unreachable'],
+  LOOP: ['timeout'],
+  NO_ROUTE: ['unreachable', 'timeout'],
+  BROKEN: ['timeout', 'reset'],
+};
+
+/** The source address the receiver sees: after the last SNAT/MASQUERADE on the way, else the client's. */
+function seenSource(p: PathResult, client: string): string {
+  let src = client;
+  for (const h of p.hops) for (const s of h.steps) if (s.kind === 'nat' && s.field === 'src' && (s.nat === 'SNAT' || s.nat === 'MASQUERADE')) src = hostOf(s.after);
+  return src;
+}
+
+function expectationOf(p: PathResult, client: string): Expectation {
+  if (p.verdict === 'DELIVERED' && (!p.reply || p.reply.verdict === 'DELIVERED')) {
+    return { outcome: 'answered', receiver: p.receiver ?? '', endpoint: p.endpoint, client, seenSource: seenSource(p, client) };
+  }
+  const verdict = p.verdict === 'DELIVERED' ? p.reply!.verdict : p.verdict;
+  return { outcome: 'failed', verdict, accept: FAILURES[verdict] ?? ['timeout'] };
+}
+
+export function predict(cluster: Cluster, f: Flow): Prediction {
+  try {
+    const t = trace(cluster, f.src, f.dst, { proto: f.proto, allPaths: true });
+    const [, second] = traceConnections(cluster, f.src, f.dst, 2, 1000, { proto: f.proto });
+    const sticky = !!second?.paths[0]?.hops.some((h) => h.steps.some((s) => s.kind === 'netfilter' && / --rcheck /.test(s.rule)));
+    return { trace: t, expectations: t.paths.map((p) => expectationOf(p, t.src.ip)), sticky };
+  } catch (e) {
+    if (e instanceof InputError) return { expectations: [], sticky: false, error: e.message };
+    throw e;
+  }
+}
+
+interface Answer {
+  receiver: string;
+  endpoint: string;
+  /** The source address the responder saw. */
+  peer: string;
+}
+
+function parseAnswer(text: string): Answer | undefined {
+  const w = text.split(' ');
+  if (w.length < 3) return undefined;
+  return { receiver: w.slice(0, -2).join(' '), endpoint: w[w.length - 2]!, peer: w[w.length - 1]! };
+}
+
+const hostOf = (ipPort: string): string => ipPort.slice(0, ipPort.lastIndexOf(':'));
+
+/** Why one real outcome fits no predicted path (undefined when it fits one). */
+function mismatch(r: ProbeResult, p: Prediction): string | undefined {
+  if (r.outcome === 'answered') {
+    const a = parseAnswer(r.answer ?? '');
+    if (!a) return `unreadable answer "${r.answer}"`;
+    const same = p.expectations.filter((e): e is Extract<Expectation, { outcome: 'answered' }> => e.outcome === 'answered' && e.receiver === a.receiver && e.endpoint === a.endpoint);
+    if (same.length === 0) return `answered by ${a.receiver} on ${a.endpoint}, which knet does not predict`;
+    const local = r.local ? hostOf(r.local) : '?';
+    if (!same.some((e) => e.client === local)) return `the kernel sent from ${local}, knet's client is ${same[0]!.client}`;
+    if (!same.some((e) => e.seenSource === hostOf(a.peer))) return `${a.receiver} saw the source ${hostOf(a.peer)}; knet predicts ${[...new Set(same.map((e) => e.seenSource))].join(' or ')}`;
+    return undefined;
+  }
+  if (p.expectations.some((e) => e.outcome === 'failed' && e.accept.includes(r.outcome))) return undefined;
+  return `${r.outcome}${r.code ? ` (${r.code})` : ''}, which knet does not predict`;
+}
+
+function tally(rs: ProbeResult[]): string {
+  const counts = new Map<string, number>();
+  for (const r of rs) {
+    const k = r.outcome === 'answered' ? (parseAnswer(r.answer ?? '')?.receiver.replace(/^pod |^node /, '') ?? 'answered') : r.outcome;
+    counts.set(k, (counts.get(k) ?? 0) + 1);
+  }
+  return [...counts].map(([k, n]) => (n > 1 ? `${k} ×${n}` : k)).join(', ');
+}
+
+function predictedText(p: Prediction): string {
+  if (p.error) return `knet: cannot trace (${p.error})`;
+  const byVerdict = new Map<string, Set<string>>();
+  for (const e of p.expectations) {
+    const k = e.outcome === 'answered' ? 'DELIVERED' : e.verdict;
+    const s = byVerdict.get(k) ?? new Set<string>();
+    if (e.outcome === 'answered') s.add(e.endpoint);
+    byVerdict.set(k, s);
+  }
+  const parts = [...byVerdict].map(([v, eps]) => (eps.size ? `${v} to ${eps.size === 1 ? [...eps][0] : `${eps.size} endpoints`}` : v));
+  return `knet: ${parts.join(' or ')}${p.sticky ? ' (sticky)' : ''}`;
+}
+
+export function judge(p: Prediction, results: ProbeResult[]): { agree: boolean; problems: string[] } {
+  if (p.error) return { agree: false, problems: [`knet cannot trace this flow: ${p.error}`] };
+  const problems = results.map((r, i) => {
+    const m = mismatch(r, p);
+    return m ? `connection ${i + 1}: ${m}` : undefined;
+  }).filter((x): x is string => x !== undefined);
+  if (p.sticky) {
+    const receivers = new Set(results.filter((r) => r.outcome === 'answered').map((r) => parseAnswer(r.answer ?? '')?.receiver));
+    if (receivers.size > 1) problems.push(`knet predicts ClientIP affinity, but the answers came from ${[...receivers].join(', ')}`);
+  }
+  return { agree: problems.length === 0, problems };
+}
+
+/** Runs the probe client in one namespace over some flows. */
+function probe(netns: string, flows: ProbeFlow[], timeoutMs: number): Promise<Map<number, ProbeResult[]>> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('ip', ['netns', 'exec', netns, process.execPath, labScript('client')], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code !== 0) return reject(new InputError(`knet lab verify: probe client in ${netns} failed (status ${code}): ${err.trim().split('\n')[0] ?? ''}`));
+      const parsed = JSON.parse(out) as { id: number; results: ProbeResult[] }[];
+      resolve(new Map(parsed.map((x) => [x.id, x.results])));
+    });
+    child.stdin.end(JSON.stringify({ timeoutMs, flows }));
+  });
+}
+
+async function inBatches<T>(jobs: (() => Promise<T>)[], parallel: number): Promise<T[]> {
+  const out: T[] = new Array(jobs.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < jobs.length) {
+      const i = next++;
+      out[i] = await jobs[i]!();
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, parallel) }, worker));
+  return out;
+}
+
+const indent = (text: string, by: string): string => text.trimEnd().split('\n').map((l) => `${by}${l}`).join('\n');
+
+/** The kernel's side of one disagreeing flow: one more connection with zeroed counters, then conntrack and the counters. */
+async function kernelSide(state: LabState, f: Flow, results: ProbeResult[], timeoutMs: number): Promise<string> {
+  const nodes = state.namespaces.filter((n) => n.role === 'node');
+  for (const n of nodes) for (const t of ['raw', 'mangle', 'filter', 'nat']) tryRun(['ip', 'netns', 'exec', n.name, 'iptables', '-t', t, '-Z']);
+  const again = (await probe(f.netns, [{ id: 0, proto: f.proto, ip: f.ip, port: f.port, samples: 1 }], timeoutMs)).get(0)![0]!;
+  const lines = results.map((r, i) => `connection ${i + 1}: ${r.outcome}${r.answer ? ` "${r.answer}"` : ''}${r.code ? ` (${r.code})` : ''}${r.local ? ` from ${r.local}` : ''}`);
+  lines.push(`one more connection: ${again.outcome}${again.answer ? ` "${again.answer}"` : ''}${again.local ? ` from ${again.local}` : ''}`);
+  const client = again.local ? hostOf(again.local) : undefined;
+  const sport = again.local ? again.local.slice(again.local.lastIndexOf(':') + 1) : undefined;
+  for (const n of nodes) {
+    const ct = tryRun(['ip', 'netns', 'exec', n.name, 'conntrack', '-L', '-p', f.proto]);
+    if (ct === undefined) {
+      lines.push(`conntrack in ${n.object}: (conntrack -L failed; is conntrack installed?)`);
+    } else {
+      const mine = ct.split('\n').filter((l) => (client && l.includes(`=${client} `)) || (sport && l.includes(`port=${sport} `)));
+      if (mine.length) lines.push(`conntrack in ${n.object}:`, ...mine.map((l) => `  ${l}`));
+    }
+    const saved = tryRun(['ip', 'netns', 'exec', n.name, 'iptables-save', '-c']);
+    if (saved === undefined) continue;
+    let table = '';
+    const hit: string[] = [];
+    for (const l of saved.split('\n')) {
+      if (l.startsWith('*')) table = l.slice(1);
+      const m = l.match(/^\[(\d+):\d+\] (-A .*)$/);
+      if (m && Number(m[1]) > 0) hit.push(`  ${table.padEnd(6)} [${m[1]} pkts] ${m[2]}`);
+    }
+    if (hit.length) lines.push(`iptables rules that counted it in ${n.object}:`, ...hit);
+  }
+  return lines.join('\n');
+}
+
+export interface VerifySummary {
+  reports: FlowReport[];
+  agree: number;
+  disagree: number;
+}
+
+export async function labVerify(cluster: Cluster, state: LabState, opts: VerifyOptions, out: (line: string) => void): Promise<VerifySummary> {
+  const flows = labFlows(cluster, state.namespaces);
+  const predictions = flows.map((f) => predict(cluster, f));
+  const bySource = new Map<string, number[]>();
+  flows.forEach((f, i) => bySource.set(f.netns, [...(bySource.get(f.netns) ?? []), i]));
+  const results = new Map<number, ProbeResult[]>();
+  await inBatches(
+    [...bySource].map(([netns, ids]) => async () => {
+      const got = await probe(netns, ids.map((id) => ({ id, proto: flows[id]!.proto, ip: flows[id]!.ip, port: flows[id]!.port, samples: opts.samples })), opts.timeoutMs);
+      for (const [id, rs] of got) results.set(id, rs);
+    }),
+    opts.parallel,
+  );
+  const reports: FlowReport[] = [];
+  for (const [i, f] of flows.entries()) {
+    const p = predictions[i]!;
+    const rs = results.get(i) ?? [];
+    const { agree, problems } = judge(p, rs);
+    const line = `${agree ? 'agree   ' : 'DISAGREE'} ${f.src} -> ${f.dst}/${f.proto} (${f.what})  kernel: ${tally(rs)}  ${predictedText(p)}`;
+    const report: FlowReport = { flow: f, agree, line };
+    out(line);
+    if (!agree) {
+      const traceText = p.trace ? renderTrace(p.trace, { allPaths: true }) : p.error ?? '';
+      report.details = [
+        ...problems.map((x) => `  ${x}`),
+        `  knet trace ${f.src} ${f.dst} --proto ${f.proto} --all-paths:`,
+        indent(traceText, '    '),
+        '  kernel:',
+        indent(await kernelSide(state, f, rs, opts.timeoutMs), '    '),
+      ].join('\n');
+      out(report.details);
+    }
+    reports.push(report);
+  }
+  const agree = reports.filter((r) => r.agree).length;
+  return { reports, agree, disagree: reports.length - agree };
+}
