@@ -76,9 +76,10 @@ export function dnsCommand(io: IO): Command {
     const extra = untransferredRecords(k);
     zones.forEach((z, i) => {
       const rrs = transferRecords(k, z);
-      const mine = extra.filter((rr) => i === zones.length - 1 || rr.name.endsWith(z));
-      io.out(opts.zoneFile ? zoneFileText(z, k.backend.ttl, rrs, mine) : transferText(rrs));
-      if (!opts.zoneFile && mine.length) io.out(`; served by the kubernetes plugin but never transferred\n${mine.map(rrText).join('\n')}\n`);
+      // The records no transfer carries follow the last zone, once.
+      const tail = i === zones.length - 1 ? extra : [];
+      io.out(opts.zoneFile ? zoneFileText(z, k.backend.ttl, rrs, tail) : transferText(rrs));
+      if (!opts.zoneFile && tail.length) io.out(`; served by the kubernetes plugin but never transferred\n${tail.map(rrText).join('\n')}\n`);
     });
   });
 

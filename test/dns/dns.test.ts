@@ -361,3 +361,17 @@ test('lookupFromPod: the trace integration gets the walk as data, one shared ins
   t.deepEqual(w.result.addresses, ['10.1.0.2']);
   t.is(clusterDNS(c), clusterDNS(c));
 });
+
+test('the answering instance: --instance picks a CoreDNS pod, --local-ip an instance outside the pods', async (t) => {
+  const pods = loadCluster().store.list('Pod', { namespace: 'kube-system', selector: { matchLabels: { 'k8s-app': 'kube-dns' } } }).map((p) => p.metadata.name).sort();
+  t.is(pods.length, 2);
+  const ns = JSON.parse((await knet('dns', 'query', 'cluster.local', 'NS', '--instance', pods[1]!, '-o', 'json')).out);
+  t.deepEqual(ns.answer.map((a: { rdata: string }) => a.rdata), ['kube-dns.kube-system.svc.cluster.local.']);
+  t.is(ns.server, `pod kube-system/${pods[1]} (the record set, not over the network)`);
+  const outside = JSON.parse((await knet('dns', 'query', 'cluster.local', 'NS', '--local-ip', '192.0.2.53', '-o', 'json')).out);
+  t.deepEqual(outside.answer.map((a: { rdata: string }) => a.rdata), ['ns.dns.cluster.local.']);
+  t.deepEqual(outside.additional.map((a: { name: string; rdata: string }) => `${a.name} ${a.rdata}`), ['ns.dns.cluster.local. 192.0.2.53']);
+  const ghost = await knet('dns', 'query', 'cluster.local', 'NS', '--instance', 'ghost');
+  t.is(ghost.code, 1);
+  t.is(ghost.err, 'Error from server (NotFound): pods "ghost" not found in namespace "kube-system"\n');
+});
