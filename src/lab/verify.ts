@@ -190,14 +190,18 @@ async function kernelSide(state: LabState, f: Flow, results: ProbeResult[], time
   const again = (await probe(f.netns, [{ id: 0, proto: f.proto, ip: f.ip, port: f.port, samples: 1 }], timeoutMs)).get(0)![0]!;
   const lines = results.map((r, i) => `connection ${i + 1}: ${r.outcome}${r.answer ? ` "${r.answer}"` : ''}${r.code ? ` (${r.code})` : ''}${r.local ? ` from ${r.local}` : ''}`);
   lines.push(`one more connection: ${again.outcome}${again.answer ? ` "${again.answer}"` : ''}${again.local ? ` from ${again.local}` : ''}`);
-  const client = again.local ? hostOf(again.local) : undefined;
+  // A refused connection never learns its own address: the namespace's is the one it left with.
+  const client = again.local ? hostOf(again.local) : state.namespaces.find((n) => n.name === f.netns)?.ip;
   const sport = again.local ? again.local.slice(again.local.lastIndexOf(':') + 1) : undefined;
+  let entries = 0;
   for (const n of nodes) {
     const ct = tryRun(['ip', 'netns', 'exec', n.name, 'conntrack', '-L', '-p', f.proto]);
     if (ct === undefined) {
       lines.push(`conntrack in ${n.object}: (conntrack -L failed; is conntrack installed?)`);
     } else {
-      const mine = ct.split('\n').filter((l) => (client && l.includes(`=${client} `)) || (sport && l.includes(`port=${sport} `)));
+      const toFlow = (l: string): boolean => l.includes(`dst=${f.ip} `) || l.includes(`dport=${f.port} `);
+      const mine = ct.split('\n').filter((l) => (client && l.includes(`src=${client} `) && toFlow(l)) || (sport && l.includes(`sport=${sport} `)));
+      entries += mine.length;
       if (mine.length) lines.push(`conntrack in ${n.object}:`, ...mine.map((l) => `  ${l}`));
     }
     const saved = tryRun(['ip', 'netns', 'exec', n.name, 'iptables-save', '-c']);
@@ -211,6 +215,7 @@ async function kernelSide(state: LabState, f: Flow, results: ProbeResult[], time
     }
     if (hit.length) lines.push(`iptables rules that counted it in ${n.object}:`, ...hit);
   }
+  if (entries === 0) lines.push(`conntrack: no entry of this flow (from ${client ?? '?'}) left in any node`);
   return lines.join('\n');
 }
 

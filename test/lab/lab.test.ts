@@ -1,0 +1,207 @@
+// knet lab: the plan (always), and on a host with root and network namespaces the real thing —
+// up, status, exec, verify against knet's traces, a hand-edited ruleset that verify must catch,
+// down. Kernel tests use a prefix unique to this run and remove everything they made, also when
+// they fail; without root or `ip netns` they report themselves skipped with the reason.
+import test from 'ava';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadCluster } from '../../src/cluster/cluster.js';
+import { labDown } from '../../src/lab/down.js';
+import { labUnsupported } from '../../src/lab/host.js';
+import { formatPlan, planLab } from '../../src/lab/plan.js';
+import { readState, statePath } from '../../src/lab/state.js';
+import { labInputs } from '../../src/lab/up.js';
+import { judge, type Prediction } from '../../src/lab/verify.js';
+import { knet } from '../helpers/cli.js';
+import { golden } from '../helpers/golden.js';
+
+test('lab up --dry-run: the plan for the default topology, command by command', (t) => {
+  const plan = planLab(labInputs(loadCluster()), 'knet');
+  t.is(formatPlan(plan, 'responder.js'), golden('lab/kubeadm-3node.plan.sh', formatPlan(plan, 'responder.js')));
+  t.deepEqual(
+    plan.responders.map((r) => `${r.netns}: ${r.receiver} ${r.listen.join(',')}`),
+    [
+      'knet-pod-kube-system-coredns-754bccc5bf-xxvrt: pod kube-system/coredns-754bccc5bf-xxvrt udp/53,tcp/53,tcp/9153',
+      'knet-pod-default-nginx-6b97fcfcdd-25khw: pod default/nginx-6b97fcfcdd-25khw tcp/80',
+      'knet-pod-default-nginx-6b97fcfcdd-m6qp9: pod default/nginx-6b97fcfcdd-m6qp9 tcp/80',
+      'knet-pod-default-nginx-6b97fcfcdd-cdxqq: pod default/nginx-6b97fcfcdd-cdxqq tcp/80',
+      'knet-pod-kube-system-coredns-754bccc5bf-ndl7t: pod kube-system/coredns-754bccc5bf-ndl7t udp/53,tcp/53,tcp/9153',
+      // the API server behind the kubernetes Service: a process on the control-plane node
+      'knet-node-k8s-master: node k8s-master tcp/6443',
+    ],
+  );
+});
+
+test('lab refuses a bad prefix and a kube-proxy mode it cannot load (exit 2, one line)', async (t) => {
+  const bad = await knet('lab', 'up', '--dry-run', '--prefix', 'No_Good');
+  t.is(bad.code, 2);
+  t.is(bad.err, 'error: --prefix "No_Good": use 1-12 lowercase letters, digits or dashes, starting with a letter or digit\n');
+  const ipvs = await knet('lab', 'up', '--dry-run', '-f', 'topologies/ipvs-sh-affinity.yaml');
+  t.is(ipvs.code, 2);
+  t.is(ipvs.err, 'knet lab: kube-proxy runs in ipvs mode in topologies/ipvs-sh-affinity.yaml; the lab materialises iptables mode only\n');
+});
+
+test('lab exec/verify without a lab: exit 2, one line', async (t) => {
+  const reason = labUnsupported(['ip']);
+  const r = await knet('lab', 'exec', '--prefix', 'nolab-xyz', 'k8s-node1', '--', 'true');
+  t.is(r.code, 2);
+  t.is(r.err, reason ? `knet lab: ${reason}\n` : `knet lab: no lab with prefix "nolab-xyz" is up (${statePath('nolab-xyz')} does not exist); start one with knet lab up\n`);
+  t.is(r.out, '');
+});
+
+test('verify judges: an unpredicted backend, a drop that answered, a broken affinity', (t) => {
+  const answer = (receiver: string, endpoint: string, peer = '10.244.1.2:4000') => ({ outcome: 'answered' as const, answer: `${receiver} ${endpoint} ${peer}`, local: '10.244.1.2:4000' });
+  const lb: Prediction = {
+    sticky: false,
+    expectations: [
+      { outcome: 'answered', receiver: 'pod default/a', endpoint: '10.244.1.3:80', client: '10.244.1.2', seenSource: '10.244.1.2' },
+      { outcome: 'answered', receiver: 'pod default/b', endpoint: '10.244.2.3:80', client: '10.244.1.2', seenSource: '10.244.1.2' },
+    ],
+  };
+  t.deepEqual(judge(lb, [answer('pod default/a', '10.244.1.3:80'), answer('pod default/b', '10.244.2.3:80')]), { agree: true, problems: [] });
+  t.deepEqual(judge(lb, [answer('pod default/c', '10.244.2.4:80')]).problems, ['connection 1: answered by pod default/c on 10.244.2.4:80, which knet does not predict']);
+  t.deepEqual(judge(lb, [answer('pod default/a', '10.244.1.3:80', '10.244.1.0:5000')]).problems, ['connection 1: pod default/a saw the source 10.244.1.0; knet predicts 10.244.1.2']);
+  t.deepEqual(judge({ ...lb, sticky: true }, [answer('pod default/a', '10.244.1.3:80'), answer('pod default/b', '10.244.2.3:80')]).problems, [
+    'knet predicts ClientIP affinity, but the answers came from pod default/a, pod default/b',
+  ]);
+  const drop: Prediction = { sticky: false, expectations: [{ outcome: 'failed', verdict: 'DROPPED', accept: ['timeout'] }] };
+  t.deepEqual(judge(drop, [{ outcome: 'timeout' }]), { agree: true, problems: [] });
+  t.deepEqual(judge(drop, [{ outcome: 'refused', code: 'ECONNREFUSED' }]).problems, ['connection 1: refused (ECONNREFUSED), which knet does not predict']);
+  t.deepEqual(judge(drop, [answer('pod default/a', '10.244.1.3:80')]).problems, ['connection 1: answered by pod default/a on 10.244.1.3:80, which knet does not predict']);
+});
+
+// ---- in the kernel ----
+
+const reason = labUnsupported(['ip', 'iptables-restore', 'sysctl']);
+const kernelTest = reason ? test.skip : test.serial;
+const skipped = reason ? ` — skipped: ${reason}` : '';
+const runTag = `k${process.pid.toString(36)}`.slice(0, 8);
+const used: string[] = [];
+
+function prefixFor(name: string): string {
+  const p = `${runTag}${name}`;
+  used.push(p);
+  return p;
+}
+
+function netnsWith(prefix: string): string[] {
+  const r = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' });
+  return r.stdout.split('\n').map((l) => l.split(' ')[0]!).filter((n) => n.startsWith(`${prefix}-`));
+}
+
+/** Whatever happened, nothing of this run's labs stays behind. */
+test.after.always(() => {
+  if (reason) return;
+  for (const p of used) {
+    const s = readState(p);
+    if (s) labDown(s);
+    for (const n of netnsWith(p)) spawnSync('ip', ['netns', 'del', n]);
+  }
+});
+
+async function down(t: { is: (a: unknown, b: unknown, m?: string) => void; deepEqual: (a: unknown, b: unknown, m?: string) => void }, prefix: string): Promise<void> {
+  const r = await knet('lab', 'down', '--prefix', prefix);
+  t.is(r.code, 0, r.err);
+  t.deepEqual(netnsWith(prefix), [], 'no namespace left behind');
+  t.is(existsSync(statePath(prefix)), false, 'record removed');
+}
+
+kernelTest(`default topology: up, status, exec, verify agrees on every flow, up again refused, down leaves nothing${skipped}`, async (t) => {
+  const prefix = prefixFor('a');
+  try {
+    const up = await knet('lab', 'up', '--prefix', prefix);
+    t.is(up.code, 0, up.err);
+    t.regex(up.out, new RegExp(`^lab ${prefix} is up: 11 namespaces, 6 responders, 147 commands in `));
+
+    const status = await knet('lab', 'status', '--prefix', prefix);
+    t.regex(status.out, new RegExp(`^lab ${prefix}: 11 namespaces, 6 responders, from \\(default topology\\)`));
+    t.is(status.out.split('\n').filter((l) => / up {3}/.test(l)).length, 11);
+
+    // The node's and a pod's real routes are what `knet ip route` prints.
+    for (const target of [['k8s-node1', '--node'], ['pod-a', '--pod']] as const) {
+      const real = await knet('lab', 'exec', '--prefix', prefix, target[0], '--', 'ip', 'route');
+      t.is(real.code, 0, real.err);
+      t.is(real.out, (await knet('ip', 'route', target[1], target[0])).out, target[0]);
+    }
+    const fails = await knet('lab', 'exec', '--prefix', prefix, 'k8s-node1', '--', 'ip', 'link', 'show', 'dev', 'nosuchdev');
+    t.is(fails.code, 1);
+    t.regex(fails.err, /exited with status 1\n$/);
+
+    const again = await knet('lab', 'up', '--prefix', prefix);
+    t.is(again.code, 2);
+    t.regex(again.err, new RegExp(`^knet lab: namespace ${prefix}-\\S+ already exists \\(prefix "${prefix}" is in use\\); run knet lab down --prefix ${prefix} or choose another --prefix\n$`));
+
+    const v = await knet('lab', 'verify', '--prefix', prefix, '--samples', '3');
+    t.is(v.code, 0, v.out);
+    const lines = v.out.trimEnd().split('\n');
+    t.is(lines.at(-1), '73 agree, 0 disagree');
+    t.is(lines.filter((l) => l.startsWith('agree ')).length, 73);
+    t.true(lines.some((l) => l.startsWith('agree    ext/laptop -> 192.168.2.102:30000/tcp (NodePort of svc default/nginx on k8s-node2)')));
+  } finally {
+    await down(t, prefix);
+  }
+});
+
+kernelTest(`blue-green-canary, and with ClientIP affinity: verify agrees, affinity sticks${skipped}`, async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'knet-lab-'));
+  const sticky = join(dir, 'blue-green-sticky.yaml');
+  const text = readFileSync('topologies/blue-green-canary.yaml', 'utf8');
+  const withAffinity = text.replace('  selector:\n    app: web\n  ports:', '  selector:\n    app: web\n  sessionAffinity: ClientIP\n  ports:');
+  t.not(withAffinity, text);
+  writeFileSync(sticky, withAffinity);
+  try {
+    for (const [name, file, expected] of [['b', 'topologies/blue-green-canary.yaml', '86 agree, 0 disagree'], ['c', sticky, '86 agree, 0 disagree']] as const) {
+      const prefix = prefixFor(name);
+      try {
+        const up = await knet('lab', 'up', '--prefix', prefix, '-f', file);
+        t.is(up.code, 0, up.err);
+        const v = await knet('lab', 'verify', '--prefix', prefix, '--samples', '4');
+        t.is(v.code, 0, v.out);
+        const lines = v.out.trimEnd().split('\n');
+        t.is(lines.at(-1), expected, file);
+        const web = lines.filter((l) => l.includes('(svc default/web)'));
+        t.true(web.length > 0);
+        // With affinity every answer of a flow comes from one backend, and knet says so.
+        if (file === sticky) t.true(web.every((l) => l.endsWith('(sticky)') && /kernel: default\/web-\S+ ×4 /.test(l)), web.join('\n'));
+        else t.true(web.every((l) => !l.endsWith('(sticky)')));
+      } finally {
+        await down(t, prefix);
+      }
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+kernelTest(`a hand-edited ruleset makes knet wrong, and verify says so with the kernel's evidence${skipped}`, async (t) => {
+  const prefix = prefixFor('d');
+  try {
+    const up = await knet('lab', 'up', '--prefix', prefix);
+    t.is(up.code, 0, up.err);
+    // On every node, point the kubernetes Service's DNAT at a port nothing listens on.
+    for (const node of ['k8s-master', 'k8s-node1', 'k8s-node2']) {
+      const ns = `${prefix}-node-${node}`;
+      const saved = spawnSync('ip', ['netns', 'exec', ns, 'iptables-save'], { encoding: 'utf8' }).stdout;
+      const edited = saved.replace('--to-destination 192.168.2.100:6443', '--to-destination 192.168.2.100:6444');
+      t.not(edited, saved);
+      t.is(spawnSync('ip', ['netns', 'exec', ns, 'iptables-restore'], { input: edited }).status, 0);
+    }
+    const v = await knet('lab', 'verify', '--prefix', prefix, '--samples', '2');
+    t.is(v.code, 1);
+    t.is(v.err, "knet lab verify: 9 of 73 flows disagree with knet's traces\n");
+    const lines = v.out.trimEnd().split('\n');
+    t.is(lines.at(-1), '64 agree, 9 disagree');
+    const disagree = lines.filter((l) => l.startsWith('DISAGREE'));
+    t.is(disagree.length, 9);
+    t.true(disagree.every((l) => / -> 10\.1\.0\.1:443\/tcp \(svc default\/kubernetes\) {2}kernel: refused ×2 {2}knet: DELIVERED to 192\.168\.2\.100:6443$/.test(l)), disagree.join('\n'));
+    t.true(lines.includes('  connection 1: refused (ECONNREFUSED), which knet does not predict'));
+    t.true(lines.includes('  knet trace default/pod-a 10.1.0.1:443 --proto tcp --all-paths:'));
+    // The kernel's side: the edited rule counted the extra connection.
+    t.true(lines.some((l) => /^ {6}nat {4}\[1 pkts\] -A KUBE-SEP-\S+ -p tcp -m comment --comment "default\/kubernetes:https" -m tcp -j DNAT --to-destination 192\.168\.2\.100:6444$/.test(l)));
+    t.true(lines.includes('    one more connection: refused'));
+  } finally {
+    await down(t, prefix);
+  }
+});
