@@ -133,7 +133,8 @@ export async function startDnsServer(inst: CorednsInstance, listen: Endpoint): P
     }
   };
 
-  const udp = dgram.createSocket(family);
+  // A deep receive buffer so bursts (dnsperf keeps hundreds in flight) are queued, not dropped.
+  const udp = dgram.createSocket({ type: family, recvBufferSize: 4 << 20 });
   udp.on('message', (msg, rinfo) => {
     stats.udp++;
     void safe(msg, 'udp', rinfo.address).then((out) => {
