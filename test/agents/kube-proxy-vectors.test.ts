@@ -72,7 +72,7 @@ for (const v of vectors) {
       const r = agent.sync();
       t.false(r.full);
       t.deepEqual(r.changed, v.input.sync!.changedServices);
-      t.deepEqual(r.natChainsBefore, v.input.sync!.natChainsBeforeSync);
+      t.deepEqual(r.natChainsBefore(), v.input.sync!.natChainsBeforeSync);
       t.is(formatRestore(r.input), v.expected!);
     });
   } else if (v.assertion.startsWith('chain')) {

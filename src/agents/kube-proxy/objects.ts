@@ -2,6 +2,7 @@
 // ServicePort per Service port of this IP family, and the endpoints of each, built in one place
 // from Services and EndpointSlices exactly as kube-proxy's service and endpoint caches do.
 import { SERVICE_NAME_LABEL, type EndpointSlice, type Service } from '../../api/types.js';
+import { isIPv4 } from 'node:net';
 import { canonicalIP, ipFamily, parseCIDR, type Family } from '../../net/ip.js';
 
 export type Proto = 'tcp' | 'udp' | 'sctp';
@@ -45,6 +46,7 @@ export interface Endpoint {
 
 function ofFamily(ip: string | undefined, family: Family): string | undefined {
   if (!ip) return undefined;
+  if (isIPv4(ip)) return family === 4 ? ip : undefined; // already canonical: the common case, kept cheap
   const c = canonicalIP(ip);
   return c && ipFamily(c) === family ? c : undefined;
 }

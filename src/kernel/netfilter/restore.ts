@@ -10,27 +10,38 @@ function chainRank(name: string): number {
   return name.startsWith('KUBE-') ? 2 : 3;
 }
 
-/** Chain order of the normal form: KUBE-NODEPORTS, KUBE-SERVICES, other KUBE-* by name, the rest by name. */
-export function compareChainNames(a: string, b: string): number {
-  return chainRank(a) - chainRank(b) || (a < b ? -1 : a > b ? 1 : 0);
-}
-
 const LAST_RULE = 'must be the last rule';
 
 /** The service a rule belongs to: its comment up to the first space or colon. */
 function serviceKey(text: string): string {
-  const at = text.indexOf('--comment ');
+  let at = text.indexOf('--comment ');
   if (at < 0) return '';
-  let s = text.slice(at + 10);
-  if (s.startsWith('"')) s = s.slice(1);
-  const end = s.search(/[ :"]/);
-  return end < 0 ? s : s.slice(0, end);
+  at += 10;
+  if (text.charCodeAt(at) === 34) at++;
+  let end = at;
+  for (; end < text.length; end++) {
+    const c = text.charCodeAt(end);
+    if (c === 32 || c === 58 || c === 34) break;
+  }
+  return text.slice(at, end);
 }
 
-function sortByService(rules: readonly Rule[], lastRuleLast: boolean): Rule[] {
+function sortByService(rules: readonly Rule[], lastRuleLast: boolean): readonly Rule[] {
   const keyed = rules.map((r, i) => ({ r, i, k: serviceKey(r.text), last: lastRuleLast && r.text.includes(LAST_RULE) }));
-  keyed.sort((a, b) => Number(a.last) - Number(b.last) || (a.k < b.k ? -1 : a.k > b.k ? 1 : 0) || a.i - b.i);
+  const before = (a: (typeof keyed)[0], b: (typeof keyed)[0]): number => Number(a.last) - Number(b.last) || (a.k < b.k ? -1 : a.k > b.k ? 1 : 0) || a.i - b.i;
+  // Generated input is usually in order already: then keep the very same list.
+  let sorted = true;
+  for (let i = 1; i < keyed.length && sorted; i++) if (before(keyed[i - 1]!, keyed[i]!) > 0) sorted = false;
+  if (sorted) return rules;
+  keyed.sort(before);
   return keyed.map((x) => x.r);
+}
+
+/** Chain names in normal-form order (plain string sorts per group: fast for 100k names). */
+function sortChainNames(names: Iterable<string>): string[] {
+  const groups: string[][] = [[], [], [], []];
+  for (const n of names) groups[chainRank(n)]!.push(n);
+  return groups.flatMap((g) => g.sort());
 }
 
 /** A table's rules in normal-form order, chain by chain. */
@@ -50,7 +61,7 @@ export function formatRestore(input: Ruleset): string {
   const tables = [...input.tables.values()].sort((a, b) => (a.name < b.name ? -1 : 1));
   for (const t of tables) {
     out.push(`*${t.name}`);
-    const names = [...t.chains.keys()].sort(compareChainNames);
+    const names = sortChainNames(t.chains.keys());
     for (const n of names) out.push(`:${n} - [0:0]`);
     for (const n of names) for (const r of normalRules(t, n, t.chains.get(n)!.rules)) out.push(`-A ${n} ${r.text}`);
     const deleted = new Set(t.deletions);
@@ -58,16 +69,6 @@ export function formatRestore(input: Ruleset): string {
     out.push('COMMIT');
   }
   return out.join('\n') + '\n';
-}
-
-/** Puts a restore input into normal-form rule order in place (what the kernel then holds). */
-export function normaliseRestore(input: Ruleset): void {
-  for (const t of input.tables.values()) {
-    for (const [n, c] of t.chains) {
-      const sorted = normalRules(t, n, c.rules);
-      if (sorted !== c.rules) c.setRules([...sorted]);
-    }
-  }
 }
 
 /**

@@ -55,7 +55,7 @@ export interface SyncResult {
   /** Service chains this sync flushed and deleted. */
   deleted: string[];
   /** Service chains in the nat table before the sync (what kube-proxy's iptables-save found). */
-  natChainsBefore: string[];
+  natChainsBefore: () => string[];
 }
 
 export interface KubeProxyIptablesOptions {
@@ -127,12 +127,12 @@ export class KubeProxyIptables {
     const large = this.tracker.largeClusterMode(LARGE_CLUSTER_ENDPOINTS_THRESHOLD);
     const services = this.tracker.serviceRules(large);
     const changed = full ? services.map((x) => x.key) : [...this.tracker.changed];
-    const natChainsBefore = [...(this.kernel.tables.get('nat')?.chains.keys() ?? [])].filter(isServiceChain).sort();
+    const before = [...(this.kernel.tables.get('nat')?.chains.keys() ?? [])];
+    const natChainsBefore = (): string[] => before.filter(isServiceChain).sort();
 
     // Track which Service produces which chain, and which chains nothing produces any more.
-    const byKey = new Map(services.map((x) => [x.key, x.rules]));
-    for (const key of full ? new Set([...this.chainsOf.keys(), ...byKey.keys()]) : this.tracker.changed) {
-      const next = [...(byKey.get(key)?.chains.keys() ?? [])];
+    for (const key of full ? new Set([...this.chainsOf.keys(), ...services.map((x) => x.key)]) : this.tracker.changed) {
+      const next = [...(this.tracker.rulesOf(key)?.chains.keys() ?? [])];
       for (const c of this.chainsOf.get(key) ?? []) if (!next.includes(c)) this.staleCandidates.add(c);
       for (const c of next) this.owner.set(c, key);
       if (next.length) this.chainsOf.set(key, next);

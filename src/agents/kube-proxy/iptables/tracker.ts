@@ -9,8 +9,8 @@ import { endpointCount, serviceRules, type ServiceRules, type ServiceState } fro
 
 interface Entry {
   state: ServiceState;
-  /** The view serialised: equal text = nothing kube-proxy would notice changed. */
-  fingerprint: string;
+  /** The view serialised (computed when first compared): equal text = nothing kube-proxy would notice changed. */
+  fingerprint?: string;
   endpoints: number;
   rules?: ServiceRules;
   rulesLarge?: boolean;
@@ -25,6 +25,8 @@ export class ChangeTracker {
   /** Services changed since the last successful sync. */
   readonly changed = new Set<string>();
   private totalEndpoints = 0;
+  /** serviceRules()'s last answer, while nothing changed. */
+  private list?: { large: boolean; services: { key: string; rules: ServiceRules }[] };
   private readonly unwatch: (() => void)[] = [];
 
   constructor(
@@ -71,18 +73,24 @@ export class ChangeTracker {
           this.totalEndpoints -= old.endpoints;
           this.sortedKeys.splice(search(this.sortedKeys, key), 1);
           this.changed.add(key);
+          this.list = undefined;
         }
         continue;
       }
       const endpoints = serviceEndpoints(this.slices.get(key)?.values() ?? [], s.family, s.nodeName);
       const state = { ports, endpoints };
-      const fingerprint = JSON.stringify([ports, [...endpoints]]);
-      if (old?.fingerprint === fingerprint) continue;
+      let fingerprint: string | undefined;
+      if (old) {
+        old.fingerprint ??= fingerprintOf(old.state);
+        fingerprint = fingerprintOf(state);
+        if (old.fingerprint === fingerprint) continue;
+      }
       const n = endpointCount(state);
       this.totalEndpoints += n - (old?.endpoints ?? 0);
       if (!old) this.sortedKeys.splice(search(this.sortedKeys, key), 0, key);
-      this.entries.set(key, { state, fingerprint, endpoints: n });
+      this.entries.set(key, { state, ...(fingerprint ? { fingerprint } : {}), endpoints: n });
       this.changed.add(key);
+      this.list = undefined;
     }
     this.dirty.clear();
   }
@@ -94,7 +102,8 @@ export class ChangeTracker {
 
   /** Every Service (in key order) with its rules for the given comment mode. */
   serviceRules(largeCluster: boolean): { key: string; rules: ServiceRules }[] {
-    return this.sortedKeys.map((key) => {
+    if (this.list?.large === largeCluster) return this.list.services;
+    const services = this.sortedKeys.map((key) => {
       const e = this.entries.get(key)!;
       if (!e.rules || e.rulesLarge !== largeCluster) {
         e.rules = serviceRules(this.settings, e.state, largeCluster);
@@ -102,12 +111,23 @@ export class ChangeTracker {
       }
       return { key, rules: e.rules };
     });
+    this.list = { large: largeCluster, services };
+    return services;
+  }
+
+  /** One Service's rules as last computed by serviceRules(). */
+  rulesOf(key: string): ServiceRules | undefined {
+    return this.entries.get(key)?.rules;
   }
 
   /** After a successful restore: nothing is pending any more. */
   synced(): void {
     this.changed.clear();
   }
+}
+
+function fingerprintOf(st: ServiceState): string {
+  return JSON.stringify([st.ports, [...st.endpoints]]);
 }
 
 function cmp(a: string, b: string): number {
