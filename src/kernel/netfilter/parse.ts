@@ -107,7 +107,7 @@ export function parseIptablesSave(text: string, fileName: string, opts: ParseOpt
         if (!chain) return fail(n, `${cmd} needs a chain name`);
         const c = table.chain(chain);
         if (!c) return fail(n, `chain '${chain}' does not exist (declare it with :${chain} - [0:0] or -N ${chain})`);
-        let rest = line.slice(line.indexOf(chain) + chain.length).trimStart();
+        let rest = line.replace(/^\S+\s+\S+\s*/, '');
         let pos = 1;
         if (cmd === '-I' && /^\d+(\s|$)/.test(rest)) {
           pos = Number(rest.match(/^\d+/)![0]);
