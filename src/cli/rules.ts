@@ -2,6 +2,7 @@
 // the iptables-save view a user sees on the node, or the input kube-proxy pipes to
 // iptables-restore, or rule counts per table and chain.
 import { Command, Option } from 'commander';
+import { InputError } from '../api/errors.js';
 import { kubeProxyIptables } from '../agents/kube-proxy/iptables/node.js';
 import { applyTopologyObjects } from '../cluster/diff.js';
 import { formatRestore } from '../kernel/netfilter/restore.js';
@@ -67,6 +68,8 @@ function iptablesCommand(io: IO): Command {
   cmd.action((opts: IptablesOpts) => {
     const family = opts.family === 'ipv6' ? 6 : 4;
     const cluster = openCluster(opts.since.length ? opts.since : opts.filename, io);
+    const mode = cluster.topology.kubeProxy.mode;
+    if (mode !== 'iptables') throw new InputError(`${cluster.topology.files.join(', ')}: kube-proxy runs in ${mode} mode (KubeProxyConfiguration mode), not iptables`);
     const agent = kubeProxyIptables(cluster, opts.node!, family);
     if (opts.since.length) {
       applyTopologyObjects(cluster, readTopology(opts.filename));
