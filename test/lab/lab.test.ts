@@ -4,7 +4,7 @@
 // they fail; without root or `ip netns` they report themselves skipped with the reason.
 import test from 'ava';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadCluster } from '../../src/cluster/cluster.js';
@@ -49,6 +49,41 @@ test('lab exec/verify without a lab: exit 2, one line', async (t) => {
   t.is(r.code, 2);
   t.is(r.err, reason ? `knet lab: ${reason}\n` : `knet lab: no lab with prefix "nolab-xyz" is up (${statePath('nolab-xyz')} does not exist); start one with knet lab up\n`);
   t.is(r.out, '');
+});
+
+test('lab commands refuse without root, `ip netns` or iptables-restore (exit 2, one line)', async (t) => {
+  const root = process.getuid?.() === 0;
+  if (!root) {
+    const r = await knet('lab', 'status');
+    t.is(r.code, 2);
+    t.is(r.err, 'knet lab: needs root (network namespaces, veth and iptables in them)\n');
+    return;
+  }
+  // As root: the built CLI run as nobody, and with a PATH that lacks the tools.
+  const cli = (args: string[], opts: { env?: NodeJS.ProcessEnv; prefix?: string[] } = {}) => {
+    const argv = [...(opts.prefix ?? []), process.execPath, 'bin/knet.js', ...args];
+    return spawnSync(argv[0]!, argv.slice(1), { encoding: 'utf8', env: opts.env ?? process.env });
+  };
+  const setpriv = spawnSync('setpriv', ['--version']);
+  if (setpriv.error) t.log('setpriv missing: the not-root refusal is not exercised as root');
+  else {
+    const nobody = cli(['lab', 'up', '--prefix', 'nobodylab'], { prefix: ['setpriv', '--reuid', '65534', '--regid', '65534', '--clear-groups'] });
+    t.is(nobody.status, 2);
+    t.is(nobody.stderr, 'knet lab: needs root (network namespaces, veth and iptables in them)\n');
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'knet-path-'));
+  try {
+    const noIp = cli(['lab', 'exec', 'k8s-node1', '--', 'true'], { env: { ...process.env, PATH: dir } });
+    t.is(noIp.status, 2);
+    t.is(noIp.stderr, 'knet lab: `ip netns` is not available (ENOENT); install iproute2\n');
+    const ip = spawnSync('sh', ['-c', 'command -v ip'], { encoding: 'utf8' }).stdout.trim();
+    symlinkSync(ip, join(dir, 'ip'));
+    const noIptables = cli(['lab', 'up', '--prefix', 'noiptables'], { env: { ...process.env, PATH: dir } });
+    t.is(noIptables.status, 2);
+    t.is(noIptables.stderr, 'knet lab: iptables-restore is not available (ENOENT); install iptables\n');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('verify judges: an unpredicted backend, a drop that answered, a broken affinity', (t) => {
