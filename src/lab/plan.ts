@@ -1,7 +1,8 @@
 // What `knet lab up` creates, worked out from knet's own state before anything runs: the
-// namespaces, the `ip`/`bridge`/`sysctl`/`iptables-restore` commands that give each one the links,
-// addresses, routes, neighbours, FDB entries, sysctls and rules knet computed, and the responders
-// standing in for the sockets the cluster implies. Nothing here touches the machine.
+// namespaces; the commands that give each the links, addresses, routes, neighbours and FDB
+// entries knet computed (each node's own rebuild from kernel/replay, its NICs joined to one
+// underlay switch), its sysctls and its iptables ruleset; and the responders standing in for the
+// sockets the cluster implies. Nothing here touches the machine.
 import type { Store } from '../api/store.js';
 import type { NodeKernel } from '../kernel/node.js';
 import type { NetNamespace } from '../kernel/netns.js';

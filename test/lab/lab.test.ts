@@ -12,7 +12,7 @@ import { labDown } from '../../src/lab/down.js';
 import { labUnsupported } from '../../src/lab/host.js';
 import { formatPlan, planLab } from '../../src/lab/plan.js';
 import { readState, statePath } from '../../src/lab/state.js';
-import { labInputs } from '../../src/lab/up.js';
+import { labInputs, labUp } from '../../src/lab/up.js';
 import { judge, type Prediction } from '../../src/lab/verify.js';
 import { knet } from '../helpers/cli.js';
 import { golden } from '../helpers/golden.js';
@@ -177,6 +177,18 @@ kernelTest(`default topology: up, status, exec, verify agrees on every flow, up 
   } finally {
     await down(t, prefix);
   }
+});
+
+kernelTest(`a step that fails halfway: up reports it and removes what it had created${skipped}`, async (t) => {
+  const prefix = prefixFor('f');
+  const plan = planLab(labInputs(loadCluster()), prefix);
+  // Break the plan after the first node's namespaces exist: a route through a device that is not there.
+  const at = plan.commands.findIndex((c) => c.argv.join(' ') === `ip netns add ${prefix}-node-k8s-node1`);
+  plan.commands.splice(at, 0, { argv: ['ip', '-n', `${prefix}-node-k8s-master`, 'route', 'add', '10.99.0.0/16', 'dev', 'nosuchdev'] });
+  const err = await t.throwsAsync(labUp(plan, []));
+  t.is(err?.message, `knet lab: \`ip -n ${prefix}-node-k8s-master route add 10.99.0.0/16 dev nosuchdev\` failed: Cannot find device "nosuchdev" (everything created was removed again)`);
+  t.deepEqual(netnsWith(prefix), []);
+  t.is(existsSync(statePath(prefix)), false);
 });
 
 kernelTest(`blue-green-canary, and with ClientIP affinity: verify agrees, affinity sticks${skipped}`, async (t) => {
