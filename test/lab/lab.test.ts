@@ -160,6 +160,19 @@ kernelTest(`default topology: up, status, exec, verify agrees on every flow, up 
       t.is(real.code, 0, real.err);
       t.is(real.out, (await knet('ip', 'route', target[1], target[0])).out, target[0]);
     }
+    // Every node's routes, and flannel's neighbours and FDB entries (hash-walk order: as sets).
+    const sorted = (x: string) => x.split('\n').filter(Boolean).sort();
+    const rulesets = labInputs(loadCluster()).rulesets;
+    for (const node of ['k8s-master', 'k8s-node1', 'k8s-node2']) {
+      const exec = (...cmd: string[]) => knet('lab', 'exec', '--prefix', prefix, node, '--', ...cmd);
+      t.is((await exec('ip', 'route')).out, (await knet('ip', 'route', '--node', node)).out, node);
+      t.deepEqual(sorted((await exec('ip', 'neigh', 'show', 'dev', 'flannel.1')).out), sorted((await knet('ip', 'neigh', 'show', 'dev', 'flannel.1', '--node', node)).out), node);
+      t.deepEqual(sorted((await exec('bridge', 'fdb', 'show', 'dev', 'flannel.1')).out), sorted((await knet('bridge', 'fdb', 'show', 'dev', 'flannel.1', '--node', node)).out), node);
+      t.is((await exec('sysctl', '-n', 'net.ipv4.ip_forward', 'net.bridge.bridge-nf-call-iptables')).out, '1\n1\n', node);
+      // The kernel holds exactly the ruleset knet traces walk (packet counters aside).
+      const bare = (x: string) => x.split('\n').filter((l) => !l.startsWith('#')).join('\n').replace(/\[\d+:\d+\]/g, '[0:0]');
+      t.is(bare((await exec('iptables-save')).out), bare(rulesets.get(node)!), node);
+    }
     const fails = await knet('lab', 'exec', '--prefix', prefix, 'k8s-node1', '--', 'ip', 'link', 'show', 'dev', 'nosuchdev');
     t.is(fails.code, 1);
     t.regex(fails.err, /exited with status 1\n$/);
