@@ -19,6 +19,7 @@ interface IptablesOpts {
   table?: TableName;
   family: 'ipv4' | 'ipv6';
   count?: boolean;
+  all?: boolean;
   since: string[];
 }
 
@@ -47,6 +48,8 @@ function countRows(rs: Ruleset): string[][] {
   return rows;
 }
 
+import { Dataplane } from '../dataplane/dataplane.js';
+
 function iptablesCommand(io: IO): Command {
   const cmd = new Command('iptables')
     .description(
@@ -57,6 +60,7 @@ function iptablesCommand(io: IO): Command {
     .addOption(new Option('--format <format>', 'save: what iptables-save prints on the node; restore: what kube-proxy pipes to iptables-restore').choices(['save', 'restore']).default('save'))
     .addOption(new Option('--table <table>', 'only this table').choices(['nat', 'filter']))
     .addOption(new Option('--family <family>', 'which kube-proxy proxier: iptables (ipv4) or ip6tables (ipv6)').choices(['ipv4', 'ipv6']).default('ipv4'))
+    .option('--all', "the node's whole netfilter state in save form: flanneld's chains (FLANNEL-POSTRTG, FLANNEL-FWD) beside kube-proxy's")
     .option('--count', 'rules kube-proxy wrote per table and chain in the sync (-A lines, plus -X lines), instead of the rules')
     .option(
       '--since <file|dir>',
@@ -80,7 +84,10 @@ function iptablesCommand(io: IO): Command {
       io.out(table(['TABLE', 'CHAIN', 'RULES'], countRows(only(sync.input, opts.table))));
       return;
     }
-    if (opts.format === 'restore') io.out(formatRestore(only(sync.input, opts.table)));
+    if (opts.all) {
+      if (opts.format === 'restore') throw new InputError('--all shows the node in save form; it has no restore form (flanneld writes its rules itself)', 2);
+      io.out(formatSave(Dataplane.of(cluster).ruleset(opts.node!), { ...(opts.table ? { tables: [opts.table] } : {}), now: cluster.clock.now() }));
+    } else if (opts.format === 'restore') io.out(formatRestore(only(sync.input, opts.table)));
     else io.out(formatSave(agent.kernel, { ...(opts.table ? { tables: [opts.table] } : {}), now: cluster.clock.now() }));
   });
   return cmd;

@@ -64,9 +64,9 @@ export class Dataplane {
     if (o) return o;
     const kp = kubeProxyIptables(this.cluster, node);
     const flannel = this.kernels.flannelRules(node);
-    const key = kp.lastSync;
+    const key = kp.lastSync ?? kp.kernel;
     const m = this.merged.get(node);
-    if (m && m.key === key && key !== undefined) return m.rs;
+    if (m && m.key === key) return m.rs;
     const rs = mergeRulesets(kp.kernel, flannel);
     this.merged.set(node, { key, rs });
     return rs;

@@ -2,7 +2,7 @@
 // order, every match of a rule must hold, jumps push, RETURN pops, a built-in chain ends in its
 // policy. It records every rule that matched (and every coin a statistic rule tossed) so the
 // trace can show exactly why the packet went where it went.
-import { ipFamily, parseCIDR, cidrContains } from '../net/ip.js';
+import { ipFamily, ipv4ToInt, parseCIDR, cidrContains } from '../net/ip.js';
 import type { Extension, Option } from '../kernel/netfilter/extensions.js';
 import { parseU32 } from '../kernel/netfilter/extensions.js';
 import type { Rule } from '../kernel/netfilter/rule.js';
@@ -63,6 +63,8 @@ export interface NatAction {
 }
 
 export interface HookResult {
+  /** How many rules the kernel compared the packet against. */
+  evaluated: number;
   verdict: 'ACCEPT' | 'DROP' | 'REJECT';
   /** The rule that ended the walk, or undefined when the built-in chain's policy did. */
   decidedBy?: RuleHit;
@@ -92,6 +94,7 @@ export class RecentLists {
 }
 
 const MAX_DEPTH = 64;
+const MAX_STEPS = 1_000_000;
 
 function ifaceMatches(pattern: string, iface: string | undefined): boolean {
   if (iface === undefined) return false;
@@ -107,13 +110,26 @@ function inPorts(spec: string, port: number): boolean {
   });
 }
 
-function cidrMatch(value: string, ip: string): boolean {
+/** An address match compiled once per rule: IPv4 as integers, anything else through parseCIDR. */
+type AddrTest = (ip: string) => boolean;
+const compiled = new Map<string, AddrTest>();
+
+function addrTest(value: string): AddrTest {
+  let f = compiled.get(value);
+  if (f) return f;
   const c = parseCIDR(value, true);
-  return !!c && cidrContains(c, ip);
+  if (!c) f = () => false;
+  else if (c.family === 4) {
+    const mask = c.prefix === 0 ? 0 : (0xffffffff << (32 - c.prefix)) >>> 0;
+    const net = ipv4ToInt(c.network);
+    f = (ip) => ip.indexOf(':') < 0 && ((ipv4ToInt(ip) & mask) >>> 0) === net;
+  } else f = (ip) => cidrContains(c, ip);
+  compiled.set(value, f);
+  return f;
 }
 
-function hitOf(rule: Rule): RuleHit {
-  return { table: rule.table as TableName, chain: rule.chain, position: rule.position, text: `-A ${rule.chain} ${rule.saveText}` };
+function cidrMatch(value: string, ip: string): boolean {
+  return addrTest(value)(ip);
 }
 
 /** Evaluates one match extension; undefined = knet does not model it (the rule cannot match). */
@@ -232,10 +248,11 @@ function parseNatTo(arg: string): { addr: string; port?: number } {
  */
 export function runHook(rs: Ruleset, table: TableName, hook: string, p: NfPacket, env: NfEnv): HookResult {
   const t = rs.tables.get(table);
-  const res: HookResult = { verdict: 'ACCEPT', hits: [], mark: p.mark };
+  const res: HookResult = { evaluated: 0, verdict: 'ACCEPT', hits: [], mark: p.mark };
   const start = t?.chain(hook);
   if (!t || !start) return res;
   const stack: { chain: string; pos: number }[] = [];
+  let steps = 0;
   let chain = start;
   let i = 0;
   for (;;) {
@@ -250,9 +267,16 @@ export function runHook(rs: Ruleset, table: TableName, hook: string, p: NfPacket
       continue;
     }
     const rule = chain.rules[i++]!;
-    const hit = hitOf(rule);
-    const packet = { ...p, mark: res.mark };
-    const matched = ruleMatches(rule, packet, env, hit);
+    res.evaluated++;
+    if (++steps > MAX_STEPS) throw new NetfilterError(`${table} chain ${chain.name}: more than ${MAX_STEPS} rules evaluated for one packet (a goto loop?)`);
+    // Cheap address checks first: most rules of KUBE-SERVICES fail on -d.
+    const sp = rule.spec;
+    if (sp.destination && addrTest(sp.destination.value)(p.dst) === sp.destination.negate) continue;
+    if (sp.source && addrTest(sp.source.value)(p.src) === sp.source.negate) continue;
+    const hit = { table: rule.table as TableName, chain: rule.chain, position: rule.position, text: '' } as RuleHit;
+    p.mark = res.mark;
+    const matched = ruleMatches(rule, p, env, hit);
+    if (hit.probability !== undefined || matched) hit.text = `-A ${rule.chain} ${rule.saveText}`;
     if (hit.probability !== undefined) res.hits.push(hit);
     if (!matched) continue;
     if (hit.probability === undefined) res.hits.push(hit);

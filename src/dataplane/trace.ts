@@ -141,6 +141,7 @@ function walkOnce(dp: Dataplane, client: Client, dst: FlowEnd, proto: L4Proto, s
     endpoint: w.endpoint ?? (a.packet.dst.includes(':') ? `[${a.packet.dst}]:${a.packet.dport}` : `${a.packet.dst}:${a.packet.dport}`),
     dnat: w.endpoint !== undefined,
     masqueraded: w.masqueraded,
+    rulesEvaluated: w.rulesEvaluated,
     ...(a.receiver ? { receiver: a.receiver } : {}),
     ...(a.rule ? { rule: a.rule } : {}),
     hops: w.hops,

@@ -50,6 +50,8 @@ export interface PathResult {
   masqueraded: boolean;
   /** Who received it: `pod NS/NAME`, `node NAME`, `ext NAME`. */
   receiver?: string;
+  /** Netfilter rules the packet was compared against on the way (the kernel's work). */
+  rulesEvaluated: number;
   /** For DROPPED/REJECTED by netfilter: the rule, as iptables-save prints it. */
   rule?: string;
   hops: Hop[];

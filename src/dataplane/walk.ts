@@ -74,6 +74,8 @@ export class Walker {
   masqueraded = false;
   /** The destination after the first DNAT (the Service endpoint). */
   endpoint?: string;
+  /** Netfilter rules compared against the packet on the way (what the kernel would evaluate). */
+  rulesEvaluated = 0;
 
   constructor(
     private readonly dp: Dataplane,
@@ -235,6 +237,7 @@ export class Walker {
   private run(nc: NodeCtx, table: TableName, hook: string, p: Packet, inIface?: string, outIface?: string, phys = {}): HookResult | Arrival {
     const rs = this.dp.ruleset(nc.st.name);
     const res = runHook(rs, table, hook, this.nfPacket(nc, p, inIface, outIface, phys), this.env(nc));
+    this.rulesEvaluated += res.evaluated;
     for (const h of res.hits) {
       this.step({ kind: 'netfilter', table: h.table, chain: h.chain, position: h.position, rule: h.text, ...(h.probability !== undefined ? { probability: h.probability, taken: h.taken! } : {}) });
     }

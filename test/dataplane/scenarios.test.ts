@@ -44,7 +44,7 @@ test('json: one path with the contract fields', async (t) => {
   t.deepEqual(tr.dst, { typed: 'svc/nginx', object: 'svc default/nginx', ip: '10.1.0.2', port: 80 });
   t.is(tr.paths.length, 1);
   const p = tr.paths[0]!;
-  t.deepEqual(Object.keys(p).sort(), ['dnat', 'endpoint', 'hops', 'masqueraded', 'probability', 'reason', 'receiver', 'reply', 'verdict']);
+  t.deepEqual(Object.keys(p).sort(), ['dnat', 'endpoint', 'hops', 'masqueraded', 'probability', 'reason', 'receiver', 'reply', 'rulesEvaluated', 'verdict']);
   t.regex(p.endpoint, /^10\.244\.\d+\.\d+:80$/);
   t.true(p.hops.every((h) => typeof h.node === 'string' && h.steps.every((s) => typeof s.kind === 'string')));
   t.is(tr.reply?.verdict, 'DELIVERED');
@@ -81,4 +81,22 @@ test('bad references are one-line errors', async (t) => {
     t.is(r.code, code, args.join(' '));
     t.is(r.err, err);
   }
+});
+
+test('rules iptables --all shows flanneld chains beside kube-proxy\'s, as the trace walks them', async (t) => {
+  const r = await knet('rules', 'iptables', '--node', 'k8s-node1', '--all', '--table', 'nat');
+  t.is(r.code, 0, r.err);
+  const flannel = r.out.split('\n').filter((l) => /FLANNEL/.test(l));
+  t.deepEqual(flannel, [
+    ':FLANNEL-POSTRTG - [0:0]',
+    '-A POSTROUTING -m comment --comment "flanneld masq" -j FLANNEL-POSTRTG',
+    '-A FLANNEL-POSTRTG -m mark --mark 0x4000/0x4000 -m comment --comment "flanneld masq" -j RETURN',
+    '-A FLANNEL-POSTRTG -s 10.244.1.0/24 -d 10.244.0.0/16 -m comment --comment "flanneld masq" -j RETURN',
+    '-A FLANNEL-POSTRTG -s 10.244.0.0/16 -d 10.244.1.0/24 -m comment --comment "flanneld masq" -j RETURN',
+    '-A FLANNEL-POSTRTG ! -s 10.244.0.0/16 -d 10.244.1.0/24 -m comment --comment "flanneld masq" -j RETURN',
+    '-A FLANNEL-POSTRTG -s 10.244.0.0/16 ! -d 224.0.0.0/4 -m comment --comment "flanneld masq" -j MASQUERADE --random-fully',
+    '-A FLANNEL-POSTRTG ! -s 10.244.0.0/16 -d 10.244.0.0/16 -m comment --comment "flanneld masq" -j MASQUERADE --random-fully',
+  ]);
+  // kube-proxy's jump comes first in POSTROUTING, flannel's after it.
+  t.true(r.out.indexOf('-A POSTROUTING -m comment --comment "kubernetes postrouting rules"') < r.out.indexOf('-A POSTROUTING -m comment --comment "flanneld masq"'));
 });
