@@ -4,7 +4,10 @@ import { Command, Option } from 'commander';
 import { InputError } from '../api/errors.js';
 import { Dataplane } from '../dataplane/dataplane.js';
 import { renderConnections, renderTrace } from '../dataplane/render.js';
-import { trace, traceConnections } from '../dataplane/trace.js';
+import { trace, traceConnections, type TraceOptions } from '../dataplane/trace.js';
+import type { Trace } from '../dataplane/types.js';
+import { lookupFromPod, walkJSON, walkText } from '../dns/resolver.js';
+import { canonicalIP } from '../net/ip.js';
 import { parseIptablesSave } from '../kernel/netfilter/parse.js';
 import type { Cluster } from '../cluster/cluster.js';
 import { addTopologyOption, collect, openCluster, type IO } from './context.js';
@@ -51,7 +54,7 @@ export function traceCommand(io: IO): Command {
     .option('--iptables-save <NODE=FILE>', 'use a real iptables-save dump as NODE\'s netfilter state (repeatable)', collect, [])
     .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'));
   addTopologyOption(cmd);
-  cmd.action((src: string, dst: string, o: { namespace: string; proto?: 'tcp' | 'udp' | 'sctp'; allPaths?: boolean; count?: string; interval: string; seed: string; reply: boolean; iptablesSave: string[]; output: string; filename: string[] }) => {
+  cmd.action(async (src: string, dst: string, o: { namespace: string; proto?: 'tcp' | 'udp' | 'sctp'; allPaths?: boolean; count?: string; interval: string; seed: string; reply: boolean; iptablesSave: string[]; output: string; filename: string[] }) => {
     if (!/^\d+$/.test(o.seed)) throw new InputError(`--seed "${o.seed}": want a whole number`, 2);
     const cluster = openCluster(o.filename, io);
     loadDumps(cluster, o.iptablesSave);
@@ -63,8 +66,51 @@ export function traceCommand(io: IO): Command {
       io.out(o.output === 'json' ? JSON.stringify(ts, null, 2) + '\n' : renderConnections(ts, interval));
       return;
     }
+    const name = dnsName(cluster, dst, o.namespace);
+    if (name) {
+      io.out(await traceByName(cluster, src, name.name, name.port, opts, o.output === 'json'));
+      return;
+    }
     const t = trace(cluster, src, dst, opts);
     io.out(o.output === 'json' ? JSON.stringify(t, null, 2) + '\n' : renderTrace(t, { allPaths: !!o.allPaths }));
   });
   return cmd;
+}
+
+/** A destination that is a DNS name (not svc/, node/, an IP or a pod of the namespace). */
+function dnsName(cluster: Cluster, dst: string, ns: string): { name: string; port?: number } | undefined {
+  const m = dst.match(/^([A-Za-z0-9][-A-Za-z0-9_.]*?)(?::(\d+))?$/);
+  if (!m || /^(svc|service|node|pod|pods|ext)\//.test(dst)) return undefined;
+  const base = m[1]!;
+  if (canonicalIP(base) || cluster.store.get('Pod', ns, base)) return undefined;
+  return { name: base, ...(m[2] ? { port: Number(m[2]) } : {}) };
+}
+
+/**
+ * `knet trace POD NAME[:PORT]`: the pod's resolver walk (each query the search list causes), the
+ * DNS query's own trip to CoreDNS through the kube-dns Service, then the connection to the answer.
+ */
+async function traceByName(cluster: Cluster, src: string, name: string, port: number | undefined, opts: TraceOptions, json: boolean): Promise<string> {
+  const pod = src.replace(/^pods?\//, '');
+  const podRef = pod.includes('/') ? pod : `${opts.namespace ?? 'default'}/${pod}`;
+  const walk = await lookupFromPod(cluster, podRef, name);
+  const nameserver = walk.queries[0]?.nameserver;
+  const dnsTrip = nameserver ? trace(cluster, src, `${nameserver}:53`, { ...opts, proto: 'udp', allPaths: false }) : undefined;
+  const ip = walk.result.addresses[0];
+  let conn: Trace | undefined;
+  let why = '';
+  if (ip) {
+    const svc = cluster.store.list('Service').find((x) => x.spec.clusterIP === ip);
+    const target = svc ? undefined : cluster.store.list('Pod').find((x) => x.status?.podIP === ip && !x.spec.hostNetwork);
+    const p = port ?? svc?.spec.ports?.[0]?.port ?? target?.spec.containers.flatMap((c) => c.ports ?? [])[0]?.containerPort;
+    if (p === undefined) why = `${name} resolved to ${ip}; give the port as ${name}:PORT`;
+    else conn = trace(cluster, src, `${ip}:${p}`, { ...opts, ...(svc && port === undefined ? { proto: (svc.spec.ports![0]!.protocol ?? 'TCP').toLowerCase() as 'tcp' } : {}) });
+  } else why = `${name} does not resolve (${walk.result.status})`;
+  if (json) return JSON.stringify({ dns: walkJSON(walk), dnsPacket: dnsTrip ?? null, trace: conn ?? null, ...(why ? { note: why } : {}) }, null, 2) + '\n';
+  let out = `resolve  ${name} from pod ${podRef} (resolv.conf: ndots:${walk.ndots}, search ${walk.resolvConf.searches.join(' ')})\n`;
+  out += walkText(walk).replace(/^/gm, '  ').replace(/ +$/gm, '');
+  if (dnsTrip) out += `\nthe first query's own trip (UDP to nameserver ${nameserver}:53):\n${renderTrace(dnsTrip).replace(/^/gm, '  ').replace(/ +$/gm, '')}`;
+  out += '\n';
+  out += conn ? renderTrace(conn, { allPaths: !!opts.allPaths }) : `verdict  ${why}\n`;
+  return out;
 }

@@ -26,6 +26,8 @@ const scenarios: [string, string[]][] = [
   ['hostnetwork-pod-to-clusterip', ['host-agent', 'svc/nginx', ...SCEN]],
   ['pod-to-kubernetes-service', ['pod-a', 'svc/kubernetes']],
   ['pod-to-kube-dns-udp', ['default/pod-a', 'svc/kube-dns', '-n', 'kube-system', '--all-paths']],
+  ['by-dns-name-service', ['pod-a', 'nginx.default:80', '--no-reply']],
+  ['by-dns-name-statefulset-pod', ['pod-a', 'web-0.nginx', '--no-reply', '-f', join(import.meta.dirname, '..', '..', 'topologies', 'headless-statefulset.yaml')]],
   ['real-iptables-save-dump', ['10.244.1.9@k8s-node1', '10.96.0.10:53', '--proto', 'udp', '--all-paths', '--no-reply', '--iptables-save', `k8s-node1=${join(REAL, 'kubeadm-flannel-node.nat.S.txt')}`]],
 ];
 
