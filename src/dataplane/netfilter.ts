@@ -255,15 +255,20 @@ export function runHook(rs: Ruleset, table: TableName, hook: string, p: NfPacket
   let steps = 0;
   let chain = start;
   let i = 0;
+  /** Back to the calling chain; false at the end of the built-in chain (its policy decides). */
+  const ret = (): boolean => {
+    const frame = stack.pop();
+    if (!frame) {
+      res.verdict = chain.policy === 'DROP' ? 'DROP' : 'ACCEPT';
+      return false;
+    }
+    chain = t.chain(frame.chain)!;
+    i = frame.pos;
+    return true;
+  };
   for (;;) {
     if (i >= chain.rules.length) {
-      const frame = stack.pop();
-      if (!frame) {
-        res.verdict = chain.policy === 'DROP' ? 'DROP' : 'ACCEPT';
-        return res;
-      }
-      chain = t.chain(frame.chain)!;
-      i = frame.pos;
+      if (!ret()) return res;
       continue;
     }
     const rule = chain.rules[i++]!;
@@ -290,16 +295,9 @@ export function runHook(rs: Ruleset, table: TableName, hook: string, p: NfPacket
         res.verdict = target.name;
         res.decidedBy = hit;
         return res;
-      case 'RETURN': {
-        const frame = stack.pop();
-        if (!frame) {
-          res.verdict = chain.policy === 'DROP' ? 'DROP' : 'ACCEPT';
-          return res;
-        }
-        chain = t.chain(frame.chain)!;
-        i = frame.pos;
+      case 'RETURN':
+        if (!ret()) return res;
         continue;
-      }
       case 'DNAT':
       case 'SNAT': {
         const to = parseNatTo(opt(target.name === 'DNAT' ? '--to-destination' : '--to-source')?.args[0] ?? '');

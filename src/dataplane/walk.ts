@@ -59,6 +59,12 @@ interface NodeCtx {
   inPort?: string;
 }
 
+/** What a tracked packet looks like after its connection's NAT: the inverse of the other direction's tuple. */
+function natTarget(nc: NodeCtx): Tuple {
+  const { entry, dir } = nc.ct!;
+  return invert(dir === 'original' ? entry.reply : entry.orig);
+}
+
 function tuple(p: Packet): Tuple {
   return { proto: p.proto, src: p.src, dst: p.dst, sport: p.sport, dport: p.dport };
 }
@@ -269,15 +275,7 @@ export class Walker {
     }
     if (nc.ct) {
       // NAT of a known connection comes from its entry: replies get the SNAT undone here.
-      const e = nc.ct.entry;
-      const want = nc.ct.dir === 'original' ? e.reply.src : e.orig.src;
-      const wantPort = nc.ct.dir === 'original' ? e.reply.sport : e.orig.sport;
-      if (want !== p.dst || wantPort !== p.dport) {
-        const before = addrText(p.dst, p.dport);
-        p.dst = want;
-        p.dport = wantPort;
-        this.step({ kind: 'nat', nat: nc.ct.dir === 'original' ? 'DNAT' : 'un-SNAT', field: 'dst', before, after: addrText(p.dst, p.dport) });
-      }
+      this.ctRewriteDst(nc, p);
       return undefined;
     }
     const r = this.run(nc, 'nat', 'PREROUTING', p, inIface, undefined, phys);
@@ -308,16 +306,7 @@ export class Walker {
     const m = this.run(nc, 'mangle', 'POSTROUTING', p, undefined, outIface, phys);
     if (this.isArrival(m)) return m;
     if (nc.ct) {
-      const e = nc.ct.entry;
-      const want = nc.ct.dir === 'original' ? e.reply.dst : e.orig.dst;
-      const wantPort = nc.ct.dir === 'original' ? e.reply.dport : e.orig.dport;
-      if (want !== p.src || wantPort !== p.sport) {
-        const before = addrText(p.src, p.sport);
-        p.src = want;
-        p.sport = wantPort;
-        this.step({ kind: 'nat', nat: nc.ct.dir === 'original' ? 'SNAT' : 'un-DNAT', field: 'src', before, after: addrText(p.src, p.sport) });
-      }
-      if (nc.ct.dir === 'reply' && !e.seenReply) nc.st.conntrack.sawReply(e);
+      this.ctRewriteSrc(nc, p);
       return undefined;
     }
     const r = this.run(nc, 'nat', 'POSTROUTING', p, undefined, outIface, phys);
@@ -382,20 +371,32 @@ export class Walker {
 
   /** INPUT's end: un-DNAT of a reply (src), conntrack confirm. */
   private finishLocalIn(nc: NodeCtx, p: Packet): void {
-    if (nc.ct) {
-      const e = nc.ct.entry;
-      const want = nc.ct.dir === 'original' ? e.reply.dst : e.orig.dst;
-      const wantPort = nc.ct.dir === 'original' ? e.reply.dport : e.orig.dport;
-      if (want !== p.src || wantPort !== p.sport) {
-        const before = addrText(p.src, p.sport);
-        p.src = want;
-        p.sport = wantPort;
-        this.step({ kind: 'nat', nat: nc.ct.dir === 'original' ? 'SNAT' : 'un-DNAT', field: 'src', before, after: addrText(p.src, p.sport) });
-      }
-      if (nc.ct.dir === 'reply' && !e.seenReply) nc.st.conntrack.sawReply(e);
-      return;
+    if (nc.ct) this.ctRewriteSrc(nc, p);
+    else this.confirm(nc, p);
+  }
+
+  /** A tracked packet's destination as its entry says: the DNAT again, or a reply's SNAT undone. */
+  private ctRewriteDst(nc: NodeCtx, p: Packet): void {
+    const { dir } = nc.ct!;
+    const to = natTarget(nc);
+    if (to.dst === p.dst && to.dport === p.dport) return;
+    const before = addrText(p.dst, p.dport);
+    p.dst = to.dst;
+    p.dport = to.dport;
+    this.step({ kind: 'nat', nat: dir === 'original' ? 'DNAT' : 'un-SNAT', field: 'dst', before, after: addrText(p.dst, p.dport) });
+  }
+
+  /** A tracked packet's source as its entry says: the SNAT again, or a reply's DNAT undone. */
+  private ctRewriteSrc(nc: NodeCtx, p: Packet): void {
+    const { entry: e, dir } = nc.ct!;
+    const to = natTarget(nc);
+    if (to.src !== p.src || to.sport !== p.sport) {
+      const before = addrText(p.src, p.sport);
+      p.src = to.src;
+      p.sport = to.sport;
+      this.step({ kind: 'nat', nat: dir === 'original' ? 'SNAT' : 'un-DNAT', field: 'src', before, after: addrText(p.src, p.sport) });
     }
-    this.confirm(nc, p);
+    if (dir === 'reply' && !e.seenReply) nc.st.conntrack.sawReply(e);
   }
 
   /** A packet the node itself sends (a host process, or a hostNetwork pod). */
@@ -431,15 +432,10 @@ export class Walker {
         if (!rm) return this.end('NO_ROUTE', `${node} has no route to ${p.dst}`, p);
         this.step({ kind: 'route', table: rm.route.table === 255 ? 'local' : 'main', route: formatRoute(rm.route), dst: p.dst });
       }
-    } else if (nc.ct.dir === 'reply') {
-      const e = nc.ct.entry;
-      if (e.orig.src !== p.dst || e.orig.sport !== p.dport) {
-        const before = addrText(p.dst, p.dport);
-        p.dst = e.orig.src;
-        p.dport = e.orig.sport;
-        this.step({ kind: 'nat', nat: 'un-SNAT', field: 'dst', before, after: addrText(p.dst, p.dport) });
-        rm = root.lookup(p.dst) ?? rm;
-      }
+    } else {
+      const before = p.dst;
+      this.ctRewriteDst(nc, p);
+      if (p.dst !== before) rm = root.lookup(p.dst) ?? rm;
     }
     const f = this.run(nc, 'filter', 'OUTPUT', p, undefined, rm.dev);
     if (this.isArrival(f)) return f;

@@ -7,18 +7,7 @@ import { loadCluster } from '../../src/cluster/cluster.js';
 import { encodeQuery, query } from '../../src/dns/client.js';
 import { CorednsInstance } from '../../src/dns/instance.js';
 import { startDnsServer } from '../../src/dns/server.js';
-
-/** mulberry32: a seeded generator so a failure replays. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom as rng } from '../../src/dataplane/rng.js';
 
 const NAMES = ['nginx.default.svc.cluster.local.', 'kube-dns.kube-system.svc.cluster.local.', '_dns._udp.kube-dns.kube-system.svc.cluster.local.', '10.0.1.10.in-addr.arpa.', 'cluster.local.', 'x.y.z.nginx.default.svc.cluster.local.'];
 const TYPES = ['A', 'AAAA', 'SRV', 'PTR', 'TXT', 'NS', 'SOA', 'CNAME', 'MX', 'AXFR', 'HINFO'];
