@@ -196,7 +196,14 @@ export interface TraceRun {
   dataplane: Dataplane;
 }
 
+/** The walker executes kube-proxy's iptables rules; other proxy modes are refused, not traced wrongly. */
+function requireIptablesMode(cluster: Cluster): void {
+  const mode = cluster.topology.kubeProxy.mode;
+  if (mode !== 'iptables') throw new InputError(`${cluster.topology.files.join(', ')}: kube-proxy runs in ${mode} mode; knet trace walks iptables-mode rules only so far`);
+}
+
 export function trace(cluster: Cluster, src: string, dst: string, opts: TraceOptions = {}): Trace {
+  requireIptablesMode(cluster);
   const dp = Dataplane.of(cluster);
   const ns = opts.namespace ?? 'default';
   const client = resolveClient(dp, src, ns);
@@ -244,6 +251,7 @@ export function trace(cluster: Cluster, src: string, dst: string, opts: TraceOpt
  * (state kept between them, so ClientIP affinity shows). Returns each connection's path.
  */
 export function traceConnections(cluster: Cluster, src: string, dst: string, count: number, intervalMs: number, opts: TraceOptions = {}): Trace[] {
+  requireIptablesMode(cluster);
   const dp = Dataplane.of(cluster);
   dp.resetState();
   const rng = seededRandom(opts.seed ?? 1);
