@@ -60,12 +60,6 @@ export class Store {
     return this.bucket(kind).get(objectKey(KINDS[kind].namespaced ? namespace : undefined, name));
   }
 
-  mustGet<K extends Kind>(kind: K, namespace: string | undefined, name: string): KindMap[K] {
-    const o = this.get(kind, namespace, name);
-    if (!o) throw new ApiError('NotFound', `${KINDS[kind].plural} "${name}" not found`);
-    return o;
-  }
-
   /** Objects in creation order (the order kubectl would show after sorting is the caller's). */
   list<K extends Kind>(kind: K, opts: ListOptions = {}): KindMap[K][] {
     const out: KindMap[K][] = [];

@@ -3,7 +3,7 @@
 import { InputError } from '../api/errors.js';
 import { SimClock } from '../api/clock.js';
 import { Store } from '../api/store.js';
-import { keyOf, type AnyObject, type Kind, type Service } from '../api/types.js';
+import { keyOf, type AnyObject, type Service } from '../api/types.js';
 import { BootstrapController } from '../controllers/bootstrap.js';
 import { ControllerManager, type ControllerContext } from '../controllers/controller.js';
 import { DaemonSetController } from '../controllers/daemonset.js';
@@ -110,4 +110,3 @@ export function loadCluster(paths: string[] = []): Cluster {
   return new Cluster(readTopology(paths));
 }
 
-export type { Kind };

@@ -70,10 +70,6 @@ export class ControllerManager {
   }
 }
 
-export function ownedBy(o: AnyObject, ownerUid: string): boolean {
-  return (o.metadata.ownerReferences ?? []).some((r) => r.uid === ownerUid);
-}
-
 export function controllerOf(o: AnyObject): { kind: string; name: string; uid: string } | undefined {
   return (o.metadata.ownerReferences ?? []).find((r) => r.controller);
 }

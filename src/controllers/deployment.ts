@@ -1,5 +1,5 @@
 // The Deployment controller: one ReplicaSet per pod template, named <deployment>-<pod-template-hash>.
-import { keyOf, type Deployment, type ReplicaSet } from '../api/types.js';
+import { keyOf, type ReplicaSet } from '../api/types.js';
 import { Controller, controllerOf } from './controller.js';
 import { templateHash } from './names.js';
 import { controllerRef, OwnerIndex } from './workload.js';
@@ -64,8 +64,4 @@ export class DeploymentController extends Controller {
       if (o?.kind === 'Deployment' && o.name === name) this.store.delete('ReplicaSet', ns, rs.metadata.name);
     }
   }
-}
-
-export function deploymentOf(d: Deployment): string {
-  return keyOf(d);
 }

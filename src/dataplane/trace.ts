@@ -9,7 +9,7 @@ import { Dataplane } from './dataplane.js';
 import { NetfilterError } from './netfilter.js';
 import { seededRandom } from './rng.js';
 import type { FlowEnd, PathResult, ReplyResult, Trace } from './types.js';
-import { Walker, describeLocation, type Chooser, type Location, type Packet } from './walk.js';
+import { Walker, addrText, describeLocation, type Chooser, type Location, type Packet } from './walk.js';
 
 export interface TraceOptions {
   proto?: L4Proto;
@@ -138,7 +138,7 @@ function walkOnce(dp: Dataplane, client: Client, dst: FlowEnd, proto: L4Proto, s
     verdict: a.verdict,
     reason: a.reason,
     probability: 1,
-    endpoint: w.endpoint ?? (a.packet.dst.includes(':') ? `[${a.packet.dst}]:${a.packet.dport}` : `${a.packet.dst}:${a.packet.dport}`),
+    endpoint: w.endpoint ?? addrText(a.packet.dst, a.packet.dport),
     dnat: w.endpoint !== undefined,
     masqueraded: w.masqueraded,
     rulesEvaluated: w.rulesEvaluated,
@@ -191,11 +191,6 @@ function allPaths(run: (choose: Chooser) => PathResult): PathResult[] {
   return out;
 }
 
-export interface TraceRun {
-  trace: Trace;
-  dataplane: Dataplane;
-}
-
 /** The walker executes kube-proxy's iptables rules; other proxy modes are refused, not traced wrongly. */
 function requireIptablesMode(cluster: Cluster): void {
   const mode = cluster.topology.kubeProxy.mode;
@@ -205,6 +200,30 @@ function requireIptablesMode(cluster: Cluster): void {
 export function trace(cluster: Cluster, src: string, dst: string, opts: TraceOptions = {}): Trace {
   requireIptablesMode(cluster);
   const dp = Dataplane.of(cluster);
+  dp.resetState();
+  return flow(dp, src, dst, opts);
+}
+
+/**
+ * `--count N`: N new connections from the same client, one after another on the simulated clock
+ * (state kept between them, so ClientIP affinity shows). Returns each connection's path.
+ */
+export function traceConnections(cluster: Cluster, src: string, dst: string, count: number, intervalMs: number, opts: TraceOptions = {}): Trace[] {
+  requireIptablesMode(cluster);
+  const dp = Dataplane.of(cluster);
+  dp.resetState();
+  const rng = seededRandom(opts.seed ?? 1);
+  const out: Trace[] = [];
+  for (let i = 0; i < count; i++) {
+    if (i > 0) cluster.clock.advance(intervalMs);
+    const sport = 32768 + Math.floor(rng() * (60999 - 32768));
+    out.push(flow(dp, src, dst, { ...opts, allPaths: false, sport, seed: Math.floor(rng() * 2 ** 31) }));
+  }
+  return out;
+}
+
+/** One flow on the dataplane's current state: the first path drawn by the seeded coins, or every path. */
+function flow(dp: Dataplane, src: string, dst: string, opts: TraceOptions): Trace {
   const ns = opts.namespace ?? 'default';
   const client = resolveClient(dp, src, ns);
   const { end, proto } = resolveDestination(dp, dst, ns, opts.proto);
@@ -212,7 +231,6 @@ export function trace(cluster: Cluster, src: string, dst: string, opts: TraceOpt
   const sport = opts.sport ?? 32768 + Math.floor(rng() * (60999 - 32768));
   client.end.port = sport;
   const withReply = opts.reply !== false;
-  dp.resetState();
   try {
     let paths: PathResult[];
     if (opts.allPaths) {
@@ -231,51 +249,9 @@ export function trace(cluster: Cluster, src: string, dst: string, opts: TraceOpt
       paths = [path];
     }
     const first = paths[0]!;
-    const verdicts = new Set(paths.map((p) => p.verdict));
-    return {
-      verdict: verdicts.size === 1 ? first.verdict : first.verdict,
-      src: client.end,
-      dst: end,
-      proto,
-      paths,
-      ...(first.reply ? { reply: first.reply } : {}),
-    };
+    return { verdict: first.verdict, src: client.end, dst: end, proto, paths, ...(first.reply ? { reply: first.reply } : {}) };
   } catch (e) {
     if (e instanceof NetfilterError) throw new InputError(`netfilter: ${e.message}`);
     throw e;
   }
-}
-
-/**
- * `--count N`: N new connections from the same client, one after another on the simulated clock
- * (state kept between them, so ClientIP affinity shows). Returns each connection's path.
- */
-export function traceConnections(cluster: Cluster, src: string, dst: string, count: number, intervalMs: number, opts: TraceOptions = {}): Trace[] {
-  requireIptablesMode(cluster);
-  const dp = Dataplane.of(cluster);
-  dp.resetState();
-  const rng = seededRandom(opts.seed ?? 1);
-  const out: Trace[] = [];
-  for (let i = 0; i < count; i++) {
-    if (i > 0) cluster.clock.advance(intervalMs);
-    const sport = 32768 + Math.floor(rng() * (60999 - 32768));
-    out.push(traceKeepingState(dp, src, dst, { ...opts, sport, seed: Math.floor(rng() * 2 ** 31) }));
-  }
-  return out;
-}
-
-function traceKeepingState(dp: Dataplane, src: string, dst: string, opts: TraceOptions): Trace {
-  const ns = opts.namespace ?? 'default';
-  const client = resolveClient(dp, src, ns);
-  const { end, proto } = resolveDestination(dp, dst, ns, opts.proto);
-  client.end.port = opts.sport!;
-  const rng = seededRandom(opts.seed ?? 1);
-  let prob = 1;
-  const path = walkOnce(dp, client, end, proto, opts.sport!, (_r, p) => {
-    const taken = rng() < p;
-    prob *= taken ? p : 1 - p;
-    return taken;
-  }, opts.reply !== false);
-  path.probability = prob;
-  return { verdict: path.verdict, src: client.end, dst: end, proto, paths: [path], ...(path.reply ? { reply: path.reply } : {}) };
 }

@@ -69,7 +69,7 @@ function tuple(p: Packet): Tuple {
   return { proto: p.proto, src: p.src, dst: p.dst, sport: p.sport, dport: p.dport };
 }
 
-function addrText(ip: string, port: number): string {
+export function addrText(ip: string, port: number): string {
   return ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`;
 }
 
@@ -264,11 +264,7 @@ export class Walker {
 
   /** PREROUTING: conntrack lookup, then raw, mangle and (new connections only) nat. May rewrite p.dst. */
   private prerouting(nc: NodeCtx, p: Packet, inIface: string, phys = {}): Arrival | undefined {
-    const found = nc.st.conntrack.lookup(tuple(p));
-    if (found) {
-      nc.ct = found;
-      this.step({ kind: 'conntrack', action: found.dir === 'reply' ? 'reply' : 'established', entry: formatEntry(found.entry).trim() });
-    } else nc.origTuple = tuple(p);
+    this.ctLookup(nc, p);
     for (const table of ['raw', 'mangle'] as const) {
       const r = this.run(nc, table, 'PREROUTING', p, inIface, undefined, phys);
       if (this.isArrival(r)) return r;
@@ -282,6 +278,15 @@ export class Walker {
     if (this.isArrival(r)) return r;
     this.applyDnat(r, p);
     return undefined;
+  }
+
+  /** The connection the packet belongs to on this node, or the tuple a new entry will start from. */
+  private ctLookup(nc: NodeCtx, p: Packet): void {
+    const found = nc.st.conntrack.lookup(tuple(p));
+    if (found) {
+      nc.ct = found;
+      this.step({ kind: 'conntrack', action: found.dir === 'reply' ? 'reply' : 'established', entry: formatEntry(found.entry).trim() });
+    } else nc.origTuple = tuple(p);
   }
 
   private applyDnat(r: HookResult, p: Packet): void {
@@ -302,7 +307,7 @@ export class Walker {
   }
 
   /** POSTROUTING: mangle, nat for new connections (SNAT/MASQUERADE), reply un-DNAT, conntrack confirm. */
-  private postrouting(nc: NodeCtx, p: Packet, outIface: string, phys = {}, snatSource?: () => string | undefined): Arrival | undefined {
+  private postrouting(nc: NodeCtx, p: Packet, outIface: string, phys = {}): Arrival | undefined {
     const m = this.run(nc, 'mangle', 'POSTROUTING', p, undefined, outIface, phys);
     if (this.isArrival(m)) return m;
     if (nc.ct) {
@@ -312,7 +317,7 @@ export class Walker {
     const r = this.run(nc, 'nat', 'POSTROUTING', p, undefined, outIface, phys);
     if (this.isArrival(r)) return r;
     if (r.nat && (r.nat.kind === 'MASQUERADE' || r.nat.kind === 'SNAT')) {
-      const addr = r.nat.kind === 'SNAT' ? r.nat.addr : (snatSource?.() ?? nc.st.kernel.root.sourceFor(outIface, p.dst));
+      const addr = r.nat.kind === 'SNAT' ? r.nat.addr : nc.st.kernel.root.sourceFor(outIface, p.dst);
       if (addr) {
         const before = addrText(p.src, p.sport);
         p.src = addr;
@@ -412,11 +417,7 @@ export class Walker {
     }
     this.step({ kind: 'route', table: rm.route.table === 255 ? 'local' : 'main', route: formatRoute(rm.route), dst: p.dst });
     const nc: NodeCtx = { st, mark: 0 };
-    const found = st.conntrack.lookup(tuple(p));
-    if (found) {
-      nc.ct = found;
-      this.step({ kind: 'conntrack', action: found.dir === 'reply' ? 'reply' : 'established', entry: formatEntry(found.entry).trim() });
-    } else nc.origTuple = tuple(p);
+    this.ctLookup(nc, p);
     for (const table of ['raw', 'mangle'] as const) {
       const r = this.run(nc, table, 'OUTPUT', p, undefined, rm.dev);
       if (this.isArrival(r)) return r;

@@ -28,10 +28,6 @@ export interface ConntrackEntry {
   snat: boolean;
 }
 
-export function tupleText(t: Tuple): string {
-  return `${t.src}:${t.sport} -> ${t.dst}:${t.dport}/${t.proto.toUpperCase()}`;
-}
-
 function key(t: Tuple): string {
   return `${t.proto} ${t.src} ${t.sport} ${t.dst} ${t.dport}`;
 }

@@ -2,7 +2,7 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InputError } from '../api/errors.js';
-import { KINDS, isKind, type AnyObject, type Kind, type Node as KNode, type Service } from '../api/types.js';
+import { KINDS, isKind, type AnyObject, type Node as KNode, type Service } from '../api/types.js';
 import { canonicalIP, cidrContains, cidrsOverlap, nthAddress, parseCIDR, type CIDR } from '../net/ip.js';
 import {
   DEFAULT_NODE_PORT_RANGE,
@@ -277,4 +277,3 @@ function crossCheck(t: Topology, headerRef: SourceRef): void {
   }
 }
 
-export type { Kind };
