@@ -1,5 +1,5 @@
 // flanneld and the CNI agents reacting to the store: nodes joining and leaving, pods coming and
-// going; subnet.env rendering (../shared/vectors/flannel/config-and-subnet-env) and the rules.
+// going; subnet.env rendering (test/vectors/flannel/config-and-subnet-env) and the rules.
 import test from 'ava';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';

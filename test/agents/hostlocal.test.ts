@@ -1,4 +1,4 @@
-// ../shared/vectors/flannel/hostlocal-allocation: host-local's allocation order, one test per case.
+// test/vectors/flannel/hostlocal-allocation: host-local's allocation order, one test per case.
 import test from 'ava';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -1,4 +1,4 @@
-// kube-proxy's own iptables test cases (../shared/vectors/iptables), run through knet's public
+// kube-proxy's own iptables test cases (test/vectors/iptables), run through knet's public
 // loader and CLI: full and partial restore inputs, single chains, large-cluster line checks,
 // rule presence, and the save form against what the real iptables-save printed.
 import test from 'ava';

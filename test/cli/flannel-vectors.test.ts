@@ -1,4 +1,4 @@
-// ../shared/vectors/flannel topology cases, through the CLI (knet ip / bridge / flannel) where a
+// test/vectors/flannel topology cases, through the CLI (knet ip / bridge / flannel) where a
 // command shows the state, through the agents' API where none does (annotations, iptables lines,
 // host-local files, the delegated bridge config).
 import test from 'ava';

@@ -9,7 +9,7 @@ import type { Trace } from '../../src/dataplane/types.js';
 const FIX = join(import.meta.dirname, '..', 'fixtures');
 const SCEN = ['-f', join(FIX, 'trace-scenarios.yaml')];
 const NF_OFF = ['-f', join(FIX, 'bridge-nf-off.yaml')];
-const REAL = join(import.meta.dirname, '..', '..', '..', 'shared', 'vectors', 'real-dumps');
+const REAL = join(import.meta.dirname, '..', 'vectors', 'real-dumps');
 
 const scenarios: [string, string[]][] = [
   ['pod-to-pod-same-node', ['pod-a', 'nginx-6b97fcfcdd-m6qp9']],

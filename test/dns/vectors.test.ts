@@ -1,4 +1,4 @@
-// Every DNS oracle vector (../shared/vectors/dns): each query through `knet dns query`
+// Every DNS oracle vector (test/vectors/dns): each query through `knet dns query`
 // (`resolve`, `resolv-conf` for those forms) and through the real server over UDP (TCP for
 // zone transfers), sections compared as the vectors' README says.
 import test, { type ExecutionContext } from 'ava';
@@ -208,6 +208,6 @@ for (const name of vectorNames()) {
 }
 
 test('the vector set is present', (t) => {
-  t.true(vectorNames().length > 0, 'no vectors under ../shared/vectors/dns');
+  t.true(vectorNames().length > 0, 'no vectors under test/vectors/dns');
   void dnsPacket;
 });

@@ -1,4 +1,4 @@
-// Reads the DNS oracle vectors (../shared/vectors/dns) and turns one into a knet topology: a
+// Reads the DNS oracle vectors (test/vectors/dns) and turns one into a knet topology: a
 // Cluster header with nodes whose podCIDRs hold the vector's pod IPs, a ClusterConfiguration
 // with the zone and service subnets that hold its ClusterIPs, a KubeletConfiguration and node
 // resolv.conf from the `kubelet` header, the `coredns` ConfigMap with a Corefile equivalent to
@@ -10,7 +10,7 @@ import YAML from 'yaml';
 import { canonicalIP, ipToBigInt, bigIntToIP } from '../../src/net/ip.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-export const VECTORS_DIR = join(here, '..', '..', '..', 'shared', 'vectors', 'dns');
+export const VECTORS_DIR = join(here, '..', 'vectors', 'dns');
 
 export interface CorednsHeader {
   zones: string[];

@@ -1,4 +1,4 @@
-// Reads ../shared/vectors/flannel cases: input.yaml turned into a knet topology, expected.txt split
+// Reads test/vectors/flannel cases: input.yaml turned into a knet topology, expected.txt split
 // into per-node sections, and the substitutions from the vector's invented MACs, veth names and
 // container IDs to the stable ones knet derives.
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -11,7 +11,7 @@ import { vtepMac } from '../../src/agents/flannel/vxlan.js';
 import type { NodeKernels } from '../../src/agents/node-agents.js';
 import { bridgeMac } from '../../src/agents/cni/names.js';
 
-export const VECTORS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'shared', 'vectors', 'flannel');
+export const VECTORS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'vectors', 'flannel');
 
 export interface VectorPod {
   name: string;

@@ -1,4 +1,4 @@
-// Turns a kube-proxy iptables vector (../shared/vectors/iptables/NN-*/input.yaml) into a knet
+// Turns a kube-proxy iptables vector (test/vectors/iptables/NN-*/input.yaml) into a knet
 // topology: a Cluster header for the proxier's node, a ClusterConfiguration whose service subnet
 // and node port range hold the vector's addresses and ports, the KubeProxyConfiguration the
 // proxier settings map to, and the Services and EndpointSlices as given.
@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import YAML from 'yaml';
 import { canonicalIP, cidrContains, parseCIDR } from '../../src/net/ip.js';
 
-export const VECTORS = join(import.meta.dirname, '..', '..', '..', 'shared', 'vectors', 'iptables');
+export const VECTORS = join(import.meta.dirname, '..', 'vectors', 'iptables');
 
 export interface Vector {
   name: string;
