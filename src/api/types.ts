@@ -93,6 +93,12 @@ export interface PodDNSConfig {
   options?: { name: string; value?: string }[];
 }
 
+/** One `/etc/hosts` line the kubelet adds for a pod. */
+export interface HostAlias {
+  ip: string;
+  hostnames?: string[];
+}
+
 export interface PodSpec {
   nodeName?: string;
   nodeSelector?: Record<string, string>;
@@ -102,6 +108,7 @@ export interface PodSpec {
   subdomain?: string;
   dnsPolicy?: 'ClusterFirst' | 'ClusterFirstWithHostNet' | 'Default' | 'None';
   dnsConfig?: PodDNSConfig;
+  hostAliases?: HostAlias[];
   setHostnameAsFQDN?: boolean;
   containers: Container[];
 }

@@ -6,6 +6,7 @@ import type { Cluster } from '../cluster/cluster.js';
 import type { Question } from '../dns/answer.js';
 import { parseEndpoint, query as clientQuery } from '../dns/client.js';
 import { CorednsInstance, findPod, type InstanceOptions } from '../dns/instance.js';
+import { loopFindings, loopWarning } from '../dns/loop.js';
 import { fqdn } from '../dns/names.js';
 import { replyJSON, replyText, rrJSON, transferText, zoneFileText } from '../dns/render.js';
 import { rrText } from '../dns/rr.js';
@@ -33,7 +34,7 @@ function addInstanceOptions(cmd: Command): Command {
 }
 
 /** The record-set answerer for a cluster, with its upstream resolver when given. */
-export function openInstance(cluster: Cluster, flags: Omit<InstanceFlags, 'filename'>, io: IO): CorednsInstance {
+export function openInstance(cluster: Cluster, flags: Omit<InstanceFlags, 'filename'>, io: IO, warnLoops = true): CorednsInstance {
   const opts: InstanceOptions = {};
   if (flags.instance) opts.instance = flags.instance;
   if (flags.localIp?.length) opts.localIPs = flags.localIp;
@@ -44,6 +45,7 @@ export function openInstance(cluster: Cluster, flags: Omit<InstanceFlags, 'filen
   }
   const inst = new CorednsInstance(cluster, opts);
   for (const w of inst.warnings) io.err(`Warning: ${w}\n`);
+  if (warnLoops) for (const f of loopFindings(inst)) io.err(`Warning: ${loopWarning(f)}\n`);
   return inst;
 }
 
@@ -105,7 +107,8 @@ export function dnsCommand(io: IO): Command {
   addInstanceOptions(resolve);
   resolve.action(async (name: string, type: string, opts: InstanceFlags & { from: string; namespace: string; output: string }) => {
     const cluster = openCluster(opts.filename, io);
-    const inst = openInstance(cluster, opts, io);
+    // The walk itself names crash-looping CoreDNS pods.
+    const inst = openInstance(cluster, opts, io, false);
     const pod = findPod(cluster, opts.from, opts.namespace);
     const walk = await resolveFromPod(inst, pod, name, qtype(type));
     io.out(opts.output === 'json' ? `${JSON.stringify(walkJSON(walk), null, 2)}\n` : walkText(walk));

@@ -6,7 +6,11 @@ import { Dataplane } from '../dataplane/dataplane.js';
 import { renderConnections, renderTrace } from '../dataplane/render.js';
 import { trace, traceConnections, type TraceOptions } from '../dataplane/trace.js';
 import type { Trace } from '../dataplane/types.js';
+import type { Service } from '../api/types.js';
+import type { CorednsInstance } from '../dns/instance.js';
 import { lookupFromPod, walkJSON, walkText } from '../dns/resolver.js';
+import type { RR } from '../dns/rr.js';
+import { openInstance } from './dns.js';
 import { canonicalIP } from '../net/ip.js';
 import { parseIptablesSave } from '../kernel/netfilter/parse.js';
 import type { Cluster } from '../cluster/cluster.js';
@@ -51,10 +55,11 @@ export function traceCommand(io: IO): Command {
     .option('--interval <duration>', 'time between --count connections on the simulated clock', '1s')
     .option('--seed <n>', 'seed for the statistic coin tosses and source ports', '1')
     .option('--no-reply', 'omit the reply path')
+    .option('--upstream <addr[:port]>', 'for a DNS name: the resolver CoreDNS forwards non-cluster names to (ExternalName targets, external names)')
     .option('--iptables-save <NODE=FILE>', 'use a real iptables-save dump as NODE\'s netfilter state (repeatable)', collect, [])
     .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'));
   addTopologyOption(cmd);
-  cmd.action(async (src: string, dst: string, o: { namespace: string; proto?: 'tcp' | 'udp' | 'sctp'; allPaths?: boolean; count?: string; interval: string; seed: string; reply: boolean; iptablesSave: string[]; output: string; filename: string[] }) => {
+  cmd.action(async (src: string, dst: string, o: { namespace: string; proto?: 'tcp' | 'udp' | 'sctp'; allPaths?: boolean; count?: string; interval: string; seed: string; reply: boolean; iptablesSave: string[]; output: string; filename: string[]; upstream?: string }) => {
     if (!/^\d+$/.test(o.seed)) throw new InputError(`--seed "${o.seed}": want a whole number`, 2);
     const cluster = openCluster(o.filename, io);
     loadDumps(cluster, o.iptablesSave);
@@ -68,7 +73,8 @@ export function traceCommand(io: IO): Command {
     }
     const name = dnsName(cluster, dst, o.namespace);
     if (name) {
-      io.out(await traceByName(cluster, src, name.name, name.port, opts, o.output === 'json'));
+      const inst = openInstance(cluster, o.upstream ? { upstream: o.upstream } : {}, io, false);
+      io.out(await traceByName(inst, src, name.name, name.port, opts, o.output === 'json'));
       return;
     }
     const t = trace(cluster, src, dst, opts);
@@ -86,21 +92,32 @@ function dnsName(cluster: Cluster, dst: string, ns: string): { name: string; por
   return { name: base, ...(m[2] ? { port: Number(m[2]) } : {}) };
 }
 
+/** The ExternalName Service whose CNAME starts an answer, if one does. */
+function externalNameOf(cluster: Cluster, answer: RR[]): Service | undefined {
+  const first = answer[0];
+  if (first?.type !== 'CNAME') return undefined;
+  const [name, ns, svc] = first.name.toLowerCase().split('.');
+  const s = svc === 'svc' ? cluster.store.get('Service', ns!, name!) : undefined;
+  return s?.spec.type === 'ExternalName' ? s : undefined;
+}
+
 /**
  * `knet trace POD NAME[:PORT]`: the pod's resolver walk (each query the search list causes), the
  * DNS query's own trip to CoreDNS through the kube-dns Service, then the connection to the answer.
  */
-async function traceByName(cluster: Cluster, src: string, name: string, port: number | undefined, opts: TraceOptions, json: boolean): Promise<string> {
+async function traceByName(inst: CorednsInstance, src: string, name: string, port: number | undefined, opts: TraceOptions, json: boolean): Promise<string> {
+  const cluster = inst.cluster;
   const pod = src.replace(/^pods?\//, '');
   const podRef = pod.includes('/') ? pod : `${opts.namespace ?? 'default'}/${pod}`;
-  const walk = await lookupFromPod(cluster, podRef, name);
+  const walk = await lookupFromPod(cluster, podRef, name, 'A', inst);
   const nameserver = walk.queries[0]?.nameserver;
   const dnsTrip = nameserver ? trace(cluster, src, `${nameserver}:53`, { ...opts, proto: 'udp', allPaths: false }) : undefined;
   const ip = walk.result.addresses[0];
   let conn: Trace | undefined;
   let why = '';
   if (ip) {
-    const svc = cluster.store.list('Service').find((x) => x.spec.clusterIP === ip);
+    // An ExternalName answers with a CNAME to its target: the connection goes to the target's address, on the Service's port.
+    const svc = cluster.store.list('Service').find((x) => x.spec.clusterIP === ip) ?? externalNameOf(cluster, walk.result.answer);
     const target = svc ? undefined : cluster.store.list('Pod').find((x) => x.status?.podIP === ip && !x.spec.hostNetwork);
     const p = port ?? svc?.spec.ports?.[0]?.port ?? target?.spec.containers.flatMap((c) => c.ports ?? [])[0]?.containerPort;
     if (p === undefined) why = `${name} resolved to ${ip}; give the port as ${name}:PORT`;
