@@ -5,4 +5,6 @@ import type { Topology } from '../topology/load.js';
 export interface AgentContext {
   store: Store;
   topology: Topology;
+  /** The emulation's clock (ms). */
+  clock: { now(): number };
 }

@@ -6,13 +6,18 @@ import type { Topology } from '../topology/load.js';
 import { CniAgent } from './cni/agent.js';
 import type { AgentContext } from './context.js';
 import { FlannelAgent } from './flannel/agent.js';
+import { ensureRules } from './flannel/ensure.js';
 import type { IptablesRestoreLines } from './flannel/rules.js';
 import { setupHost } from './host.js';
+import { startKubeProxy, type KubeProxyOnNode } from './kube-proxy/factory.js';
+import { KubeletSockets } from './kubelet.js';
 
 export interface NodeAgents {
   kernel: NodeKernel;
   flannel: FlannelAgent;
   cni: CniAgent;
+  /** Started on the first read of the node's kernel. */
+  kubeProxy?: KubeProxyOnNode;
 }
 
 /** Node name → kernel, kept current as Nodes come and go; the agents stay reachable per node. */
@@ -29,13 +34,26 @@ export class NodeKernels extends Map<string, NodeKernel> {
     return this.agentsByNode.get(node);
   }
 
-  /** flanneld's iptables rules on a node, as iptables-restore lines per table. */
+  /** flanneld's iptables rules on a node, as iptables-restore lines per table (what it keeps ensuring). */
   flannelRules(node: string): IptablesRestoreLines | undefined {
     const a = this.agentsByNode.get(node);
     if (!a) return undefined;
-    const k = this.ctx.topology.header.nodes.find((n) => n.name === node)?.kernel;
-    return a.flannel.iptablesRules(k?.iptablesRandomFully ?? true);
+    return a.flannel.iptablesRules(this.randomFully(node));
   }
+
+  private randomFully(node: string): boolean {
+    return this.ctx.topology.header.nodes.find((n) => n.name === node)?.kernel?.iptablesRandomFully ?? true;
+  }
+
+  /**
+   * Stops the daemons writing the node's netfilter state (a real node's dump was loaded in its
+   * place, and is traced as it is).
+   */
+  freezeNetfilter(node: string): void {
+    this.frozen.add(node);
+  }
+
+  private readonly frozen = new Set<string>();
 
   /** @internal called once by startNodeAgents. */
   run(): void {
@@ -52,9 +70,22 @@ export class NodeKernels extends Map<string, NodeKernel> {
       const ext = setupHost(kernel, this.ctx.topology, ev.object);
       const flannel = new FlannelAgent(this.ctx, kernel, ext);
       const cni = new CniAgent(this.ctx, kernel);
+      const kubelet = new KubeletSockets(this.ctx, kernel);
       this.set(name, kernel);
       const stops = [flannel.start(), cni.start()];
-      this.agentsByNode.set(name, { kernel, flannel, cni, stop: () => stops.forEach((s) => s()) });
+      const agents: NodeAgents & { stop: () => void } = { kernel, flannel, cni, stop: () => stops.forEach((s) => s()) };
+      this.agentsByNode.set(name, agents);
+      const randomFully = this.randomFully(name);
+      // What the daemons would have done by the time anyone looks: kube-proxy's sync (its jumps
+      // inserted first), then flanneld's rule check, then the kubelet's containers listening.
+      kernel.onRead(() => {
+        if (!this.frozen.has(name)) {
+          agents.kubeProxy ??= startKubeProxy(this.ctx, name, kernel);
+          agents.kubeProxy.sync();
+          ensureRules(kernel.xtables(4), flannel.iptablesRules(randomFully));
+        }
+        kubelet.refresh();
+      });
     });
   }
 
@@ -66,8 +97,8 @@ export class NodeKernels extends Map<string, NodeKernel> {
 }
 
 /** Builds every node's kernel and starts its agents on the cluster's store. */
-export function startNodeAgents(cluster: { store: Store; topology: Topology }): NodeKernels {
-  const nodes = new NodeKernels({ store: cluster.store, topology: cluster.topology });
+export function startNodeAgents(cluster: AgentContext): NodeKernels {
+  const nodes = new NodeKernels({ store: cluster.store, topology: cluster.topology, clock: cluster.clock });
   nodes.run();
   return nodes;
 }

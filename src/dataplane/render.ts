@@ -47,6 +47,10 @@ function stepLine(s: Step): string {
       return L('wire', `${s.from} -> ${s.to} over ${s.dev}`);
     case 'deliver':
       return L('socket', `${s.socket}: ${s.owner}`);
+    case 'ipvs':
+      return L('ipvs', `${s.service}: ${s.decidedBy} -> ${s.real}${s.probability !== undefined ? `   [p=${Number(s.probability.toFixed(6))}]` : ''}`);
+    case 'exit-network':
+      return L('exit', `leaves the modelled network by ${s.dev} (next hop ${s.nexthop}) with source ${s.src}`);
     case 'note':
       return L('note', s.text);
   }
@@ -88,8 +92,9 @@ export function renderConnections(ts: Trace[], intervalMs: number): string {
   s += `${ts.length} new connections, ${intervalMs / 1000}s apart\n`;
   ts.forEach((t, i) => {
     const p = t.paths[0]!;
-    const sticky = p.hops.some((h) => h.steps.some((st) => st.kind === 'netfilter' && / --rcheck /.test(st.rule)));
-    s += `#${String(i + 1).padEnd(3)} sport ${String(t.src.port).padEnd(6)} -> ${p.endpoint.padEnd(21)} ${p.verdict}${p.receiver ? `  ${p.receiver}` : ''}${sticky ? '  (affinity: recent --rcheck matched)' : ''}\n`;
+    const sticky = p.hops.flatMap((h) => h.steps).find((st) => (st.kind === 'netfilter' && st.recent?.op === 'rcheck') || (st.kind === 'ipvs' && st.persistent));
+    const why = sticky?.kind === 'ipvs' ? 'IPVS persistence template' : 'recent --rcheck matched';
+    s += `#${String(i + 1).padEnd(3)} sport ${String(t.src.port).padEnd(6)} -> ${p.endpoint.padEnd(21)} ${p.verdict}${p.receiver ? `  ${p.receiver}` : ''}${sticky ? `  (affinity: ${why})` : ''}\n`;
   });
   return s;
 }

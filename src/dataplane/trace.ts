@@ -5,11 +5,13 @@ import type { Pod, Service } from '../api/types.js';
 import type { Cluster } from '../cluster/cluster.js';
 import type { L4Proto } from '../kernel/conntrack.js';
 import { canonicalIP, ipFamily } from '../net/ip.js';
+import { drawChooser, probabilityOf, type Chooser } from '../kernel/choice.js';
+import { NetfilterError } from '../kernel/netfilter/xt-eval.js';
 import { Dataplane } from './dataplane.js';
-import { NetfilterError } from './netfilter.js';
 import { seededRandom } from './rng.js';
+import { summarize } from './summary.js';
 import type { FlowEnd, PathResult, ReplyResult, Trace } from './types.js';
-import { Walker, addrText, describeLocation, type Chooser, type Location, type Packet } from './walk.js';
+import { Walk, addrText, describeLocation, type Location, type Packet } from './walk.js';
 
 export interface TraceOptions {
   proto?: L4Proto;
@@ -58,7 +60,7 @@ function resolveClient(dp: Dataplane, ref: string, ns: string): Client {
     if (!ip) usage(`"${ref}": "${at[1]}" is not an IP address (form IP@NODE)`);
     const node = at[2]!;
     nodeIP(cluster, node);
-    const k = dp.node(node)!.kernel;
+    const k = dp.node(node)!;
     const sb = k.podByIP(ip);
     if (k.root.isLocal(ip)) return { at: { kind: 'host', node }, end: { typed: ref, object: `node ${node}`, ip, port: 0 } };
     if (sb) return { at: { kind: 'pod', node, sandbox: sb }, end: { typed: ref, object: `pod ${sb.pod}`, ip, port: 0 } };
@@ -79,7 +81,7 @@ function resolveClient(dp: Dataplane, ref: string, ns: string): Client {
   const key = `${pod.metadata.namespace}/${pod.metadata.name}`;
   if (!pod.spec.nodeName || !pod.status?.podIP) throw new InputError(`pod ${key} is not running on a node (phase ${pod.status?.phase ?? 'Pending'})`);
   if (pod.spec.hostNetwork) return { at: { kind: 'host', node: pod.spec.nodeName }, end: { typed: ref, object: `pod ${key} (hostNetwork on ${pod.spec.nodeName})`, ip: pod.status.podIP, port: 0 } };
-  const sb = dp.node(pod.spec.nodeName)?.kernel.pod(key);
+  const sb = dp.node(pod.spec.nodeName)?.pod(key);
   if (!sb) throw new InputError(`pod ${key} has no network namespace on ${pod.spec.nodeName}`);
   return { at: { kind: 'pod', node: pod.spec.nodeName, sandbox: sb }, end: { typed: ref, object: `pod ${key}`, ip: pod.status.podIP, port: 0 } };
 }
@@ -131,19 +133,22 @@ function resolveDestination(dp: Dataplane, ref: string, ns: string, proto?: L4Pr
 /** One connection's first packet and its reply, with coin tosses from `choose`. */
 function walkOnce(dp: Dataplane, client: Client, dst: FlowEnd, proto: L4Proto, sport: number, choose: Chooser, withReply: boolean): PathResult {
   const now = () => dp.cluster.clock.now();
-  const w = new Walker(dp, choose, now);
+  const w = new Walk(dp, choose, now);
   const pkt: Packet = { src: client.end.ip, dst: dst.ip, proto, sport, dport: dst.port, ttl: DEFAULT_TTL };
   const a = w.send(client.at, pkt);
+  const sum = summarize(w.hops);
   const path: PathResult = {
     verdict: a.verdict,
     reason: a.reason,
     probability: 1,
-    endpoint: w.endpoint ?? addrText(a.packet.dst, a.packet.dport),
-    dnat: w.endpoint !== undefined,
-    masqueraded: w.masqueraded,
+    endpoint: sum.endpoint ?? addrText(a.packet.dst, a.packet.dport),
+    dnat: sum.dnat,
+    masqueraded: sum.masqueraded,
+    affinity: sum.affinity,
     rulesEvaluated: w.rulesEvaluated,
     ...(a.receiver ? { receiver: a.receiver } : {}),
     ...(a.rule ? { rule: a.rule } : {}),
+    ...(a.exit ? { exit: a.exit } : {}),
     hops: w.hops,
   };
   if (withReply && a.verdict === 'DELIVERED' && a.at) path.reply = walkReply(dp, a.at, a.packet, client, dst, sport, now);
@@ -151,7 +156,7 @@ function walkOnce(dp: Dataplane, client: Client, dst: FlowEnd, proto: L4Proto, s
 }
 
 function walkReply(dp: Dataplane, at: Location, got: Packet, client: Client, dst: FlowEnd, sport: number, now: () => number): ReplyResult {
-  const w = new Walker(dp, () => true, now);
+  const w = new Walk(dp, (c) => c.kernelPick ?? 0, now);
   w.replyTo = { at: client.at, port: sport };
   const reply: Packet = { src: got.dst, dst: got.src, proto: got.proto, sport: got.dport, dport: got.sport, ttl: DEFAULT_TTL };
   const a = w.send(at, reply);
@@ -172,20 +177,27 @@ function walkReply(dp: Dataplane, at: Location, got: Packet, client: Client, dst
   return { verdict: 'DELIVERED', reason: `the client gets the reply from ${from}, the address it sent to`, from, hops: w.hops };
 }
 
-/** Explores every statistic branch: each coin is tried "fires" first, then "falls through". */
+/**
+ * Explores every branch: each choice (a statistic coin, an nft numgen pick, an IPVS scheduler's
+ * real server) is tried with its first option, the others queued; a path's probability is the
+ * product of the options it took.
+ */
 function allPaths(run: (choose: Chooser) => PathResult): PathResult[] {
   const out: PathResult[] = [];
-  const todo: boolean[][] = [[]];
+  const todo: number[][] = [[]];
   while (todo.length && out.length < MAX_PATHS) {
     const prefix = todo.pop()!;
-    const coins: { p: number; taken: boolean }[] = [];
-    const path = run((_rule, p) => {
-      const taken = coins.length < prefix.length ? prefix[coins.length]! : true;
-      coins.push({ p, taken });
-      return taken;
+    const taken: { p: number; index: number; n: number }[] = [];
+    const path = run((c) => {
+      const index = taken.length < prefix.length ? prefix[taken.length]! : 0;
+      taken.push({ p: probabilityOf(c, index), index, n: c.options.length });
+      return index;
     });
-    for (let i = coins.length - 1; i >= prefix.length; i--) todo.push([...coins.slice(0, i).map((c) => c.taken), false]);
-    path.probability = coins.reduce((acc, c) => acc * (c.taken ? c.p : 1 - c.p), 1);
+    for (let i = taken.length - 1; i >= prefix.length; i--) {
+      const head = taken.slice(0, i).map((c) => c.index);
+      for (let alt = taken[i]!.n - 1; alt >= 1; alt--) todo.push([...head, alt]);
+    }
+    path.probability = taken.reduce((acc, c) => acc * c.p, 1);
     if (path.probability > 0) out.push(path);
   }
   return out;
@@ -240,10 +252,11 @@ function flow(dp: Dataplane, src: string, dst: string, opts: TraceOptions): Trac
       });
     } else {
       let prob = 1;
-      const path = walkOnce(dp, client, end, proto, sport, (_r, p) => {
-        const taken = rng() < p;
-        prob *= taken ? p : 1 - p;
-        return taken;
+      const draw = drawChooser(rng);
+      const path = walkOnce(dp, client, end, proto, sport, (c) => {
+        const i = draw(c);
+        prob *= probabilityOf(c, i);
+        return i;
       }, withReply);
       path.probability = prob;
       paths = [path];
@@ -251,7 +264,7 @@ function flow(dp: Dataplane, src: string, dst: string, opts: TraceOptions): Trac
     const first = paths[0]!;
     return { verdict: first.verdict, src: client.end, dst: end, proto, paths, ...(first.reply ? { reply: first.reply } : {}) };
   } catch (e) {
-    if (e instanceof NetfilterError) throw new InputError(`netfilter: ${e.message}`);
+    if (e instanceof NetfilterError) throw new InputError(`netfilter: ${(e as Error).message}`);
     throw e;
   }
 }

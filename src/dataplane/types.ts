@@ -1,8 +1,12 @@
 // A trace as data: a disposition plus hops, each hop a node (or pod namespace) with typed steps,
 // after Batfish's flow model. The text renderer, -o json, lessons and `knet lab verify` read this.
-import type { L4Proto } from '../kernel/conntrack.js';
+import type { L4Proto, Tuple } from '../kernel/conntrack.js';
+import type { Evidence } from '../kernel/hooks.js';
 
-export type Disposition = 'DELIVERED' | 'DROPPED' | 'REJECTED' | 'NO_ROUTE' | 'NO_ENDPOINTS' | 'NO_LISTENER' | 'TTL_EXCEEDED' | 'LOOP';
+export type Disposition = 'DELIVERED' | 'DROPPED' | 'REJECTED' | 'NO_ROUTE' | 'NO_ENDPOINTS' | 'NO_LISTENER' | 'TTL_EXCEEDED' | 'LOOP' | 'EXITS_NETWORK';
+
+type RuleEvidence = Extract<Evidence, { kind: 'rule' }>;
+type IpvsEvidence = Extract<Evidence, { kind: 'ipvs' }>;
 
 export interface Addr {
   ip: string;
@@ -12,20 +16,38 @@ export interface Addr {
 export type Step =
   | { kind: 'enter-interface'; dev: string; note?: string }
   | { kind: 'exit-interface'; dev: string }
-  | { kind: 'route'; table: 'local' | 'main' | string; route: string; dst: string }
+  | {
+      kind: 'route';
+      table: 'local' | 'main' | string;
+      /** The route as `ip route` prints it. */
+      route: string;
+      /** The address looked up. */
+      dst: string;
+      /** The matched route's fields. */
+      type: string;
+      prefix: string;
+      via?: string;
+      dev?: string;
+      src?: string;
+    }
   | { kind: 'no-route'; dst: string }
   | { kind: 'neighbour'; ip: string; lladdr: string; dev: string; state: string }
   | { kind: 'bridge'; bridge: string; in: string; out: string; mac: string; hairpin: boolean }
   | { kind: 'veth'; from: string; to: string; peerNetns: string }
-  | { kind: 'netfilter'; table: string; chain: string; position: number; rule: string; probability?: number; taken?: boolean }
-  | { kind: 'policy'; table: string; chain: string; verdict: string }
+  /** A rule that matched (iptables or nft): where it sits, its text as its tool prints it, what it did. */
+  | ({ kind: 'netfilter'; rule: string; probability?: number; taken?: boolean } & Omit<RuleEvidence, 'kind'>)
+  | { kind: 'policy'; tool: 'iptables' | 'nft'; family: 4 | 6; table: string; chain: string; verdict: string }
+  /** IPVS chose a real server for a virtual server. */
+  | ({ kind: 'ipvs' } & Omit<IpvsEvidence, 'kind'>)
   | { kind: 'nat'; nat: 'DNAT' | 'SNAT' | 'MASQUERADE' | 'un-DNAT' | 'un-SNAT'; field: 'src' | 'dst'; before: string; after: string }
-  | { kind: 'conntrack'; action: 'new' | 'confirmed' | 'reply' | 'established'; entry: string }
+  | { kind: 'conntrack'; action: 'new' | 'confirmed' | 'reply' | 'established' | 'untracked'; entry: string; orig?: Tuple; reply?: Tuple }
   | { kind: 'ttl'; before: number; after: number }
   | { kind: 'vxlan-encap'; dev: string; vni: number; srcPort: number; dstPort: number; outerSrc: string; outerDst: string; innerSrcMac: string; innerDstMac: string; fdb: string; mtu: number }
   | { kind: 'vxlan-decap'; dev: string; vni: number; outerSrc: string; outerDst: string }
   | { kind: 'underlay'; from: string; to: string; dev: string }
   | { kind: 'deliver'; socket: string; owner: string }
+  /** The packet leaves the modelled machines (the internet, an address outside the cluster). */
+  | { kind: 'exit-network'; dev: string; nexthop: string; src: string }
   | { kind: 'note'; text: string };
 
 export interface Hop {
@@ -54,6 +76,10 @@ export interface PathResult {
   rulesEvaluated: number;
   /** For DROPPED/REJECTED by netfilter: the rule, as iptables-save prints it. */
   rule?: string;
+  /** Whether session affinity decided the endpoint (a `recent --rcheck` hit, an IPVS persistence template). */
+  affinity: boolean;
+  /** For EXITS_NETWORK: where it left and with which source address. */
+  exit?: { node: string; dev: string; nexthop: string; src: string };
   hops: Hop[];
   reply?: ReplyResult;
 }

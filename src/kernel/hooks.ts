@@ -64,6 +64,8 @@ export interface HookPacket {
   physOut?: string;
   mark: number;
   ct: CtView;
+  /** IPVS already forwarded this packet (skb->ipvs_property): IPVS leaves it alone from here. */
+  ipvsProperty?: boolean;
 }
 
 export type AddrType = 'LOCAL' | 'UNICAST' | 'BROADCAST' | 'MULTICAST' | 'UNSPEC';
@@ -107,6 +109,10 @@ export type Evidence =
       element?: string;
       /** A branch the rule took: its probability and whether it was taken. */
       branch?: { probability: number; taken: boolean; of?: number };
+      /** A `recent` list (xt_recent) the rule read or wrote: session affinity in iptables mode. */
+      recent?: { list: string; op: 'set' | 'rcheck' | 'update' | 'remove'; addr: string; seconds?: number };
+      /** What knet took an unmodelled match or target as. */
+      assumed?: string;
     }
   | { kind: 'policy'; tool: 'iptables' | 'nft'; family: Family; table: string; chain: string; verdict: string }
   | {
@@ -118,6 +124,8 @@ export type Evidence =
       decidedBy: string;
       real: string;
       probability?: number;
+      /** The pick came from a persistence template (sessionAffinity ClientIP). */
+      persistent?: boolean;
     }
   | { kind: 'note'; text: string };
 

@@ -9,6 +9,7 @@ import { Fdb } from './fdb.js';
 import type { Link, LinkSpec, LinkStatus, VethLink } from './link.js';
 import { NeighbourTable } from './neighbour.js';
 import { RT_TABLE_DEFAULT, RT_TABLE_LOCAL, RT_TABLE_MAIN, RoutingTable, type LookupOptions, type Route, type RouteMatch } from './route.js';
+import { SocketTable } from './sockets.js';
 import { Sysctls } from './sysctl.js';
 
 /** What an `ip route add` call carries; the table defaults to main. */
@@ -27,6 +28,7 @@ export class NetNamespace {
   readonly neigh = new NeighbourTable();
   readonly fdb = new Fdb();
   readonly sysctl = new Sysctls();
+  readonly sockets = new SocketTable();
 
   /**
    * @param name the name under /var/run/netns (`cni-…` for a pod), or null for a node's initial

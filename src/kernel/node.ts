@@ -1,14 +1,24 @@
 // One machine's kernel as knet keeps it: the initial network namespace, one namespace per pod
-// sandbox, and the few files agents hand each other (flannel's subnet.env, host-local's state).
+// sandbox, the node's netfilter state (xtables rulesets per family, and the other programs that
+// register at the hooks), conntrack, xt_recent lists, and the few files agents hand each other.
+// Agents write into it only through the kernel's own interfaces; dumps, traces and the lab all
+// read it here.
+import type { Family } from '../net/ip.js';
+import { ConntrackTable } from './conntrack.js';
+import type { HookProgram, IpsetLookup } from './hooks.js';
 import { NetNamespace } from './netns.js';
+import type { Rule } from './netfilter/rule.js';
+import { Ruleset } from './netfilter/ruleset.js';
+import { xtablesPrograms } from './netfilter/xt-programs.js';
+import { RecentLists } from './recent.js';
 
 export interface PodSandbox {
   /** namespace/name of the pod. */
   pod: string;
   /** The netns name under /var/run/netns (containerd's `cni-<uuid>`). */
+  netns: NetNamespace;
   netnsName: string;
   containerID: string;
-  netns: NetNamespace;
   /** Name of the host end of the pod's veth, in the node's namespace. */
   hostVeth: string;
 }
@@ -19,8 +29,66 @@ export class NodeKernel {
   private readonly sandboxes = new Map<string, PodSandbox>();
   /** Files on the node's disk that agents read and write, by absolute path. */
   readonly files = new Map<string, string>();
+  readonly conntrack = new ConntrackTable();
+  readonly recent = new RecentLists();
+  /** `statistic --mode nth` counters, per rule. */
+  private readonly nth = new Map<Rule, number>();
+  private readonly xt = new Map<Family, Ruleset>();
+  /** The node's ipsets as `-m set` tests them (none until an agent or a dump creates some). */
+  ipsetLookup: IpsetLookup = { test: () => undefined };
+  /** Other hook programs (nft base chains, IPVS), each source asked afresh when the hooks run. */
+  private readonly programSources: (() => HookProgram[])[] = [];
+  /** Agents that compute their part of the state when something reads it (lazy syncs). */
+  private readonly readers: (() => void)[] = [];
+  private settling = false;
 
   constructor(readonly nodeName: string) {}
+
+  /** The iptables-nft state of one family (what `iptables-save` / `ip6tables-save` print). */
+  xtables(family: Family): Ruleset {
+    let rs = this.xt.get(family);
+    if (!rs) this.xt.set(family, (rs = new Ruleset(family, 'kernel')));
+    return rs;
+  }
+
+  /** Replaces a family's whole xtables state (a real node's dump loaded with --iptables-save). */
+  loadXtables(rs: Ruleset): void {
+    this.xt.set(rs.family, rs);
+  }
+
+  registerPrograms(source: () => HookProgram[]): void {
+    this.programSources.push(source);
+  }
+
+  /** Every program registered at the netfilter hooks, in registration order (programsFor sorts them). */
+  programs(): HookProgram[] {
+    const state = { recent: this.recent, nth: this.nth };
+    return [...[...this.xt.values()].flatMap((rs) => xtablesPrograms(rs, state)), ...this.programSources.flatMap((s) => s())];
+  }
+
+  /** Registers an agent's catch-up, run before anything reads the kernel. */
+  onRead(fn: () => void): void {
+    this.readers.push(fn);
+  }
+
+  /** Brings every lazily computed part up to date (kube-proxy's pending sync, sockets). */
+  settle(): this {
+    if (this.settling) return this;
+    this.settling = true;
+    try {
+      for (const r of this.readers) r();
+    } finally {
+      this.settling = false;
+    }
+    return this;
+  }
+
+  /** Forgets connections, affinity and counters (a fresh start for the next trace). */
+  resetConnections(): void {
+    this.conntrack.clear();
+    this.recent.clear();
+    this.nth.clear();
+  }
 
   /** Pod sandboxes in creation order. */
   pods(): PodSandbox[] {

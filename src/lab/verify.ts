@@ -76,7 +76,7 @@ export function predict(cluster: Cluster, f: Flow): Prediction {
   try {
     const t = trace(cluster, f.src, f.dst, { proto: f.proto, allPaths: true });
     const [, second] = traceConnections(cluster, f.src, f.dst, 2, 1000, { proto: f.proto });
-    const sticky = !!second?.paths[0]?.hops.some((h) => h.steps.some((s) => s.kind === 'netfilter' && / --rcheck /.test(s.rule)));
+    const sticky = !!second?.paths[0]?.affinity;
     return { trace: t, expectations: t.paths.map((p) => expectationOf(p, t.src.ip)), sticky };
   } catch (e) {
     if (e instanceof InputError) return { expectations: [], sticky: false, error: e.message };

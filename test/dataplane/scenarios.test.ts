@@ -46,7 +46,7 @@ test('json: one path with the contract fields', async (t) => {
   t.deepEqual(tr.dst, { typed: 'svc/nginx', object: 'svc default/nginx', ip: '10.1.0.2', port: 80 });
   t.is(tr.paths.length, 1);
   const p = tr.paths[0]!;
-  t.deepEqual(Object.keys(p).sort(), ['dnat', 'endpoint', 'hops', 'masqueraded', 'probability', 'reason', 'receiver', 'reply', 'rulesEvaluated', 'verdict']);
+  t.deepEqual(Object.keys(p).sort(), ['affinity', 'dnat', 'endpoint', 'hops', 'masqueraded', 'probability', 'reason', 'receiver', 'reply', 'rulesEvaluated', 'verdict']);
   t.regex(p.endpoint, /^10\.244\.\d+\.\d+:80$/);
   t.true(p.hops.every((h) => typeof h.node === 'string' && h.steps.every((s) => typeof s.kind === 'string')));
   t.is(tr.reply?.verdict, 'DELIVERED');

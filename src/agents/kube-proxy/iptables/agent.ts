@@ -71,6 +71,8 @@ export class KubeProxyIptables {
   lastCleanup = Number.NEGATIVE_INFINITY;
   /** The most recent sync. */
   lastSync?: SyncResult;
+  /** Node kernels' xtables this kube-proxy programs (each sync's restore goes to them too). */
+  private readonly attached: Ruleset[] = [];
   private needFullSync = true;
   private readonly tracker: ChangeTracker;
   private readonly now: () => number;
@@ -113,6 +115,17 @@ export class KubeProxyIptables {
     return this.needFullSync || this.tracker.changed.size > 0;
   }
 
+  /**
+   * Programs a node kernel's xtables from now on: the next sync is a full one, so the kernel
+   * gets every chain and jump, as after kube-proxy starts on a node.
+   */
+  attach(kernel: Ruleset): void {
+    if (this.attached.includes(kernel)) return;
+    this.attached.push(kernel);
+    for (const t of CANARY_TABLES) kernel.table(t).ensureChain(KUBE_PROXY_CANARY);
+    this.needFullSync = true;
+  }
+
   /** Asks for a full resync (kube-proxy's forceSyncProxyRules). */
   forceFullSync(): void {
     this.needFullSync = true;
@@ -150,7 +163,7 @@ export class KubeProxyIptables {
     }
 
     const input = restoreInput(s, { full, changed: new Set(changed), services, stale });
-    applyRestore(this.kernel, input);
+    for (const rs of [this.kernel, ...this.attached]) applyRestore(rs, input);
     this.tracker.synced();
     this.needFullSync = false;
     this.lastSync = { full, input, changed: changed.sort(), deleted: stale, natChainsBefore };
@@ -158,8 +171,12 @@ export class KubeProxyIptables {
   }
 
   private ensureJumps(): void {
+    for (const rs of [this.kernel, ...this.attached]) this.ensureJumpsIn(rs);
+  }
+
+  private ensureJumpsIn(rs: Ruleset): void {
     for (const [table, from, to, args] of KUBE_PROXY_JUMPS) {
-      const t = this.kernel.table(table);
+      const t = rs.table(table);
       t.ensureChain(to);
       const rule = new Rule(table, from, `${args ? args + ' ' : ''}-j ${to}`, this.settings.family);
       const chain = t.chain(from)!;

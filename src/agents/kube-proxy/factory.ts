@@ -1,0 +1,22 @@
+// One factory picks kube-proxy's mode for a node and hands back what the node agents need: a
+// catch-up that runs kube-proxy's pending sync into the node kernel before anything reads it.
+import type { NodeKernel } from '../../kernel/node.js';
+import { kubeProxyIptables, type ClusterView } from './iptables/node.js';
+
+export interface KubeProxyOnNode {
+  /** The mode kube-proxy really runs in on this node. */
+  mode: string;
+  /** Runs a sync if the store changed since the last one. */
+  sync(): void;
+}
+
+export function startKubeProxy(cluster: ClusterView, node: string, kernel: NodeKernel): KubeProxyOnNode {
+  const mode = cluster.topology.kubeProxy.mode;
+  if (mode === 'iptables') {
+    const agent = kubeProxyIptables(cluster, node, 4);
+    agent.attach(kernel.xtables(4));
+    return { mode, sync: () => void kubeProxyIptables(cluster, node, 4) };
+  }
+  // Modes whose proxier knet does not have yet write nothing; the trace and dumps refuse them.
+  return { mode, sync: () => undefined };
+}

@@ -1,0 +1,191 @@
+// One netfilter hook on one node: the node's programs (xtables tables, nft base chains, IPVS)
+// run in priority order, as nf_hook_slow calls them. Conntrack sits where the kernel has it
+// (lookup after raw at −200, confirm last); nat-type programs see only a connection's first
+// packet, and a tracked packet gets its NAT from the conntrack entry at the nat priority instead.
+import { programsFor, PRIORITY, type Evidence, type HookEnv, type HookName, type HookPacket, type ProgramResult } from '../kernel/hooks.js';
+import type { AddrType } from '../kernel/hooks.js';
+import type { RouteMatch } from '../kernel/route.js';
+import { routeStep } from './ip.js';
+import { ctConfirm, ctLookup, ctRewriteDst, ctRewriteSrc, ctView, type NodeCtx } from './nat.js';
+import { addrText, type Arrival, type Packet, type Walk } from './walk.js';
+
+const CT_LOOKUP_PRIORITY = -200;
+
+export interface HookIO {
+  in?: string;
+  out?: string;
+  physIn?: string;
+  physOut?: string;
+}
+
+/** What a hook did besides letting the packet on: IPVS took it and sends it to a real server. */
+export interface HookOutcome {
+  arrival?: Arrival;
+  /** OUTPUT: the route after a DNAT made the kernel route the packet again. */
+  route?: RouteMatch;
+  ipvs?: { dst: string; dport: number; priority: number };
+}
+
+export function familyOf(ip: string): 4 | 6 {
+  return ip.includes(':') ? 6 : 4;
+}
+
+function env(w: Walk, nc: NodeCtx): HookEnv {
+  const root = nc.kernel.root;
+  return {
+    addrType: (ip: string, iface?: string): AddrType => {
+      if (iface !== undefined ? root.addresses.some((a) => a.dev === iface && a.address === ip) : root.isLocal(ip)) return 'LOCAL';
+      if (ip === '255.255.255.255') return 'BROADCAST';
+      if (ip.includes(':') ? ip.toLowerCase().startsWith('ff') : Number(ip.split('.')[0]) >= 224 && Number(ip.split('.')[0]) <= 239) return 'MULTICAST';
+      return 'UNICAST';
+    },
+    choose: w.choose,
+    now: w.now,
+    ipsets: nc.kernel.ipsetLookup,
+    ifaceOf: (ip) => root.addresses.find((a) => a.address === ip)?.dev,
+  };
+}
+
+function hookPacket(nc: NodeCtx, p: Packet, io: HookIO): HookPacket {
+  return {
+    family: familyOf(p.dst),
+    src: p.src,
+    dst: p.dst,
+    proto: p.proto,
+    sport: p.sport,
+    dport: p.dport,
+    ...(io.in ? { inIface: io.in } : {}),
+    ...(io.out ? { outIface: io.out } : {}),
+    ...(io.physIn ? { physIn: io.physIn } : {}),
+    ...(io.physOut ? { physOut: io.physOut } : {}),
+    mark: nc.mark,
+    ct: ctView(nc, p),
+    ...(nc.ipvs ? { ipvsProperty: true } : {}),
+  };
+}
+
+function record(w: Walk, evidence: Evidence[]): void {
+  for (const ev of evidence) {
+    switch (ev.kind) {
+      case 'rule': {
+        const { kind: _k, ...rest } = ev;
+        w.step({ kind: 'netfilter', ...rest, rule: ev.text, ...(ev.branch ? { probability: ev.branch.probability, taken: ev.branch.taken } : {}) });
+        if (ev.assumed) w.step({ kind: 'note', text: ev.assumed });
+        break;
+      }
+      case 'policy':
+        w.step({ ...ev });
+        break;
+      case 'ipvs':
+        w.step({ ...ev });
+        break;
+      case 'note':
+        w.step({ kind: 'note', text: ev.text });
+    }
+  }
+}
+
+/** Why a program dropped or rejected the packet, naming the rule (or the policy). */
+function refusal(w: Walk, res: ProgramResult, p: Packet, hook: HookName): Arrival {
+  const by = res.decidedBy !== undefined ? res.evidence[res.decidedBy] : undefined;
+  const policy = res.evidence.find((e) => e.kind === 'policy');
+  const verdict = res.verdict === 'drop' ? 'DROPPED' : 'REJECTED';
+  if (by?.kind === 'rule') {
+    const where = `${by.table} ${by.chain} rule ${by.position}: ${by.text}`;
+    // kube-proxy's rule for a Service without endpoints says so in its comment.
+    const noEndpoints = by.comment?.endsWith(' has no endpoints') ?? false;
+    return w.end(noEndpoints ? 'NO_ENDPOINTS' : verdict, `${by.comment ? `${by.comment} — ` : ''}${where}`, p, { rule: by.text });
+  }
+  if (policy?.kind === 'policy') return w.end(verdict, `the ${policy.table} ${policy.chain} policy`, p);
+  return w.end(verdict, `the ${hook} hook`, p);
+}
+
+/** SNAT/MASQUERADE of a new connection at a srcnat program. */
+function applySrcNat(w: Walk, nc: NodeCtx, res: ProgramResult, p: Packet, io: HookIO): void {
+  const n = res.nat!;
+  const addr = n.kind === 'SNAT' ? n.addr : nc.kernel.root.sourceFor(io.out ?? '', p.dst);
+  if (!addr) return;
+  const before = addrText(p.src, p.sport);
+  p.src = addr;
+  if (n.port !== undefined && n.kind === 'SNAT') p.sport = n.port;
+  nc.natDone.src = true;
+  w.step({ kind: 'nat', nat: n.kind === 'SNAT' ? 'SNAT' : 'MASQUERADE', field: 'src', before, after: addrText(p.src, p.sport) });
+  if (n.randomFully) w.step({ kind: 'note', text: '--random-fully: the kernel would also pick a random source port; knet keeps the port so the flow stays readable' });
+}
+
+/** DNAT/REDIRECT of a new connection at a dstnat program. */
+function applyDstNat(w: Walk, nc: NodeCtx, res: ProgramResult, p: Packet, io: HookIO): void {
+  const n = res.nat!;
+  const before = addrText(p.dst, p.dport);
+  if (n.kind === 'REDIRECT') p.dst = nc.kernel.root.addresses.find((a) => a.dev === io.in)?.address ?? (familyOf(p.dst) === 4 ? '127.0.0.1' : '::1');
+  else if (n.addr) p.dst = n.addr;
+  if (n.port !== undefined) p.dport = n.port;
+  nc.natDone.dst = true;
+  w.step({ kind: 'nat', nat: 'DNAT', field: 'dst', before, after: addrText(p.dst, p.dport) });
+}
+
+/**
+ * Runs every program of `hook` for the packet. Returns an arrival when the packet stops here,
+ * or IPVS's forward when IPVS took it; otherwise the packet (maybe rewritten) goes on.
+ */
+export function runHook(w: Walk, nc: NodeCtx, hook: HookName, p: Packet, io: HookIO, after = Number.NEGATIVE_INFINITY): HookOutcome {
+  const family = familyOf(p.dst);
+  const first = hook === 'prerouting' || hook === 'output';
+  const last = hook === 'postrouting' || hook === 'input';
+  const natPriority = first ? PRIORITY.dstnat : PRIORITY.srcnat;
+  let looked = !first || after > CT_LOOKUP_PRIORITY;
+  let rewrote = false;
+  let route: RouteMatch | undefined;
+  const e = env(w, nc);
+  const beforeNat = (priority: number): void => {
+    if (!looked && priority > CT_LOOKUP_PRIORITY) {
+      looked = true;
+      ctLookup(w, nc, p);
+    }
+    if (!rewrote && priority >= natPriority && nc.ct) {
+      rewrote = true;
+      const before = p.dst;
+      if (first) ctRewriteDst(w, nc, p);
+      else ctRewriteSrc(w, nc, p);
+      if (hook === 'output' && p.dst !== before) {
+        const rm = nc.kernel.root.lookup(p.dst);
+        if (rm) {
+          route = rm;
+          io = { ...io, ...(rm.dev ? { out: rm.dev } : {}) };
+        }
+      }
+    }
+  };
+  for (const prog of programsFor(nc.kernel.programs(), family, hook)) {
+    if (prog.priority <= after) continue;
+    beforeNat(prog.priority);
+    if (prog.type === 'nat' && (nc.ct || nc.notrack || (first ? nc.natDone.dst : nc.natDone.src))) continue;
+    const res = prog.run(hookPacket(nc, p, io), e);
+    w.rulesEvaluated += res.evaluated;
+    record(w, res.evidence);
+    nc.mark = res.mark;
+    if (res.ctMark !== undefined) nc.ctMark = res.ctMark;
+    if (res.notrack) nc.notrack = true;
+    if (res.verdict === 'drop' || res.verdict === 'reject') return { arrival: refusal(w, res, p, hook) };
+    if (res.verdict === 'stolen' && res.forward) return { ipvs: { ...res.forward, priority: prog.priority } };
+    if (res.nat) {
+      if (res.nat.kind === 'DNAT' || res.nat.kind === 'REDIRECT') {
+        applyDstNat(w, nc, res, p, io);
+        if (hook === 'output') {
+          // nf_nat's LOCAL_OUT hook routes a locally sent packet again once its destination changed.
+          const rm = nc.kernel.root.lookup(p.dst);
+          if (!rm) {
+            w.step({ kind: 'no-route', dst: p.dst });
+            return { arrival: w.end('NO_ROUTE', `${nc.node} has no route to ${p.dst}`, p) };
+          }
+          w.step(routeStep(rm, p.dst));
+          route = rm;
+          io = { ...io, ...(rm.dev ? { out: rm.dev } : {}) };
+        }
+      } else applySrcNat(w, nc, res, p, io);
+    }
+  }
+  beforeNat(Number.POSITIVE_INFINITY);
+  if (last) ctConfirm(w, nc, p);
+  return route ? { route } : {};
+}
