@@ -185,7 +185,7 @@ test('no kube-dns Service: the query is lost, each name times out twice (attempt
   const f = file(docs.join('\n---\n'));
   const r = await knet('dns', 'resolve', 'nginx', '--from', 'pod-a', '-f', f);
   t.is(r.code, 0, r.err);
-  const lost = '(DROPPED: next hop 192.168.2.1 is outside the emulated network)';
+  const lost = '(EXITS_NETWORK: leaves k8s-node1 by eth0 via 192.168.2.1 towards 10.1.0.10 with source 192.168.2.101: outside the modelled machines)';
   t.is(
     r.out,
     `;; default/pod-a resolves nginx A: nameserver 10.1.0.10, search default.svc.cluster.local svc.cluster.local cluster.local, ndots:5 timeout:5 attempts:2
@@ -220,7 +220,7 @@ test('kube-dns without a ready CoreDNS pod: kube-proxy REJECTs, the ICMP error e
   const f = file(`${HEADER(LAN)}${KUBE_DNS}`);
   const r = await knet('dns', 'resolve', 'nginx', '--from', 'client', '-f', f);
   const reject =
-    '(REJECTED: kube-system/kube-dns:dns has no endpoints — filter KUBE-SERVICES rule 2: -A KUBE-SERVICES -d 10.96.0.10/32 -p udp -m comment --comment "kube-system/kube-dns:dns has no endpoints" -m udp --dport 53 -j REJECT --reject-with icmp-port-unreachable)';
+    '(NO_ENDPOINTS: kube-system/kube-dns:dns has no endpoints — filter KUBE-SERVICES rule 2: -A KUBE-SERVICES -d 10.96.0.10/32 -p udp -m comment --comment "kube-system/kube-dns:dns has no endpoints" -m udp --dport 53 -j REJECT --reject-with icmp-port-unreachable)';
   t.is(
     r.out,
     `;; default/client resolves nginx A: nameserver 10.96.0.10, search default.svc.cluster.local svc.cluster.local cluster.local lan, ndots:5 timeout:5 attempts:2
