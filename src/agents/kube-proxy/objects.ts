@@ -99,6 +99,18 @@ export function servicePorts(svc: Service, family: Family): ServicePort[] {
   });
 }
 
+/** The view of one Service a proxier works from: its ports and each port's endpoints. */
+export interface ServiceState {
+  ports: ServicePort[];
+  endpoints: Map<string, Endpoint[]>;
+}
+
+export function endpointCount(st: ServiceState): number {
+  let n = 0;
+  for (const p of st.ports) n += st.endpoints.get(portKey(p.portName, p.protocol))?.length ?? 0;
+  return n;
+}
+
 /** Key joining a Service port to EndpointSlice ports: name and protocol. */
 export function portKey(portName: string, protocol: string): string {
   return `${portName}/${protocol.toLowerCase()}`;

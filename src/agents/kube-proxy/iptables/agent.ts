@@ -21,8 +21,8 @@ import {
   KUBE_SERVICES,
   isServiceChain,
 } from './chains.js';
-import { restoreInput } from './proxier.js';
-import { ChangeTracker } from './tracker.js';
+import { ChangeTracker } from '../tracker.js';
+import { restoreInput, serviceRules, type ServiceRules } from './proxier.js';
 
 /** Jump rules kube-proxy inserts (iptables -I … 1, if absent) on every full sync, in its order. */
 export const KUBE_PROXY_JUMPS: readonly [TableName, string, string, string][] = [
@@ -74,7 +74,7 @@ export class KubeProxyIptables {
   /** Node kernels' xtables this kube-proxy programs (each sync's restore goes to them too). */
   private readonly attached: Ruleset[] = [];
   private needFullSync = true;
-  private readonly tracker: ChangeTracker;
+  private readonly tracker: ChangeTracker<ServiceRules>;
   private readonly now: () => number;
   /** Service key → its chains at the last sync; chain → owning Service. */
   private readonly chainsOf = new Map<string, string[]>();
@@ -94,7 +94,7 @@ export class KubeProxyIptables {
     this.kernel = new Ruleset(family, 'kernel');
     this.now = opts.now ?? (() => 0);
     for (const t of CANARY_TABLES) this.kernel.table(t).ensureChain(KUBE_PROXY_CANARY);
-    this.tracker = new ChangeTracker(store, this.settings);
+    this.tracker = new ChangeTracker(store, this.settings, serviceRules);
     let labels = topologyLabels(store.get('Node', undefined, node.name));
     this.unwatchNode = store.watch('Node', store.resourceVersion, (ev) => {
       if (ev.object.metadata.name !== node.name || ev.type === 'DELETED') return;

@@ -4,7 +4,7 @@
 import { Rule } from '../../../kernel/netfilter/rule.js';
 import { cidrContains, parseCIDR } from '../../../net/ip.js';
 import { Ruleset } from '../../../kernel/netfilter/ruleset.js';
-import { categorizeEndpoints, portKey, type Endpoint, type ServicePort } from '../objects.js';
+import { categorizeEndpoints, portKey, type Endpoint, type ServicePort, type ServiceState } from '../objects.js';
 import type { ProxierSettings } from '../settings.js';
 import {
   KUBE_EXTERNAL_SERVICES,
@@ -38,18 +38,6 @@ export interface ServiceRules {
   natNodePorts: Rule[];
   /** EXT/FW/SVC/SVL/SEP chains in declaration order, with their rules. */
   chains: Map<string, Rule[]>;
-}
-
-/** The view of one Service the proxier works from: its ports and each port's endpoints. */
-export interface ServiceState {
-  ports: ServicePort[];
-  endpoints: Map<string, Endpoint[]>;
-}
-
-export function endpointCount(st: ServiceState): number {
-  let n = 0;
-  for (const p of st.ports) n += st.endpoints.get(portKey(p.portName, p.protocol))?.length ?? 0;
-  return n;
 }
 
 /** The rules for one Service (all its ports). `largeCluster` drops the per-endpoint comments. */

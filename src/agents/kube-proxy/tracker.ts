@@ -1,13 +1,16 @@
-// kube-proxy's change tracking: which Services' own chains must be rewritten since the last
-// successful sync. Watches Services and EndpointSlices, keeps each Service's view (ports and
-// endpoints) and its rules, and marks a Service changed only when its view really changed.
-import type { Store } from '../../../api/store.js';
-import { SERVICE_NAME_LABEL, type EndpointSlice, type Service } from '../../../api/types.js';
-import { serviceEndpoints, servicePorts } from '../objects.js';
-import type { ProxierSettings } from '../settings.js';
-import { endpointCount, serviceRules, type ServiceRules, type ServiceState } from './proxier.js';
+// kube-proxy's change tracking, shared by every proxy mode: which Services' own rules must be
+// rewritten since the last successful sync. Watches Services and EndpointSlices, keeps each
+// Service's view (ports and endpoints) and the rules the mode derives from it, and marks a
+// Service changed only when its view really changed.
+import type { Store } from '../../api/store.js';
+import { SERVICE_NAME_LABEL, type EndpointSlice, type Service } from '../../api/types.js';
+import { endpointCount, serviceEndpoints, servicePorts, type ServiceState } from './objects.js';
+import type { ProxierSettings } from './settings.js';
 
-interface Entry {
+/** How a proxy mode turns one Service's view into its rules (`largeCluster`: kube-proxy's > 1000 endpoints mode). */
+export type RulesOf<R> = (s: ProxierSettings, st: ServiceState, largeCluster: boolean) => R;
+
+interface Entry<ServiceRules> {
   state: ServiceState;
   /** The view serialised (computed when first compared): equal text = nothing kube-proxy would notice changed. */
   fingerprint?: string;
@@ -16,10 +19,10 @@ interface Entry {
   rulesLarge?: boolean;
 }
 
-export class ChangeTracker {
+export class ChangeTracker<ServiceRules> {
   private readonly services = new Map<string, Service>();
   private readonly slices = new Map<string, Map<string, EndpointSlice>>();
-  private readonly entries = new Map<string, Entry>();
+  private readonly entries = new Map<string, Entry<ServiceRules>>();
   private sortedKeys: string[] = [];
   private readonly dirty = new Set<string>();
   /** Services changed since the last successful sync. */
@@ -32,6 +35,7 @@ export class ChangeTracker {
   constructor(
     store: Store,
     private readonly settings: ProxierSettings,
+    private readonly rulesOfState: RulesOf<ServiceRules>,
   ) {
     this.unwatch.push(
       store.watch('Service', 0, (ev) => {
@@ -106,7 +110,7 @@ export class ChangeTracker {
     const services = this.sortedKeys.map((key) => {
       const e = this.entries.get(key)!;
       if (!e.rules || e.rulesLarge !== largeCluster) {
-        e.rules = serviceRules(this.settings, e.state, largeCluster);
+        e.rules = this.rulesOfState(this.settings, e.state, largeCluster);
         e.rulesLarge = largeCluster;
       }
       return { key, rules: e.rules };
