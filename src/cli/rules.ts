@@ -49,6 +49,7 @@ function countRows(rs: Ruleset): string[][] {
 }
 
 import { Dataplane } from '../dataplane/dataplane.js';
+import { nftablesCommand } from './rules-nftables.js';
 
 function iptablesCommand(io: IO): Command {
   const cmd = new Command('iptables')
@@ -94,5 +95,5 @@ function iptablesCommand(io: IO): Command {
 }
 
 export function rulesCommand(io: IO): Command {
-  return new Command('rules').description("the rules a node's data-plane agents program into its kernel").addCommand(iptablesCommand(io));
+  return new Command('rules').description("the rules a node's data-plane agents program into its kernel").addCommand(iptablesCommand(io)).addCommand(nftablesCommand(io));
 }

@@ -10,6 +10,7 @@ import { NetNamespace } from './netns.js';
 import type { Rule } from './netfilter/rule.js';
 import { Ruleset } from './netfilter/ruleset.js';
 import { xtablesPrograms } from './netfilter/xt-programs.js';
+import { NftRuleset } from './nftables/ruleset.js';
 import { RecentLists } from './recent.js';
 
 export interface PodSandbox {
@@ -34,6 +35,8 @@ export class NodeKernel {
   /** `statistic --mode nth` counters, per rule. */
   private readonly nth = new Map<Rule, number>();
   private readonly xt = new Map<Family, Ruleset>();
+  /** The node's nftables state (kube-proxy's nftables mode programs it; its base chains run at the hooks). */
+  readonly nft = new NftRuleset();
   /** The node's ipsets as `-m set` tests them (none until an agent or a dump creates some). */
   ipsetLookup: IpsetLookup = { test: () => undefined };
   /** Other hook programs (nft base chains, IPVS), each source asked afresh when the hooks run. */

@@ -1,0 +1,245 @@
+// The nftables proxier: for one Service (all its ports) the chains kube-proxy writes into
+// `table ip|ip6 kube-proxy` (service-, local-, external-, firewall-, endpoint- chains with their
+// rules), the elements it keeps in the shared sets and verdict maps, and its affinity sets; and
+// the fixed part every full sync re-creates (base chains, dispatch chains, sets, maps).
+import { cidrContains, parseCIDR } from '../../../net/ip.js';
+import { categorizeEndpoints, portKey, type ServiceState } from '../objects.js';
+import type { ProxierSettings } from '../settings.js';
+import { endpointBase, servicePortBase } from './names.js';
+
+export const TABLE = 'kube-proxy';
+
+/** One element kube-proxy ensures: container (set or map), key text (`a . b . c`), value, comment. */
+export interface ElementSpec {
+  container: string;
+  key: string;
+  value?: string;
+  comment?: string;
+}
+
+export interface NftServiceRules {
+  /** The Service's chains in the order kube-proxy ensures them, each with its rules (text + comment). */
+  chains: Map<string, string[]>;
+  elements: ElementSpec[];
+  /** Affinity sets: name → timeout seconds. */
+  affinitySets: Map<string, number>;
+}
+
+/** The base chains (newest kube-proxy layout): name, type, hook, priority. */
+export const BASE_CHAINS: readonly [string, 'filter' | 'nat', string, number][] = [
+  ['filter-prerouting-pre-dnat', 'filter', 'prerouting', -110],
+  ['filter-output-pre-dnat', 'filter', 'output', -110],
+  ['nat-prerouting', 'nat', 'prerouting', -100],
+  ['nat-output', 'nat', 'output', -100],
+  ['filter-forward', 'filter', 'forward', 0],
+  ['filter-input', 'filter', 'input', 0],
+  ['filter-output', 'filter', 'output', 0],
+  ['nat-postrouting', 'nat', 'postrouting', 100],
+];
+
+/** Jump rules from base chains: from, to, match. */
+const JUMPS: readonly [string, string, string][] = [
+  ['filter-input', 'nodeport-endpoints-check', 'ct state new'],
+  ['filter-input', 'service-endpoints-check', 'ct state new'],
+  ['filter-forward', 'service-endpoints-check', 'ct state new'],
+  ['filter-output', 'service-endpoints-check', 'ct state new'],
+  ['filter-forward', 'cluster-ips-check', 'ct state new'],
+  ['filter-output', 'cluster-ips-check', 'ct state new'],
+  ['filter-prerouting-pre-dnat', 'firewall-check', 'ct state new'],
+  ['filter-output-pre-dnat', 'firewall-check', 'ct state new'],
+  ['nat-output', 'services', ''],
+  ['nat-prerouting', 'services', ''],
+  ['nat-postrouting', 'masquerading', ''],
+];
+
+/** The six containers whose elements kube-proxy diffs between syncs. */
+export const CONTAINERS: readonly ['set' | 'map', string][] = [
+  ['set', 'cluster-ips'],
+  ['map', 'service-ips'],
+  ['map', 'firewall-ips'],
+  ['map', 'no-endpoint-services'],
+  ['map', 'no-endpoint-nodeports'],
+  ['map', 'service-nodeports'],
+];
+
+interface NftWords {
+  ipX: string;
+  addrType: string;
+  ifLocal?: string;
+  ifNotLocal?: string;
+}
+
+/** The family's words, and the local detector's iptables match turned into nft's. */
+export function nftWords(s: ProxierSettings): NftWords {
+  const ipX = s.family === 6 ? 'ip6' : 'ip';
+  const w: NftWords = { ipX, addrType: s.family === 6 ? 'ipv6_addr' : 'ipv4_addr' };
+  const d = s.localDetector;
+  if (!d) return w;
+  const m = /^-([si]) (\S+)$/.exec(d.ifLocal);
+  if (!m) return w;
+  if (m[1] === 's') return { ...w, ifLocal: `${ipX} saddr ${m[2]}`, ifNotLocal: `${ipX} saddr != ${m[2]}` };
+  const name = m[2]!.endsWith('+') ? `${m[2]!.slice(0, -1)}*` : m[2]!;
+  return { ...w, ifLocal: `iifname "${name}"`, ifNotLocal: `iifname != "${name}"` };
+}
+
+/** The rules, elements and affinity sets of one Service (syncProxyRules' per-port body). */
+export function nftServiceRules(s: ProxierSettings, st: ServiceState): NftServiceRules {
+  const w = nftWords(s);
+  const out: NftServiceRules = { chains: new Map(), elements: [], affinitySets: new Map() };
+  const chain = (name: string): string[] => {
+    let rules = out.chains.get(name);
+    if (!rules) out.chains.set(name, (rules = []));
+    return rules;
+  };
+  const elem = (container: string, key: string, value: string, comment?: string): void => {
+    out.elements.push({ container, key, ...(value ? { value } : {}), ...(comment !== undefined ? { comment } : {}) });
+  };
+
+  for (const sp of st.ports) {
+    const eps = st.endpoints.get(portKey(sp.portName, sp.protocol)) ?? [];
+    const { clusterEndpoints, localEndpoints, reachable, hasEndpoints } = categorizeEndpoints(eps, sp);
+    const p = sp.protocol;
+    const base = servicePortBase(sp);
+    const epChain = new Map(reachable.map((e) => [e, `endpoint-${endpointBase(sp, e)}`]));
+    const affinity = (e: (typeof reachable)[number]): string => `affinity-${endpointBase(sp, e)}`;
+    for (const e of reachable) chain(epChain.get(e)!);
+    const clusterChain = `service-${base}`;
+    const localChain = `local-${base}`;
+    const usesCluster = clusterEndpoints.length > 0 && sp.usesClusterEndpoints;
+    const usesLocal = localEndpoints.length > 0 && sp.usesLocalEndpoints;
+    if (usesCluster) chain(clusterChain);
+    if (usesLocal) chain(localChain);
+    const internalChain = sp.internalPolicyLocal ? localChain : clusterChain;
+    const hasInternal = hasEndpoints && (!sp.internalPolicyLocal || localEndpoints.length > 0);
+    const externalPolicyChain = sp.externalPolicyLocal ? localChain : clusterChain;
+    const hasExternal = hasEndpoints && (!sp.externalPolicyLocal || localEndpoints.length > 0);
+    const extChain = `external-${base}`;
+    const usesExt = hasEndpoints && sp.externallyAccessible;
+    if (usesExt) chain(extChain);
+    const internalVerdict = !hasEndpoints ? 'goto reject-chain' : 'drop';
+    const externalVerdict = internalVerdict;
+
+    const key = (ip: string, port = sp.port): string => `${ip} . ${p} . ${port}`;
+    elem('cluster-ips', sp.clusterIP, '');
+    if (hasInternal) elem('service-ips', key(sp.clusterIP), `goto ${internalChain}`);
+    else elem('no-endpoint-services', key(sp.clusterIP), internalVerdict, sp.spn);
+    for (const ip of sp.externalIPs) {
+      if (hasEndpoints) elem('service-ips', key(ip), `goto ${extChain}`);
+      if (!hasExternal) elem('no-endpoint-services', key(ip), externalVerdict, sp.spn);
+    }
+    const usesFW = sp.loadBalancerVIPs.length > 0 && sp.loadBalancerSourceRanges.length > 0;
+    const fwChain = `firewall-${base}`;
+    if (usesFW) chain(fwChain);
+    for (const ip of sp.loadBalancerVIPs) {
+      if (hasEndpoints) elem('service-ips', key(ip), `goto ${extChain}`);
+      if (usesFW) elem('firewall-ips', key(ip), `goto ${fwChain}`);
+    }
+    if (!hasExternal) for (const ip of sp.loadBalancerVIPs) elem('no-endpoint-services', key(ip), externalVerdict, sp.spn);
+    if (sp.nodePort !== 0) {
+      if (hasEndpoints) elem('service-nodeports', `${p} . ${sp.nodePort}`, `goto ${extChain}`);
+      if (!hasExternal) elem('no-endpoint-nodeports', `${p} . ${sp.nodePort}`, externalVerdict, sp.spn);
+    }
+
+    if (hasInternal) {
+      // kube-proxy's tests expect the ClusterIP match without the port (see docs/DEVIATIONS.md)
+      if (s.masqueradeAll) chain(internalChain).push(`${w.ipX} daddr ${sp.clusterIP} jump mark-for-masquerade`);
+      else if (w.ifNotLocal) chain(internalChain).push(`${w.ipX} daddr ${sp.clusterIP} ${w.ifNotLocal} jump mark-for-masquerade`);
+    }
+    if (usesExt) {
+      const ext = chain(extChain);
+      if (!sp.externalPolicyLocal) ext.push('jump mark-for-masquerade');
+      else {
+        if (w.ifLocal) ext.push(`${w.ifLocal} goto ${clusterChain} comment "short-circuit pod traffic"`);
+        ext.push('fib saddr type local jump mark-for-masquerade comment "masquerade local traffic"');
+        ext.push(`fib saddr type local goto ${clusterChain} comment "short-circuit local traffic"`);
+      }
+      if (hasExternal) ext.push(`goto ${externalPolicyChain}`);
+    }
+    if (usesFW) {
+      const sources = [...sp.loadBalancerSourceRanges];
+      const fromNode = sources.some((c) => {
+        const cidr = parseCIDR(c);
+        return !!cidr && cidrContains(cidr, s.nodeIP);
+      });
+      if (fromNode) sources.push(...sp.loadBalancerVIPs);
+      chain(fwChain).push(`${w.ipX} saddr != { ${sources.join(' , ')} } drop`);
+    }
+    if (sp.affinitySeconds > 0) for (const e of reachable) out.affinitySets.set(affinity(e), sp.affinitySeconds);
+    const balance = (name: string, list: typeof reachable): void => {
+      const rules = chain(name);
+      if (sp.affinitySeconds > 0) for (const e of list) rules.push(`${w.ipX} saddr @${affinity(e)} goto ${epChain.get(e)}`);
+      rules.push(`numgen random mod ${list.length} vmap { ${list.map((e, i) => `${i} : goto ${epChain.get(e)}`).join(' , ')} }`);
+    };
+    if (usesCluster) balance(clusterChain, clusterEndpoints);
+    if (usesLocal) balance(localChain, localEndpoints);
+    for (const e of reachable) {
+      const rules = chain(epChain.get(e)!);
+      rules.push(`${w.ipX} saddr ${e.ip} jump mark-for-masquerade`);
+      if (sp.affinitySeconds > 0) rules.push(`update @${affinity(e)} { ${w.ipX} saddr }`);
+      rules.push(`meta l4proto ${p} dnat to ${e.hostPort}`);
+    }
+  }
+  return out;
+}
+
+/** What a full sync writes before the Services (setupNFTables), as transaction lines. */
+export function setupLines(s: ProxierSettings, serviceCIDRs: string[], firstSync: boolean): string[] {
+  const w = nftWords(s);
+  const h = `${w.ipX} ${TABLE}`;
+  const noLocalhost = s.family === 6 ? 'ip6 daddr != ::1' : 'ip daddr != 127.0.0.0/8';
+  const out: string[] = [`add table ${h} { comment "rules for kube-proxy" ; }`];
+  if (firstSync) for (const [name] of BASE_CHAINS) out.push(`add chain ${h} ${name}`, `delete chain ${h} ${name}`);
+  for (const [name, type, hook, prio] of BASE_CHAINS) out.push(`add chain ${h} ${name} { type ${type} hook ${hook} priority ${prio} ; }`, `flush chain ${h} ${name}`);
+  const created = new Set<string>();
+  const ensure = (c: string): void => {
+    if (created.has(c)) return;
+    created.add(c);
+    out.push(`add chain ${h} ${c}`, `flush chain ${h} ${c}`);
+  };
+  for (const [from, to, match] of JUMPS) {
+    ensure(to);
+    out.push(`add rule ${h} ${from} ${match ? match + ' ' : ''}jump ${to}`);
+  }
+  for (const c of ['services', 'cluster-ips-check', 'masquerading', 'mark-for-masquerade']) ensure(c);
+  const mark = s.masqueradeMark;
+  out.push(
+    `add rule ${h} mark-for-masquerade mark set mark or ${mark}`,
+    `add rule ${h} masquerading mark and ${mark} == 0 return`,
+    `add rule ${h} masquerading mark set mark xor ${mark}`,
+    `add rule ${h} masquerading masquerade fully-random`,
+    `add set ${h} cluster-ips { type ${w.addrType} ; comment "Active ClusterIPs" ; }`,
+    `add rule ${h} cluster-ips-check ${w.ipX} daddr @cluster-ips reject comment "Reject traffic to invalid ports of ClusterIPs"`,
+  );
+  if (serviceCIDRs.length) out.push(`add rule ${h} cluster-ips-check ${w.ipX} daddr { ${serviceCIDRs.join(',')} } drop comment "Drop traffic to unallocated ClusterIPs"`);
+  out.push(`add set ${h} nodeport-ips { type ${w.addrType} ; comment "IPs that accept NodePort traffic" ; }`);
+  const matchAll = s.nodePortAddresses.matchAll;
+  if (matchAll) out.push(`delete set ${h} nodeport-ips`);
+  else {
+    out.push(`flush set ${h} nodeport-ips`);
+    for (const ip of s.nodePortAddresses.ips) if (!ip.startsWith('127.') && ip !== '::1') out.push(`add element ${h} nodeport-ips { ${ip} }`);
+  }
+  out.push(
+    `add map ${h} no-endpoint-services { type ${w.addrType} . inet_proto . inet_service : verdict ; comment "vmap to drop or reject packets to services with no endpoints" ; }`,
+    `add map ${h} no-endpoint-nodeports { type inet_proto . inet_service : verdict ; comment "vmap to drop or reject packets to service nodeports with no endpoints" ; }`,
+    `add chain ${h} reject-chain { comment "helper for @no-endpoint-services / @no-endpoint-nodeports" ; }`,
+    `flush chain ${h} reject-chain`,
+    `add rule ${h} reject-chain reject`,
+    `add rule ${h} service-endpoints-check ${w.ipX} daddr . meta l4proto . th dport vmap @no-endpoint-services`,
+    matchAll
+      ? `add rule ${h} nodeport-endpoints-check ${noLocalhost} meta l4proto . th dport vmap @no-endpoint-nodeports`
+      : `add rule ${h} nodeport-endpoints-check ${w.ipX} daddr @nodeport-ips meta l4proto . th dport vmap @no-endpoint-nodeports`,
+    `add map ${h} firewall-ips { type ${w.addrType} . inet_proto . inet_service : verdict ; comment "destinations that are subject to LoadBalancerSourceRanges" ; }`,
+  );
+  ensure('firewall-check');
+  out.push(
+    `add rule ${h} firewall-check ${w.ipX} daddr . meta l4proto . th dport vmap @firewall-ips`,
+    `add map ${h} service-ips { type ${w.addrType} . inet_proto . inet_service : verdict ; comment "ClusterIP, ExternalIP and LoadBalancer IP traffic" ; }`,
+    `add map ${h} service-nodeports { type inet_proto . inet_service : verdict ; comment "NodePort traffic" ; }`,
+    `add rule ${h} services ${w.ipX} daddr . meta l4proto . th dport vmap @service-ips`,
+    matchAll
+      ? `add rule ${h} services fib daddr type local ${noLocalhost} meta l4proto . th dport vmap @service-nodeports`
+      : `add rule ${h} services ${w.ipX} daddr @nodeport-ips meta l4proto . th dport vmap @service-nodeports`,
+  );
+  for (const [kind, name] of CONTAINERS) out.push(`flush ${kind} ${h} ${name}`);
+  return out;
+}
