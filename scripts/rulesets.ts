@@ -1,10 +1,14 @@
 // `npm run rulesets`: regenerates rulesets/<topology>/<node>.iptables-save and .iptables-restore
-// for every shipped topology whose kube-proxy runs in iptables mode. test/rulesets.test.ts
-// regenerates them in memory and fails on any drift.
+// for every shipped topology whose kube-proxy runs in iptables mode, and <node>.nft (`nft list
+// ruleset`) and <node>.nft-dump (the knftables dump) for those in nftables mode.
+// test/rulesets.test.ts regenerates them in memory and fails on any drift.
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { kubeProxyIptables } from '../src/agents/kube-proxy/iptables/node.js';
+import { syncedNodeNftables } from '../src/agents/kube-proxy/nftables/node.js';
+import { dumpRuleset } from '../src/kernel/nftables/dump.js';
+import { formatRuleset } from '../src/kernel/nftables/print.js';
 import { loadCluster } from '../src/cluster/cluster.js';
 import { formatRestore } from '../src/kernel/netfilter/restore.js';
 import { formatSave } from '../src/kernel/netfilter/save.js';
@@ -28,8 +32,24 @@ export function iptablesRulesets(): Map<string, string> {
   return out;
 }
 
+/** Relative path under rulesets/ → file text, for every nftables-mode topology and node. */
+export function nftablesRulesets(): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const file of readdirSync(TOPOLOGIES_DIR).filter((f) => f.endsWith('.yaml')).sort()) {
+    const cluster = loadCluster([join(TOPOLOGIES_DIR, file)]);
+    if (cluster.topology.kubeProxy.mode !== 'nftables') continue;
+    const topo = basename(file, '.yaml');
+    for (const node of cluster.topology.header.nodes) {
+      const rs = syncedNodeNftables(cluster, node.name);
+      out.set(`${topo}/${node.name}.nft`, formatRuleset(rs, cluster.clock.now()));
+      out.set(`${topo}/${node.name}.nft-dump`, dumpRuleset(rs));
+    }
+  }
+  return out;
+}
+
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  for (const [rel, text] of iptablesRulesets()) {
+  for (const [rel, text] of [...iptablesRulesets(), ...nftablesRulesets()]) {
     const f = join(RULESETS_DIR, rel);
     mkdirSync(dirname(f), { recursive: true });
     writeFileSync(f, text);
