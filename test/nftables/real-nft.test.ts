@@ -5,6 +5,8 @@
 import test from 'ava';
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TOPOLOGIES_DIR } from '../../src/topology/load.js';
 import { formatRuleset } from '../../src/kernel/nftables/print.js';
@@ -13,12 +15,13 @@ import { applyNft } from '../../src/kernel/nftables/transaction.js';
 import { knet } from '../helpers/cli.js';
 
 const TOPOLOGY = join(TOPOLOGIES_DIR, 'kubeadm-3node-nftables.yaml');
+// the system's nft, not node_modules/.bin/nft (@vercel/nft, on PATH under npm)
+const NFT = ['/usr/sbin/nft', '/sbin/nft', '/usr/bin/nft'].find((p) => existsSync(p));
 const NODES = ['k8s-master', 'k8s-node1', 'k8s-node2'];
 
 function cannotRun(): string | undefined {
   if (process.getuid?.() !== 0) return 'not root';
-  const nft = spawnSync('nft', ['--version'], { encoding: 'utf8' });
-  if (nft.error) return `nft not available (${nft.error.message})`;
+  if (!NFT) return 'nft not installed';
   const probe = `knet-nftp-${process.pid}-${randomBytes(3).toString('hex')}`;
   const add = spawnSync('ip', ['netns', 'add', probe], { encoding: 'utf8' });
   if (add.error) return `ip not available (${add.error.message})`;
@@ -50,9 +53,11 @@ for (const node of NODES) {
     const add = spawnSync('ip', ['netns', 'add', ns], { encoding: 'utf8' });
     t.is(add.status, 0, add.stderr);
     try {
-      const load = spawnSync('ip', ['netns', 'exec', ns, 'nft', '-f', '-'], { input: text, encoding: 'utf8' });
+      const file = join(mkdtempSync(join(tmpdir(), 'knet-nft-')), `${node}.nft`);
+      writeFileSync(file, text);
+      const load = spawnSync('ip', ['netns', 'exec', ns, NFT!, '-f', file], { encoding: 'utf8' });
       t.is(load.status, 0, load.stderr);
-      const list = spawnSync('ip', ['netns', 'exec', ns, 'nft', 'list', 'ruleset'], { encoding: 'utf8' });
+      const list = spawnSync('ip', ['netns', 'exec', ns, NFT!, 'list', 'ruleset'], { encoding: 'utf8' });
       t.is(list.status, 0, list.stderr);
       t.is(list.stdout, text);
     } finally {
