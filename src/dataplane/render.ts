@@ -26,7 +26,9 @@ function stepLine(s: Step): string {
       return L('veth', `${s.from} -> ${s.to}`);
     case 'netfilter': {
       const coin = s.probability !== undefined ? `   [p=${s.probability}, ${s.taken ? 'taken' : 'not taken'}]` : '';
-      return `  ${`${s.table} ${s.chain} #${s.position}`.padEnd(10)} ${s.rule}${coin}`;
+      // nft: the set or map element the lookup found
+      const element = s.element !== undefined ? `   [element ${s.element}]` : '';
+      return `  ${`${s.table} ${s.chain} #${s.position}`.padEnd(10)} ${s.rule}${element}${coin}`;
     }
     case 'policy':
       return L(`${s.table} ${s.chain}`, `policy ${s.verdict}`);

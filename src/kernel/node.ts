@@ -10,6 +10,7 @@ import { NetNamespace } from './netns.js';
 import type { Rule } from './netfilter/rule.js';
 import { Ruleset } from './netfilter/ruleset.js';
 import { xtablesPrograms } from './netfilter/xt-programs.js';
+import { nftPrograms } from './nftables/evaluate.js';
 import { NftRuleset } from './nftables/ruleset.js';
 import { RecentLists } from './recent.js';
 
@@ -66,7 +67,7 @@ export class NodeKernel {
   /** Every program registered at the netfilter hooks, in registration order (programsFor sorts them). */
   programs(): HookProgram[] {
     const state = { recent: this.recent, nth: this.nth };
-    return [...[...this.xt.values()].flatMap((rs) => xtablesPrograms(rs, state)), ...this.programSources.flatMap((s) => s())];
+    return [...[...this.xt.values()].flatMap((rs) => xtablesPrograms(rs, state)), ...nftPrograms(this.nft), ...this.programSources.flatMap((s) => s())];
   }
 
   /** Registers an agent's catch-up, run before anything reads the kernel. */
