@@ -1,4 +1,5 @@
 import { ApiError } from './errors.js';
+import { FieldIndex, LabelIndex, fieldsMatch, podNodeName, type FieldSelector } from './fields.js';
 import { selectorMatches } from './selector.js';
 import { KINDS, keyOf, objectKey, type AnyObject, type Kind, type KindMap, type LabelSelector } from './types.js';
 
@@ -18,10 +19,51 @@ export type WatchHandler<K extends Kind> = (ev: WatchEvent<K>) => void;
 export interface ListOptions {
   namespace?: string;
   selector?: LabelSelector;
+  /** A field selector (indexed): e.g. the pods bound to one node. */
+  fields?: FieldSelector;
+}
+
+export interface WatchOptions {
+  /**
+   * Only objects passing this field selector, as a field-selector watch on kube-apiserver: an
+   * object that starts passing arrives as ADDED, one that stops passing as DELETED (with its
+   * previous content). From resourceVersion 0 the replay is the passing objects' current state.
+   */
+  fields?: FieldSelector;
 }
 
 /** Every object carries this creation time: knet runs on a fixed clock so output is reproducible. */
 export const FIXED_CLOCK = '2026-01-01T00:00:00Z';
+
+/** One kind's objects: by key in creation order, by namespace then name, and its indexes. */
+interface Bucket {
+  all: Map<string, AnyObject>;
+  /** Namespace ("" for cluster-scoped kinds) → name → object: get() without building a key. */
+  byNs: Map<string, Map<string, AnyObject>>;
+  /** spec.nodeName ("" when unscheduled) → pod keys; Pods only. */
+  nodes?: FieldIndex;
+  /** Built on the first list with a label selector, kept current from then on. */
+  labels?: LabelIndex;
+  /** Creation order of each key, while `labels` exists (index results are put back in order). */
+  order?: Map<string, number>;
+  nextOrder: number;
+}
+
+interface Subscription {
+  id: number;
+  handler: WatchHandler<Kind>;
+  fields?: FieldSelector;
+}
+
+/** One kind's watchers; arrays are replaced, never mutated, so a dispatch can hold one. */
+interface Watchers {
+  all: Subscription[];
+  /** The handlers of `all`, handed to a dispatch as they are. */
+  handlers: WatchHandler<Kind>[];
+  /** Field-selector watchers by the value they select (metadata.name first, else spec.nodeName). */
+  byName: Map<string, Subscription[]>;
+  byNode: Map<string, Subscription[]>;
+}
 
 /**
  * The cluster's single source of truth, shaped like kube-apiserver over etcd: one global
@@ -31,15 +73,16 @@ export const FIXED_CLOCK = '2026-01-01T00:00:00Z';
  */
 export class Store {
   private rv = 0;
-  private readonly objects = new Map<Kind, Map<string, KindMap[Kind]>>();
+  private readonly objects = new Map<Kind, Bucket>();
   /** Per kind, the events after the last compaction. */
   private readonly history = new Map<Kind, WatchEvent[]>();
   private historySize = 0;
   private compactedRV = 0;
   /** Past this many retained events the store compacts itself, as etcd's auto-compaction does. */
   autoCompactAfter = 20_000;
-  private readonly watchers = new Map<Kind, Set<WatchHandler<Kind>>>();
-  private readonly pending: { ev: WatchEvent; handlers: WatchHandler<Kind>[] }[] = [];
+  private readonly watchers = new Map<Kind, Watchers>();
+  private nextSubscription = 0;
+  private readonly pending: { ev: WatchEvent; handlers: readonly WatchHandler<Kind>[] }[] = [];
   private dispatching = false;
   private readonly lastChange = new Map<Kind, number>();
 
@@ -47,28 +90,87 @@ export class Store {
     return this.rv;
   }
 
-  private bucket<K extends Kind>(kind: K): Map<string, KindMap[K]> {
+  private bucket(kind: Kind): Bucket {
     let b = this.objects.get(kind);
     if (!b) {
-      b = new Map();
+      b = { all: new Map(), byNs: new Map(), nextOrder: 0, ...(kind === 'Pod' ? { nodes: new FieldIndex() } : {}) };
       this.objects.set(kind, b);
     }
-    return b as Map<string, KindMap[K]>;
+    return b;
   }
 
   get<K extends Kind>(kind: K, namespace: string | undefined, name: string): KindMap[K] | undefined {
-    return this.bucket(kind).get(objectKey(KINDS[kind].namespaced ? namespace : undefined, name));
+    return this.bucket(kind).byNs.get(KINDS[kind].namespaced ? (namespace ?? '') : '')?.get(name) as KindMap[K] | undefined;
   }
 
   /** Objects in creation order (the order kubectl would show after sorting is the caller's). */
   list<K extends Kind>(kind: K, opts: ListOptions = {}): KindMap[K][] {
+    const b = this.bucket(kind);
+    const ns = opts.namespace;
+    const candidates = this.candidates(b, opts);
     const out: KindMap[K][] = [];
-    for (const o of this.bucket(kind).values()) {
-      if (opts.namespace !== undefined && o.metadata.namespace !== opts.namespace) continue;
+    if (candidates) {
+      for (const key of candidates) {
+        const o = b.all.get(key)!;
+        if (ns !== undefined && o.metadata.namespace !== ns) continue;
+        if (opts.selector && !selectorMatches(opts.selector, o.metadata.labels)) continue;
+        if (opts.fields && !fieldsMatch(opts.fields, o)) continue;
+        out.push(o as KindMap[K]);
+      }
+      return out;
+    }
+    const source = ns !== undefined && KINDS[kind].namespaced ? (b.byNs.get(ns)?.values() ?? []) : b.all.values();
+    for (const o of source) {
+      if (ns !== undefined && o.metadata.namespace !== ns) continue;
       if (opts.selector && !selectorMatches(opts.selector, o.metadata.labels)) continue;
-      out.push(o);
+      if (opts.fields && !fieldsMatch(opts.fields, o)) continue;
+      out.push(o as KindMap[K]);
     }
     return out;
+  }
+
+  /** The keys an index narrows a list to, in creation order; undefined when no index applies. */
+  private candidates(b: Bucket, opts: ListOptions): string[] | undefined {
+    const name = opts.fields?.['metadata.name'];
+    if (name !== undefined) return this.byName(b, name, opts.namespace);
+    const node = opts.fields?.['spec.nodeName'];
+    if (node !== undefined && b.nodes) return this.inOrder(b, b.nodes.get(node) ?? new Set());
+    const sel = opts.selector;
+    if (!sel) return undefined;
+    const narrow: ReadonlySet<string>[] = [];
+    const idx = this.labelIndex(b);
+    for (const k in sel.matchLabels ?? {}) narrow.push(idx.carrying(k, [sel.matchLabels![k]!]));
+    for (const r of sel.matchExpressions ?? []) if (r.operator === 'In') narrow.push(idx.carrying(r.key, r.values ?? []));
+    if (narrow.length === 0) return undefined;
+    return this.inOrder(b, narrow.reduce((a, s) => (s.size < a.size ? s : a)));
+  }
+
+  private byName(b: Bucket, name: string, ns: string | undefined): string[] {
+    if (ns !== undefined) return b.byNs.get(ns)?.has(name) ? [objectKey(ns || undefined, name)] : [];
+    const out: string[] = [];
+    for (const [n, m] of b.byNs) if (m.has(name)) out.push(objectKey(n || undefined, name));
+    return this.inOrder(b, new Set(out));
+  }
+
+  private labelIndex(b: Bucket): LabelIndex {
+    if (b.labels) return b.labels;
+    b.labels = new LabelIndex();
+    b.order = new Map();
+    for (const [key, o] of b.all) {
+      b.labels.add(o.metadata.labels, key);
+      b.order.set(key, b.nextOrder++);
+    }
+    return b.labels;
+  }
+
+  private inOrder(b: Bucket, keys: ReadonlySet<string>): string[] {
+    if (keys.size < 2) return [...keys];
+    if (!b.order) {
+      b.order = new Map();
+      for (const key of b.all.keys()) b.order.set(key, b.nextOrder++);
+    }
+    const order = b.order;
+    return [...keys].sort((x, y) => order.get(x)! - order.get(y)!);
   }
 
   /** The resourceVersion of the last change to any object of `kind` (0 if none): a cache key. */
@@ -77,7 +179,7 @@ export class Store {
   }
 
   count(kind: Kind): number {
-    return this.bucket(kind).size;
+    return this.bucket(kind).all.size;
   }
 
   create<T extends AnyObject>(obj: T): T {
@@ -86,9 +188,10 @@ export class Store {
     if (!meta?.name) throw new ApiError('Invalid', `${kind}: metadata.name: Required value`);
     const namespaced = KINDS[kind].namespaced;
     const namespace = namespaced ? (meta.namespace ?? 'default') : undefined;
-    const key = objectKey(namespace, meta.name);
     const b = this.bucket(kind);
-    if (b.has(key)) throw new ApiError('AlreadyExists', `${KINDS[kind].plural} "${meta.name}" already exists`);
+    let names = b.byNs.get(namespace ?? '');
+    if (names?.has(meta.name)) throw new ApiError('AlreadyExists', `${KINDS[kind].plural} "${meta.name}" already exists`);
+    const key = objectKey(namespace, meta.name);
     const rv = ++this.rv;
     const stored = {
       ...obj,
@@ -101,7 +204,12 @@ export class Store {
       },
     } as T;
     if (!namespaced) delete stored.metadata.namespace;
-    b.set(key, stored);
+    if (!names) b.byNs.set(namespace ?? '', (names = new Map()));
+    names.set(meta.name, stored);
+    b.all.set(key, stored);
+    b.nodes?.add(podNodeName(stored)!, key);
+    b.labels?.add(stored.metadata.labels, key);
+    b.order?.set(key, b.nextOrder++);
     this.emit({ type: 'ADDED', kind, object: stored, resourceVersion: rv });
     return stored;
   }
@@ -110,8 +218,8 @@ export class Store {
   update<T extends AnyObject>(obj: T): T {
     const kind = obj.kind;
     const b = this.bucket(kind);
-    const key = keyOf(obj);
-    const old = b.get(key);
+    const names = b.byNs.get(KINDS[kind].namespaced ? (obj.metadata.namespace ?? '') : '');
+    const old = names?.get(obj.metadata.name);
     if (!old) throw new ApiError('NotFound', `${KINDS[kind].plural} "${obj.metadata.name}" not found`);
     const given = obj.metadata.resourceVersion;
     if (given !== undefined && given !== old.metadata.resourceVersion) {
@@ -125,17 +233,37 @@ export class Store {
       ...obj,
       metadata: { ...obj.metadata, uid: old.metadata.uid, creationTimestamp: old.metadata.creationTimestamp, resourceVersion: String(rv) },
     } as T;
-    b.set(key, stored);
+    const key = keyOf(old);
+    names!.set(obj.metadata.name, stored);
+    b.all.set(key, stored);
+    if (b.nodes) {
+      const was = podNodeName(old)!;
+      const now = podNodeName(stored)!;
+      if (was !== now) {
+        b.nodes.remove(was, key);
+        b.nodes.add(now, key);
+      }
+    }
+    if (b.labels && old.metadata.labels !== stored.metadata.labels) {
+      b.labels.remove(old.metadata.labels, key);
+      b.labels.add(stored.metadata.labels, key);
+    }
     this.emit({ type: 'MODIFIED', kind, object: stored, oldObject: old, resourceVersion: rv });
     return stored;
   }
 
   delete<K extends Kind>(kind: K, namespace: string | undefined, name: string): KindMap[K] {
     const b = this.bucket(kind);
-    const key = objectKey(KINDS[kind].namespaced ? namespace : undefined, name);
-    const old = b.get(key);
+    const ns = KINDS[kind].namespaced ? (namespace ?? '') : '';
+    const names = b.byNs.get(ns);
+    const old = names?.get(name) as KindMap[K] | undefined;
     if (!old) throw new ApiError('NotFound', `${KINDS[kind].plural} "${name}" not found`);
-    b.delete(key);
+    const key = keyOf(old);
+    names!.delete(name);
+    b.all.delete(key);
+    b.nodes?.remove(podNodeName(old)!, key);
+    b.labels?.remove(old.metadata.labels, key);
+    b.order?.delete(key);
     const rv = ++this.rv;
     this.emit({ type: 'DELETED', kind, object: old, resourceVersion: rv });
     return old;
@@ -146,28 +274,47 @@ export class Store {
    * replayed first (pass 0 for a full history, or the current resourceVersion for new events
    * only); then every new event arrives in resourceVersion order. Returns an unsubscribe function.
    */
-  watch<K extends Kind>(kind: K, fromResourceVersion: number, handler: WatchHandler<K>): () => void {
-    const h = handler as WatchHandler<Kind>;
+  watch<K extends Kind>(kind: K, fromResourceVersion: number, handler: WatchHandler<K>, opts: WatchOptions = {}): () => void {
+    const sub: Subscription = { id: this.nextSubscription++, handler: handler as WatchHandler<Kind>, ...(opts.fields ? { fields: opts.fields } : {}) };
+    const f = opts.fields;
     let replay: WatchEvent[];
-    if (fromResourceVersion >= this.compactedRV) {
-      replay = (this.history.get(kind) ?? []).filter((e) => e.resourceVersion > fromResourceVersion);
+    if (fromResourceVersion >= this.compactedRV && !(f && fromResourceVersion === 0 && this.compactedRV > 0)) {
+      replay = [];
+      for (const e of this.history.get(kind) ?? []) {
+        if (e.resourceVersion <= fromResourceVersion) continue;
+        const seen = f ? filtered(e, f) : e;
+        if (seen) replay.push(seen);
+      }
     } else if (fromResourceVersion === 0) {
       // From the beginning after a compaction: every current object as ADDED, as list+watch gives.
-      replay = [...this.bucket(kind).values()]
+      replay = this.list(kind, f ? { fields: f } : {})
         .map((o): WatchEvent => ({ type: 'ADDED', kind, object: o, resourceVersion: Number(o.metadata.resourceVersion) }))
         .sort((a, b) => a.resourceVersion - b.resourceVersion);
     } else {
       throw new ApiError('Expired', `too old resource version: ${fromResourceVersion} (${this.compactedRV})`);
     }
-    let set = this.watchers.get(kind);
-    if (!set) {
-      set = new Set();
-      this.watchers.set(kind, set);
+    let w = this.watchers.get(kind);
+    if (!w) this.watchers.set(kind, (w = { all: [], handlers: [], byName: new Map(), byNode: new Map() }));
+    const ws = w;
+    const [map, value] = f?.['metadata.name'] !== undefined ? [ws.byName, f['metadata.name']] : f?.['spec.nodeName'] !== undefined ? [ws.byNode, f['spec.nodeName']] : [undefined, ''];
+    if (map) map.set(value, [...(map.get(value) ?? []), sub]);
+    else {
+      ws.all = [...ws.all, sub];
+      ws.handlers = ws.all.map((s) => s.handler);
     }
-    set.add(h);
-    for (const ev of replay) this.pending.push({ ev, handlers: [h] });
+    const hs = [sub.handler];
+    for (const ev of replay) this.pending.push({ ev, handlers: hs });
     this.drain();
-    return () => set!.delete(h);
+    return () => {
+      if (!map) {
+        ws.all = ws.all.filter((s) => s !== sub);
+        ws.handlers = ws.all.map((s) => s.handler);
+        return;
+      }
+      const rest = (map.get(value) ?? []).filter((s) => s !== sub);
+      if (rest.length) map.set(value, rest);
+      else map.delete(value);
+    };
   }
 
   /** Forgets the event history up to now; watches from 0 still see every current object. */
@@ -183,9 +330,38 @@ export class Store {
     if (!h) this.history.set(ev.kind, (h = []));
     h.push(ev);
     if (++this.historySize > this.autoCompactAfter) this.compact();
-    const hs = this.watchers.get(ev.kind);
-    if (hs && hs.size > 0) this.pending.push({ ev, handlers: [...hs] });
+    const w = this.watchers.get(ev.kind);
+    if (w) {
+      const picked = this.selective(w, ev);
+      if (!picked) {
+        if (w.handlers.length) this.pending.push({ ev, handlers: w.handlers });
+      } else {
+        // Field-selector watchers in subscription order among the others, each with its view of the event.
+        for (const s of w.all) picked.push(s);
+        picked.sort((a, b) => a.id - b.id);
+        for (const s of picked) {
+          const seen = s.fields ? filtered(ev, s.fields) : ev;
+          if (seen) this.pending.push({ ev: seen, handlers: [s.handler] });
+        }
+      }
+    }
     this.drain();
+  }
+
+  /** Field-selector watchers an event may concern (by the object's name and node, before and after). */
+  private selective(w: Watchers, ev: WatchEvent): Subscription[] | undefined {
+    let out: Subscription[] | undefined;
+    const add = (subs: Subscription[] | undefined): void => {
+      if (!subs) return;
+      out ??= [];
+      for (const s of subs) if (!out.includes(s)) out.push(s);
+    };
+    if (w.byName.size) add(w.byName.get(ev.object.metadata.name));
+    if (w.byNode.size && ev.object.kind === 'Pod') {
+      add(w.byNode.get(podNodeName(ev.object)!));
+      if (ev.oldObject) add(w.byNode.get(podNodeName(ev.oldObject)!));
+    }
+    return out;
   }
 
   // Handlers that write to the store see their own events after they return, never re-entrantly.
@@ -204,15 +380,31 @@ export class Store {
   }
 }
 
+/** An event as a field-selector watch sees it (kube-apiserver's cacher), or undefined if it does not see it. */
+function filtered(ev: WatchEvent, f: FieldSelector): WatchEvent | undefined {
+  const now = ev.type !== 'DELETED' && fieldsMatch(f, ev.object);
+  const was = ev.type === 'DELETED' ? fieldsMatch(f, ev.object) : ev.oldObject !== undefined && fieldsMatch(f, ev.oldObject);
+  if (now && was) return ev;
+  if (now) return { type: 'ADDED', kind: ev.kind, object: ev.object, resourceVersion: ev.resourceVersion };
+  if (was) return ev.type === 'DELETED' ? ev : { type: 'DELETED', kind: ev.kind, object: ev.oldObject!, resourceVersion: ev.resourceVersion };
+  return undefined;
+}
+
 /** A uid that is the same on every run for the same object: a name-based UUID. */
 export function stableUid(kind: string, key: string): string {
   const text = `${kind}/${key}`;
-  const h = [0x811c9dc5, 0x01000193, 0x9e3779b9, 0x85ebca6b].map((seed) => fnv(text, seed).toString(16).padStart(8, '0')).join('');
+  // Four FNV-1 variants (different offset bases) in one pass over the text.
+  let a = 0x811c9dc5;
+  let b = 0x01000193;
+  let c = 0x9e3779b9;
+  let d = 0x85ebca6b;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text.charCodeAt(i);
+    a = Math.imul(a ^ ch, 0x01000193) >>> 0;
+    b = Math.imul(b ^ ch, 0x01000193) >>> 0;
+    c = Math.imul(c ^ ch, 0x01000193) >>> 0;
+    d = Math.imul(d ^ ch, 0x01000193) >>> 0;
+  }
+  const h = [a, b, c, d].map((x) => x.toString(16).padStart(8, '0')).join('');
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${((parseInt(h[16]!, 16) & 3) | 8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
-}
-
-function fnv(text: string, seed: number): number {
-  let h = seed >>> 0;
-  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0;
-  return h;
 }

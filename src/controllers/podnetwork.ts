@@ -30,7 +30,7 @@ export class PodNetworkController extends Controller {
       if (ev.type === 'DELETED') return;
       // A node that just got its podCIDR can start the pods waiting on it.
       if (ev.object.spec.podCIDR && !ev.oldObject?.spec.podCIDR) {
-        for (const p of this.store.list('Pod')) if (p.spec.nodeName === ev.object.metadata.name && !p.status?.podIP) this.enqueue(keyOf(p));
+        for (const p of this.store.list('Pod', { fields: { 'spec.nodeName': ev.object.metadata.name } })) if (!p.status?.podIP) this.enqueue(keyOf(p));
       }
     });
     this.store.watch('Pod', 0, (ev) => {

@@ -18,7 +18,7 @@ export class ReplicaSetController extends Controller {
       if (ev.type === 'DELETED') {
         this.owned.remove(owner.uid, keyOf(ev.object));
         this.enqueue(`${ev.object.metadata.namespace}/${owner.name}`);
-      } else this.owned.add(owner.uid, keyOf(ev.object));
+      } else if (ev.oldObject?.metadata.ownerReferences !== ev.object.metadata.ownerReferences) this.owned.add(owner.uid, keyOf(ev.object));
     });
   }
 

@@ -44,22 +44,36 @@ export class SchedulerController extends Controller {
   readonly name = 'scheduler';
   private readonly podsOnNode = new Map<string, number>();
   private readonly candidates = new Map<string, Candidates>();
+  /** Pods not bound to a node: the ones a new Node may take. */
+  private readonly unscheduled = new Set<string>();
 
   start(): void {
     this.store.watch('Pod', 0, (ev) => {
       const n = ev.object.spec.nodeName;
       const was = ev.oldObject?.spec.nodeName;
+      const key = keyOf(ev.object);
+      if (n === was && ev.type === 'MODIFIED') {
+        // Counts stay; a pod still waiting may fit now.
+        if (!n) this.enqueue(key);
+        return;
+      }
       if (was) this.bump(was, -1);
       if (ev.type === 'DELETED') {
+        this.unscheduled.delete(key);
         if (n) this.bump(n, -1);
         // A node got lighter: the heaps' entries may now be too high; rebuild them on demand.
         this.candidates.clear();
-      } else if (n) this.bump(n, 1);
-      else this.enqueue(keyOf(ev.object));
+      } else if (n) {
+        this.unscheduled.delete(key);
+        this.bump(n, 1);
+      } else {
+        this.unscheduled.add(key);
+        this.enqueue(key);
+      }
     });
     this.store.watch('Node', 0, (ev) => {
       // A node that appears may take pods nothing could place before.
-      if (ev.type === 'ADDED') for (const p of this.store.list('Pod')) if (!p.spec.nodeName) this.enqueue(keyOf(p));
+      if (ev.type === 'ADDED') for (const key of this.unscheduled) this.enqueue(key);
     });
   }
 
