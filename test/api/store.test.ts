@@ -2,7 +2,7 @@ import test from 'ava';
 import { ApiError } from '../../src/api/errors.js';
 import { parseSelector, selectorMatches, mapSelectorMatches } from '../../src/api/selector.js';
 import { Store, type WatchEvent } from '../../src/api/store.js';
-import type { ConfigMap } from '../../src/api/types.js';
+import type { ConfigMap, Pod } from '../../src/api/types.js';
 
 function cm(name: string, data: Record<string, string> = {}, labels?: Record<string, string>): ConfigMap {
   return { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'default', ...(labels ? { labels } : {}) }, data };
@@ -139,4 +139,77 @@ test('after compaction a watch from 0 lists current objects as ADDED; an old res
   s.watch('ConfigMap', s.resourceVersion, (ev) => live.push(ev.type));
   s.create(cm('c'));
   t.deepEqual(live, ['ADDED']);
+});
+
+test('selector lists stay in creation order and follow label changes and deletes', (t) => {
+  const s = new Store();
+  const a = s.create(cm('a', {}, { app: 'web' }));
+  s.create(cm('b', {}, { app: 'db' }));
+  s.create(cm('c', {}, { app: 'web' }));
+  const names = (sel: string) => s.list('ConfigMap', { selector: parseSelector(sel) }).map((o) => o.metadata.name);
+  t.deepEqual(names('app=web'), ['a', 'c']);
+  s.update({ ...s.get('ConfigMap', 'default', 'b')!, metadata: { ...s.get('ConfigMap', 'default', 'b')!.metadata, labels: { app: 'web' } } });
+  t.deepEqual(names('app=web'), ['a', 'b', 'c']);
+  s.update({ ...a, metadata: { ...a.metadata, labels: { app: 'db' } } });
+  t.deepEqual(names('app=web'), ['b', 'c']);
+  t.deepEqual(names('app in (db, web)'), ['a', 'b', 'c']);
+  s.delete('ConfigMap', 'default', 'c');
+  t.deepEqual(names('app=web'), ['b']);
+  t.deepEqual(s.list('ConfigMap', { namespace: 'default', selector: parseSelector('app=db') }).map((o) => o.metadata.name), ['a']);
+});
+
+function pod(name: string, nodeName?: string, ip?: string): Pod {
+  return { apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'default' }, spec: { containers: [], ...(nodeName ? { nodeName } : {}) }, status: { phase: 'Pending', ...(ip ? { podIP: ip } : {}) } };
+}
+
+test('a spec.nodeName field-selector watch sees a pod arrive when bound, change, and leave with its last content', (t) => {
+  const s = new Store();
+  const seen: string[] = [];
+  s.watch('Pod', 0, (ev) => seen.push(`${ev.type} ${ev.object.metadata.name} ${ev.object.spec.nodeName ?? '-'} ${ev.object.status?.podIP ?? '-'} ${ev.resourceVersion}`), { fields: { 'spec.nodeName': 'n1' } });
+  const p = s.create(pod('p'));
+  const other = s.create(pod('q', 'n2'));
+  const bound = s.update({ ...p, spec: { ...p.spec, nodeName: 'n1' } });
+  const running = s.update({ ...bound, status: { phase: 'Running', podIP: '10.0.0.2' } });
+  s.update({ ...other, status: { phase: 'Running', podIP: '10.0.1.2' } });
+  s.update({ ...running, spec: { ...running.spec, nodeName: 'n3' } });
+  const back = s.update({ ...s.get('Pod', 'default', 'p')!, spec: { ...running.spec, nodeName: 'n1' } });
+  s.delete('Pod', 'default', back.metadata.name);
+  t.deepEqual(seen, ['ADDED p n1 - 3', 'MODIFIED p n1 10.0.0.2 4', 'DELETED p n1 10.0.0.2 6', 'ADDED p n1 10.0.0.2 7', 'DELETED p n1 10.0.0.2 8']);
+  t.deepEqual(s.list('Pod', { fields: { 'spec.nodeName': 'n2' } }).map((x) => x.metadata.name), ['q']);
+  t.deepEqual(s.list('Pod', { fields: { 'spec.nodeName': 'n1' } }), []);
+});
+
+test('field-selector watches: replay from history or, after compaction, the passing objects; metadata.name picks one object', (t) => {
+  const s = new Store();
+  s.create(pod('a', 'n1', '10.0.0.2'));
+  s.create(pod('b', 'n2'));
+  const c = s.create(pod('c', 'n1'));
+  s.update({ ...c, status: { phase: 'Running', podIP: '10.0.0.3' } });
+  const replay = (): string[] => {
+    const out: string[] = [];
+    s.watch('Pod', 0, (ev) => out.push(`${ev.type} ${ev.object.metadata.name} ${ev.resourceVersion}`), { fields: { 'spec.nodeName': 'n1' } })();
+    return out;
+  };
+  t.deepEqual(replay(), ['ADDED a 1', 'ADDED c 3', 'MODIFIED c 4']);
+  s.compact();
+  t.deepEqual(replay(), ['ADDED a 1', 'ADDED c 4']);
+  const one: string[] = [];
+  const stop = s.watch('Pod', 0, (ev) => one.push(`${ev.type} ${ev.object.metadata.name}`), { fields: { 'metadata.name': 'b' } });
+  s.update({ ...s.get('Pod', 'default', 'b')!, status: { phase: 'Running' } });
+  s.update({ ...s.get('Pod', 'default', 'a')!, status: { phase: 'Running' } });
+  stop();
+  s.delete('Pod', 'default', 'b');
+  t.deepEqual(one, ['ADDED b', 'MODIFIED b']);
+  t.deepEqual(s.list('Pod', { fields: { 'metadata.name': 'c' } }).map((x) => x.metadata.name), ['c']);
+});
+
+test('field-selector and plain watchers get each event in the order they subscribed', (t) => {
+  const s = new Store();
+  const log: string[] = [];
+  s.watch('Pod', 0, (ev) => log.push(`n1 ${ev.object.metadata.name}`), { fields: { 'spec.nodeName': 'n1' } });
+  s.watch('Pod', 0, (ev) => log.push(`all ${ev.object.metadata.name}`));
+  s.watch('Pod', 0, (ev) => log.push(`name ${ev.object.metadata.name}`), { fields: { 'metadata.name': 'p' } });
+  s.create(pod('p', 'n1'));
+  s.create(pod('q', 'n2'));
+  t.deepEqual(log, ['n1 p', 'all p', 'name p', 'all q']);
 });
