@@ -1,8 +1,6 @@
 // One kernel per node, programmed by that node's agents (flanneld, kubelet + CNI). Nodes that
 // join later get theirs when their Node object appears; a deleted Node takes its agents along.
-import type { Store } from '../api/store.js';
 import { NodeKernel } from '../kernel/node.js';
-import type { Topology } from '../topology/load.js';
 import { CniAgent } from './cni/agent.js';
 import type { AgentContext } from './context.js';
 import { FlannelAgent } from './flannel/agent.js';
@@ -20,23 +18,61 @@ export interface NodeAgents {
   kubeProxy?: KubeProxyOnNode;
 }
 
-/** Node name → kernel, kept current as Nodes come and go; the agents stay reachable per node. */
+interface Entry extends NodeAgents {
+  /** Whether flanneld and the CNI agent program the kernel yet (from the node's first read). */
+  started: boolean;
+  stops: (() => void)[];
+}
+
+/**
+ * Node name → kernel, kept current as Nodes come and go; the agents stay reachable per node.
+ * A node's host setup and flanneld's lease announcement (cluster state other nodes read) happen
+ * when its Node appears; the agents' kernel work (flannel's path to every other node, a sandbox
+ * per pod) starts the first time the node is read — get, iteration, agents(), flannelRules() —
+ * from the store's current state, so a 1,000-node cluster costs only the nodes looked at.
+ */
 export class NodeKernels extends Map<string, NodeKernel> {
-  private readonly agentsByNode = new Map<string, NodeAgents & { stop: () => void }>();
+  private readonly byNode = new Map<string, Entry>();
+  private readonly frozen = new Set<string>();
   private stopWatch?: () => void;
 
   constructor(private readonly ctx: AgentContext) {
     super();
   }
 
+  override get(node: string): NodeKernel | undefined {
+    return this.started(node)?.kernel;
+  }
+
+  override *entries(): MapIterator<[string, NodeKernel]> {
+    for (const name of this.keys()) yield [name, this.get(name)!];
+  }
+
+  override *values(): MapIterator<NodeKernel> {
+    for (const name of this.keys()) yield this.get(name)!;
+  }
+
+  override [Symbol.iterator](): MapIterator<[string, NodeKernel]> {
+    return this.entries();
+  }
+
+  override forEach(fn: (kernel: NodeKernel, name: string, map: Map<string, NodeKernel>) => void, thisArg?: unknown): void {
+    for (const [name, k] of this.entries()) fn.call(thisArg, k, name, this);
+  }
+
+  /** Kernels whose agents already run, without starting any other (e.g. to forget connections). */
+  *startedKernels(): IterableIterator<[string, NodeKernel]> {
+    for (const [name, e] of this.byNode) if (e.started) yield [name, e.kernel];
+  }
+
   /** The agents running on a node. */
   agents(node: string): NodeAgents | undefined {
-    return this.agentsByNode.get(node);
+    return this.started(node);
   }
 
   /** flanneld's iptables rules on a node, as iptables-restore lines per table (what it keeps ensuring). */
   flannelRules(node: string): IptablesRestoreLines | undefined {
-    const a = this.agentsByNode.get(node);
+    const a = this.started(node);
     if (!a) return undefined;
     return a.flannel.iptablesRules(this.randomFully(node));
   }
@@ -53,15 +89,23 @@ export class NodeKernels extends Map<string, NodeKernel> {
     this.frozen.add(node);
   }
 
-  private readonly frozen = new Set<string>();
+  /** The node's agents, their kernel work started (on first use) from the store's current state. */
+  private started(node: string): Entry | undefined {
+    const e = this.byNode.get(node);
+    if (e && !e.started) {
+      e.started = true;
+      e.stops.push(e.flannel.start(), e.cni.start());
+    }
+    return e;
+  }
 
   /** @internal called once by startNodeAgents. */
   run(): void {
     this.stopWatch = this.ctx.store.watch('Node', 0, (ev) => {
       const name = ev.object.metadata.name;
       if (ev.type === 'DELETED') {
-        this.agentsByNode.get(name)?.stop();
-        this.agentsByNode.delete(name);
+        for (const stop of this.byNode.get(name)?.stops ?? []) stop();
+        this.byNode.delete(name);
         this.delete(name);
         return;
       }
@@ -70,21 +114,21 @@ export class NodeKernels extends Map<string, NodeKernel> {
       const ext = setupHost(kernel, this.ctx.topology, ev.object);
       const flannel = new FlannelAgent(this.ctx, kernel, ext);
       const cni = new CniAgent(this.ctx, kernel);
-      const kubelet = new KubeletSockets(this.ctx, kernel);
       this.set(name, kernel);
-      const stops = [flannel.start(), cni.start()];
-      const agents: NodeAgents & { stop: () => void } = { kernel, flannel, cni, stop: () => stops.forEach((s) => s()) };
-      this.agentsByNode.set(name, agents);
+      const agents: Entry = { kernel, flannel, cni, started: false, stops: [flannel.announce()] };
+      this.byNode.set(name, agents);
       const randomFully = this.randomFully(name);
+      let kubelet: KubeletSockets | undefined;
       // What the daemons would have done by the time anyone looks: kube-proxy's sync (its jumps
       // inserted first), then flanneld's rule check, then the kubelet's containers listening.
       kernel.onRead(() => {
+        this.started(name);
         if (!this.frozen.has(name)) {
           agents.kubeProxy ??= startKubeProxy(this.ctx, name, kernel);
           agents.kubeProxy.sync();
           ensureRules(kernel.xtables(4), flannel.iptablesRules(randomFully));
         }
-        kubelet.refresh();
+        (kubelet ??= new KubeletSockets(this.ctx, kernel)).refresh();
       });
     });
   }
@@ -92,7 +136,7 @@ export class NodeKernels extends Map<string, NodeKernel> {
   /** Stops every agent (the kernels keep their last state). */
   stop(): void {
     this.stopWatch?.();
-    for (const a of this.agentsByNode.values()) a.stop();
+    for (const e of this.byNode.values()) for (const stop of e.stops) stop();
   }
 }
 

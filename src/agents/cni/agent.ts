@@ -26,10 +26,17 @@ export class CniAgent {
   ) {}
 
   start(): () => void {
-    const stopPods = this.ctx.store.watch('Pod', 0, (ev) => this.onPod(ev));
-    const stopNodes = this.ctx.store.watch('Node', 0, (ev) => {
-      if (ev.object.metadata.name === this.kernel.nodeName && ev.type !== 'DELETED') for (const p of [...this.pending.values()]) this.add(p);
-    });
+    // As the kubelet does: only this node's pods (field selector spec.nodeName) and its own Node.
+    const node = this.kernel.nodeName;
+    const stopPods = this.ctx.store.watch('Pod', 0, (ev) => this.onPod(ev), { fields: { 'spec.nodeName': node } });
+    const stopNodes = this.ctx.store.watch(
+      'Node',
+      0,
+      (ev) => {
+        if (ev.type !== 'DELETED') for (const p of [...this.pending.values()]) this.add(p);
+      },
+      { fields: { 'metadata.name': node } },
+    );
     return () => {
       stopPods();
       stopNodes();

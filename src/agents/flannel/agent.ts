@@ -64,7 +64,24 @@ export class FlannelAgent {
         : new HostGwBackend(ext);
   }
 
-  /** Starts watching Nodes; returns the unsubscribe function. */
+  /**
+   * Publishes this node's lease on its Node object once the node has a podCIDR. That is cluster
+   * state other nodes read, so it runs from the start even while the kernel side (`start`)
+   * waits until something reads the node. Returns the unsubscribe function.
+   */
+  announce(): () => void {
+    const fields = { 'metadata.name': this.kernel.nodeName };
+    return this.ctx.store.watch(
+      'Node',
+      0,
+      (ev) => {
+        if (ev.type !== 'DELETED' && this.leaseFor(ev.object)) this.publish(ev.object);
+      },
+      { fields },
+    );
+  }
+
+  /** Starts programming the kernel from the Nodes (this one's lease, a path per remote lease); returns the unsubscribe function. */
   start(): () => void {
     return this.ctx.store.watch('Node', 0, (ev) => this.onNode(ev));
   }
@@ -97,17 +114,23 @@ export class FlannelAgent {
     this.sync(name);
   }
 
-  private acquire(n: Node): void {
+  /** The node's lease: its podCIDR, which must lie in the flannel network (none before node IPAM ran). */
+  private leaseFor(n: Node): string | undefined {
     const podCIDR = n.spec.podCIDR;
-    if (!podCIDR) return; // flanneld waits for the node IPAM controller
+    if (!podCIDR) return undefined; // flanneld waits for the node IPAM controller
     const c = parseCIDR(podCIDR, true)!;
-    const lease = `${c.network}/${c.prefix}`;
     const net = parseCIDR(this.settings.network)!;
     if (!(net.prefix <= c.prefix && cidrContains(net, c.network))) {
       throw new InputError(
         `flanneld on node ${n.metadata.name}: subnet "${this.settings.network}" specified in the flannel net config doesn't contain "${podCIDR}" PodCIDR of the "${n.metadata.name}" node`,
       );
     }
+    return `${c.network}/${c.prefix}`;
+  }
+
+  private acquire(n: Node): void {
+    const lease = this.leaseFor(n);
+    if (!lease) return;
     if (this.lease !== lease) {
       this.lease = lease;
       this.backend.setup(this.kernel, lease);
@@ -117,7 +140,6 @@ export class FlannelAgent {
       );
       for (const name of this.seen.keys()) this.sync(name);
     }
-    this.publish(n);
   }
 
   /** Writes the lease attributes and the NetworkUnavailable=False condition onto our Node, if not there yet. */
