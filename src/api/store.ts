@@ -278,7 +278,9 @@ export class Store {
     const sub: Subscription = { id: this.nextSubscription++, handler: handler as WatchHandler<Kind>, ...(opts.fields ? { fields: opts.fields } : {}) };
     const f = opts.fields;
     let replay: WatchEvent[];
-    if (fromResourceVersion >= this.compactedRV && !(f && fromResourceVersion === 0 && this.compactedRV > 0)) {
+    // A field-selector watch from 0 starts from the passing objects' current state, as the
+    // apiserver's watch cache serves resourceVersion 0 (one index lookup, no history scan).
+    if (fromResourceVersion >= this.compactedRV && !(f && fromResourceVersion === 0)) {
       replay = [];
       for (const e of this.history.get(kind) ?? []) {
         if (e.resourceVersion <= fromResourceVersion) continue;
