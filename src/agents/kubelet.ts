@@ -41,8 +41,7 @@ export class KubeletSockets {
     this.seen = rv;
     const root = this.kernel.root.sockets;
     const hostOwners = new Set(root.all().map((s) => s.owner).filter((o) => o.startsWith('pod ')));
-    for (const pod of this.ctx.store.list('Pod')) {
-      if (pod.spec.nodeName !== this.kernel.nodeName) continue;
+    for (const pod of this.ctx.store.list('Pod', { fields: { 'spec.nodeName': this.kernel.nodeName } })) {
       const key = `${pod.metadata.namespace}/${pod.metadata.name}`;
       const owner = `pod ${key}`;
       if (pod.spec.hostNetwork) {

@@ -114,11 +114,11 @@ export class NodeKernels extends Map<string, NodeKernel> {
       const ext = setupHost(kernel, this.ctx.topology, ev.object);
       const flannel = new FlannelAgent(this.ctx, kernel, ext);
       const cni = new CniAgent(this.ctx, kernel);
+      const kubelet = new KubeletSockets(this.ctx, kernel);
       this.set(name, kernel);
       const agents: Entry = { kernel, flannel, cni, started: false, stops: [flannel.announce()] };
       this.byNode.set(name, agents);
       const randomFully = this.randomFully(name);
-      let kubelet: KubeletSockets | undefined;
       // What the daemons would have done by the time anyone looks: kube-proxy's sync (its jumps
       // inserted first), then flanneld's rule check, then the kubelet's containers listening.
       kernel.onRead(() => {
@@ -128,7 +128,7 @@ export class NodeKernels extends Map<string, NodeKernel> {
           agents.kubeProxy.sync();
           ensureRules(kernel.xtables(4), flannel.iptablesRules(randomFully));
         }
-        (kubelet ??= new KubeletSockets(this.ctx, kernel)).refresh();
+        kubelet.refresh();
       });
     });
   }

@@ -2,6 +2,7 @@
 import test from 'ava';
 import { startNodeAgents } from '../../src/agents/node-agents.js';
 import { loadCluster } from '../../src/cluster/cluster.js';
+import type { Pod } from '../../src/api/types.js';
 import type { NodeKernel } from '../../src/kernel/node.js';
 import { showAddresses, showFdb, showLinks, showNeighbours, showRoutes } from '../../src/kernel/iproute2.js';
 
@@ -12,7 +13,7 @@ function dump(k: NodeKernel): string {
   return [...ip, ...k.pods().map((p) => `${p.pod} ${p.netnsName} ${p.containerID} ${p.hostVeth}`), ...files].join('\n');
 }
 
-const late = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'late', namespace: 'default' }, spec: { nodeName: 'k8s-node2', containers: [{ name: 'c' }] } } as const;
+const late: Pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'late', namespace: 'default' }, spec: { nodeName: 'k8s-node2', containers: [{ name: 'c' }] } };
 
 test("every node's lease is announced from the start; its kernel work waits until the node is read", (t) => {
   const cluster = loadCluster();
