@@ -1,8 +1,10 @@
 // kube-proxy iptables mode at scale: one node's ruleset for 1k, 5k and 10k ClusterIP Services
-// with 10 endpoints each — generation time (the full syncProxyRules: Service/endpoint view,
-// rules, kernel model), restore text size, rule count, peak RSS; where root is available, the
-// real iptables-restore loading the same text into a network namespace; and a partial sync
-// after one EndpointSlice change at 10k Services.
+// with 10 endpoints each — the full syncProxyRules (Service/endpoint view, rules, kernel model)
+// plus its restore text, beside two anchors measured in the same run: the bytes-to-memory floor
+// (copying the same text into a buffer) and, where root is available, the real iptables-restore
+// loading it into a throwaway network namespace (up to BENCH_KERNEL_MAX Services, default 1000;
+// BENCH_KERNEL=0 skips it). Then a second node of the same cluster (shared work is cached) and a
+// partial sync after one EndpointSlice change at 10k Services. BENCH_SIZES picks the sizes.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { KubeProxyIptables } from '../src/agents/kube-proxy/iptables/agent.js';
 import { Store } from '../src/api/store.js';
@@ -10,7 +12,7 @@ import type { EndpointSlice, Service } from '../src/api/types.js';
 import { formatRestore } from '../src/kernel/netfilter/restore.js';
 import { intToIpv4, ipv4ToInt } from '../src/net/ip.js';
 import { defaultKernel, defaultKubeProxyConfig, type ClusterNode } from '../src/topology/config.js';
-import { line, ms, peakRssMB } from './report.js';
+import { cpuMs, line, machine, median, ms, peakRssMB } from './report.js';
 
 const node: ClusterNode = {
   name: 'node1',
@@ -50,37 +52,73 @@ function cluster(services: number): Store {
   return store;
 }
 
-function kernelLoadMs(text: string): number | undefined {
-  if (process.env.BENCH_KERNEL === '0' || process.getuid?.() !== 0 || spawnSync('sh', ['-c', 'command -v iptables-restore']).status !== 0) return undefined;
-  const ns = `knet-bench-${process.pid}`;
-  if (spawnSync('ip', ['netns', 'add', ns]).status !== 0) return undefined;
+/** The real iptables-restore loading the text into a throwaway netns; undefined when it cannot run here or the size is over BENCH_KERNEL_MAX. */
+function kernelLoadMs(text: string, services: number): number | string {
+  if (process.env.BENCH_KERNEL === '0') return 'skipped (BENCH_KERNEL=0)';
+  if (process.getuid?.() !== 0 || spawnSync('sh', ['-c', 'command -v iptables-restore']).status !== 0) return 'skipped (needs root, ip netns and iptables)';
+  if (services > KERNEL_MAX) return `skipped above ${KERNEL_MAX} Services (BENCH_KERNEL_MAX; 5,000 took over a minute here)`;
+  const ns = `knet-bench-${process.pid}-${services}`;
+  if (spawnSync('ip', ['netns', 'add', ns]).status !== 0) return 'skipped (ip netns add failed)';
   try {
     const t0 = performance.now();
-    execFileSync('ip', ['netns', 'exec', ns, 'iptables-restore', '-w', '--noflush', '--counters'], { input: text, maxBuffer: 1 << 30 });
+    execFileSync('ip', ['netns', 'exec', ns, 'iptables-restore', '-w', '--noflush', '--counters'], { input: text, maxBuffer: 1 << 30, timeout: 300_000 });
     return ms(t0);
   } finally {
     spawnSync('ip', ['netns', 'del', ns]);
   }
 }
 
-const fmt = (x: number): string => `${x.toFixed(x < 10 ? 2 : 0)} ms`;
+/** The bytes-to-memory floor: the same lines copied into one buffer, nothing computed (best of 3). */
+function floorMs(text: string): number {
+  const lines = text.split('\n');
+  const buf = Buffer.allocUnsafe(text.length + lines.length);
+  let best = Infinity;
+  for (let k = 0; k < 3; k++) {
+    const t0 = performance.now();
+    let off = 0;
+    for (const l of lines) {
+      off += buf.write(l, off, 'latin1');
+      buf[off++] = 10;
+    }
+    best = Math.min(best, ms(t0));
+  }
+  return best;
+}
 
-for (const n of (process.env.BENCH_SIZES ?? "1000,5000,10000").split(",").map(Number)) {
+const fmt = (x: number): string => `${x.toFixed(x < 10 ? 2 : 0)} ms`;
+const KERNEL_MAX = Number(process.env.BENCH_KERNEL_MAX ?? 1000);
+const other: ClusterNode = { ...node, name: 'node2', ip: '192.168.0.3', interfaces: { lo: ['127.0.0.1/8'], eth0: ['192.168.0.3/24'] } };
+
+machine();
+for (const n of (process.env.BENCH_SIZES ?? '1000,5000,10000').split(',').map(Number)) {
   const store = cluster(n);
+  global.gc?.();
   const agent = new KubeProxyIptables(store, node, config, 4);
+  const c0 = process.cpuUsage();
   const t0 = performance.now();
   const r = agent.sync();
   const gen = ms(t0);
   const t1 = performance.now();
   const text = formatRestore(r.input);
   const textMs = ms(t1);
+  const cpu = cpuMs(c0);
+  const total = gen + textMs;
+  const floor = floorMs(text);
   const rules = r.input.ruleCount();
-  line(`${n} Services x ${ENDPOINTS} endpoints: full sync`, fmt(gen), n === 10000 ? { ok: gen < 500, text: '< 500 ms' } : undefined);
-  line('  restore text (normal form)', `${fmt(textMs)}, ${(text.length / 1e6).toFixed(1)} MB, ${rules} rules`);
-  const kernel = kernelLoadMs(text);
-  if (kernel === undefined) line('  real iptables-restore', 'skipped (needs root, ip netns and iptables)');
-  else line('  real iptables-restore into a netns', `${fmt(kernel)} = ${(kernel / (gen + textMs)).toFixed(1)}x knet`, { ok: kernel >= 5 * (gen + textMs), text: '>= 5x' });
-  if (n === 10000) {
+  const big = n === 10000;
+  line(`${n} Services x ${ENDPOINTS} endpoints: full sync`, `${fmt(total)} (rules ${fmt(gen)} + text ${fmt(textMs)}; cpu ${fmt(cpu)})`, big ? { ok: total < 500, text: '< 500 ms' } : undefined);
+  line('  restore text', `${(text.length / 1e6).toFixed(1)} MB, ${rules} rules`);
+  line('  bytes-to-memory floor (same text)', `${fmt(floor)} = full sync / ${(total / floor).toFixed(1)}`, big ? { ok: total <= 5 * floor, text: 'sync <= 5x floor' } : undefined);
+  const kernel = kernelLoadMs(text, n);
+  if (typeof kernel === 'string') line('  real iptables-restore into a netns', kernel);
+  else line('  real iptables-restore into a netns', `${fmt(kernel)} = ${(kernel / total).toFixed(1)}x knet`, { ok: kernel >= 30 * total, text: '>= 30x knet' });
+  global.gc?.();
+  const second = new KubeProxyIptables(store, other, config, 4);
+  const t3 = performance.now();
+  formatRestore(second.sync().input);
+  line('  a second node, same cluster: full sync', fmt(ms(t3)));
+  second.stop();
+  if (big) {
     const times: number[] = [];
     let size = 0;
     for (let k = 0; k < 5; k++) {
@@ -92,8 +130,9 @@ for (const n of (process.env.BENCH_SIZES ?? "1000,5000,10000").split(",").map(Nu
       times.push(ms(t2));
       size = out.length;
     }
-    const med = [...times].sort((a, b) => a - b)[2]!;
+    const med = median(times);
     line('  partial sync after one EndpointSlice change', `${fmt(med)} (median of 5), ${(size / 1e6).toFixed(2)} MB`, { ok: med < 5, text: '< 5 ms' });
   }
+  agent.stop();
 }
 line('peak RSS', `${peakRssMB().toFixed(0)} MB`);

@@ -63,9 +63,14 @@ export function formatRestore(input: Ruleset): string {
     out.push(`*${t.name}`);
     const names = sortChainNames(t.chains.keys());
     for (const n of names) out.push(`:${n} - [0:0]`);
-    for (const n of names) for (const r of normalRules(t, n, t.chains.get(n)!.rules)) out.push(`-A ${n} ${r.text}`);
-    const deleted = new Set(t.deletions);
-    for (const n of names) if (deleted.has(n)) out.push(`-X ${n}`);
+    for (const n of names) {
+      const rules = normalRules(t, n, t.chains.get(n)!.rules);
+      for (let i = 0; i < rules.length; i++) out.push(`-A ${n} ${rules[i]!.text}`);
+    }
+    if (t.deletions.length) {
+      const deleted = new Set(t.deletions);
+      for (const n of names) if (deleted.has(n)) out.push(`-X ${n}`);
+    }
     out.push('COMMIT');
   }
   return out.join('\n') + '\n';

@@ -74,6 +74,7 @@ export class KubeProxyIptables {
   /** Node kernels' xtables this kube-proxy programs (each sync's restore goes to them too). */
   private readonly attached: Ruleset[] = [];
   private needFullSync = true;
+  private syncs = 0;
   private readonly tracker: ChangeTracker<ServiceRules>;
   private readonly now: () => number;
   /** Service key → its chains at the last sync; chain → owning Service. */
@@ -140,8 +141,6 @@ export class KubeProxyIptables {
     const large = this.tracker.largeClusterMode(LARGE_CLUSTER_ENDPOINTS_THRESHOLD);
     const services = this.tracker.serviceRules(large);
     const changed = full ? services.map((x) => x.key) : [...this.tracker.changed];
-    const before = [...(this.kernel.tables.get('nat')?.chains.keys() ?? [])];
-    const natChainsBefore = (): string[] => before.filter(isServiceChain).sort();
 
     // Track which Service produces which chain, and which chains nothing produces any more.
     for (const key of full ? new Set([...this.chainsOf.keys(), ...services.map((x) => x.key)]) : this.tracker.changed) {
@@ -163,6 +162,15 @@ export class KubeProxyIptables {
     }
 
     const input = restoreInput(s, { full, changed: new Set(changed), services, stale });
+    // What the nat table held before, without copying 100,000 chain names on every sync: the
+    // table after it, plus what it deleted, minus what it created.
+    const nat = this.kernel.table('nat');
+    const created = new Set([...(input.tables.get('nat')?.chains.keys() ?? [])].filter((c) => !nat.chains.has(c)));
+    const gen = ++this.syncs;
+    const natChainsBefore = (): string[] => {
+      if (gen !== this.syncs) throw new Error('natChainsBefore is known only until the next sync');
+      return [...nat.chains.keys(), ...stale].filter((c) => isServiceChain(c) && !created.has(c)).sort();
+    };
     for (const rs of [this.kernel, ...this.attached]) applyRestore(rs, input);
     this.tracker.synced();
     this.needFullSync = false;

@@ -51,11 +51,27 @@ export interface ServicePortChains {
   fw: string;
 }
 
+// Chain names depend only on their inputs: computed once per process, shared by every node's
+// kube-proxy and every sync (a SHA-256 per endpoint is most of a large ruleset's naming cost).
+const portChains = new Map<string, ServicePortChains>();
+const sepChains = new Map<string, string>();
+
 export function servicePortChains(spn: string, protocol: string): ServicePortChains {
-  const h = hash16(spn + protocol);
-  return { svc: `KUBE-SVC-${h}`, svl: `KUBE-SVL-${h}`, ext: `KUBE-EXT-${h}`, fw: `KUBE-FW-${h}` };
+  const input = spn + protocol;
+  let c = portChains.get(input);
+  if (!c) {
+    const h = hash16(input);
+    portChains.set(input, (c = { svc: `KUBE-SVC-${h}`, svl: `KUBE-SVL-${h}`, ext: `KUBE-EXT-${h}`, fw: `KUBE-FW-${h}` }));
+  }
+  return c;
 }
 
 export function endpointChain(spn: string, protocol: string, hostPort: string): string {
-  return `KUBE-SEP-${hash16(spn + protocol + hostPort)}`;
+  const input = spn + protocol + hostPort;
+  let c = sepChains.get(input);
+  if (!c) {
+    if (sepChains.size >= 2_000_000) sepChains.clear(); // bounded under endless endpoint churn
+    sepChains.set(input, (c = `KUBE-SEP-${hash16(input)}`));
+  }
+  return c;
 }
