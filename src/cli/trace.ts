@@ -15,6 +15,7 @@ import { canonicalIP } from '../net/ip.js';
 import { parseIptablesSave } from '../kernel/netfilter/parse.js';
 import type { Cluster } from '../cluster/cluster.js';
 import { addTopologyOption, collect, openCluster, type IO } from './context.js';
+import { readNftRulesets } from './rules-nftables.js';
 
 export function parseDuration(text: string): number {
   const m = text.match(/^(\d+(?:\.\d+)?)(ms|s|m|h)?$/);
@@ -24,6 +25,16 @@ export function parseDuration(text: string): number {
 }
 
 /** `--iptables-save NODE=FILE`: that node's netfilter state comes from a real dump. */
+/** `--nft-ruleset NODE=FILE`: that node's nftables state comes from a real `nft list ruleset`. */
+export function loadNftDumps(cluster: Cluster, specs: string[]): void {
+  for (const [node, rs] of readNftRulesets(specs, cluster.clock.now())) {
+    if (!cluster.topology.header.nodes.some((n) => n.name === node)) {
+      throw new InputError(`--nft-ruleset: node "${node}" is not in the cluster (nodes: ${cluster.topology.header.nodes.map((n) => n.name).join(', ')})`);
+    }
+    Dataplane.of(cluster).useNftRuleset(node, rs);
+  }
+}
+
 export function loadDumps(cluster: Cluster, specs: string[]): void {
   for (const spec of specs) {
     const i = spec.indexOf('=');
@@ -57,12 +68,14 @@ export function traceCommand(io: IO): Command {
     .option('--no-reply', 'omit the reply path')
     .option('--upstream <addr[:port]>', 'for a DNS name: the resolver CoreDNS forwards non-cluster names to (ExternalName targets, external names)')
     .option('--iptables-save <NODE=FILE>', 'use a real iptables-save dump as NODE\'s netfilter state (repeatable)', collect, [])
+    .option('--nft-ruleset <NODE=FILE>', "use a real `nft list ruleset` as NODE's nftables state (repeatable)", collect, [])
     .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'));
   addTopologyOption(cmd);
-  cmd.action(async (src: string, dst: string, o: { namespace: string; proto?: 'tcp' | 'udp' | 'sctp'; allPaths?: boolean; count?: string; interval: string; seed: string; reply: boolean; iptablesSave: string[]; output: string; filename: string[]; upstream?: string }) => {
+  cmd.action(async (src: string, dst: string, o: { namespace: string; proto?: 'tcp' | 'udp' | 'sctp'; allPaths?: boolean; count?: string; interval: string; seed: string; reply: boolean; iptablesSave: string[]; nftRuleset: string[]; output: string; filename: string[]; upstream?: string }) => {
     if (!/^\d+$/.test(o.seed)) throw new InputError(`--seed "${o.seed}": want a whole number`, 2);
     const cluster = openCluster(o.filename, io);
     loadDumps(cluster, o.iptablesSave);
+    loadNftDumps(cluster, o.nftRuleset);
     const opts = { namespace: o.namespace, ...(o.proto ? { proto: o.proto } : {}), seed: Number(o.seed), reply: o.reply, allPaths: !!o.allPaths };
     if (o.count !== undefined) {
       if (!/^\d+$/.test(o.count) || Number(o.count) < 1) throw new InputError(`--count "${o.count}": want a whole number ≥ 1`, 2);

@@ -4,6 +4,7 @@
 import { startNodeAgents, type NodeKernels } from '../agents/node-agents.js';
 import type { Cluster } from '../cluster/cluster.js';
 import type { Ruleset } from '../kernel/netfilter/ruleset.js';
+import type { NftRuleset } from '../kernel/nftables/ruleset.js';
 import type { NodeKernel, PodSandbox } from '../kernel/node.js';
 import { canonicalIP } from '../net/ip.js';
 
@@ -39,6 +40,15 @@ export class Dataplane {
     k.settle();
     this.kernels.freezeNetfilter(node);
     k.loadXtables(rs);
+  }
+
+  /** Replaces a node's nftables state with a parsed `nft list ruleset` (`--nft-ruleset NODE=FILE`); the daemons stop writing it. */
+  useNftRuleset(node: string, rs: NftRuleset): void {
+    const k = this.kernels.get(node);
+    if (!k) return;
+    k.settle();
+    this.kernels.freezeNetfilter(node);
+    k.nft.replaceWith(rs);
   }
 
   /** What the node's kernel holds for a family: kube-proxy's rules, flannel's after them (or the dump given). */

@@ -107,7 +107,7 @@ export function baseChainText(b: BaseChain): string {
 
 function setLines(s: NftSet, now: number): string[] {
   const out = [`\t${s.isMap ? 'map' : 'set'} ${s.name} {`, `\t\ttype ${s.key.join(' . ')}${s.isMap ? ` : ${s.data}` : ''}`];
-  const size = s.size ?? (s.flags.includes('dynamic') ? 65535 : undefined);
+  const size = s.size ?? s.kernelSize;
   if (size !== undefined) out.push(`\t\tsize ${size}`);
   if (s.flags.length) out.push(`\t\tflags ${s.flags.join(',')}`);
   if (s.timeout !== undefined) out.push(`\t\ttimeout ${formatTime(s.timeout)}`);

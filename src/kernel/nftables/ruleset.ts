@@ -40,6 +40,8 @@ export interface NftSet {
   /** Default element timeout, ms. */
   timeout?: number;
   size?: number;
+  /** The size the kernel gave the set when a rule first fed it from the packet path (`update @set`). */
+  kernelSize?: number;
   comment?: string;
   /** Elements by their key text. */
   elements: Map<string, Element>;
@@ -101,6 +103,14 @@ export class NftRuleset {
 
   handle(): number {
     return this.nextHandle++;
+  }
+
+  /** Takes over another ruleset's tables (a real node's dump loaded in place of this one). */
+  replaceWith(other: NftRuleset): void {
+    this.tables.clear();
+    for (const [k, t] of other.tables) this.tables.set(k, t);
+    this.nextHandle = Math.max(this.nextHandle, other.nextHandle);
+    this.generation++;
   }
 
   table(family: NftFamily, name: string): NftTable | undefined {

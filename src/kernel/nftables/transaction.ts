@@ -302,6 +302,11 @@ class Tx {
         if (setName !== undefined && !t.sets.has(setName)) throw this.fail(parsed.at, ENOENT);
       }
     });
+    // nft sizes a set the packet path writes into (nft's default 65535), once and for good
+    for (const st of parsed.stmts) {
+      const fed = st.k === 'update' ? t.sets.get(st.set) : undefined;
+      if (fed && fed.size === undefined && fed.kernelSize === undefined) this.assign(fed, 'kernelSize', 65535);
+    }
     const rule = { stmts: parsed.stmts, text: parsed.text, ...(parsed.comment !== undefined ? { comment: parsed.comment } : {}), handle: this.rs.handle() };
     const rules = [...c.rules];
     let i = verb === 'insert' ? 0 : rules.length;
