@@ -25,6 +25,9 @@ export function errorAt(file: string, t: Pick<Token, 'line' | 'col' | 'end'>, me
 }
 
 const PUNCT = new Set(['{', '}', ';', ',']);
+/** Characters that end a word: whitespace, punctuation, a quote, a comment. */
+const STOP = new Uint8Array(128);
+for (const c of ' \t\r\n\v\f{};,"#') STOP[c.charCodeAt(0)] = 1;
 
 export function tokenize(text: string, file: string): Token[] {
   const out: Token[] = [];
@@ -71,7 +74,7 @@ export function tokenize(text: string, file: string): Token[] {
       continue;
     }
     let j = i;
-    while (j < n && !/[\s{};,"#]/.test(text[j]!)) j++;
+    while (j < n && STOP[text.charCodeAt(j)] !== 1) j++;
     out.push({ kind: 'word', text: text.slice(i, j), line, col, end: j - lineStart, at: i, stop: j });
     i = j;
   }

@@ -28,6 +28,8 @@ class Tx {
   /** Inside a `table { }` block nft declares every chain before it binds rules and elements to them. */
   private inBlock = false;
   private readonly deferred: (() => void)[] = [];
+  /** Objects this transaction created: undoing their creation undoes what was put in them. */
+  private readonly fresh = new WeakSet<object>();
 
   constructor(
     readonly rs: NftRuleset,
@@ -193,7 +195,10 @@ class Tx {
     if (verb === 'add' || verb === 'create') {
       if (existing && verb === 'create') throw this.fail(at, EEXIST);
       const c: NftChain = existing ?? { name, rules: [], handle: this.rs.handle() };
-      if (!existing) this.setMap(t.chains, name, c);
+      if (!existing) {
+        this.setMap(t.chains, name, c);
+        this.fresh.add(c);
+      }
       if (this.ts.peek().kind === '{') this.chainBody(t, c, !!existing, block);
       return;
     }
@@ -201,7 +206,7 @@ class Tx {
       if (verb === 'destroy') return;
       throw this.fail(at, ENOENT);
     }
-    if (verb === 'flush') return this.assign(existing, 'rules', []);
+    if (verb === 'flush') return this.fresh.has(existing) ? void (existing.rules = []) : this.assign(existing, 'rules', []);
     // the kernel deletes a chain's rules with it; only a chain something jumps to is busy
     if (t.references(name) > 0) throw this.fail(at, EBUSY);
     this.deleteKey(t.chains, name);
@@ -308,6 +313,10 @@ class Tx {
       if (fed && fed.size === undefined && fed.kernelSize === undefined) this.assign(fed, 'kernelSize', 65535);
     }
     const rule = { stmts: parsed.stmts, text: parsed.text, ...(parsed.comment !== undefined ? { comment: parsed.comment } : {}), handle: this.rs.handle() };
+    if (verb === 'add' && !pos && this.fresh.has(c)) {
+      c.rules.push(rule);
+      return;
+    }
     const rules = [...c.rules];
     let i = verb === 'insert' ? 0 : rules.length;
     if (pos) {
@@ -335,6 +344,7 @@ class Tx {
       const elements = s.elements;
       s.elements = new Map();
       this.setMap(t.sets, name, s);
+      this.fresh.add(s);
       for (const e of elements.values()) this.addElement(at, t, s, e, 'add');
       return;
     }
@@ -446,7 +456,8 @@ class Tx {
       });
     }
     if (s.timeout !== undefined && e.timeout === undefined && e.expiresAt === undefined && s.flags.includes('timeout')) e.expiresAt = this.now + s.timeout;
-    this.setMap(s.elements, k, e);
+    if (this.fresh.has(s)) s.elements.set(k, e);
+    else this.setMap(s.elements, k, e);
   }
 }
 

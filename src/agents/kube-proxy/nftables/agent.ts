@@ -99,7 +99,8 @@ export class KubeProxyNftables {
 
     const tx: string[] = full ? setupLines(s, this.serviceCIDRs, !this.flushed) : [];
     if (full) for (const m of this.stored.values()) m.clear();
-    const leftover = new Map([...this.stored].map(([n, m]) => [n, new Set(m.keys())]));
+    // a full sync flushed every container: nothing is left over
+    const leftover = new Map([...this.stored].map(([n, m]) => [n, new Set(full ? [] : m.keys())]));
     const services = this.tracker.serviceRules(false);
     const changed = full ? services.map((x) => x.key) : [...this.tracker.changed].sort();
     const changedSet = new Set(changed);
@@ -114,12 +115,14 @@ export class KubeProxyNftables {
       for (const e of rules.elements) {
         const store = this.stored.get(e.container)!;
         const value = e.value ?? '';
-        const line = `${h} ${e.container} { ${e.key}${e.comment !== undefined ? ` comment "${e.comment}"` : ''}${e.value ? ` : ${e.value}` : ''} }`;
         const had = store.get(e.key);
-        if (had === undefined) tx.push(`add element ${line}`);
-        else if (had !== value) tx.push(`delete element ${h} ${e.container} { ${e.key} }`, `add element ${line}`);
-        store.set(e.key, value);
-        leftover.get(e.container)!.delete(e.key);
+        if (had !== value) {
+          const line = `add element ${h} ${e.container} { ${e.key}${e.comment !== undefined ? ` comment "${e.comment}"` : ''}${e.value ? ` : ${e.value}` : ''} }`;
+          if (had !== undefined) tx.push(`delete element ${h} ${e.container} { ${e.key} }`);
+          tx.push(line);
+          store.set(e.key, value);
+        }
+        if (!full) leftover.get(e.container)!.delete(e.key);
       }
       for (const [name, timeout] of rules.affinitySets) {
         activeSets.add(name);
