@@ -80,11 +80,11 @@ function select(ctx: Ctx, s: Selector): Value[] | undefined {
     case 'ctTuple': {
       if ((s.proto === 'ip') !== (p.family === 4)) return undefined;
       // knet's ct view carries the original destination only
-      if (s.dir !== 'original' || s.field !== 'daddr') return undefined;
+      if (s.dir !== 'original' || s.field !== 'daddr') return unmodelled(ctx, `ct ${s.dir} ${s.proto} ${s.field}`);
       return one(parseValue(s.proto === 'ip' ? 'ipv4_addr' : 'ipv6_addr', p.ct.origDst));
     }
     case 'fib': {
-      if (s.result !== 'type') return undefined;
+      if (s.result !== 'type') return unmodelled(ctx, `fib ${s.flags.join(' . ')} ${s.result}`);
       const t = ctx.env.addrType(s.flags[0] === 'saddr' ? p.src : p.dst, s.flags.includes('iif') ? p.inIface : s.flags.includes('oif') ? p.outIface : undefined);
       return one({ text: t.toLowerCase(), num: BigInt(Math.max(0, ADDRTYPES.indexOf(t.toLowerCase()))) });
     }
@@ -108,6 +108,12 @@ function select(ctx: Ctx, s: Selector): Value[] | undefined {
       return one({ text: '', num: r });
     }
   }
+}
+
+/** Says so in the evidence; the match is taken to fail. */
+function unmodelled(ctx: Ctx, what: string): undefined {
+  ctx.evidence.push({ kind: 'note', text: `nft: knet does not model ${what}; the rule using it is taken not to match` });
+  return undefined;
 }
 
 function one(v: Value | undefined): Value[] | undefined {
