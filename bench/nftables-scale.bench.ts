@@ -91,6 +91,8 @@ for (const n of (process.env.BENCH_SIZES ?? '10000').split(',').map(Number)) {
   for (let k = 0; k < 5; k++) {
     const old = store.get('EndpointSlice', 'bench', `svc${k}-1`)!;
     store.update({ ...slice(k, 1), metadata: { ...slice(k, 1).metadata, resourceVersion: old.metadata.resourceVersion } });
+    // the full sync's garbage is collected first: the figure is one sync's own latency
+    (globalThis as { gc?: () => void }).gc?.();
     const t2 = performance.now();
     ops = agent.sync().operations;
     times.push(ms(t2));
@@ -99,3 +101,4 @@ for (const n of (process.env.BENCH_SIZES ?? '10000').split(',').map(Number)) {
   line('  partial sync after one EndpointSlice change', `${fmt(med)} (median of 5), ${ops} operations`, { ok: med < 50, text: '< 50 ms' });
 }
 line('peak RSS', `${peakRssMB().toFixed(0)} MB`);
+line('load average while measured', (await import('node:os')).loadavg().map((x) => x.toFixed(1)).join(' '));
