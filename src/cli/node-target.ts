@@ -37,6 +37,8 @@ export function openTarget(opts: TargetOptions, io: IO): Target {
   if (!opts.node && !opts.pod) throw new InputError('error: --node NODE (or --pod POD) is required', 2);
   const cluster = openCluster(opts.filename, io);
   const kernels = startNodeAgents(cluster);
+  // the daemons catch up before anything is shown (IPVS-mode kube-proxy adds kube-ipvs0 and its addresses)
+  for (const k of kernels.values()) k.settle();
   let nodeName = opts.node;
   if (nodeName !== undefined && !kernels.has(nodeName)) {
     throw new InputError(`error: node "${nodeName}" not found; known nodes: ${known([...kernels.keys()])}`);

@@ -1,6 +1,6 @@
-// `knet rules iptables`: a node's netfilter rules as kube-proxy (iptables mode) programs them —
-// the iptables-save view a user sees on the node, or the input kube-proxy pipes to
-// iptables-restore, or rule counts per table and chain.
+// `knet rules iptables`: a node's netfilter rules as kube-proxy programs them (iptables mode, or
+// the rules IPVS mode writes around its virtual servers) — the iptables-save view a user sees on
+// the node, or the input kube-proxy pipes to iptables-restore, or rule counts per table and chain.
 import { Command, Option } from 'commander';
 import { InputError } from '../api/errors.js';
 import { kubeProxyIptables } from '../agents/kube-proxy/iptables/node.js';
@@ -10,6 +10,8 @@ import type { Ruleset, TableName } from '../kernel/netfilter/ruleset.js';
 import { formatSave } from '../kernel/netfilter/save.js';
 import { readTopology } from '../topology/load.js';
 import { addTopologyOption, collect, openCluster, type IO } from './context.js';
+import { ipsetCommand } from './rules-ipset.js';
+import { ipvsCommand, nodeProxy, reportProxy } from './rules-ipvs.js';
 import { table } from './table.js';
 
 interface IptablesOpts {
@@ -74,7 +76,20 @@ function iptablesCommand(io: IO): Command {
     const family = opts.family === 'ipv6' ? 6 : 4;
     const cluster = openCluster(opts.since.length ? opts.since : opts.filename, io);
     const mode = cluster.topology.kubeProxy.mode;
-    if (mode !== 'iptables') throw new InputError(`${cluster.topology.files.join(', ')}: kube-proxy runs in ${mode} mode (KubeProxyConfiguration mode), not iptables`);
+    if (mode === 'ipvs') {
+      const { proxy } = nodeProxy(cluster, opts.node!, family);
+      reportProxy(proxy, opts.node!, io);
+      if (proxy.mode === 'none') throw new InputError(`${opts.node}: ${proxy.reason}; the node has no kube-proxy rules`);
+      if (proxy.mode === 'ipvs') {
+        if (opts.count || opts.since.length) throw new InputError('--count and --since are not built for IPVS-mode nodes yet', 2);
+        if (opts.all && opts.format === 'restore') throw new InputError('--all shows the node in save form; it has no restore form (flanneld writes its rules itself)', 2);
+        const tables = { ...(opts.table ? { tables: [opts.table] } : {}), now: cluster.clock.now() };
+        if (opts.all) io.out(formatSave(Dataplane.of(cluster).ruleset(opts.node!), tables));
+        else io.out(opts.format === 'restore' ? proxy.agent.lastSync!.restoreText : formatSave(proxy.agent.kernel, tables));
+        return;
+      }
+      // an old kube-proxy without ip_vs fell back to iptables mode on this node: shown below
+    } else if (mode !== 'iptables') throw new InputError(`${cluster.topology.files.join(', ')}: kube-proxy runs in ${mode} mode (KubeProxyConfiguration mode), not iptables`);
     const agent = kubeProxyIptables(cluster, opts.node!, family);
     if (opts.since.length) {
       applyTopologyObjects(cluster, readTopology(opts.filename));
@@ -95,5 +110,5 @@ function iptablesCommand(io: IO): Command {
 }
 
 export function rulesCommand(io: IO): Command {
-  return new Command('rules').description("the rules a node's data-plane agents program into its kernel").addCommand(iptablesCommand(io)).addCommand(nftablesCommand(io));
+  return new Command('rules').description("the rules a node's data-plane agents program into its kernel").addCommand(iptablesCommand(io)).addCommand(nftablesCommand(io)).addCommand(ipvsCommand(io)).addCommand(ipsetCommand(io));
 }

@@ -6,6 +6,8 @@
 import type { Family } from '../net/ip.js';
 import { ConntrackTable } from './conntrack.js';
 import type { HookProgram, IpsetLookup } from './hooks.js';
+import { IpsetTable } from './ipset/table.js';
+import { IpvsTable } from './ipvs/table.js';
 import { NetNamespace } from './netns.js';
 import type { Rule } from './netfilter/rule.js';
 import { Ruleset } from './netfilter/ruleset.js';
@@ -38,8 +40,10 @@ export class NodeKernel {
   private readonly xt = new Map<Family, Ruleset>();
   /** The node's nftables state (kube-proxy's nftables mode programs it; its base chains run at the hooks). */
   readonly nft = new NftRuleset();
+  readonly ipsets = new IpsetTable();
+  readonly ipvs = new IpvsTable();
   /** The node's ipsets as `-m set` tests them (none until an agent or a dump creates some). */
-  ipsetLookup: IpsetLookup = { test: () => undefined };
+  ipsetLookup: IpsetLookup = this.ipsets;
   /** Other hook programs (nft base chains, IPVS), each source asked afresh when the hooks run. */
   private readonly programSources: (() => HookProgram[])[] = [];
   /** Agents that compute their part of the state when something reads it (lazy syncs). */

@@ -66,7 +66,7 @@ export function loadVectors(): Vector[] {
 }
 
 /** The smallest CIDR of the family holding every address. */
-function covering(ips: string[], v6: boolean): string | undefined {
+export function covering(ips: string[], v6: boolean): string | undefined {
   const list = ips.map((ip) => canonicalIP(ip)!).filter((ip) => ip.includes(':') === v6);
   if (list.length === 0) return undefined;
   const bits = v6 ? 128 : 32;

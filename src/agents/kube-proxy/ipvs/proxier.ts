@@ -1,0 +1,220 @@
+// The IPVS proxier's sync as a pure function of kube-proxy's view: for every Service port the
+// virtual servers (ClusterIP, each external IP, each LB ingress IP, each node IP for a NodePort)
+// with the real servers its traffic policy allows, the addresses kube-ipvs0 must hold, every
+// ipset's entries, and the iptables rules IPVS mode writes around them (writeIptablesRules).
+import type { IpvsProto } from '../../../kernel/ipvs/service.js';
+import { IP_VS_SVC_F_PERSISTENT, IP_VS_SVC_F_SCHED2 } from '../../../kernel/ipvs/service.js';
+import { cidrContains, parseCIDR, type Family } from '../../../net/ip.js';
+import { categorizeEndpoints, portKey, type Endpoint, type ServiceState } from '../objects.js';
+import type { ProxierSettings } from '../settings.js';
+import * as S from './sets.js';
+
+export interface IpvsSettings {
+  /** --ipvs-scheduler; empty means rr. */
+  scheduler: string;
+  excludeCIDRs: string[];
+  strictARP: boolean;
+}
+
+export interface RealServerPlan {
+  addr: string;
+  port: number;
+}
+
+export interface VirtualServerPlan {
+  proto: IpvsProto;
+  addr: string;
+  port: number;
+  scheduler: string;
+  flags: number;
+  timeout: number;
+  /** Real servers in the order kube-proxy adds them (the endpoint strings sorted). */
+  dests: RealServerPlan[];
+  /** The Service port it serves: `ns/name:port`. */
+  spn: string;
+}
+
+/** One line of the iptables-restore input: table, chain and the words after `-A CHAIN`. */
+export interface RuleLine {
+  table: 'nat' | 'filter';
+  chain: string;
+  text: string;
+}
+
+export interface IpvsPlan {
+  bind: string[];
+  /** Set base name (KUBE-…) → its entries. */
+  sets: Map<string, string[]>;
+  services: VirtualServerPlan[];
+  rules: RuleLine[];
+}
+
+/** What the proxier knows of the node: the addresses it serves NodePorts on and every local address. */
+export interface NodeAddresses {
+  nodePortIPs: string[];
+  /** Addresses on links other than kube-ipvs0 (an external IP that is one of them is not bound). */
+  local: ReadonlySet<string>;
+}
+
+export const NAT_CHAINS = ['KUBE-SERVICES', 'KUBE-POSTROUTING', 'KUBE-NODE-PORT', 'KUBE-LOAD-BALANCER', 'KUBE-MARK-MASQ'];
+export const FILTER_CHAINS = ['KUBE-FORWARD', 'KUBE-NODE-PORT', 'KUBE-PROXY-FIREWALL', 'KUBE-SOURCE-RANGES-FIREWALL', 'KUBE-IPVS-FILTER', 'KUBE-IPVS-OUT-FILTER'];
+
+/** kube-proxy formats the mark with Go's %#08x. */
+export function goMark(mark: string): string {
+  return `0x${Number(mark).toString(16).padStart(6, '0')}`;
+}
+
+export function ipvsPlan(s: ProxierSettings, ipvs: IpvsSettings, services: readonly ServiceState[], node: NodeAddresses): IpvsPlan {
+  const sets = new Map<string, Set<string>>(S.SET_DEFS.map((d) => [d.name, new Set<string>()]));
+  const add = (set: string, entry: string): void => void sets.get(set)!.add(entry);
+  const bind = new Set<string>();
+  const vss: VirtualServerPlan[] = [];
+  const outFilter: RuleLine[] = [];
+  const scheduler = ipvs.scheduler || 'rr';
+
+  for (const st of services) {
+    for (const sp of st.ports) {
+      const eps = st.endpoints.get(portKey(sp.portName, sp.protocol)) ?? [];
+      const cat = categorizeEndpoints(eps, sp);
+      const proto = sp.protocol.toUpperCase() as IpvsProto;
+      const p = sp.protocol;
+      for (const e of eps) if (e.local) add(S.KUBE_LOOP_BACK, `${e.ip},${p}:${e.port},${e.ip}`);
+      const flags = (sp.affinitySeconds ? IP_VS_SVC_F_PERSISTENT : 0) | (scheduler === 'mh' ? IP_VS_SVC_F_SCHED2 : 0);
+      const vs = (addr: string, port: number, onlyLocal: boolean): void => {
+        vss.push({ proto, addr, port, scheduler, flags, timeout: sp.affinitySeconds, dests: realServers(cat, onlyLocal), spn: sp.spn });
+      };
+
+      add(S.KUBE_CLUSTER_IP, `${sp.clusterIP},${p}:${sp.port}`);
+      vs(sp.clusterIP, sp.port, sp.internalPolicyLocal);
+      bind.add(sp.clusterIP);
+
+      for (const ip of sp.externalIPs) {
+        add(sp.externalPolicyLocal ? S.KUBE_EXTERNAL_IP_LOCAL : S.KUBE_EXTERNAL_IP, `${ip},${p}:${sp.port}`);
+        vs(ip, sp.port, sp.externalPolicyLocal);
+        if (!node.local.has(ip)) bind.add(ip);
+      }
+
+      for (const ip of sp.loadBalancerVIPs) {
+        const entry = `${ip},${p}:${sp.port}`;
+        add(S.KUBE_LOAD_BALANCER, entry);
+        if (sp.externalPolicyLocal) add(S.KUBE_LOAD_BALANCER_LOCAL, entry);
+        if (sp.loadBalancerSourceRanges.length) {
+          add(S.KUBE_LOAD_BALANCER_FW, entry);
+          let allowFromNode = false;
+          for (const r of sp.loadBalancerSourceRanges) {
+            add(S.KUBE_LOAD_BALANCER_SOURCE_CIDR, `${ip},${p}:${sp.port},${r}`);
+            if (s.nodeIP && cidrContains(parseCIDR(r)!, s.nodeIP)) allowFromNode = true;
+          }
+          // the node itself may reach the VIP only when a source range admits the node's IP
+          if (allowFromNode) add(S.KUBE_LOAD_BALANCER_SOURCE_IP, `${ip},${p}:${sp.port},${ip}`);
+          else outFilter.push({ table: 'filter', chain: 'KUBE-IPVS-OUT-FILTER', text: `-s ${ip} -m ipvs --vaddr ${ip} --vproto ${p} --vport ${sp.port} -j DROP` });
+        }
+        vs(ip, sp.port, sp.externalPolicyLocal);
+        if (!node.local.has(ip)) bind.add(ip);
+      }
+
+      if (sp.nodePort) {
+        if (p === 'sctp') {
+          for (const ip of node.nodePortIPs) {
+            add(S.KUBE_NODE_PORT_SCTP, `${ip},sctp:${sp.nodePort}`);
+            if (sp.externalPolicyLocal) add(S.KUBE_NODE_PORT_LOCAL_SCTP, `${ip},sctp:${sp.nodePort}`);
+          }
+        } else {
+          const [all, local] = p === 'tcp' ? [S.KUBE_NODE_PORT_TCP, S.KUBE_NODE_PORT_LOCAL_TCP] : [S.KUBE_NODE_PORT_UDP, S.KUBE_NODE_PORT_LOCAL_UDP];
+          add(all, String(sp.nodePort));
+          if (sp.externalPolicyLocal) add(local, String(sp.nodePort));
+        }
+        for (const ip of node.nodePortIPs) vs(ip, sp.nodePort, sp.externalPolicyLocal);
+      }
+      if (sp.healthCheckNodePort) add(S.KUBE_HEALTH_CHECK_NODE_PORT, String(sp.healthCheckNodePort));
+    }
+  }
+  for (const ip of bind) add(S.KUBE_IPVS_IPS, ip);
+  const out = new Map<string, string[]>();
+  for (const [k, v] of sets) out.set(k, [...v]);
+  return { bind: [...bind], sets: out, services: vss, rules: withOutFilter(iptablesRules(s, out), outFilter) };
+}
+
+/** syncEndpoint's choice: the Local endpoints for a Local policy (falling back to the Cluster ones when none), else the Cluster ones. */
+function realServers(cat: ReturnType<typeof categorizeEndpoints>, onlyLocal: boolean): RealServerPlan[] {
+  let list: Endpoint[] = onlyLocal ? cat.localEndpoints : cat.clusterEndpoints;
+  if (onlyLocal && cat.localEndpoints.length === 0) list = cat.clusterEndpoints;
+  return list.map((e) => ({ addr: e.ip, port: e.port }));
+}
+
+function withOutFilter(rules: RuleLine[], outFilter: RuleLine[]): RuleLine[] {
+  // the OUT-FILTER drops come right after the source-range firewall rules
+  const at = rules.findIndex((r) => r.table === 'filter' && r.chain === 'KUBE-FORWARD');
+  return [...rules.slice(0, at), ...outFilter, ...rules.slice(at)];
+}
+
+/** writeIptablesRules: a rule matching a set is written only while that set has entries. */
+function iptablesRules(s: ProxierSettings, sets: Map<string, string[]>): RuleLine[] {
+  const fam: Family = s.family;
+  const name = (n: string): string => S.setName(n, fam);
+  const has = (n: string): boolean => (sets.get(n)?.length ?? 0) > 0;
+  const c = (n: string): string => `-m comment --comment "${S.commentOf(n)}"`;
+  const mark = goMark(s.masqueradeMark);
+  const out: RuleLine[] = [];
+  const nat = (chain: string, text: string): void => void out.push({ table: 'nat', chain, text });
+  const filter = (chain: string, text: string): void => void out.push({ table: 'filter', chain, text });
+
+  nat('KUBE-SERVICES', `-s ${fam === 4 ? '127.0.0.0/8' : '::1/128'} -j RETURN`);
+  if (has(S.KUBE_LOOP_BACK)) nat('KUBE-POSTROUTING', `${c(S.KUBE_LOOP_BACK)} -m set --match-set ${name(S.KUBE_LOOP_BACK)} dst,dst,src -j MASQUERADE`);
+  if (has(S.KUBE_LOAD_BALANCER)) nat('KUBE-SERVICES', `${c(S.KUBE_LOAD_BALANCER)} -m set --match-set ${name(S.KUBE_LOAD_BALANCER)} dst,dst -j KUBE-LOAD-BALANCER`);
+  if (has(S.KUBE_LOAD_BALANCER_LOCAL)) nat('KUBE-LOAD-BALANCER', `${c(S.KUBE_LOAD_BALANCER_LOCAL)} -m set --match-set ${name(S.KUBE_LOAD_BALANCER_LOCAL)} dst,dst -j RETURN`);
+  for (const [proto, local, all, dims] of [
+    ['tcp', S.KUBE_NODE_PORT_LOCAL_TCP, S.KUBE_NODE_PORT_TCP, 'dst'],
+    ['udp', S.KUBE_NODE_PORT_LOCAL_UDP, S.KUBE_NODE_PORT_UDP, 'dst'],
+    ['sctp', S.KUBE_NODE_PORT_LOCAL_SCTP, S.KUBE_NODE_PORT_SCTP, 'dst,dst'],
+  ] as const) {
+    if (has(local)) nat('KUBE-NODE-PORT', `-p ${proto} ${c(local)} -m set --match-set ${name(local)} ${dims} -j RETURN`);
+    if (has(all)) nat('KUBE-NODE-PORT', `-p ${proto} ${c(all)} -m set --match-set ${name(all)} ${dims} -j KUBE-MARK-MASQ`);
+  }
+  if (has(S.KUBE_CLUSTER_IP)) {
+    const set = `${c(S.KUBE_CLUSTER_IP)} -m set --match-set ${name(S.KUBE_CLUSTER_IP)}`;
+    if (s.masqueradeAll) nat('KUBE-SERVICES', `${set} dst,dst -j KUBE-MARK-MASQ`);
+    else if (s.localDetector) nat('KUBE-SERVICES', `${set} dst,dst ${s.localDetector.ifNotLocal} -j KUBE-MARK-MASQ`);
+    // with no way to tell pod traffic, masquerade node-originated traffic whose source is a VIP
+    else nat('KUBE-SERVICES', `${set} src,dst -j KUBE-MARK-MASQ`);
+  }
+  if (has(S.KUBE_EXTERNAL_IP)) {
+    const set = `${c(S.KUBE_EXTERNAL_IP)} -m set --match-set ${name(S.KUBE_EXTERNAL_IP)} dst,dst`;
+    nat('KUBE-SERVICES', `${set} -j KUBE-MARK-MASQ`);
+    nat('KUBE-SERVICES', `${set} -m physdev ! --physdev-is-in -m addrtype ! --src-type LOCAL -j ACCEPT`);
+    nat('KUBE-SERVICES', `${set} -m addrtype --dst-type LOCAL -j ACCEPT`);
+  }
+  if (has(S.KUBE_EXTERNAL_IP_LOCAL)) {
+    const set = `${c(S.KUBE_EXTERNAL_IP_LOCAL)} -m set --match-set ${name(S.KUBE_EXTERNAL_IP_LOCAL)} dst,dst`;
+    nat('KUBE-SERVICES', `${set} -m physdev ! --physdev-is-in -m addrtype ! --src-type LOCAL -j ACCEPT`);
+    nat('KUBE-SERVICES', `${set} -m addrtype --dst-type LOCAL -j ACCEPT`);
+  }
+  nat('KUBE-SERVICES', '-m addrtype --dst-type LOCAL -j KUBE-NODE-PORT');
+  nat('KUBE-LOAD-BALANCER', '-j KUBE-MARK-MASQ');
+  if (has(S.KUBE_CLUSTER_IP)) nat('KUBE-SERVICES', `-m set --match-set ${name(S.KUBE_CLUSTER_IP)} dst,dst -j ACCEPT`);
+  if (has(S.KUBE_LOAD_BALANCER)) nat('KUBE-SERVICES', `-m set --match-set ${name(S.KUBE_LOAD_BALANCER)} dst,dst -j ACCEPT`);
+  nat('KUBE-POSTROUTING', `-m mark ! --mark ${mark}/${mark} -j RETURN`);
+  nat('KUBE-POSTROUTING', `-j MARK --xor-mark ${mark}`);
+  nat('KUBE-POSTROUTING', `-m comment --comment "kubernetes service traffic requiring SNAT" -j MASQUERADE${s.randomFully ? ' --random-fully' : ''}`);
+  nat('KUBE-MARK-MASQ', `-j MARK --or-mark ${mark}`);
+
+  if (has(S.KUBE_LOAD_BALANCER_FW)) filter('KUBE-PROXY-FIREWALL', `${c(S.KUBE_LOAD_BALANCER_FW)} -m set --match-set ${name(S.KUBE_LOAD_BALANCER_FW)} dst,dst -j KUBE-SOURCE-RANGES-FIREWALL`);
+  if (has(S.KUBE_LOAD_BALANCER_SOURCE_CIDR)) filter('KUBE-SOURCE-RANGES-FIREWALL', `${c(S.KUBE_LOAD_BALANCER_SOURCE_CIDR)} -m set --match-set ${name(S.KUBE_LOAD_BALANCER_SOURCE_CIDR)} dst,dst,src -j RETURN`);
+  if (has(S.KUBE_LOAD_BALANCER_SOURCE_IP)) filter('KUBE-SOURCE-RANGES-FIREWALL', `${c(S.KUBE_LOAD_BALANCER_SOURCE_IP)} -m set --match-set ${name(S.KUBE_LOAD_BALANCER_SOURCE_IP)} dst,dst,src -j RETURN`);
+  filter('KUBE-SOURCE-RANGES-FIREWALL', '-j DROP');
+  filter('KUBE-FORWARD', `-m comment --comment "kubernetes forwarding rules" -m mark --mark ${mark}/${mark} -j ACCEPT`);
+  filter('KUBE-FORWARD', '-m comment --comment "kubernetes forwarding conntrack rule" -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT');
+  filter('KUBE-NODE-PORT', `${c(S.KUBE_HEALTH_CHECK_NODE_PORT)} -m set --match-set ${name(S.KUBE_HEALTH_CHECK_NODE_PORT)} dst -j ACCEPT`);
+  for (const n of [S.KUBE_LOAD_BALANCER, S.KUBE_CLUSTER_IP, S.KUBE_EXTERNAL_IP, S.KUBE_EXTERNAL_IP_LOCAL]) filter('KUBE-IPVS-FILTER', `-m set --match-set ${name(n)} dst,dst -j RETURN`);
+  filter('KUBE-IPVS-FILTER', `-m set --match-set ${name(S.KUBE_HEALTH_CHECK_NODE_PORT)} dst -j RETURN`);
+  filter('KUBE-IPVS-FILTER', `-m conntrack --ctstate NEW -m set --match-set ${name(S.KUBE_IPVS_IPS)} dst -j REJECT`);
+  return out;
+}
+
+/** Whether --ipvs-exclude-cidrs covers an address (its virtual servers are never cleaned up). */
+export function excluded(ipvs: IpvsSettings, ip: string): boolean {
+  return ipvs.excludeCIDRs.some((c) => {
+    const cidr = parseCIDR(c, true);
+    return !!cidr && cidrContains(cidr, ip);
+  });
+}

@@ -1,0 +1,207 @@
+// The node's IPVS table: virtual services and their real servers as `ipvsadm` / netlink
+// commands change them, each service's scheduler state rebuilt on every destination change as
+// the kernel does, and the connection table new connections are scheduled into.
+import type { Family } from '../../net/ip.js';
+import { ConnTable, connKey, type ConnState, type IpvsConn } from './connections.js';
+import { HASH_SCHEDULERS } from './hashing.js';
+import { PLAIN_SCHEDULERS, type Pick, type Scheduler } from './schedulers.js';
+import { IP_VS_SVC_F_PERSISTENT, emptyStats, serviceKey, type ForwardMethod, type IpvsProto, type RealServer, type VirtualService } from './service.js';
+
+/** Schedulers the kernel has as modules; lblcr is not modelled (knet refuses it by name). */
+export const SCHEDULERS: Record<string, Scheduler> = { ...PLAIN_SCHEDULERS, ...HASH_SCHEDULERS };
+
+export class IpvsError extends Error {}
+
+export interface ServiceSpec {
+  family: Family;
+  proto: IpvsProto;
+  addr: string;
+  port: number;
+  scheduler: string;
+  flags: number;
+  timeout: number;
+  netmask?: number;
+}
+
+export interface DestSpec {
+  addr: string;
+  port: number;
+  weight: number;
+  fwd?: ForwardMethod;
+}
+
+/** A new connection's scheduling: from a persistence template or the scheduler, with every option's share. */
+export interface Decision {
+  svc: VirtualService;
+  pick: Pick;
+  /** The template that decided (sessionAffinity), if one did. */
+  template?: IpvsConn;
+  /** Each destination's share of new connections (the template's pick alone when one decided). */
+  shares: number[];
+}
+
+export class IpvsTable {
+  private readonly byKey = new Map<string, VirtualService>();
+  readonly conns = new ConnTable();
+  /** The kernel's connection hash size (`size=` in ipvsadm's header): CONFIG_IP_VS_TAB_BITS 12. */
+  readonly connTabSize = 4096;
+
+  services(): VirtualService[] {
+    return [...this.byKey.values()];
+  }
+
+  service(proto: IpvsProto, addr: string, port: number): VirtualService | undefined {
+    return this.byKey.get(serviceKey(proto, addr, port));
+  }
+
+  private must(proto: IpvsProto, addr: string, port: number): VirtualService {
+    const s = this.service(proto, addr, port);
+    if (!s) throw new IpvsError('No such service');
+    return s;
+  }
+
+  private scheduler(name: string): Scheduler {
+    const s = SCHEDULERS[name];
+    if (!s) throw new IpvsError(`Scheduler not found: ip_vs_${name}.ko${name === 'lblcr' ? ' (knet does not model lblcr)' : ''}`);
+    return s;
+  }
+
+  addService(spec: ServiceSpec): VirtualService {
+    const key = serviceKey(spec.proto, spec.addr, spec.port);
+    if (this.byKey.has(key)) throw new IpvsError('Service already exists');
+    const sched = this.scheduler(spec.scheduler);
+    const svc: VirtualService = { ...spec, netmask: spec.netmask ?? (spec.family === 4 ? 32 : 128), dests: [], sched: undefined, stats: emptyStats() };
+    sched.update(svc);
+    this.byKey.set(key, svc);
+    return svc;
+  }
+
+  editService(spec: ServiceSpec): VirtualService {
+    const svc = this.must(spec.proto, spec.addr, spec.port);
+    const schedChanged = svc.scheduler !== spec.scheduler;
+    const sched = this.scheduler(spec.scheduler);
+    svc.scheduler = spec.scheduler;
+    svc.flags = spec.flags;
+    svc.timeout = spec.timeout;
+    svc.netmask = spec.netmask ?? svc.netmask;
+    if (schedChanged) {
+      svc.sched = undefined;
+      sched.update(svc);
+    }
+    return svc;
+  }
+
+  delService(proto: IpvsProto, addr: string, port: number): void {
+    const svc = this.must(proto, addr, port);
+    this.conns.forget((c) => c.svc === svc);
+    this.byKey.delete(serviceKey(proto, addr, port));
+  }
+
+  addDest(svc: VirtualService, d: DestSpec): RealServer {
+    if (svc.dests.some((x) => x.addr === d.addr && x.port === d.port)) throw new IpvsError('Destination already exists');
+    const rs: RealServer = { addr: d.addr, port: d.port, weight: d.weight, lastWeight: d.weight, fwd: d.fwd ?? 'Masq', activeConns: 0, inactConns: 0, persistConns: 0, stats: emptyStats() };
+    svc.dests.unshift(rs);
+    this.scheduler(svc.scheduler).update(svc);
+    return rs;
+  }
+
+  editDest(svc: VirtualService, d: DestSpec): RealServer {
+    const rs = svc.dests.find((x) => x.addr === d.addr && x.port === d.port);
+    if (!rs) throw new IpvsError('No such destination');
+    rs.weight = d.weight;
+    if (d.weight > 0) rs.lastWeight = d.weight;
+    if (d.fwd) rs.fwd = d.fwd;
+    this.scheduler(svc.scheduler).update(svc);
+    return rs;
+  }
+
+  delDest(svc: VirtualService, addr: string, port: number): void {
+    const index = svc.dests.findIndex((x) => x.addr === addr && x.port === port);
+    if (index < 0) throw new IpvsError('No such destination');
+    const [dest] = svc.dests.splice(index, 1);
+    this.conns.forget((c) => c.dest === dest);
+    this.scheduler(svc.scheduler).update(svc, { dest: dest!, index });
+  }
+
+  /** The service a packet is addressed to. */
+  lookup(proto: string, dst: string, dport: number): VirtualService | undefined {
+    return this.byKey.get(serviceKey(proto.toUpperCase() as IpvsProto, dst, dport));
+  }
+
+  /** The connection entry a packet belongs to (its own, not a template). */
+  connection(proto: IpvsProto, src: string, sport: number, dst: string, dport: number, now: number): IpvsConn | undefined {
+    return this.conns.get(connKey(proto, src, sport, dst, dport), now);
+  }
+
+  private templateOf(svc: VirtualService, src: string, now: number): IpvsConn | undefined {
+    const t = this.conns.get(connKey(svc.proto, src, 0, svc.addr, svc.port), now);
+    // expire_quiescent_template=1 (kube-proxy sets it): a template whose server has weight 0 is dropped
+    if (t && t.dest.weight === 0) {
+      this.conns.forget((c) => c === t);
+      t.dest.persistConns--;
+      return undefined;
+    }
+    return t;
+  }
+
+  /** What the kernel would give a new connection from src:sport now (nothing is changed). */
+  decide(svc: VirtualService, src: string, sport: number, now: number): Decision {
+    const sched = this.scheduler(svc.scheduler);
+    const key = { src, sport, dst: svc.addr };
+    if (svc.flags & IP_VS_SVC_F_PERSISTENT) {
+      const t = this.templateOf(svc, src, now);
+      if (t) {
+        const left = Math.ceil((t.expires - now) / 1000);
+        return {
+          svc,
+          template: t,
+          pick: { dest: t.dest, why: `persistence template ${src} → ${t.daddr}:${t.dport} (${left} s of ${svc.timeout} s left)` },
+          shares: svc.dests.map((d) => (d === t.dest ? 1 : 0)),
+        };
+      }
+    }
+    return { svc, pick: peek(sched, svc, key), shares: sched.shares(svc, key) };
+  }
+
+  /**
+   * Schedules and records a new connection to `dest` (the kernel's own pick, or the option a
+   * caller enumerating paths took): the scheduler's state advances, the template is created or
+   * re-armed, the counters move.
+   */
+  connect(svc: VirtualService, dest: RealServer, c: { src: string; sport: number; state: ConnState }, now: number): IpvsConn {
+    const sched = this.scheduler(svc.scheduler);
+    let control: IpvsConn | undefined;
+    if (svc.flags & IP_VS_SVC_F_PERSISTENT) {
+      control = this.templateOf(svc, c.src, now);
+      if (control && control.dest !== dest) control = undefined;
+      if (control) this.conns.touch(control, now);
+      else {
+        if (sched.pick(svc, { src: c.src, sport: c.sport, dst: svc.addr }).dest !== dest) alignCursor(svc, dest);
+        control = this.conns.add({ proto: svc.proto, caddr: c.src, cport: 0, vaddr: svc.addr, vport: svc.port, daddr: dest.addr, dport: dest.port, state: 'NONE', template: true, svc, dest, timeout: svc.timeout }, now);
+      }
+    } else if (sched.pick(svc, { src: c.src, sport: c.sport, dst: svc.addr }).dest !== dest) alignCursor(svc, dest);
+    svc.stats.conns++;
+    dest.stats.conns++;
+    return this.conns.add({ proto: svc.proto, caddr: c.src, cport: c.sport, vaddr: svc.addr, vport: svc.port, daddr: dest.addr, dport: dest.port, state: c.state, template: false, svc, dest, ...(control ? { control } : {}) }, now);
+  }
+}
+
+/** The scheduler's pick without moving its state (rr/wrr cursors are restored). */
+function peek(sched: Scheduler, svc: VirtualService, key: { src: string; sport: number; dst: string }): Pick {
+  const saved = snapshot(svc.sched);
+  const p = sched.pick(svc, key);
+  svc.sched = saved;
+  return p;
+}
+
+function snapshot(state: unknown): unknown {
+  if (state instanceof Map || Array.isArray(state)) return state;
+  return state && typeof state === 'object' ? { ...state } : state;
+}
+
+/** When a caller took another option than the kernel's pick, the rr/wrr cursor follows it (as if the kernel had picked it). */
+function alignCursor(svc: VirtualService, dest: RealServer): void {
+  const s = svc.sched as { cursor?: RealServer; cl?: RealServer } | undefined;
+  if (s && 'cursor' in s) s.cursor = dest;
+  else if (s && 'cl' in s) s.cl = dest;
+}
