@@ -50,7 +50,12 @@ export interface LabInputs {
   kernels: ReadonlyMap<string, NodeKernel>;
   /** Each node's whole iptables ruleset as iptables-restore input. */
   rulesets: ReadonlyMap<string, string>;
+  /** Each node's nftables state as `nft list ruleset` prints it (nft -f input); empty when it has none. */
+  nftRulesets?: ReadonlyMap<string, string>;
 }
+
+/** The system's nft by path: under npm, PATH's node_modules/.bin has an unrelated `nft` (@vercel/nft). */
+export const NFT_BINARY = '/usr/sbin/nft';
 
 const ip = (netns: string, ...args: string[]): LabCommand => ({ argv: ['ip', '-n', netns, ...args] });
 
@@ -131,6 +136,8 @@ export function planLab(inputs: LabInputs, prefix: string): LabPlan {
   for (const n of nodes) {
     const rules = inputs.rulesets.get(n.name);
     if (rules) c.push({ argv: ['ip', 'netns', 'exec', names.node(n.name), 'iptables-restore'], stdin: rules });
+    const nft = inputs.nftRulesets?.get(n.name);
+    if (nft) c.push({ argv: ['ip', 'netns', 'exec', names.node(n.name), NFT_BINARY, '-f', '-'], stdin: nft });
   }
   return { prefix, namespaces, commands: c, responders: responders(store, kernels, names, nodes.map((n) => n.name)) };
 }

@@ -6,6 +6,7 @@ import { InputError } from '../api/errors.js';
 import type { Cluster } from '../cluster/cluster.js';
 import { Dataplane } from '../dataplane/dataplane.js';
 import { formatSave } from '../kernel/netfilter/save.js';
+import { formatRuleset } from '../kernel/nftables/print.js';
 import { labScript, run } from './host.js';
 import type { LabInputs, LabPlan, ResponderSpec } from './plan.js';
 import { responderLog, writeState, type LabState, type ResponderRecord } from './state.js';
@@ -14,12 +15,13 @@ import { labDown } from './down.js';
 /** What the lab is built from: the kernels and the very rulesets `knet trace` walks. */
 export function labInputs(cluster: Cluster): LabInputs {
   const mode = cluster.topology.kubeProxy.mode;
-  if (mode !== 'iptables') {
-    throw new InputError(`knet lab: kube-proxy runs in ${mode} mode in ${cluster.topology.files.join(', ') || 'this topology'}; the lab materialises iptables mode only`, 2);
+  if (mode !== 'iptables' && mode !== 'nftables') {
+    throw new InputError(`knet lab: kube-proxy runs in ${mode} mode in ${cluster.topology.files.join(', ') || 'this topology'}; the lab materialises iptables and nftables modes only`, 2);
   }
   const dp = Dataplane.of(cluster);
   const rulesets = new Map(dp.nodeNames().map((n) => [n, formatSave(dp.ruleset(n))]));
-  return { store: cluster.store, topology: cluster.topology, kernels: dp.kernels, rulesets };
+  const nftRulesets = new Map(dp.nodeNames().map((n) => [n, formatRuleset(dp.node(n)!.nft, cluster.clock.now())]));
+  return { store: cluster.store, topology: cluster.topology, kernels: dp.kernels, rulesets, nftRulesets };
 }
 
 const READY_TIMEOUT_MS = 10_000;

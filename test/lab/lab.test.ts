@@ -40,7 +40,7 @@ test('lab refuses a bad prefix and a kube-proxy mode it cannot load (exit 2, one
   t.is(bad.err, 'error: --prefix "No_Good": use 1-12 lowercase letters, digits or dashes, starting with a letter or digit\n');
   const ipvs = await knet('lab', 'up', '--dry-run', '-f', 'topologies/ipvs-sh-affinity.yaml');
   t.is(ipvs.code, 2);
-  t.is(ipvs.err, 'knet lab: kube-proxy runs in ipvs mode in topologies/ipvs-sh-affinity.yaml; the lab materialises iptables mode only\n');
+  t.is(ipvs.err, 'knet lab: kube-proxy runs in ipvs mode in topologies/ipvs-sh-affinity.yaml; the lab materialises iptables and nftables modes only\n');
 });
 
 test('lab exec/verify without a lab: exit 2, one line', async (t) => {
