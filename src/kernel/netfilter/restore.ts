@@ -26,15 +26,96 @@ function serviceKey(text: string): string {
   return text.slice(at, end);
 }
 
+// Entry chains (KUBE-SERVICES, KUBE-NODEPORTS: a rule per Service port) are reprinted whole on
+// every sync, as kube-proxy rewrites them; their rules are the same objects from sync to sync
+// while the Service is unchanged, so each one's sort key and line are kept with it.
+const order = new WeakMap<Rule, { key: string; last: boolean }>();
+const lines = new WeakMap<Rule, string>();
+
+function orderOf(r: Rule): { key: string; last: boolean } {
+  let o = order.get(r);
+  if (!o) order.set(r, (o = { key: serviceKey(r.text), last: r.text.includes(LAST_RULE) }));
+  return o;
+}
+
 function sortByService(rules: readonly Rule[], lastRuleLast: boolean): readonly Rule[] {
-  const keyed = rules.map((r, i) => ({ r, i, k: serviceKey(r.text), last: lastRuleLast && r.text.includes(LAST_RULE) }));
-  const before = (a: (typeof keyed)[0], b: (typeof keyed)[0]): number => Number(a.last) - Number(b.last) || (a.k < b.k ? -1 : a.k > b.k ? 1 : 0) || a.i - b.i;
+  const before = (a: Rule, ai: number, b: Rule, bi: number): number => {
+    const oa = orderOf(a);
+    const ob = orderOf(b);
+    if (lastRuleLast && oa.last !== ob.last) return oa.last ? 1 : -1;
+    return oa.key < ob.key ? -1 : oa.key > ob.key ? 1 : ai - bi;
+  };
   // Generated input is usually in order already: then keep the very same list.
   let sorted = true;
-  for (let i = 1; i < keyed.length && sorted; i++) if (before(keyed[i - 1]!, keyed[i]!) > 0) sorted = false;
+  for (let i = 1; i < rules.length && sorted; i++) if (before(rules[i - 1]!, i - 1, rules[i]!, i) > 0) sorted = false;
   if (sorted) return rules;
-  keyed.sort(before);
-  return keyed.map((x) => x.r);
+  return rules
+    .map((r, i) => ({ r, i }))
+    .sort((a, b) => before(a.r, a.i, b.r, b.i))
+    .map((x) => x.r);
+}
+
+function entryLine(chain: string, r: Rule): string {
+  let l = lines.get(r);
+  if (l === undefined || r.chain !== chain) {
+    l = `-A ${chain} ${r.text}\n`;
+    if (r.chain === chain) lines.set(r, l);
+  }
+  return l;
+}
+
+/** The last text printed for an entry chain: its rules (already in order) and where each one's line ends. */
+interface Printed {
+  rules: readonly Rule[];
+  ends: number[];
+  text: string;
+}
+
+const printed = new Map<string, Printed>();
+
+/**
+ * An entry chain's lines. A partial sync changes a few Services, so most of the chain is the
+ * same rules as the last time it was printed: that text is reused around the changed middle.
+ */
+function entryText(t: Table, chain: string, rules: readonly Rule[], lastRuleLast: boolean): string {
+  const id = `${t.name} ${chain}`;
+  const prev = printed.get(id);
+  if (prev && rules.length > 64) {
+    let p = 0;
+    const n = rules.length;
+    const m = prev.rules.length;
+    while (p < n && p < m && rules[p] === prev.rules[p]) p++;
+    let q = 0;
+    while (q < n - p && q < m - p && rules[n - 1 - q] === prev.rules[m - 1 - q]) q++;
+    const middle = rules.slice(p, n - q);
+    const around = [...(p > 0 ? [rules[p - 1]!] : []), ...middle, ...(q > 0 ? [rules[n - q]!] : [])];
+    if (p + q > 0 && sortByService(around, lastRuleLast) === around) {
+      const head = p > 0 ? prev.ends[p - 1]! : 0;
+      // Where the reused end starts in the old text (its first rule's line start).
+      const tail = q === 0 ? prev.text.length : m - q > 0 ? prev.ends[m - q - 1]! : 0;
+      let mid = '';
+      const ends = prev.ends.slice(0, p);
+      let at = head;
+      for (const r of middle) {
+        const l = entryLine(chain, r);
+        mid += l;
+        ends.push((at += l.length));
+      }
+      const shift = at - tail;
+      for (let i = m - q; i < m; i++) ends.push(prev.ends[i]! + shift);
+      const text = prev.text.slice(0, head) + mid + prev.text.slice(tail);
+      printed.set(id, { rules, ends, text });
+      return text;
+    }
+  }
+  const sorted = sortByService(rules, lastRuleLast);
+  const ends: number[] = [];
+  let text = '';
+  for (const r of sorted) ends.push((text += entryLine(chain, r)).length);
+  // Only an already ordered list can be spliced next time (positions are the input's).
+  if (sorted === rules) printed.set(id, { rules, ends, text });
+  else printed.delete(id);
+  return text;
 }
 
 /** Chain names in normal-form order (plain string sorts per group: fast for 100k names). */
@@ -44,11 +125,11 @@ function sortChainNames(names: Iterable<string>): string[] {
   return groups.flatMap((g) => g.sort());
 }
 
-/** A table's rules in normal-form order, chain by chain. */
-function normalRules(t: Table, chain: string, rules: readonly Rule[]): readonly Rule[] {
-  if (chain === 'KUBE-NODEPORTS' || (chain === 'KUBE-SERVICES' && t.name === 'filter')) return sortByService(rules, false);
-  if (chain === 'KUBE-SERVICES' && t.name === 'nat') return sortByService(rules, true);
-  return rules;
+/** Chains whose rules the normal form orders by service (nat KUBE-SERVICES keeps its last rule last). */
+function serviceOrdered(t: Table, chain: string): { lastRuleLast: boolean } | undefined {
+  if (chain === 'KUBE-NODEPORTS' || (chain === 'KUBE-SERVICES' && t.name === 'filter')) return { lastRuleLast: false };
+  if (chain === 'KUBE-SERVICES' && t.name === 'nat') return { lastRuleLast: true };
+  return undefined;
 }
 
 /**
@@ -64,8 +145,10 @@ export function formatRestore(input: Ruleset): string {
     const names = sortChainNames(t.chains.keys());
     for (const n of names) out.push(`:${n} - [0:0]`);
     for (const n of names) {
-      const rules = normalRules(t, n, t.chains.get(n)!.rules);
-      for (let i = 0; i < rules.length; i++) out.push(`-A ${n} ${rules[i]!.text}`);
+      const rules = t.chains.get(n)!.rules;
+      const entry = serviceOrdered(t, n);
+      if (!entry) for (let i = 0; i < rules.length; i++) out.push(`-A ${n} ${rules[i]!.text}`);
+      else if (rules.length) out.push(entryText(t, n, rules, entry.lastRuleLast).slice(0, -1));
     }
     if (t.deletions.length) {
       const deleted = new Set(t.deletions);
