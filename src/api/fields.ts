@@ -1,6 +1,7 @@
 // Field selectors the store indexes, as kube-apiserver supports them for list and watch: the
 // kubelet lists and watches only its node's pods (spec.nodeName=NODE) and its own Node
 // (metadata.name=NODE).
+import type { WatchEvent } from './store.js';
 import type { AnyObject } from './types.js';
 
 export interface FieldSelector {
@@ -75,4 +76,14 @@ export class LabelIndex {
     for (const v of values) for (const key of this.m.get(`${k}=${v}`) ?? []) out.add(key);
     return out;
   }
+}
+
+/** An event as a field-selector watch sees it (kube-apiserver's cacher), or undefined if it does not see it. */
+export function filteredEvent(ev: WatchEvent, f: FieldSelector): WatchEvent | undefined {
+  const now = ev.type !== 'DELETED' && fieldsMatch(f, ev.object);
+  const was = ev.type === 'DELETED' ? fieldsMatch(f, ev.object) : ev.oldObject !== undefined && fieldsMatch(f, ev.oldObject);
+  if (now && was) return ev;
+  if (now) return { type: 'ADDED', kind: ev.kind, object: ev.object, resourceVersion: ev.resourceVersion };
+  if (was) return ev.type === 'DELETED' ? ev : { type: 'DELETED', kind: ev.kind, object: ev.oldObject!, resourceVersion: ev.resourceVersion };
+  return undefined;
 }

@@ -1,5 +1,5 @@
 import { ApiError } from './errors.js';
-import { FieldIndex, LabelIndex, fieldsMatch, podNodeName, type FieldSelector } from './fields.js';
+import { FieldIndex, LabelIndex, fieldsMatch, filteredEvent, podNodeName, type FieldSelector } from './fields.js';
 import { selectorMatches } from './selector.js';
 import { KINDS, keyOf, objectKey, type AnyObject, type Kind, type KindMap, type LabelSelector } from './types.js';
 
@@ -284,7 +284,7 @@ export class Store {
       replay = [];
       for (const e of this.history.get(kind) ?? []) {
         if (e.resourceVersion <= fromResourceVersion) continue;
-        const seen = f ? filtered(e, f) : e;
+        const seen = f ? filteredEvent(e, f) : e;
         if (seen) replay.push(seen);
       }
     } else if (fromResourceVersion === 0) {
@@ -342,7 +342,7 @@ export class Store {
         for (const s of w.all) picked.push(s);
         picked.sort((a, b) => a.id - b.id);
         for (const s of picked) {
-          const seen = s.fields ? filtered(ev, s.fields) : ev;
+          const seen = s.fields ? filteredEvent(ev, s.fields) : ev;
           if (seen) this.pending.push({ ev: seen, handlers: [s.handler] });
         }
       }
@@ -380,16 +380,6 @@ export class Store {
       this.dispatching = false;
     }
   }
-}
-
-/** An event as a field-selector watch sees it (kube-apiserver's cacher), or undefined if it does not see it. */
-function filtered(ev: WatchEvent, f: FieldSelector): WatchEvent | undefined {
-  const now = ev.type !== 'DELETED' && fieldsMatch(f, ev.object);
-  const was = ev.type === 'DELETED' ? fieldsMatch(f, ev.object) : ev.oldObject !== undefined && fieldsMatch(f, ev.oldObject);
-  if (now && was) return ev;
-  if (now) return { type: 'ADDED', kind: ev.kind, object: ev.object, resourceVersion: ev.resourceVersion };
-  if (was) return ev.type === 'DELETED' ? ev : { type: 'DELETED', kind: ev.kind, object: ev.oldObject!, resourceVersion: ev.resourceVersion };
-  return undefined;
 }
 
 /** A uid that is the same on every run for the same object: a name-based UUID. */
