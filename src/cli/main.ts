@@ -12,6 +12,7 @@ import { rulesCommand } from './rules.js';
 import { ipCommand } from './ip.js';
 import { bridgeCommand } from './bridge.js';
 import { flannelCommand } from './flannel.js';
+import { viewCommand } from './view.js';
 
 export const EXIT_INPUT = 1;
 export const EXIT_USAGE = 2;
@@ -35,6 +36,7 @@ export function buildProgram(io: IO): Command {
   program.addCommand(ipCommand(io));
   program.addCommand(bridgeCommand(io));
   program.addCommand(flannelCommand(io));
+  program.addCommand(viewCommand(io));
   const configure = (c: Command): void => {
     c.exitOverride();
     c.configureOutput({ writeOut: io.out, writeErr: io.err });

@@ -11,6 +11,7 @@ import type { CorednsInstance } from '../dns/instance.js';
 import { lookupFromPod, walkJSON, walkText } from '../dns/resolver.js';
 import type { RR } from '../dns/rr.js';
 import { openInstance } from './dns.js';
+import { tracePicture } from '../view/render.js';
 import { canonicalIP } from '../net/ip.js';
 import { parseIptablesSave } from '../kernel/netfilter/parse.js';
 import type { Cluster } from '../cluster/cluster.js';
@@ -69,7 +70,7 @@ export function traceCommand(io: IO): Command {
     .option('--upstream <addr[:port]>', 'for a DNS name: the resolver CoreDNS forwards non-cluster names to (ExternalName targets, external names)')
     .option('--iptables-save <NODE=FILE>', 'use a real iptables-save dump as NODE\'s netfilter state (repeatable)', collect, [])
     .option('--nft-ruleset <NODE=FILE>', "use a real `nft list ruleset` as NODE's nftables state (repeatable)", collect, [])
-    .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'));
+    .addOption(new Option('-o, --output <format>', 'output format (svg, html: the cluster diagram with the path drawn on it)').choices(['text', 'json', 'svg', 'html']).default('text'));
   addTopologyOption(cmd);
   cmd.action(async (src: string, dst: string, o: { namespace: string; proto?: 'tcp' | 'udp' | 'sctp'; allPaths?: boolean; count?: string; interval: string; seed: string; reply: boolean; iptablesSave: string[]; nftRuleset: string[]; output: string; filename: string[]; upstream?: string }) => {
     if (!/^\d+$/.test(o.seed)) throw new InputError(`--seed "${o.seed}": want a whole number`, 2);
@@ -77,7 +78,9 @@ export function traceCommand(io: IO): Command {
     loadDumps(cluster, o.iptablesSave);
     loadNftDumps(cluster, o.nftRuleset);
     const opts = { namespace: o.namespace, ...(o.proto ? { proto: o.proto } : {}), seed: Number(o.seed), reply: o.reply, allPaths: !!o.allPaths };
+    const picture = o.output === 'svg' || o.output === 'html';
     if (o.count !== undefined) {
+      if (picture) throw new InputError(`-o ${o.output} draws one flow; it does not combine with --count`, 2);
       if (!/^\d+$/.test(o.count) || Number(o.count) < 1) throw new InputError(`--count "${o.count}": want a whole number ≥ 1`, 2);
       const interval = parseDuration(o.interval);
       const ts = traceConnections(cluster, src, dst, Number(o.count), interval, opts);
@@ -86,11 +89,13 @@ export function traceCommand(io: IO): Command {
     }
     const name = dnsName(cluster, dst, o.namespace);
     if (name) {
+      if (picture) throw new InputError(`-o ${o.output} draws one flow: trace the address "${name.name}" resolves to (knet dns resolve ${name.name} --from ${src})`, 2);
       const inst = openInstance(cluster, o.upstream ? { upstream: o.upstream } : {}, io, false);
       io.out(await traceByName(inst, src, name.name, name.port, opts, o.output === 'json'));
       return;
     }
     const t = trace(cluster, src, dst, opts);
+    if (picture) return io.out(await tracePicture(cluster, t, o.output as 'svg' | 'html', { allPaths: !!o.allPaths }));
     io.out(o.output === 'json' ? JSON.stringify(t, null, 2) + '\n' : renderTrace(t, { allPaths: !!o.allPaths }));
   });
   return cmd;
