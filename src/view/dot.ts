@@ -22,7 +22,7 @@ const DEVICE_ORDER: Record<string, number> = { ether: 0, vxlan: 1, dummy: 1, bri
 function nodeCluster(n: NodeView, underlay: string, extra: string[]): { members: string[]; edges: string[] } {
   const out: string[] = [];
   const edges: string[] = [];
-  const title = `${n.name}  ${n.ip}`;
+  const title = `${n.name} · ${n.ip}`;
   const sub = [`podCIDR ${n.podCIDR || 'none'}`, `kube-proxy ${n.proxyMode}${n.roles.length ? ` · ${n.roles.join(',')}` : ''}`];
   out.push(`  subgraph cluster_${n.id.replace(/-/g, '_')} {`);
   out.push(`    graph ${attrs({ id: n.id, class: 'k8snode', label: label(title, sub), labeljust: 'l', style: 'rounded', color: '#555555' })};`);

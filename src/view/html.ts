@@ -41,7 +41,7 @@ li.reply .num { color: var(--reply); }
 .where { color: var(--muted); }
 .sum { color: var(--muted); font-size: 12px; }
 .steps { margin-top: 4px; }
-.step { font-family: "DejaVu Sans Mono", Menlo, Consolas, monospace; font-size: 12px; padding: 2px 0; border-top: 1px dotted var(--rule); overflow-wrap: anywhere; }
+.step { font-family: "DejaVu Sans Mono", Menlo, Consolas, monospace; font-size: 12px; padding: 2px 0; border-top: 1px dotted var(--rule); white-space: pre-wrap; overflow-wrap: anywhere; }
 .step .l { color: var(--muted); font-weight: bold; }
 .step.k-nat, .step.k-vxlan-encap, .step.k-vxlan-decap { color: var(--fwd); font-weight: bold; }
 li.reply .step.k-nat { color: var(--reply); }

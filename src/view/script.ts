@@ -44,9 +44,10 @@ export const PAGE_JS = `
     lit.concat(points).forEach(function (e) { e.classList.add('on'); });
     status.textContent = li.getAttribute('data-label') || '';
     li.scrollIntoView({ block: 'nearest' });
-    // The machine the hop is on and its callouts, not the underlay it also touches.
-    var focus = points.filter(function (e) { return !e.classList.contains('underlay'); }).concat(Array.prototype.slice.call(svg.querySelectorAll('.callout.' + key)));
+    // The machine the hop is on in the middle (not the underlay it also touches), its callouts in view.
+    var focus = points.filter(function (e) { return !e.classList.contains('underlay'); });
     centre(focus.length ? focus : lit);
+    Array.prototype.forEach.call(svg.querySelectorAll('.callout.' + key), function (c) { c.scrollIntoView({ block: 'nearest', inline: 'nearest' }); });
   }
   // Scrolls the diagram so the lit points' bounding box sits in the middle of the pane.
   function centre(els) {
