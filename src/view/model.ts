@@ -126,7 +126,7 @@ export function clusterView(cluster: Cluster): ClusterView {
   const podIds = new Map<string, { id: string; key: string }>();
   const pods = cluster.store.list('Pod');
   const nodes: NodeView[] = dp.nodeNames().sort().map((name) => {
-    const k = dp.node(name)!.kernel;
+    const k = dp.node(name)!;
     const header = cluster.topology.header.nodes.find((n) => n.name === name);
     const obj = cluster.store.get('Node', undefined, name);
     const ports = new Map<string, string>();

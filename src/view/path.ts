@@ -62,6 +62,8 @@ function pointOf(view: ClusterView, hop: Hop, s: Step, st: { encapsulated: boole
       return dev(s.dev);
     case 'veth':
       return dev(s.to);
+    case 'exit-network':
+      return dev(s.dev);
     case 'bridge':
       return dev(s.bridge);
     case 'vxlan-encap':
@@ -81,6 +83,7 @@ function pointOf(view: ClusterView, hop: Hop, s: Step, st: { encapsulated: boole
     case 'nat':
     case 'conntrack':
     case 'ttl':
+    case 'ipvs':
       // After encapsulation these steps handle the outer packet on its way from the VXLAN device out.
       return st.encapsulated ? undefined : here;
     default:

@@ -52,6 +52,10 @@ export function stepRow(s: Step): StepRow {
       return row('wire', `${s.from} -> ${s.to} over ${s.dev}`);
     case 'deliver':
       return row('socket', `${s.socket}: ${s.owner}`);
+    case 'ipvs':
+      return row('ipvs', `${s.service}: ${s.decidedBy} -> ${s.real}${s.probability !== undefined ? `   [p=${Number(s.probability.toFixed(6))}]` : ''}`);
+    case 'exit-network':
+      return row('exit', `leaves the modelled network by ${s.dev} (next hop ${s.nexthop}) with source ${s.src}`);
     case 'note':
       return row('note', s.text);
     default:

@@ -46,7 +46,7 @@ test('knet view: every node, device, pod and Service of the cluster, by name, wi
   for (const n of cluster.topology.header.nodes) {
     const podCIDR = cluster.store.get('Node', undefined, n.name)!.spec.podCIDR!;
     t.deepEqual(textOf(byId(root, viewId('node', n.name))), [`${n.name} · ${n.ip}`, `podCIDR ${podCIDR}`, `kube-proxy iptables${n.roles.length ? ` · ${n.roles.join(',')}` : ''}`]);
-    const k = dp.node(n.name)!.kernel;
+    const k = dp.node(n.name)!;
     const links = k.root.links().filter((l) => l.kind !== 'loopback' && l.kind !== 'veth');
     t.deepEqual(links.map((l) => l.name).sort(), ['cni0', 'eth0', 'flannel.1'], n.name);
     for (const l of links) {
