@@ -83,7 +83,12 @@ function ipvsForward(w: Walk, nc: NodeCtx, p: Packet, to: { dst: string; dport: 
   w.step({ kind: 'nat', nat: 'DNAT', field: 'dst', before, after: addrText(p.dst, p.dport) });
   const rm = lookup(w, nc, p);
   if (isArrival(rm)) return rm;
+  // the packet goes on with its conntrack entry attached (nf_conntrack_in leaves a tracked skb
+  // alone): the entry keeps the client's tuple to the virtual address, and confirms with the real
+  // server's reply tuple (ip_vs_update_conntrack), so the reply is un-DNATed
+  const orig = nc.origTuple;
   const out = runHook(w, nc, 'output', p, { ...(rm.dev ? { out: rm.dev } : {}) }, fromOutput ? to.priority : Number.NEGATIVE_INFINITY);
+  if (orig && !nc.ct) nc.origTuple = orig;
   if (out.arrival) return out.arrival;
   return afterOutput(w, nc, out.route ?? rm, p);
 }

@@ -203,10 +203,10 @@ function allPaths(run: (choose: Chooser) => PathResult): PathResult[] {
   return out;
 }
 
-/** The walker executes kube-proxy's iptables and nftables rules; other proxy modes are refused, not traced wrongly. */
+/** The walker executes kube-proxy's iptables, nftables and IPVS-mode state; other proxy modes are refused, not traced wrongly. */
 function requireIptablesMode(cluster: Cluster): void {
   const mode = cluster.topology.kubeProxy.mode;
-  if (mode !== 'iptables' && mode !== 'nftables') throw new InputError(`${cluster.topology.files.join(', ')}: kube-proxy runs in ${mode} mode; knet trace walks iptables- and nftables-mode rules only so far`);
+  if (mode !== 'iptables' && mode !== 'nftables' && mode !== 'ipvs') throw new InputError(`${cluster.topology.files.join(', ')}: kube-proxy runs in ${mode} mode; knet trace walks iptables-, nftables- and IPVS-mode rules only so far`);
 }
 
 export function trace(cluster: Cluster, src: string, dst: string, opts: TraceOptions = {}): Trace {

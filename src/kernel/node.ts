@@ -96,6 +96,7 @@ export class NodeKernel {
     this.conntrack.clear();
     this.recent.clear();
     this.nth.clear();
+    this.ipvs.conns.clear();
   }
 
   /** Pod sandboxes in creation order. */

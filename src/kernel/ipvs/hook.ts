@@ -79,7 +79,17 @@ function run(table: IpvsTable, p: HookPacket, env: HookEnv): ProgramResult {
     mark: p.mark,
     evaluated: 1,
     forward: { dst: dest.addr, dport: dest.port },
-    evidence: [{ kind: 'ipvs', service, scheduler: svc.scheduler, decidedBy: why, real: hostPort(dest.addr, dest.port), probability: total > 0 ? d.shares[index]! / total : 0 }],
+    evidence: [
+      {
+        kind: 'ipvs',
+        service,
+        scheduler: svc.scheduler,
+        decidedBy: why,
+        real: hostPort(dest.addr, dest.port),
+        probability: total > 0 ? d.shares[index]! / total : 0,
+        ...(d.template && dest === d.template.dest ? { persistent: true } : {}),
+      },
+    ],
   };
 }
 
