@@ -3,9 +3,9 @@
 import test from 'ava';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { RULESETS_DIR, iptablesRulesets, nftablesRulesets } from '../scripts/rulesets.js';
+import { RULESETS_DIR, iptablesRulesets, ipvsRulesets, nftablesRulesets } from '../scripts/rulesets.js';
 
-const sets = new Map([...iptablesRulesets(), ...nftablesRulesets()]);
+const sets = new Map([...iptablesRulesets(), ...nftablesRulesets(), ...ipvsRulesets()]);
 
 for (const [rel, text] of sets) {
   test(`rulesets/${rel} is current`, (t) => {
@@ -17,7 +17,7 @@ for (const [rel, text] of sets) {
 
 test('rulesets/ holds no iptables or nft file that no topology produces', (t) => {
   const stale = readdirSync(RULESETS_DIR, { recursive: true, encoding: 'utf8' })
-    .filter((f) => /\.(iptables-(save|restore)|nft|nft-dump)$/.test(f))
+    .filter((f) => /\.(iptables-(save|restore)|nft|nft-dump|ipvsadm|ipvsadm-save|ipset-save)$/.test(f))
     .filter((f) => !sets.has(f.split('\\').join('/')));
   t.deepEqual(stale, []);
 });
