@@ -203,14 +203,7 @@ function allPaths(run: (choose: Chooser) => PathResult): PathResult[] {
   return out;
 }
 
-/** The walker executes kube-proxy's iptables, nftables and IPVS-mode state; other proxy modes are refused, not traced wrongly. */
-function requireIptablesMode(cluster: Cluster): void {
-  const mode = cluster.topology.kubeProxy.mode;
-  if (mode !== 'iptables' && mode !== 'nftables' && mode !== 'ipvs') throw new InputError(`${cluster.topology.files.join(', ')}: kube-proxy runs in ${mode} mode; knet trace walks iptables-, nftables- and IPVS-mode rules only so far`);
-}
-
 export function trace(cluster: Cluster, src: string, dst: string, opts: TraceOptions = {}): Trace {
-  requireIptablesMode(cluster);
   const dp = Dataplane.of(cluster);
   dp.resetState();
   return flow(dp, src, dst, opts);
@@ -221,7 +214,6 @@ export function trace(cluster: Cluster, src: string, dst: string, opts: TraceOpt
  * (state kept between them, so ClientIP affinity shows). Returns each connection's path.
  */
 export function traceConnections(cluster: Cluster, src: string, dst: string, count: number, intervalMs: number, opts: TraceOptions = {}): Trace[] {
-  requireIptablesMode(cluster);
   const dp = Dataplane.of(cluster);
   dp.resetState();
   const rng = seededRandom(opts.seed ?? 1);

@@ -103,8 +103,3 @@ test('rules iptables --all shows flanneld chains beside kube-proxy\'s, as the tr
   t.true(r.out.indexOf('-A POSTROUTING -m comment --comment "kubernetes postrouting rules"') < r.out.indexOf('-A POSTROUTING -m comment --comment "flanneld masq"'));
 });
 
-test('a topology whose kube-proxy is in neither iptables nor nftables mode is refused, not traced with the wrong rules', async (t) => {
-  const r = await knet('trace', 'pod-a', 'svc/nginx-service', '-n', 'echoc', '-f', join(import.meta.dirname, '..', '..', 'topologies', 'ipvs-sh-affinity.yaml'));
-  t.is(r.code, 1);
-  t.regex(r.err, /ipvs-sh-affinity\.yaml: kube-proxy runs in ipvs mode; knet trace walks iptables- and nftables-mode rules only so far\n$/);
-});
