@@ -1,7 +1,7 @@
 import { ApiError } from './errors.js';
 import { FieldIndex, LabelIndex, fieldsMatch, filteredEvent, podNodeName, type FieldSelector } from './fields.js';
 import { selectorMatches } from './selector.js';
-import { KINDS, keyOf, objectKey, type AnyObject, type Kind, type KindMap, type LabelSelector } from './types.js';
+import { KINDS, keyOf, objectKey, type AnyObject, type Kind, type KindMap, type LabelSelector, type UnmodelledObject } from './types.js';
 
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
 
@@ -85,6 +85,8 @@ export class Store {
   private readonly pending: { ev: WatchEvent; handlers: readonly WatchHandler<Kind>[] }[] = [];
   private dispatching = false;
   private readonly lastChange = new Map<Kind, number>();
+  /** Objects of kinds knet does not model, by kind: stored and listed, never watched. */
+  private readonly unmodelled = new Map<string, Map<string, UnmodelledObject>>();
 
   get resourceVersion(): number {
     return this.rv;
@@ -212,6 +214,40 @@ export class Store {
     b.order?.set(key, b.nextOrder++);
     this.emit({ type: 'ADDED', kind, object: stored, resourceVersion: rv });
     return stored;
+  }
+
+  /** Stores an object of a kind knet does not model, stamped as the API would stamp it. */
+  keep(obj: UnmodelledObject, namespaced: boolean): UnmodelledObject {
+    const namespace = namespaced ? (obj.metadata.namespace ?? 'default') : undefined;
+    const key = objectKey(namespace, obj.metadata.name);
+    let b = this.unmodelled.get(obj.kind);
+    if (!b) this.unmodelled.set(obj.kind, (b = new Map()));
+    if (b.has(key)) throw new ApiError('AlreadyExists', `${obj.kind} "${obj.metadata.name}" already exists`);
+    const rv = ++this.rv;
+    const { namespace: _ns, ...meta } = obj.metadata;
+    const stored: UnmodelledObject = {
+      ...obj,
+      metadata: {
+        ...meta,
+        ...(namespace ? { namespace } : {}),
+        uid: meta.uid ?? stableUid(obj.kind, `${key}/${rv}`),
+        resourceVersion: String(rv),
+        creationTimestamp: meta.creationTimestamp ?? FIXED_CLOCK,
+      },
+    };
+    b.set(key, stored);
+    return stored;
+  }
+
+  /** The kept objects of one unmodelled kind, in creation order. */
+  kept(kind: string, namespace?: string): UnmodelledObject[] {
+    const all = [...(this.unmodelled.get(kind)?.values() ?? [])];
+    return namespace === undefined ? all : all.filter((o) => o.metadata.namespace === namespace);
+  }
+
+  /** Every unmodelled kind that has objects. */
+  keptKinds(): string[] {
+    return [...this.unmodelled.keys()];
   }
 
   /** Replaces an object. A resourceVersion that is not the stored one is a Conflict, as in the API. */

@@ -7,6 +7,7 @@ export interface OwnerReference {
   name: string;
   uid: string;
   controller?: boolean;
+  blockOwnerDeletion?: boolean;
 }
 
 export interface ObjectMeta {
@@ -77,6 +78,7 @@ export interface ContainerPort {
   containerPort: number;
   protocol?: Protocol;
   hostPort?: number;
+  hostIP?: string;
 }
 
 export interface Container {
@@ -110,12 +112,15 @@ export interface PodSpec {
   dnsConfig?: PodDNSConfig;
   hostAliases?: HostAlias[];
   setHostnameAsFQDN?: boolean;
+  restartPolicy?: 'Always' | 'OnFailure' | 'Never';
   containers: Container[];
 }
 
 export interface PodCondition {
   type: string;
   status: 'True' | 'False' | 'Unknown';
+  reason?: string;
+  message?: string;
 }
 
 export interface PodStatus {
@@ -256,6 +261,52 @@ export interface ConfigMap {
   data?: Record<string, string>;
 }
 
+export interface ReplicationController {
+  apiVersion: 'v1';
+  kind: 'ReplicationController';
+  metadata: ObjectMeta;
+  /** The selector is a plain label map; left out, it is the template's labels. */
+  spec: { replicas?: number; selector?: Record<string, string>; template: PodTemplateSpec };
+  status?: { replicas?: number; readyReplicas?: number };
+}
+
+export interface Job {
+  apiVersion: 'batch/v1';
+  kind: 'Job';
+  metadata: ObjectMeta;
+  spec: { parallelism?: number; completions?: number; suspend?: boolean; manualSelector?: boolean; selector?: LabelSelector; template: PodTemplateSpec };
+  status?: { active?: number; succeeded?: number; failed?: number };
+}
+
+export interface EndpointAddress {
+  ip: string;
+  hostname?: string;
+  nodeName?: string;
+  targetRef?: { kind: string; namespace?: string; name: string; uid?: string };
+}
+
+export interface EndpointSubset {
+  addresses?: EndpointAddress[];
+  notReadyAddresses?: EndpointAddress[];
+  ports?: { name?: string; port: number; protocol?: Protocol; appProtocol?: string }[];
+}
+
+/** The core/v1 Endpoints object (one per Service), older than EndpointSlices. */
+export interface Endpoints {
+  apiVersion: 'v1';
+  kind: 'Endpoints';
+  metadata: ObjectMeta;
+  subsets?: EndpointSubset[];
+}
+
+/** An object of a kind knet does not model: kept as written, listed, never acted on. */
+export interface UnmodelledObject {
+  apiVersion: string;
+  kind: string;
+  metadata: ObjectMeta;
+  [field: string]: unknown;
+}
+
 export interface KindMap {
   Namespace: Namespace;
   Node: Node;
@@ -267,6 +318,9 @@ export interface KindMap {
   DaemonSet: DaemonSet;
   StatefulSet: StatefulSet;
   ConfigMap: ConfigMap;
+  ReplicationController: ReplicationController;
+  Job: Job;
+  Endpoints: Endpoints;
 }
 
 export type Kind = keyof KindMap;
@@ -284,6 +338,9 @@ export const KINDS: Record<Kind, { apiVersion: string; namespaced: boolean; plur
   DaemonSet: { apiVersion: 'apps/v1', namespaced: true, plural: 'daemonsets' },
   StatefulSet: { apiVersion: 'apps/v1', namespaced: true, plural: 'statefulsets' },
   ConfigMap: { apiVersion: 'v1', namespaced: true, plural: 'configmaps' },
+  ReplicationController: { apiVersion: 'v1', namespaced: true, plural: 'replicationcontrollers' },
+  Job: { apiVersion: 'batch/v1', namespaced: true, plural: 'jobs' },
+  Endpoints: { apiVersion: 'v1', namespaced: true, plural: 'endpoints' },
 };
 
 export function isKind(k: string): k is Kind {

@@ -3,11 +3,15 @@
 import { InputError } from '../api/errors.js';
 import { SimClock } from '../api/clock.js';
 import { Store } from '../api/store.js';
-import { keyOf, type AnyObject, type Service } from '../api/types.js';
+import { isKind, keyOf, type AnyObject, type Node as KNode, type Service } from '../api/types.js';
 import { BootstrapController } from '../controllers/bootstrap.js';
-import { ControllerManager, type ControllerContext } from '../controllers/controller.js';
+import { ControllerManager, controllerOf, type ControllerContext } from '../controllers/controller.js';
 import { DaemonSetController } from '../controllers/daemonset.js';
 import { DeploymentController } from '../controllers/deployment.js';
+import { EndpointsController } from '../controllers/endpoints.js';
+import { EndpointSliceMirroringController } from '../controllers/endpointslicemirroring.js';
+import { JobController } from '../controllers/job.js';
+import { ReplicationControllerManager } from '../controllers/replicationcontroller.js';
 import { EndpointSliceController, resolveTargetPort } from '../controllers/endpointslice.js';
 import { NodeIpamController } from '../controllers/nodeipam.js';
 import { PodNetworkController } from '../controllers/podnetwork.js';
@@ -19,6 +23,7 @@ import { describe } from '../topology/problems.js';
 import { objectName, readTopology, type Topology } from '../topology/load.js';
 import { SourceRef } from '../topology/source.js';
 import { nodeObject } from './nodes.js';
+import { canonicalIP, cidrContains, parseCIDR } from '../net/ip.js';
 
 export class Cluster {
   readonly store = new Store();
@@ -46,14 +51,21 @@ export class Cluster {
       new ReplicaSetController(ctx),
       new DaemonSetController(ctx),
       new StatefulSetController(ctx),
+      new ReplicationControllerManager(ctx),
+      new JobController(ctx),
       new SchedulerController(ctx),
       new PodNetworkController(ctx),
       new ServiceAllocController(ctx),
       this.endpointSlices,
+      new EndpointSliceMirroringController(ctx),
+      new EndpointsController(ctx),
     ]);
+    // A Node written in the topology (a `kubectl get nodes -o yaml` dump) keeps its own fields.
+    const written = new Map(topology.objects.filter((s) => s.object.kind === 'Node').map((s) => [s.object.metadata.name, s.object as KNode]));
     for (const n of topology.header.nodes) {
-      if (!this.store.get('Node', undefined, n.name)) this.store.create(nodeObject(n));
+      if (!this.store.get('Node', undefined, n.name)) this.store.create(nodeObject(n, written.get(n.name)));
     }
+    for (const { object, namespaced } of topology.unmodelled) this.store.keep(object, namespaced);
     for (const { object, ref } of topology.objects) {
       if (object.kind === 'Node') continue; // already registered from the header
       this.refs.set(`${object.kind}/${keyOf({ metadata: { ...object.metadata, namespace: object.metadata.namespace ?? 'default' } })}`, ref);
@@ -74,12 +86,32 @@ export class Cluster {
     this.controllers.settle();
   }
 
+  /** Where an object was written; a controller-made one points at its owner's document. */
   private refOf(o: AnyObject): SourceRef {
-    return this.refs.get(`${o.kind}/${keyOf(o)}`) ?? SourceRef.synthetic(this.topology.files.join(','));
+    for (let cur: AnyObject | undefined = o, depth = 0; cur && depth < 4; depth++) {
+      const ref = this.refs.get(`${cur.kind}/${keyOf(cur)}`);
+      if (ref) return ref;
+      const owner = controllerOf(cur);
+      cur = owner && isKind(owner.kind) ? this.store.get(owner.kind, cur.metadata.namespace, owner.name) : undefined;
+    }
+    return SourceRef.synthetic(this.topology.files.join(','));
   }
 
   /** Warnings kubectl users learn the hard way: selectors that match nothing, ports no pod declares. */
   private checkReferences(): void {
+    for (const { object } of this.topology.objects) {
+      if (object.kind !== 'Pod' || object.spec.hostNetwork || !object.status?.podIP || !object.spec.nodeName) continue;
+      const cidr = this.store.get('Node', undefined, object.spec.nodeName)?.spec.podCIDR;
+      const c = cidr ? parseCIDR(cidr, true) : undefined;
+      if (c && !cidrContains(c, canonicalIP(object.status.podIP) ?? '')) {
+        this.topology.problems.warn(
+          this.refOf(object),
+          objectName('Pod', object as never),
+          ['status', 'podIP'],
+          `${object.status.podIP} is outside the podCIDR ${cidr} of node ${object.spec.nodeName} (another CNI's IPAM chose it): knet's CNI (flannel, bridge, host-local) cannot wire that address, so the pod gets no network namespace`,
+        );
+      }
+    }
     for (const { object } of this.topology.objects) {
       if (object.kind !== 'Service') continue;
       const svc = this.store.get('Service', object.metadata.namespace ?? 'default', object.metadata.name) as Service;

@@ -3,7 +3,22 @@ import type { Node } from '../api/types.js';
 import type { ClusterNode } from '../topology/config.js';
 import { CONTROL_PLANE_TAINT } from '../controllers/eligibility.js';
 
-export function nodeObject(n: ClusterNode): Node {
+export function nodeObject(n: ClusterNode, written?: Node): Node {
+  const base = registered(n);
+  if (!written) return base;
+  // The written Node wins field by field; what it leaves out is what kubelet would have set.
+  const { resourceVersion: _rv, ...meta } = written.metadata;
+  return {
+    apiVersion: 'v1',
+    kind: 'Node',
+    // Labels are the Node's own; annotations gain what flanneld (which knet runs) writes.
+    metadata: { ...base.metadata, ...meta, labels: meta.labels ?? base.metadata.labels, annotations: { ...base.metadata.annotations, ...meta.annotations } },
+    spec: { ...(n.podCIDR ? { podCIDR: n.podCIDR, podCIDRs: [n.podCIDR] } : {}), ...(written.spec ?? {}) },
+    status: { ...base.status, ...(written.status ?? {}), nodeInfo: { ...base.status!.nodeInfo, ...(written.status?.nodeInfo ?? {}) } },
+  };
+}
+
+function registered(n: ClusterNode): Node {
   const cp = n.roles.includes('control-plane') || n.roles.includes('master');
   const labels: Record<string, string> = {
     'beta.kubernetes.io/arch': 'amd64',

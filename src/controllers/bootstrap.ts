@@ -1,9 +1,11 @@
 // What kube-apiserver creates by itself: the system namespaces, the `kubernetes` Service and
 // its endpoints (the control-plane nodes' IPs on 6443), and the namespaces objects were written into.
-import { MANAGED_BY_LABEL, SERVICE_NAME_LABEL, type EndpointSlice, type Service } from '../api/types.js';
+import { MANAGED_BY_LABEL, SERVICE_NAME_LABEL, type EndpointSlice, type Endpoints, type Service } from '../api/types.js';
 import { canonicalIP, ipFamily, nthAddress, parseCIDR } from '../net/ip.js';
 import { Controller } from './controller.js';
+import { SKIP_MIRROR_LABEL } from './endpointslicemirroring.js';
 
+const NAMESPACED_SOURCES = ['Pod', 'Service', 'Deployment', 'DaemonSet', 'StatefulSet', 'ConfigMap', 'EndpointSlice', 'ReplicationController', 'Job', 'Endpoints'] as const;
 const SYSTEM_NAMESPACES = ['default', 'kube-node-lease', 'kube-public', 'kube-system'];
 export const APISERVER_PORT = 6443;
 
@@ -14,7 +16,7 @@ export class BootstrapController extends Controller {
     this.enqueue('namespaces');
     this.enqueue('kubernetes');
     this.store.watch('Node', this.store.resourceVersion, () => this.enqueue('kubernetes'));
-    for (const kind of ['Pod', 'Service', 'Deployment', 'DaemonSet', 'StatefulSet', 'ConfigMap', 'EndpointSlice'] as const) {
+    for (const kind of NAMESPACED_SOURCES) {
       this.store.watch(kind, 0, (ev) => ev.type === 'ADDED' && this.enqueue('namespaces'));
     }
   }
@@ -26,9 +28,10 @@ export class BootstrapController extends Controller {
 
   private syncNamespaces(): void {
     const wanted = new Set(SYSTEM_NAMESPACES);
-    for (const kind of ['Pod', 'Service', 'Deployment', 'DaemonSet', 'StatefulSet', 'ConfigMap', 'EndpointSlice'] as const) {
+    for (const kind of NAMESPACED_SOURCES) {
       for (const o of this.store.list(kind)) wanted.add(o.metadata.namespace!);
     }
+    for (const kind of this.store.keptKinds()) for (const o of this.store.kept(kind)) if (o.metadata.namespace) wanted.add(o.metadata.namespace);
     for (const ns of wanted) {
       if (!this.store.get('Namespace', undefined, ns)) {
         this.store.create({
@@ -78,6 +81,16 @@ export class BootstrapController extends Controller {
       endpoints: addrs.map((a) => ({ addresses: [a], conditions: { ready: true, serving: true, terminating: false } })),
       ports: [{ name: 'https', port: APISERVER_PORT, protocol: 'TCP' }],
     };
+    // Its v1 Endpoints too, marked so the mirroring controller leaves it to the apiserver.
+    const endpoints: Endpoints = {
+      apiVersion: 'v1',
+      kind: 'Endpoints',
+      metadata: { name: 'kubernetes', namespace: 'default', labels: { [SKIP_MIRROR_LABEL]: 'true' } },
+      subsets: [{ addresses: addrs.map((ip) => ({ ip })), ports: [{ name: 'https', port: APISERVER_PORT, protocol: 'TCP' }] }],
+    };
+    const oldEp = this.store.get('Endpoints', 'default', 'kubernetes');
+    if (!oldEp) this.store.create(endpoints);
+    else if (JSON.stringify(oldEp.subsets) !== JSON.stringify(endpoints.subsets)) this.store.update({ ...endpoints, metadata: { ...oldEp.metadata } });
     const old = this.store.get('EndpointSlice', 'default', 'kubernetes');
     if (!old) this.store.create(slice);
     else if (old.metadata.labels?.[MANAGED_BY_LABEL] === 'endpointslicemirroring-controller.k8s.io' && JSON.stringify(old.endpoints) !== JSON.stringify(slice.endpoints)) {

@@ -1,8 +1,11 @@
 // kube-scheduler, reduced to what decides placement in a small emulated cluster: filter by
-// nodeName/nodeSelector/taints, then spread (fewest pods, ties in node order).
-import { keyOf, type Node, type Pod } from '../api/types.js';
+// nodeName/nodeSelector/taints (and host ports, the NodePorts filter), then spread (fewest pods,
+// ties in node order). A pod no node takes stays Pending with the scheduler's reason.
+import { keyOf, type Node, type Pod, type PodCondition } from '../api/types.js';
 import { Controller } from './controller.js';
-import { podFitsNode } from './eligibility.js';
+import { hostPortsConflict, hostPortsOf, podFitsNode, unfitReason } from './eligibility.js';
+
+const PORTS_TAKEN = "node(s) didn't have free ports for the requested pod ports";
 
 /** Nodes that pass one set of filters, with a lazy min-heap on (pods on node, node order). */
 interface Candidates {
@@ -63,6 +66,8 @@ export class SchedulerController extends Controller {
         if (n) this.bump(n, -1);
         // A node got lighter: the heaps' entries may now be too high; rebuild them on demand.
         this.candidates.clear();
+        // Its host ports are free again for the pods waiting on them.
+        if (n && hostPortsOf(ev.object.spec).length) for (const k of this.unscheduled) this.enqueue(k);
       } else if (n) {
         this.unscheduled.delete(key);
         this.bump(n, 1);
@@ -85,9 +90,48 @@ export class SchedulerController extends Controller {
     const [ns, name] = key.split('/') as [string, string];
     const pod = this.store.get('Pod', ns, name);
     if (!pod || pod.spec.nodeName) return;
-    const best = this.pick(pod);
-    if (!best) return; // stays Pending, as with "0/N nodes are available"
+    const best = hostPortsOf(pod.spec).length ? this.pickWithPorts(pod) : this.pick(pod);
+    if (!best) return this.unschedulable(pod);
     this.store.update({ ...pod, spec: { ...pod.spec, nodeName: best.metadata.name } });
+  }
+
+  /** Pods asking for host ports: every node is checked against the ports its pods already hold. */
+  private pickWithPorts(pod: Pod): Node | undefined {
+    const want = hostPortsOf(pod.spec);
+    let best: Node | undefined;
+    for (const node of this.store.list('Node')) {
+      if (!podFitsNode(pod.spec, node) || this.portsTaken(want, node.metadata.name)) continue;
+      if (!best || (this.podsOnNode.get(node.metadata.name) ?? 0) < (this.podsOnNode.get(best.metadata.name) ?? 0)) best = node;
+    }
+    return best;
+  }
+
+  private portsTaken(want: ReturnType<typeof hostPortsOf>, node: string): boolean {
+    return this.store.list('Pod').some((p) => p.spec.nodeName === node && hostPortsConflict(want, hostPortsOf(p.spec)));
+  }
+
+  /** kube-scheduler's FitError: each filter's count of nodes, then what preemption could do. */
+  private unschedulable(pod: Pod): void {
+    const nodes = this.store.list('Node');
+    if (nodes.length === 0) return;
+    const want = hostPortsOf(pod.spec);
+    const reasons = new Map<string, number>();
+    const preemption = new Map<string, number>();
+    for (const node of nodes) {
+      const r = unfitReason(pod.spec, node) ?? (want.length && this.portsTaken(want, node.metadata.name) ? PORTS_TAKEN : undefined);
+      if (!r) return; // a node fits after all (the heap picked none only because it was stale)
+      reasons.set(r, (reasons.get(r) ?? 0) + 1);
+      // Only the NodePorts failure could be resolved by evicting pods (of lower priority: none here).
+      const p = r === PORTS_TAKEN ? 'No preemption victims found for incoming pod' : 'Preemption is not helpful for scheduling';
+      preemption.set(p, (preemption.get(p) ?? 0) + 1);
+    }
+    const list = (m: Map<string, number>) => [...m].map(([r, n]) => `${n} ${r}`).sort().join(', ');
+    const message = `0/${nodes.length} nodes are available: ${list(reasons)}. preemption: 0/${nodes.length} nodes are available: ${list(preemption)}.`;
+    const cond: PodCondition = { type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message };
+    const had = pod.status?.conditions?.find((c) => c.type === 'PodScheduled');
+    if (had?.message === message) return;
+    this.ctx.warn(pod, [], `stays Pending: ${message}`);
+    this.store.update({ ...pod, status: { ...pod.status, phase: 'Pending', conditions: [cond] } });
   }
 
   private pick(pod: Pod): Node | undefined {

@@ -2,7 +2,7 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InputError } from '../api/errors.js';
-import { KINDS, isKind, type AnyObject, type Node as KNode, type Service } from '../api/types.js';
+import { KINDS, isKind, type AnyObject, type Node as KNode, type Service, type UnmodelledObject } from '../api/types.js';
 import { canonicalIP, cidrContains, cidrsOverlap, nthAddress, parseCIDR, type CIDR } from '../net/ip.js';
 import {
   DEFAULT_NODE_PORT_RANGE,
@@ -20,8 +20,9 @@ import {
 import { readClusterConfiguration, readClusterHeader, readFlannelNetConf, readKubeletConfiguration, readKubeProxyConfiguration } from './configs.js';
 import { Fields } from './fields.js';
 import { checkObject } from './objects.js';
-import { Problems } from './problems.js';
+import { Problems, pathText } from './problems.js';
 import { SourceRef, expandPaths, parseFile, type SourceDoc } from './source.js';
+import { UNMODELLED_KINDS, customKindOf, unmodelledNote, type CustomKind } from './unmodelled.js';
 import YAML from 'yaml';
 
 export interface SourcedObject {
@@ -39,6 +40,10 @@ export interface Topology {
   kubelet: KubeletDNS;
   /** Kubernetes objects in file order, each with where it was written. */
   objects: SourcedObject[];
+  /** Objects of kinds knet does not model, kept for `knet get` (each has had its warning). */
+  unmodelled: { object: UnmodelledObject; ref: SourceRef; namespaced: boolean }[];
+  /** Kinds the topology's CustomResourceDefinitions define. */
+  customKinds: Map<string, CustomKind>;
   problems: Problems;
 }
 
@@ -50,10 +55,10 @@ export const DEFAULT_TOPOLOGY = join(TOPOLOGIES_DIR, 'kubeadm-3node.yaml');
 /** Known configuration kinds that knet reads nothing from: reported, never silently dropped. */
 const UNMODELLED = new Set(['InitConfiguration', 'JoinConfiguration', 'ResetConfiguration', 'UpgradeConfiguration']);
 
-export function objectName(kind: string, o: Record<string, unknown>): string {
+export function objectName(kind: string, o: Record<string, unknown>, custom?: Map<string, CustomKind>): string {
   const meta = (o.metadata ?? {}) as { name?: unknown; namespace?: unknown };
   const name = typeof meta.name === 'string' ? meta.name : '<unnamed>';
-  const namespaced = isKind(kind) && KINDS[kind].namespaced;
+  const namespaced = isKind(kind) ? KINDS[kind].namespaced : (custom?.get(kind) ?? UNMODELLED_KINDS[kind])?.namespaced === true;
   const ns = typeof meta.namespace === 'string' ? meta.namespace : namespaced ? 'default' : undefined;
   return ns ? `${kind} ${ns}/${name}` : `${kind} ${name}`;
 }
@@ -89,9 +94,20 @@ function readDocs(files: string[], docs: SourceDoc[]): Topology {
   let flannelDoc: { f: Fields; o: Record<string, unknown> } | undefined;
   let kubeletDoc: { f: Fields; o: Record<string, unknown> } | undefined;
   const objects: SourcedObject[] = [];
-
+  const unmodelled: Topology['unmodelled'] = [];
+  // CustomResourceDefinitions first: they say whether their objects live in a namespace.
+  const customKinds = new Map<string, CustomKind>();
   for (const { value: o, ref } of docs) {
-    const desc = objectName(typeof o.kind === 'string' ? o.kind : 'object', o);
+    if (o.kind !== 'CustomResourceDefinition') continue;
+    const ck = customKindOf(new Fields(problems, ref, objectName('CustomResourceDefinition', o)), o);
+    if (ck) customKinds.set(ck[0], ck[1]);
+  }
+
+  for (const { value: o, ref, duplicates } of docs) {
+    const desc = objectName(typeof o.kind === 'string' ? o.kind : 'object', o, customKinds);
+    for (const d of duplicates ?? []) {
+      problems.warnLine(`${ref.file}:${d.line}: ${desc}: ${pathText(d.path)}: duplicate key (first at line ${d.firstLine}); the last value wins, as kubectl does`);
+    }
     const f = new Fields(problems, ref, desc);
     const apiVersion = typeof o.apiVersion === 'string' && o.apiVersion ? o.apiVersion : f.fail(['apiVersion'], 'Required value');
     const kind = typeof o.kind === 'string' && o.kind ? o.kind : f.fail(['kind'], 'Required value');
@@ -121,16 +137,30 @@ function readDocs(files: string[], docs: SourceDoc[]): Topology {
         }
       }
     } else {
-      f.fail(['kind'], `unknown kind "${kind}" (apiVersion ${apiVersion})`);
+      f.string(o, ['metadata', 'name'], true);
+      const custom = customKinds.get(kind);
+      f.warn([], unmodelledNote(kind, custom, apiVersion));
+      const known = custom ?? UNMODELLED_KINDS[kind];
+      // A kind nobody describes lives in a namespace when the object names one.
+      const namespaced = known ? known.namespaced : typeof (o.metadata as { namespace?: unknown }).namespace === 'string';
+      unmodelled.push({ object: o as unknown as UnmodelledObject, ref, namespaced });
     }
   }
 
   // Nodes may come from a `kubectl get nodes -o yaml` dump instead of the header.
+  const fromDump = !header;
   if (!header) header = headerFromNodeObjects(objects, problems);
   if (!header || header.nodes.length === 0) {
     throw new InputError(`${files.join(', ')}: no nodes: add a "kind: Cluster" header (knet.dev/v1alpha1) listing spec.nodes, or Node objects`);
   }
   const flannelRaw = flannelDoc ? readFlannelNetConf(flannelDoc.f, flannelDoc.o, networking.podSubnets[0] ?? DEFAULT_POD_SUBNET) : undefined;
+  if (networking.podSubnets.length === 0 && fromDump && !flannelRaw) {
+    const inferred = podSubnetOfDump(header);
+    if (inferred) {
+      networking.podSubnets = [inferred];
+      problems.warnLine(`${files.join(', ')}: no ClusterConfiguration or flannel ConfigMap: the cluster pod subnet is taken as ${inferred}, the smallest prefix (at most a /16) holding every Node's podCIDR`);
+    }
+  }
   if (networking.podSubnets.length === 0) networking.podSubnets = [flannelRaw?.network ?? DEFAULT_POD_SUBNET];
   if (!sawClusterConfig && flannelRaw) networking.podSubnets = [flannelRaw.network];
   const flannel = flannelRaw ?? defaultFlannelConfig(networking.podSubnets[0]!);
@@ -145,7 +175,7 @@ function readDocs(files: string[], docs: SourceDoc[]): Topology {
   };
   const kubelet = kubeletDoc ? readKubeletConfiguration(kubeletDoc.f, kubeletDoc.o, kubeletDefaults) : kubeletDefaults;
 
-  const topo: Topology = { name: header.name, files, header, networking, kubeProxy, flannel, kubelet, objects, problems };
+  const topo: Topology = { name: header.name, files, header, networking, kubeProxy, flannel, kubelet, objects, unmodelled, customKinds, problems };
   crossCheck(topo, headerRef ?? SourceRef.synthetic(files[0]!));
   return topo;
 }
@@ -160,9 +190,22 @@ function parseEmbedded(f: Fields, text: string): Record<string, unknown> {
   return f.fail(['data', 'config.conf'], 'must hold a KubeProxyConfiguration mapping');
 }
 
+/** The pod subnet a dump of Nodes implies: what holds their podCIDRs, as kube-controller-manager's --cluster-cidr must. */
+function podSubnetOfDump(header: ClusterHeader): string | undefined {
+  const cidrs = header.nodes.map((n) => n.podCIDR).filter((c): c is string => !!c).map((c) => parseCIDR(c, true)!);
+  if (cidrs.length === 0 || cidrs.some((c) => c.family !== 4)) return undefined;
+  const prefix = commonPrefix(cidrs.map((c) => c.network), 16);
+  return prefix || undefined;
+}
+
 function headerFromNodeObjects(objects: SourcedObject[], problems: Problems): ClusterHeader | undefined {
   const nodes = objects.filter((s) => s.object.kind === 'Node');
   if (nodes.length === 0) return undefined;
+  // Calico (its annotations name it) hands out pod addresses from its own IP pools, not podCIDR.
+  const calico = nodes.find((s) => Object.keys(s.object.metadata.annotations ?? {}).some((a) => a.startsWith('projectcalico.org/')));
+  if (calico) {
+    problems.warn(calico.ref, `Node ${calico.object.metadata.name}`, ['metadata', 'annotations'], 'the cluster runs Calico (projectcalico.org/ annotations); knet models flannel VXLAN and host-local IPAM (pods take addresses from their node\'s podCIDR) in its place');
+  }
   return {
     name: 'cluster',
     nodes: nodes.map(({ object, ref }) => {
@@ -188,11 +231,11 @@ function headerFromNodeObjects(objects: SourcedObject[], problems: Problems): Cl
   };
 }
 
-/** The smallest CIDR holding every address, and at least a /24 (the underlay's default). */
-function commonPrefix(ips: string[]): string {
+/** The smallest CIDR holding every address, and at least a /`longest` (the underlay's default: /24). */
+function commonPrefix(ips: string[], longest = 24): string {
   const cs = ips.map((ip) => parseCIDR(`${canonicalIP(ip) ?? ip}/32`)).filter((c): c is CIDR => !!c && c.family === 4);
   if (cs.length === 0) return '';
-  for (let p = 24; p >= 0; p--) {
+  for (let p = longest; p >= 0; p--) {
     const first = parseCIDR(`${cs[0]!.network}/${p}`)!;
     if (cs.every((c) => cidrContains(first, c.network))) return `${first.network}/${p}`;
   }

@@ -24,6 +24,8 @@ function checkPodSpec(f: Fields, o: unknown, base: (string | number)[]): void {
     f.array(o, [...c, 'ports']).forEach((_, j) => {
       const p = [...c, 'ports', j];
       f.int(o, [...p, 'containerPort'], 1, 65535, true);
+      f.int(o, [...p, 'hostPort'], 1, 65535);
+      f.ip(o, [...p, 'hostIP']);
       f.oneOf(o, [...p, 'protocol'], PROTOCOLS);
       f.string(o, [...p, 'name']);
     });
@@ -31,6 +33,7 @@ function checkPodSpec(f: Fields, o: unknown, base: (string | number)[]): void {
   f.string(o, [...base, 'nodeName']);
   f.stringMap(o, [...base, 'nodeSelector']);
   f.bool(o, [...base, 'hostNetwork']);
+  f.oneOf(o, [...base, 'restartPolicy'], ['Always', 'OnFailure', 'Never'] as const);
   f.oneOf(o, [...base, 'dnsPolicy'], ['ClusterFirst', 'ClusterFirstWithHostNet', 'Default', 'None'] as const);
   f.array(o, [...base, 'tolerations']);
 }
@@ -53,6 +56,45 @@ function checkWorkload(f: Fields, o: Record<string, unknown>, replicas: boolean)
   const labels = f.stringMap(o, ['spec', 'template', 'metadata', 'labels']);
   if (!selectorMatches(sel, labels)) f.fail(['spec', 'template', 'metadata', 'labels'], '`selector` does not match template `labels`');
   checkPodSpec(f, o, ['spec', 'template', 'spec']);
+}
+
+/** A ReplicationController's selector is a label map; left out, the API defaults it to the template's labels. */
+function checkReplicationController(f: Fields, o: Record<string, unknown>): void {
+  f.int(o, ['spec', 'replicas'], 0, 1_000_000);
+  f.map(o, ['spec', 'template']) ?? f.fail(['spec', 'template'], 'Required value');
+  const labels = f.stringMap(o, ['spec', 'template', 'metadata', 'labels']);
+  const sel = f.stringMap(o, ['spec', 'selector']);
+  if (sel && !selectorMatches({ matchLabels: sel }, labels)) f.fail(['spec', 'template', 'metadata', 'labels'], '`selector` does not match template `labels`');
+  if (!sel && Object.keys(labels ?? {}).length === 0) f.fail(['spec', 'selector'], 'Required value');
+  checkPodSpec(f, o, ['spec', 'template', 'spec']);
+}
+
+function checkJob(f: Fields, o: Record<string, unknown>): void {
+  f.int(o, ['spec', 'parallelism'], 0, 1_000_000);
+  f.int(o, ['spec', 'completions'], 0, 1_000_000);
+  f.bool(o, ['spec', 'suspend']);
+  f.bool(o, ['spec', 'manualSelector']);
+  f.map(o, ['spec', 'template']) ?? f.fail(['spec', 'template'], 'Required value');
+  const rp = f.oneOf(o, ['spec', 'template', 'spec', 'restartPolicy'], ['OnFailure', 'Never', 'Always'] as const);
+  if (rp !== 'OnFailure' && rp !== 'Never') f.fail(['spec', 'template', 'spec', 'restartPolicy'], 'Required value: valid values: "OnFailure", "Never"');
+  checkPodSpec(f, o, ['spec', 'template', 'spec']);
+}
+
+function checkEndpoints(f: Fields, o: Record<string, unknown>): void {
+  f.array(o, ['subsets']).forEach((_, i) => {
+    for (const list of ['addresses', 'notReadyAddresses']) {
+      f.array(o, ['subsets', i, list]).forEach((_, j) => {
+        f.ip(o, ['subsets', i, list, j, 'ip'], true);
+        f.string(o, ['subsets', i, list, j, 'nodeName']);
+        f.string(o, ['subsets', i, list, j, 'hostname']);
+      });
+    }
+    f.array(o, ['subsets', i, 'ports']).forEach((_, j) => {
+      f.int(o, ['subsets', i, 'ports', j, 'port'], 1, 65535, true);
+      f.oneOf(o, ['subsets', i, 'ports', j, 'protocol'], PROTOCOLS);
+      f.string(o, ['subsets', i, 'ports', j, 'name']);
+    });
+  });
 }
 
 function checkService(f: Fields, o: Record<string, unknown>): void {
@@ -132,6 +174,15 @@ export function checkObject(f: Fields, o: Record<string, unknown>, kind: Kind): 
       break;
     case 'ConfigMap':
       f.stringMap(o, ['data']);
+      break;
+    case 'ReplicationController':
+      checkReplicationController(f, o);
+      break;
+    case 'Job':
+      checkJob(f, o);
+      break;
+    case 'Endpoints':
+      checkEndpoints(f, o);
       break;
     case 'Node':
       f.cidr(o, ['spec', 'podCIDR']);

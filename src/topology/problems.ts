@@ -25,7 +25,11 @@ export class Problems {
   }
 
   warn(ref: SourceRef, object: string, path: Path, message: string): void {
-    const line = describe(ref, object, path, message);
+    this.warnLine(describe(ref, object, path, message));
+  }
+
+  /** A warning already formatted as `file:line: …`. */
+  warnLine(line: string): void {
     if (this.seen.has(line)) return;
     this.seen.add(line);
     this.warnings.push(line);

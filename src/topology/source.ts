@@ -38,6 +38,31 @@ export class SourceRef {
 export interface SourceDoc {
   value: Record<string, unknown>;
   ref: SourceRef;
+  /** Keys written twice in one mapping (kubectl keeps the last value): where, and which. */
+  duplicates?: DuplicateKey[];
+}
+
+export interface DuplicateKey {
+  line: number;
+  firstLine: number;
+  path: (string | number)[];
+}
+
+/** Every key that repeats within a mapping under `node`, with the path to it. */
+function duplicateKeys(node: YamlNode | null, lc: LineCounter, path: (string | number)[] = [], out: DuplicateKey[] = []): DuplicateKey[] {
+  if (isMap(node)) {
+    const seen = new Map<string, number>();
+    for (const pair of node.items) {
+      const k = pair.key as YamlNode | null;
+      const name = k && 'value' in k ? String((k as { value: unknown }).value) : String(k);
+      const line = lc.linePos(k?.range?.[0] ?? 0).line;
+      const first = seen.get(name);
+      if (first !== undefined) out.push({ line, firstLine: first, path: [...path, name] });
+      else seen.set(name, line);
+      duplicateKeys(pair.value as YamlNode | null, lc, [...path, name], out);
+    }
+  } else if (isSeq(node)) node.items.forEach((item, i) => duplicateKeys(item as YamlNode | null, lc, [...path, i], out));
+  return out;
 }
 
 const YAML_EXT = /\.(ya?ml|json)$/i;
@@ -67,7 +92,8 @@ export function expandPaths(paths: string[]): string[] {
 export function parseFile(file: string, text = readFileSync(file, 'utf8')): SourceDoc[] {
   const display = relative(process.cwd(), file).startsWith('..') ? file : relative(process.cwd(), file) || file;
   const lc = new LineCounter();
-  const docs = YAML.parseAllDocuments(text, { lineCounter: lc, uniqueKeys: true });
+  // kubectl accepts a key written twice (the last value wins); knet does too, and warns.
+  const docs = YAML.parseAllDocuments(text, { lineCounter: lc, uniqueKeys: false });
   const out: SourceDoc[] = [];
   for (const doc of Array.isArray(docs) ? docs : [docs]) {
     const err = doc.errors[0];
@@ -77,14 +103,17 @@ export function parseFile(file: string, text = readFileSync(file, 'utf8')): Sour
       throw new InputError(`${where}: YAML syntax error: ${err.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`);
     }
     const contents = doc.contents as YamlNode | null;
-    if (contents === null) continue; // an empty document between separators
     const value = doc.toJS({ maxAliasCount: 1000 }) as unknown;
+    // An empty document (between separators, after a trailing `---`, or only comments) holds nothing.
+    if (contents === null || value === null || value === undefined) continue;
     const ref = new SourceRef(display, contents, lc);
+    const dups = duplicateKeys(contents, lc);
     if (value === null || typeof value !== 'object' || Array.isArray(value)) {
       throw new InputError(`${ref.where()}: a document must be a mapping with apiVersion and kind`);
     }
     const obj = value as Record<string, unknown>;
     if (obj.kind === 'List' && Array.isArray(obj.items)) {
+      const start = out.length;
       const itemsNode = isMap(contents) ? (contents.get('items', true) as YamlNode | undefined) : undefined;
       obj.items.forEach((item, i) => {
         const node = itemsNode && isSeq(itemsNode) ? (itemsNode.items[i] as YamlNode) : contents;
@@ -92,9 +121,12 @@ export function parseFile(file: string, text = readFileSync(file, 'utf8')): Sour
         if (item === null || typeof item !== 'object' || Array.isArray(item)) {
           throw new InputError(`${r.where()}: List item ${i} must be a mapping with apiVersion and kind`);
         }
-        out.push({ value: item as Record<string, unknown>, ref: r });
+        const mine = dups.filter((d) => d.path[0] === 'items' && d.path[1] === i).map((d) => ({ ...d, path: d.path.slice(2) }));
+        out.push({ value: item as Record<string, unknown>, ref: r, ...(mine.length ? { duplicates: mine } : {}) });
       });
-    } else out.push({ value: obj, ref });
+      const outer = dups.filter((d) => d.path[0] !== 'items' || d.path.length < 3);
+      if (outer.length && out[start]) out[start]!.duplicates = [...outer, ...(out[start]!.duplicates ?? [])];
+    } else out.push({ value: obj, ref, ...(dups.length ? { duplicates: dups } : {}) });
   }
   return out;
 }

@@ -1,4 +1,5 @@
-// Golden files: compared exactly; `UPDATE_GOLDEN=1 npx ava …` rewrites them (review the diff!).
+// Golden files: compared exactly. A missing golden file fails the test; `npm run golden`
+// (UPDATE_GOLDEN=1) writes them, and the diff is reviewed and committed.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,10 +8,10 @@ export const GOLDEN_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'g
 
 export function golden(rel: string, actual: string): string {
   const file = join(GOLDEN_DIR, rel);
-  if (process.env.UPDATE_GOLDEN === '1' || !existsSync(file)) {
-    if (process.env.CI && !existsSync(file)) throw new Error(`golden file ${rel} is missing`);
+  if (process.env.UPDATE_GOLDEN === '1') {
     mkdirSync(dirname(file), { recursive: true });
     writeFileSync(file, actual);
   }
+  if (!existsSync(file)) throw new Error(`golden file test/golden/${rel} is missing: generate it with \`npm run golden\`, review it and commit it`);
   return readFileSync(file, 'utf8');
 }

@@ -29,8 +29,6 @@ async function load(yaml: string, ...args: string[]) {
 const cases: [string, string, string][] = [
   ['YAML syntax error', `${HEADER}---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  labels: [a\n`,
     'FILE:14:1: YAML syntax error: Flow sequence in block collection must be sufficiently indented and end with a ]'],
-  ['unknown kind', `${HEADER}---\napiVersion: v1\nkind: Gizmo\nmetadata: {name: g}\n`,
-    'FILE:10: Gizmo g: kind: unknown kind "Gizmo" (apiVersion v1)'],
   ['missing kind', `${HEADER}---\napiVersion: v1\nmetadata: {name: g}\n`,
     'FILE:9: object g: kind: Required value'],
   ['missing required field', `${HEADER}---\napiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec:\n  ports:\n    - protocol: TCP\n`,

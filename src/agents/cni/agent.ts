@@ -11,6 +11,7 @@ import { bridgeAdd, bridgeDel } from './bridge.js';
 import { delegateConfig, readConflist, type BridgeConf } from './flannel-plugin.js';
 import { HostLocalAllocator, canonicalRange, nodeIpamDisk } from './hostlocal.js';
 import { containerID, hostVethName, netnsName } from './names.js';
+import { canonicalIP, cidrContains, parseCIDR } from '../../net/ip.js';
 
 /** Where the flannel plugin saves each container's delegate config so DEL can replay it. */
 export const FLANNEL_CNI_DATA_DIR = '/var/lib/cni/flannel';
@@ -79,6 +80,9 @@ export class CniAgent {
       return;
     }
     this.pending.delete(key);
+    // An address host-local cannot give (another CNI's IPAM chose it, as Calico's does) gets no
+    // sandbox: the load has said so, and traces from or to the pod are refused.
+    if (!conf.ipam.ranges[0]!.some((r) => cidrContains(parseCIDR(r.subnet)!, canonicalIP(p.status!.podIP!) ?? ''))) return;
     let attempt = 0;
     while (this.kernel.root.link(hostVethName(key, attempt))) attempt++;
     const sandbox = this.kernel.createSandbox(key, netnsName(key), containerID(key), hostVethName(key, attempt));

@@ -1,0 +1,133 @@
+// kube-controller-manager's EndpointSlice mirroring controller: the v1 Endpoints of a Service
+// without a selector (written by hand or by another tool) become EndpointSlices, one per address
+// family and port set, so kube-proxy (which reads only slices) sees them.
+import {
+  MANAGED_BY_LABEL,
+  SERVICE_NAME_LABEL,
+  keyOf,
+  type Endpoint,
+  type EndpointAddress,
+  type EndpointPort,
+  type EndpointSlice,
+  type Endpoints,
+} from '../api/types.js';
+import { canonicalIP, ipFamily } from '../net/ip.js';
+import { Controller } from './controller.js';
+import { canonicalJSON, suffix5 } from './names.js';
+
+export const MIRRORING_CONTROLLER_NAME = 'endpointslicemirroring-controller.k8s.io';
+export const SKIP_MIRROR_LABEL = 'endpointslice.kubernetes.io/skip-mirror';
+const LEADER_ANNOTATION = 'control-plane.alpha.kubernetes.io/leader';
+/** Annotations the controller does not copy onto the slices. */
+const NOT_COPIED = ['endpoints.kubernetes.io/last-change-trigger-time', 'kubectl.kubernetes.io/last-applied-configuration'];
+/** --mirroring-max-endpoints-per-subset's default. */
+const MAX_PER_SUBSET = 1000;
+
+interface Group {
+  addressType: 'IPv4' | 'IPv6';
+  ports: EndpointPort[];
+  endpoints: Endpoint[];
+}
+
+export class EndpointSliceMirroringController extends Controller {
+  readonly name = 'endpointslicemirroring';
+
+  start(): void {
+    this.store.watch('Endpoints', 0, (ev) => this.enqueue(keyOf(ev.object)));
+    this.store.watch('Service', 0, (ev) => this.enqueue(keyOf(ev.object)));
+  }
+
+  private mirrored(ns: string, name: string): EndpointSlice[] {
+    return this.store
+      .list('EndpointSlice', { namespace: ns })
+      .filter((s) => s.metadata.labels?.[SERVICE_NAME_LABEL] === name && s.metadata.labels?.[MANAGED_BY_LABEL] === MIRRORING_CONTROLLER_NAME)
+      // Only slices mirrored from an Endpoints object: the apiserver keeps the `kubernetes` one itself.
+      .filter((s) => s.metadata.ownerReferences?.some((r) => r.kind === 'Endpoints'));
+  }
+
+  protected sync(key: string): void {
+    const [ns, name] = key.split('/') as [string, string];
+    const ep = this.store.get('Endpoints', ns, name);
+    const svc = this.store.get('Service', ns, name);
+    const existing = this.mirrored(ns, name);
+    const mirror =
+      ep && svc && Object.keys(svc.spec.selector ?? {}).length === 0 && ep.metadata.labels?.[SKIP_MIRROR_LABEL] !== 'true' && !ep.metadata.annotations?.[LEADER_ANNOTATION];
+    const groups = mirror ? this.desired(ep) : [];
+    const byKey = new Map(existing.map((s) => [groupKey(s.addressType as Group['addressType'], s.ports ?? []), s]));
+    for (const g of groups) {
+      const k = groupKey(g.addressType, g.ports);
+      const old = byKey.get(k);
+      byKey.delete(k);
+      const slice = this.slice(ep!, g, old?.metadata.name ?? `${name}-${suffix5(`${ns}/${name}/${k}`)}`);
+      if (!old) this.store.create(slice);
+      else if (canonicalJSON([old.endpoints, old.metadata.labels, old.metadata.annotations]) !== canonicalJSON([slice.endpoints, slice.metadata.labels, slice.metadata.annotations])) {
+        this.store.update({ ...slice, metadata: { ...old.metadata, labels: slice.metadata.labels, annotations: slice.metadata.annotations } });
+      }
+    }
+    for (const s of byKey.values()) this.store.delete('EndpointSlice', ns, s.metadata.name);
+  }
+
+  /** Endpoints grouped by address family and port set; at most MAX_PER_SUBSET addresses of each subset. */
+  private desired(ep: Endpoints): Group[] {
+    const groups = new Map<string, Group>();
+    let skipped = 0;
+    for (const subset of ep.subsets ?? []) {
+      const ports: EndpointPort[] = (subset.ports ?? []).map((p) => ({
+        name: p.name ?? '',
+        port: p.port,
+        protocol: p.protocol ?? 'TCP',
+        ...(p.appProtocol ? { appProtocol: p.appProtocol } : {}),
+      }));
+      const all: [EndpointAddress, boolean][] = [
+        ...(subset.addresses ?? []).map((a): [EndpointAddress, boolean] => [a, true]),
+        ...(subset.notReadyAddresses ?? []).map((a): [EndpointAddress, boolean] => [a, false]),
+      ];
+      let added = 0;
+      for (const [a, ready] of all) {
+        if (added >= MAX_PER_SUBSET) {
+          skipped++;
+          continue;
+        }
+        const ip = canonicalIP(a.ip)!;
+        const addressType = ipFamily(ip) === 6 ? 'IPv6' : 'IPv4';
+        const k = groupKey(addressType, ports);
+        let g = groups.get(k);
+        if (!g) groups.set(k, (g = { addressType, ports, endpoints: [] }));
+        g.endpoints.push({
+          addresses: [ip],
+          conditions: { ready },
+          ...(a.hostname ? { hostname: a.hostname } : {}),
+          ...(a.targetRef ? { targetRef: a.targetRef } : {}),
+          ...(a.nodeName ? { nodeName: a.nodeName } : {}),
+        });
+        added++;
+      }
+    }
+    if (skipped > 0) {
+      this.ctx.warn(ep, ['subsets'], `${skipped} addresses were not mirrored to EndpointSlices: at most ${MAX_PER_SUBSET} per Endpoints subset are`);
+    }
+    return [...groups.values()];
+  }
+
+  private slice(ep: Endpoints, g: Group, name: string): EndpointSlice {
+    const annotations = Object.fromEntries(Object.entries(ep.metadata.annotations ?? {}).filter(([k]) => !NOT_COPIED.includes(k)));
+    return {
+      apiVersion: 'discovery.k8s.io/v1',
+      kind: 'EndpointSlice',
+      metadata: {
+        name,
+        namespace: ep.metadata.namespace!,
+        labels: { ...(ep.metadata.labels ?? {}), [SERVICE_NAME_LABEL]: ep.metadata.name, [MANAGED_BY_LABEL]: MIRRORING_CONTROLLER_NAME },
+        ...(Object.keys(annotations).length ? { annotations } : {}),
+        ownerReferences: [{ apiVersion: 'v1', kind: 'Endpoints', name: ep.metadata.name, uid: ep.metadata.uid!, controller: true, blockOwnerDeletion: true }],
+      },
+      addressType: g.addressType,
+      endpoints: g.endpoints,
+      ports: g.ports,
+    };
+  }
+}
+
+function groupKey(addressType: string, ports: EndpointPort[]): string {
+  return `${addressType}/${canonicalJSON(ports.map((p) => [p.name ?? '', p.port ?? 0, p.protocol ?? 'TCP', p.appProtocol ?? '']))}`;
+}
