@@ -1,6 +1,6 @@
 // kubectl's default and wide columns for the kinds `knet get` lists.
 import type { Store } from '../api/store.js';
-import type { AnyObject, Deployment, EndpointSlice, Kind, Node, Pod, Service } from '../api/types.js';
+import type { AnyObject, Deployment, EndpointSlice, Endpoints, Job, Kind, Node, Pod, ReplicationController, Service } from '../api/types.js';
 import { controllerOf } from '../controllers/controller.js';
 import { podIsReady } from '../controllers/endpointslice.js';
 import { humanDuration } from './table.js';
@@ -202,3 +202,64 @@ const configmaps: Printer = {
 };
 
 Object.assign(PRINTERS, { ReplicaSet: replicasets, DaemonSet: daemonsets, StatefulSet: statefulsets, ConfigMap: configmaps });
+
+/** kubectl's ENDPOINTS cell: ready address:port pairs, three at most, then how many more. */
+function endpointsCell(e: Endpoints): string {
+  const list: string[] = [];
+  let count = 0;
+  for (const ss of e.subsets ?? []) {
+    const addrs = ss.addresses ?? [];
+    const pairs = ss.ports?.length ? ss.ports.flatMap((p) => addrs.map((a) => (a.ip.includes(':') ? `[${a.ip}]:${p.port}` : `${a.ip}:${p.port}`))) : addrs.map((a) => a.ip);
+    count += pairs.length;
+    for (const x of pairs) if (list.length < 3) list.push(x);
+  }
+  if (count === 0) return NONE;
+  return count > 3 ? `${list.join(',')} + ${count - 3} more...` : list.join(',');
+}
+
+const endpoints: Printer = {
+  header: () => ['NAME', 'ENDPOINTS', 'AGE'],
+  row: (o, c) => [o.metadata.name, endpointsCell(o as Endpoints), age(o, c)],
+};
+
+const replicationcontrollers: Printer = {
+  header: (w) => ['NAME', 'DESIRED', 'CURRENT', 'READY', 'AGE', ...(w ? ['CONTAINERS', 'IMAGES', 'SELECTOR'] : [])],
+  row(o, c) {
+    const rc = o as ReplicationController;
+    const ps = ownedPods(o.metadata.uid, o.metadata.namespace, c.store);
+    const cs = rc.spec.template.spec.containers;
+    return [
+      o.metadata.name,
+      String(rc.spec.replicas ?? 1),
+      String(ps.length),
+      String(ps.filter(podIsReady).length),
+      age(o, c),
+      ...(c.wide ? [cs.map((x) => x.name).join(','), cs.map((x) => x.image ?? '').join(','), selectorText(rc.spec.selector ?? rc.spec.template.metadata?.labels)] : []),
+    ];
+  },
+};
+
+const jobs: Printer = {
+  header: (w) => ['NAME', 'STATUS', 'COMPLETIONS', 'DURATION', 'AGE', ...(w ? ['CONTAINERS', 'IMAGES', 'SELECTOR'] : [])],
+  row(o, c) {
+    const j = o as Job;
+    const ps = ownedPods(o.metadata.uid, o.metadata.namespace, c.store);
+    const cs = j.spec.template.spec.containers;
+    // No pod ever completes here, so the Job runs for as long as it has existed.
+    return [
+      o.metadata.name,
+      j.spec.suspend ? 'Suspended' : 'Running',
+      `0/${j.spec.completions ?? 1}`,
+      age(o, c),
+      age(o, c),
+      ...(c.wide ? [cs.map((x) => x.name).join(','), cs.map((x) => x.image ?? '').join(','), `batch.kubernetes.io/controller-uid=${o.metadata.uid}`] : []),
+    ];
+  },
+};
+
+Object.assign(PRINTERS, { Endpoints: endpoints, ReplicationController: replicationcontrollers, Job: jobs });
+Object.assign(RESOURCE_NAMES, {
+  endpoints: 'Endpoints', ep: 'Endpoints',
+  replicationcontrollers: 'ReplicationController', replicationcontroller: 'ReplicationController', rc: 'ReplicationController',
+  jobs: 'Job', job: 'Job',
+});
