@@ -46,11 +46,37 @@ export function buildProgram(io: IO): Command {
   return program;
 }
 
+/** Options every topology command takes, also accepted before the command name (`knet -n ns get pods`). */
+const LEADING = new Set(['-f', '--filename', '-n', '--namespace']);
+
+/** Moves leading `-f X` / `-n X` after the command words (before a `--`), where the commands define them. */
+export function hoistGlobalOptions(argv: string[]): string[] {
+  const head = argv.slice(0, 2);
+  const rest = argv.slice(2);
+  const moved: string[] = [];
+  const kept: string[] = [];
+  let i = 0;
+  for (; i < rest.length; i++) {
+    const a = rest[i]!;
+    const eq = a.match(/^(--filename|--namespace)=(.*)$/);
+    if (eq) moved.push(eq[1]!, eq[2]!);
+    else if (LEADING.has(a) && i + 1 < rest.length) moved.push(a, rest[++i]!);
+    else if (a === '--log-level' && i + 1 < rest.length) kept.push(a, rest[++i]!);
+    else if (a.startsWith('-')) kept.push(a);
+    else break;
+  }
+  if (moved.length === 0) return argv;
+  const tail = rest.slice(i);
+  const dd = tail.indexOf('--');
+  const at = dd < 0 ? tail.length : dd;
+  return [...head, ...kept, ...tail.slice(0, at), ...moved, ...tail.slice(at)];
+}
+
 /** Runs knet with `argv` (node, script, args…); returns the exit code. */
 export async function main(argv: string[], io: IO = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) }): Promise<number> {
   const program = buildProgram(io);
   try {
-    await program.parseAsync(argv);
+    await program.parseAsync(hoistGlobalOptions(argv));
     return 0;
   } catch (e) {
     if (e instanceof CommanderError) {
