@@ -2,6 +2,7 @@
 // join later get theirs when their Node object appears; a deleted Node takes its agents along.
 import { NodeKernel } from '../kernel/node.js';
 import { CniAgent } from './cni/agent.js';
+import { applyPortmapRules } from './cni/portmap.js';
 import type { AgentContext } from './context.js';
 import { FlannelAgent } from './flannel/agent.js';
 import { ensureRules } from './flannel/ensure.js';
@@ -127,6 +128,7 @@ export class NodeKernels extends Map<string, NodeKernel> {
           agents.kubeProxy ??= startKubeProxy(this.ctx, name, kernel);
           agents.kubeProxy.sync();
           ensureRules(kernel.xtables(4), flannel.iptablesRules(randomFully));
+          applyPortmapRules(kernel.xtables(4), cni.portmapRules());
         }
         kubelet.refresh();
       });

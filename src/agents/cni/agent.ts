@@ -11,6 +11,8 @@ import { bridgeAdd, bridgeDel } from './bridge.js';
 import { delegateConfig, readConflist, type BridgeConf } from './flannel-plugin.js';
 import { HostLocalAllocator, canonicalRange, nodeIpamDisk } from './hostlocal.js';
 import { containerID, hostVethName, netnsName } from './names.js';
+import { portMappingsOf, portmapConf, portmapIptablesRules, type PortmapContainer } from './portmap.js';
+import type { IptablesRestoreLines } from '../flannel/rules.js';
 import { canonicalIP, cidrContains, parseCIDR } from '../../net/ip.js';
 
 /** Where the flannel plugin saves each container's delegate config so DEL can replay it. */
@@ -20,6 +22,8 @@ export class CniAgent {
   private readonly pending = new Map<string, Pod>();
   /** The pod IP each sandbox was set up with. */
   private readonly attached = new Map<string, string>();
+  /** portmap's ADD per pod with host ports, in the order the pods came up. */
+  private readonly portmaps = new Map<string, PortmapContainer>();
 
   constructor(
     private readonly ctx: AgentContext,
@@ -89,11 +93,32 @@ export class CniAgent {
     this.kernel.files.set(`${FLANNEL_CNI_DATA_DIR}/${sandbox.containerID}`, JSON.stringify(conf));
     bridgeAdd(this.kernel, sandbox, conf, this.ipam(conf), p.status!.podIP!);
     this.attached.set(key, p.status!.podIP!);
+    this.portmapAdd(p, sandbox.containerID, conf);
+  }
+
+  /** The chained portmap plugin: only pods with host ports, and only if the conflist chains it. */
+  private portmapAdd(p: Pod, id: string, conf: BridgeConf): void {
+    const entries = portMappingsOf(p);
+    if (entries.length === 0 || !this.portmapPlugin()) return;
+    const eth0 = this.kernel.pod(keyOf(p))!.netns.addressesOf('eth0', 4)[0]!;
+    this.portmaps.set(keyOf(p), { netName: conf.name, containerID: id, ip: eth0.address, network: `${eth0.address}/${eth0.prefix}`, entries });
+    // So that 127.0.0.1:hostPort can be DNATed across to the pod (the plugin's route_localnet).
+    this.kernel.root.sysctl.set(`net.ipv4.conf.${conf.bridge ?? 'cni0'}.route_localnet`, 1);
+  }
+
+  private portmapPlugin(): Record<string, unknown> | undefined {
+    return readConflist(this.ctx.store).plugins.find((x) => x.type === 'portmap');
+  }
+
+  /** portmap's nat rules for the pods running here, as iptables-restore lines. */
+  portmapRules(): IptablesRestoreLines {
+    return portmapIptablesRules([...this.portmaps.values()], portmapConf(this.portmapPlugin() ?? {}));
   }
 
   private del(key: string): void {
     const sandbox = this.kernel.pod(key);
     this.attached.delete(key);
+    this.portmaps.delete(key);
     if (!sandbox) return;
     const saved = this.kernel.files.get(`${FLANNEL_CNI_DATA_DIR}/${sandbox.containerID}`);
     if (saved) {
