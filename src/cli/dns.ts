@@ -49,6 +49,21 @@ export function openInstance(cluster: Cluster, flags: Omit<InstanceFlags, 'filen
   return inst;
 }
 
+/** dig's check of a name: not empty, no empty label, labels of at most 63 and names of at most 253 characters. */
+export function checkName(name: string): string {
+  if (name === '') throw new InputError('error: the name is empty', 2);
+  if (name === '.') return name;
+  const bare = name.replace(/\.$/, '');
+  const labels = bare.split('.');
+  if (labels.some((l) => l === '')) throw new InputError(`error: '${name}' is not a legal name (empty label)`, 2);
+  if (labels.some((l) => l.length > 63)) throw new InputError(`error: '${name}' is not a legal name (label too long)`, 2);
+  if (bare.length > 253) throw new InputError(`error: '${name}' is not a legal name (ran out of space)`, 2);
+  return name;
+}
+
+/** A socket the server could not open, in one line (another program holds the port, or no permission). */
+const LISTEN_ERRORS: Record<string, string> = { EADDRINUSE: 'address already in use', EACCES: 'permission denied', EADDRNOTAVAIL: 'address not available on this machine' };
+
 function qtype(t: string | undefined): string {
   const v = (t ?? 'A').toUpperCase();
   if (!TYPES.includes(v)) throw new InputError(`error: unknown query type "${t}" (want one of ${TYPES.join(', ')})`, 2);
@@ -92,7 +107,7 @@ export function dnsCommand(io: IO): Command {
     .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'));
   addInstanceOptions(q);
   q.action(async (name: string, type: string, opts: InstanceFlags & { output: string }) => {
-    const question = { name: fqdn(name), type: qtype(type) };
+    const question = { name: fqdn(checkName(name)), type: qtype(type) };
     const inst = openInstance(openCluster(opts.filename, io), opts, io);
     io.out(await queryOutput(inst, question, opts.output === 'json'));
   });
@@ -106,6 +121,7 @@ export function dnsCommand(io: IO): Command {
     .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'));
   addInstanceOptions(resolve);
   resolve.action(async (name: string, type: string, opts: InstanceFlags & { from: string; namespace: string; output: string }) => {
+    checkName(name);
     const cluster = openCluster(opts.filename, io);
     // The walk itself names crash-looping CoreDNS pods.
     const inst = openInstance(cluster, opts, io, false);
@@ -138,7 +154,14 @@ export function dnsCommand(io: IO): Command {
     if (!Number.isFinite(max) || max < 0) throw new InputError(`error: --max-seconds: "${opts.maxSeconds}" is not a number of seconds`, 2);
     const cluster = openCluster(opts.filename, io);
     const inst = openInstance(cluster, opts, io);
-    const server = await startDnsServer(inst, listen);
+    let server: Awaited<ReturnType<typeof startDnsServer>>;
+    try {
+      server = await startDnsServer(inst, listen);
+    } catch (e) {
+      const why = LISTEN_ERRORS[(e as NodeJS.ErrnoException).code ?? ''];
+      if (why) throw new InputError(`error: --listen ${opts.listen}: ${why}`);
+      throw e;
+    }
     io.out(`listening on ${server.address.host}:${server.address.port} (udp, tcp) as ${inst.name}\n`);
     await new Promise<void>((resolveStop) => {
       const stop = (): void => resolveStop();

@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { InputError } from '../api/errors.js';
 import { showAddresses, showLinks, showNeighbours, showRoutes } from '../kernel/iproute2.js';
+import { routeGet, showBriefAddresses, showBriefLinks } from '../kernel/iproute2-brief.js';
 import type { NetNamespace } from '../kernel/netns.js';
 import { RT_TABLE_DEFAULT, RT_TABLE_LOCAL, RT_TABLE_MAIN } from '../kernel/route.js';
 import type { IO } from './context.js';
@@ -41,14 +42,16 @@ function parseSelectors(object: string, words: string[]): Selectors {
   return sel;
 }
 
-function render(ns: NetNamespace, object: 'addr' | 'link' | 'route' | 'neigh', sel: Selectors, opts: { four?: boolean; details?: boolean }): string {
+function render(ns: NetNamespace, object: 'addr' | 'link' | 'route' | 'neigh', sel: Selectors, opts: { four?: boolean; details?: boolean; brief?: boolean }): string {
   if (sel.dev !== undefined && !ns.link(sel.dev)) {
     throw new InputError(object === 'route' || object === 'neigh' ? `Cannot find device "${sel.dev}"` : `Device "${sel.dev}" does not exist.`);
   }
   switch (object) {
     case 'addr':
+      if (opts.brief) return showBriefAddresses(ns, { ...(sel.dev ? { dev: sel.dev } : {}), ...(opts.four ? { family: 4 as const } : {}) });
       return showAddresses(ns, { ...(sel.dev ? { dev: sel.dev } : {}), ...(opts.four ? { family: 4 as const } : {}) });
     case 'link': {
+      if (opts.brief) return showBriefLinks(ns, sel.dev);
       const unmodelled = (sel.dev ? [ns.mustLink(sel.dev)] : ns.links()).find((l) => l.kind !== 'vxlan');
       if (opts.details && unmodelled) throw new InputError(`error: knet models \`ip -d link\` details for vxlan devices only (${unmodelled.name} is ${unmodelled.kind})`);
       return showLinks(ns, { ...(sel.dev ? { dev: sel.dev } : {}), details: !!opts.details });
@@ -64,16 +67,29 @@ export function ipCommand(io: IO): Command {
   const cmd = new Command('ip')
     .description("iproute2's ip: a node's (or pod's) addresses, links, routes and neighbours, in ip's own format")
     .argument('<object>', 'addr | link | route | neigh')
-    .argument('[selectors...]', 'show [dev D] [table local|main|N]')
+    .argument('[selectors...]', 'show [dev D] [table local|main|N] | route get ADDR [oif DEV]')
     .option('-4', 'IPv4 only (ip -4)')
+    .option('--brief', 'one line per device (ip -br; `-br` works too)')
     .option('-d, --details', 'details (ip -d link; vxlan devices)');
   addTargetOptions(cmd, true);
-  cmd.action((objectWord: string, words: string[], opts: TargetOptions & { 4?: boolean; details?: boolean }) => {
+  cmd.action((objectWord: string, words: string[], opts: TargetOptions & { 4?: boolean; details?: boolean; brief?: boolean }) => {
     const object = OBJECTS[objectWord];
     if (!object) throw new InputError(`Object "${objectWord}" is unknown, try "knet ip --help".`, 2);
+    if (object === 'route' && words[0] === 'get') {
+      const [addr, ...rest] = words.slice(1);
+      if (addr === undefined) throw new InputError('Error: need at least a destination address', 2);
+      let oif: string | undefined;
+      for (let i = 0; i < rest.length; i += 2) {
+        if ((rest[i] === 'oif' || rest[i] === 'dev') && rest[i + 1] !== undefined) oif = rest[i + 1];
+        else throw new InputError(`Error: either "to" is duplicate, or "${rest[i]}" is a garbage.`, 2);
+      }
+      const { netns } = openTarget(opts, io);
+      io.out(routeGet(netns, addr, oif));
+      return;
+    }
     const sel = parseSelectors(object, words);
     const { netns } = openTarget(opts, io);
-    io.out(render(netns, object, sel, { four: !!opts[4], details: !!opts.details }));
+    io.out(render(netns, object, sel, { four: !!opts[4], details: !!opts.details, brief: !!opts.brief }));
   });
   return cmd;
 }

@@ -7,7 +7,7 @@ import { checkHost, labScript, listNetns } from '../lab/host.js';
 import { labDown } from '../lab/down.js';
 import { checkPrefix, DEFAULT_PREFIX, LabNames } from '../lab/names.js';
 import { formatPlan, planLab } from '../lab/plan.js';
-import { mustReadState, readState, statePath, type LabState } from '../lab/state.js';
+import { mustReadState, otherLabsHint, readState, statePath, type LabState } from '../lab/state.js';
 import { labInputs, labUp } from '../lab/up.js';
 import { labVerify } from '../lab/verify.js';
 import { addTopologyOption, openCluster, type IO } from './context.js';
@@ -91,7 +91,7 @@ export function labCommand(io: IO): Command {
     checkHost(['ip']);
     const state = readState(prefix);
     if (!state) {
-      io.out(`no lab with prefix ${prefix}\n`);
+      io.out(`no lab with prefix ${prefix}${otherLabsHint(prefix)}\n`);
       return;
     }
     const r = labDown(state);
@@ -104,7 +104,7 @@ export function labCommand(io: IO): Command {
     const prefix = checkPrefix(o.prefix);
     checkHost(['ip']);
     const state = readState(prefix);
-    io.out(state ? statusText(state) : `no lab with prefix ${prefix}\n`);
+    io.out(state ? statusText(state) : `no lab with prefix ${prefix}${otherLabsHint(prefix)}\n`);
   });
 
   const exec = prefixOption(new Command('exec'))

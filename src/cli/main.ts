@@ -65,7 +65,9 @@ export function hoistGlobalOptions(argv: string[]): string[] {
     else if (a.startsWith('-')) kept.push(a);
     else break;
   }
-  if (moved.length === 0) return argv;
+  // iproute2 spells brief output `-br` (or `-brief`); commander would read -b -r.
+  if (rest[i] === 'ip') for (let j = i; j < rest.length && rest[j] !== '--'; j++) if (rest[j] === '-br' || rest[j] === '-brief') rest[j] = '--brief';
+  if (moved.length === 0) return [...head, ...rest];
   const tail = rest.slice(i);
   const dd = tail.indexOf('--');
   const at = dd < 0 ? tail.length : dd;

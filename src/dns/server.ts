@@ -184,7 +184,11 @@ export async function startDnsServer(inst: CorednsInstance, listen: Endpoint): P
     sock.on('close', () => conns.delete(sock));
   });
   await new Promise<void>((res, rej) => {
-    tcp.once('error', rej);
+    // The UDP socket is already bound: let it go too, or the process would never exit.
+    tcp.once('error', (e) => {
+      udp.close();
+      rej(e);
+    });
     tcp.listen(port, listen.host, () => {
       tcp.off('error', rej);
       res();

@@ -1,12 +1,12 @@
 // The record of one lab: every namespace and process `knet lab up` created, written to
 // /run/knet-lab/<prefix>.json as soon as each exists, so `down` removes exactly those (also
 // after an `up` that failed halfway) and `status`/`exec`/`verify` find them.
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from '../api/errors.js';
 import type { LabNamespace } from './plan.js';
 
-export const STATE_DIR = '/run/knet-lab';
+export const STATE_DIR = process.env.KNET_LAB_STATE_DIR || '/run/knet-lab';
 
 export interface ResponderRecord {
   pid: number;
@@ -48,10 +48,29 @@ export function readState(prefix: string): LabState | undefined {
   }
 }
 
+/** The prefixes of the labs recorded besides this one. */
+export function otherLabs(prefix: string): string[] {
+  if (!existsSync(STATE_DIR)) return [];
+  return readdirSync(STATE_DIR)
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => f.slice(0, -'.json'.length))
+    .filter((p) => p !== prefix)
+    .sort();
+}
+
+/** What to say when no lab has this prefix: the prefixes that are up, if any. */
+export function otherLabsHint(prefix: string): string {
+  const others = otherLabs(prefix);
+  return others.length ? `; a lab is up with ${others.map((p) => `--prefix ${p}`).join(', ')}` : '';
+}
+
 /** The lab's record, or a one-line refusal when there is none. */
 export function mustReadState(prefix: string): LabState {
   const s = readState(prefix);
-  if (!s) throw new InputError(`knet lab: no lab with prefix "${prefix}" is up (${statePath(prefix)} does not exist); start one with knet lab up`, 2);
+  if (!s) {
+    const hint = otherLabsHint(prefix);
+    throw new InputError(`knet lab: no lab with prefix "${prefix}" is up (${statePath(prefix)} does not exist)${hint || '; start one with knet lab up'}`, 2);
+  }
   return s;
 }
 

@@ -5,7 +5,7 @@ import test from 'ava';
 import { Cluster } from '../../src/cluster/cluster.js';
 import { Dataplane } from '../../src/dataplane/dataplane.js';
 import { containerID } from '../../src/agents/cni/names.js';
-import { dnatChainName, portmapConf, portmapIptablesRules } from '../../src/agents/cni/portmap.js';
+import { dnatChainName, portmapConf, portmapIptablesRules, type PortMapEntry } from '../../src/agents/cni/portmap.js';
 import { readTopology } from '../../src/topology/load.js';
 import { knet } from '../helpers/cli.js';
 import { golden } from '../helpers/golden.js';
@@ -18,7 +18,7 @@ test('the per-container chain is CNI-DN- and the SHA-512 of network name + conta
 });
 
 test('rules for one container: multiport jumps per protocol, 15 ports at most each; hostIP narrows the match', (t) => {
-  const entries = Array.from({ length: 16 }, (_, i) => ({ hostPort: 9000 + i, containerPort: 80 + i, protocol: 'tcp' as const, hostIP: '' }));
+  const entries: PortMapEntry[] = Array.from({ length: 16 }, (_, i) => ({ hostPort: 9000 + i, containerPort: 80 + i, protocol: 'tcp' as const, hostIP: '' }));
   entries.push({ hostPort: 53, containerPort: 53, protocol: 'udp', hostIP: '192.168.2.101' });
   const lines = portmapIptablesRules([{ netName: 'cbr0', containerID: 'abc', ip: '10.244.1.9', network: '10.244.1.9/24', entries }], portmapConf({}));
   const dnat = lines.nat.filter((l) => l.startsWith('-A CNI-HOSTPORT-DNAT'));
