@@ -60,7 +60,7 @@ export function traceCommand(io: IO): Command {
     .description('walk one packet (and its reply) hop by hop through the emulated cluster')
     .argument('<src>', 'client: POD | pod/POD | NS/POD | node/NAME | ext/NAME | IP@NODE')
     .argument('<dst>', 'destination: svc/NAME[:PORT|:PORTNAME] | POD[:PORT] | node/NAME:PORT | IP:PORT')
-    .option('-n, --namespace <ns>', 'namespace of pod and service names', 'default')
+    .option('-n, --namespace <ns>', 'namespace of SRC, and of DST names given without NS/', 'default')
     .addOption(new Option('--proto <proto>', 'transport protocol (default: the Service port\'s, else tcp)').choices(['tcp', 'udp', 'sctp']))
     .option('--all-paths', 'expand every backend branch with its probability')
     .option('--count <n>', 'N successive new connections from the same client (shows load balancing and affinity)')

@@ -29,6 +29,12 @@ async function load(yaml: string, ...args: string[]) {
 const cases: [string, string, string][] = [
   ['YAML syntax error', `${HEADER}---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  labels: [a\n`,
     'FILE:14:1: YAML syntax error: Flow sequence in block collection must be sufficiently indented and end with a ]'],
+  ['Job whose pods would restart', `${HEADER}---\napiVersion: batch/v1\nkind: Job\nmetadata: {name: j}\nspec:\n  template:\n    spec:\n      containers: [{name: c}]\n`,
+    'FILE:15: Job default/j: spec.template.spec.restartPolicy: Required value: valid values: "OnFailure", "Never"'],
+  ['Endpoints address that is no IP', `${HEADER}---\napiVersion: v1\nkind: Endpoints\nmetadata: {name: e}\nsubsets:\n  - addresses: [{ip: db.example}]\n`,
+    'FILE:13: Endpoints default/e: subsets[0].addresses[0].ip: "db.example" is not a valid IP address'],
+  ['ReplicationController selector that does not match the template', `${HEADER}---\napiVersion: v1\nkind: ReplicationController\nmetadata: {name: r}\nspec:\n  selector: {app: a}\n  template:\n    metadata: {labels: {app: b}}\n    spec: {containers: [{name: c}]}\n`,
+    'FILE:15: ReplicationController default/r: spec.template.metadata.labels: `selector` does not match template `labels`'],
   ['missing kind', `${HEADER}---\napiVersion: v1\nmetadata: {name: g}\n`,
     'FILE:9: object g: kind: Required value'],
   ['missing required field', `${HEADER}---\napiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec:\n  ports:\n    - protocol: TCP\n`,
