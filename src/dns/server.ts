@@ -79,6 +79,17 @@ function fitUDP(req: DecodedPacket, r: Reply, size: number): Buffer {
 }
 
 export async function startDnsServer(inst: CorednsInstance, listen: Endpoint): Promise<DnsServer> {
+  // With port 0 the kernel picks the UDP port; TCP may find that number taken: pick again.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await listenOnce(inst, listen);
+    } catch (e) {
+      if (listen.port !== 0 || (e as NodeJS.ErrnoException).code !== 'EADDRINUSE' || attempt >= 8) throw e;
+    }
+  }
+}
+
+async function listenOnce(inst: CorednsInstance, listen: Endpoint): Promise<DnsServer> {
   const stats = { udp: 0, tcp: 0, formerr: 0, dropped: 0 };
   const family = net.isIPv6(listen.host) ? 'udp6' : 'udp4';
 
@@ -135,10 +146,16 @@ export async function startDnsServer(inst: CorednsInstance, listen: Endpoint): P
 
   // A deep receive buffer so bursts (dnsperf keeps hundreds in flight) are queued, not dropped.
   const udp = dgram.createSocket({ type: family, recvBufferSize: 4 << 20 });
+  let udpOpen = true;
+  const closeUdp = (): void => {
+    udpOpen = false;
+    udp.close();
+  };
   udp.on('message', (msg, rinfo) => {
     stats.udp++;
     void safe(msg, 'udp', rinfo.address).then((out) => {
-      for (const b of out ?? []) udp.send(b, rinfo.port, rinfo.address);
+      // An answer that comes back after the socket closed has nobody to go to.
+      if (udpOpen) for (const b of out ?? []) udp.send(b, rinfo.port, rinfo.address);
     });
   });
   udp.on('error', (e) => log().error({ err: e.message }, 'UDP socket error'));
@@ -185,12 +202,13 @@ export async function startDnsServer(inst: CorednsInstance, listen: Endpoint): P
   });
   await new Promise<void>((res, rej) => {
     // The UDP socket is already bound: let it go too, or the process would never exit.
-    tcp.once('error', (e) => {
-      udp.close();
+    const failed = (e: Error): void => {
+      closeUdp();
       rej(e);
-    });
+    };
+    tcp.once('error', failed);
     tcp.listen(port, listen.host, () => {
-      tcp.off('error', rej);
+      tcp.off('error', failed);
       res();
     });
   });
@@ -201,7 +219,7 @@ export async function startDnsServer(inst: CorednsInstance, listen: Endpoint): P
     close: () =>
       new Promise<void>((res) => {
         for (const c of conns) c.destroy();
-        udp.close();
+        closeUdp();
         tcp.close(() => res());
       }),
   };
