@@ -13,6 +13,7 @@ import { ipCommand } from './ip.js';
 import { bridgeCommand } from './bridge.js';
 import { flannelCommand } from './flannel.js';
 import { viewCommand } from './view.js';
+import { lessonCommand } from './lesson.js';
 
 export const EXIT_INPUT = 1;
 export const EXIT_USAGE = 2;
@@ -37,6 +38,7 @@ export function buildProgram(io: IO): Command {
   program.addCommand(bridgeCommand(io));
   program.addCommand(flannelCommand(io));
   program.addCommand(viewCommand(io));
+  program.addCommand(lessonCommand(io));
   const configure = (c: Command): void => {
     c.exitOverride();
     c.configureOutput({ writeOut: io.out, writeErr: io.err });

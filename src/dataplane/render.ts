@@ -7,7 +7,7 @@ function end(e: FlowEnd, proto?: string): string {
   return `${where}${e.ip.includes(':') ? `[${e.ip}]` : e.ip}:${e.port}${proto ? `/${proto.toUpperCase()}` : ''}`;
 }
 
-function stepLine(s: Step): string {
+export function stepLine(s: Step): string {
   const L = (label: string, text: string) => `  ${label.padEnd(10)} ${text}`;
   switch (s.kind) {
     case 'enter-interface':

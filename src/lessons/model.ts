@@ -1,0 +1,72 @@
+// What a lesson file holds once read: texts in English and Chinese, the cluster it runs on, and
+// tasks, each a question about something knet computes (a query plus what to read from it).
+export type Lang = 'en' | 'zh';
+export const LANGS: readonly Lang[] = ['en', 'zh'];
+
+export type Text = Record<Lang, string>;
+
+export type Level = 'beginner' | 'intermediate' | 'advanced';
+export const LEVELS: readonly Level[] = ['beginner', 'intermediate', 'advanced'];
+
+/** A topology: shipped ones by name (`kubeadm-3node`), others by path relative to the lesson file. */
+export interface TopologyRef {
+  /** Absolute paths handed to loadCluster, in order (later files add objects). */
+  files: string[];
+  /** As the lesson wrote it, for the `knet trace -f …` lines shown to students. */
+  shown: string[];
+}
+
+export type Query =
+  | { kind: 'trace'; from: string; to: string; namespace?: string; allPaths?: boolean; seed?: number; proto?: 'tcp' | 'udp' | 'sctp' }
+  | { kind: 'connections'; from: string; to: string; namespace?: string; count: number; intervalMs: number; seed?: number }
+  | { kind: 'resolve'; from: string; name: string; type: string }
+  | { kind: 'resolvConf'; pod: string }
+  | { kind: 'rules'; node: string }
+  | { kind: 'object'; kind_: string; namespace?: string; name: string }
+  | { kind: 'addresses'; ip: string };
+
+/** What to read from the query's result: a name (`verdict`) or a name with parameters. */
+export interface Ask {
+  name: string;
+  params: Record<string, unknown>;
+}
+
+export type Answer = string | number | boolean | string[];
+
+export interface Choice {
+  value: Answer;
+  label?: Text;
+}
+
+export interface Task {
+  id: string;
+  question: Text;
+  query: Query;
+  ask: Ask;
+  /** The author's expected answer; a test holds it equal to what knet computes. */
+  answer: Answer;
+  choices?: Choice[];
+  /** Shown after the answer: why it is so. */
+  explain: Text;
+  topology?: TopologyRef;
+  /** Where in the lesson file the task sits (for errors about it). */
+  where: string;
+}
+
+export interface LabCommand {
+  run: string;
+  look: Text;
+}
+
+export interface Lesson {
+  id: string;
+  file: string;
+  title: Text;
+  text: Text;
+  topics: string[];
+  level: Level;
+  minutes: number;
+  topology: TopologyRef;
+  tasks: Task[];
+  lab?: { text: Text; commands: LabCommand[] };
+}

@@ -1,0 +1,104 @@
+// Runs a task's query on the lesson's cluster: a trace, N connections, a resolver walk, a pod's
+// resolv.conf, a node's netfilter rules, an API object, or who holds an address. One cluster per
+// topology per run, loaded on first use.
+import { InputError } from '../api/errors.js';
+import { isKind, type AnyObject, type Kind } from '../api/types.js';
+import { loadCluster, type Cluster } from '../cluster/cluster.js';
+import { Dataplane } from '../dataplane/dataplane.js';
+import { trace, traceConnections } from '../dataplane/trace.js';
+import type { Trace } from '../dataplane/types.js';
+import { findPod } from '../dns/instance.js';
+import { lookupFromPod, type ResolverWalk } from '../dns/resolver.js';
+import { resolvConfFor, type ResolvConf } from '../dns/resolvconf.js';
+import type { Ruleset } from '../kernel/netfilter/ruleset.js';
+import { canonicalIP } from '../net/ip.js';
+import type { Lesson, Query, Task, TopologyRef } from './model.js';
+
+export interface Holder {
+  node: string;
+  /** `root` or `pod NS/NAME`. */
+  netns: string;
+  dev: string;
+}
+
+export type QueryResult =
+  | { kind: 'trace'; trace: Trace }
+  | { kind: 'connections'; traces: Trace[] }
+  | { kind: 'resolve'; walk: ResolverWalk }
+  | { kind: 'resolvConf'; conf: ResolvConf }
+  | { kind: 'rules'; ruleset: Ruleset }
+  | { kind: 'object'; object: AnyObject | undefined }
+  | { kind: 'addresses'; holders: Holder[] };
+
+/** The clusters one lesson run uses, by topology. */
+export class LessonRun {
+  private readonly clusters = new Map<string, Cluster>();
+  readonly warnings: string[] = [];
+
+  constructor(readonly lesson: Lesson) {}
+
+  cluster(t: TopologyRef): Cluster {
+    const key = t.files.join('\n');
+    let c = this.clusters.get(key);
+    if (!c) {
+      c = loadCluster(t.files);
+      this.warnings.push(...c.warnings);
+      this.clusters.set(key, c);
+    }
+    return c;
+  }
+
+  clusterOf(task: Task): Cluster {
+    return this.cluster(task.topology ?? this.lesson.topology);
+  }
+
+  async run(task: Task): Promise<QueryResult> {
+    try {
+      return await runQuery(this.clusterOf(task), task.query);
+    } catch (e) {
+      if (e instanceof InputError) throw new InputError(`${task.where}: query: ${e.message}`);
+      throw e;
+    }
+  }
+}
+
+export async function runQuery(cluster: Cluster, q: Query): Promise<QueryResult> {
+  switch (q.kind) {
+    case 'trace':
+      return {
+        kind: 'trace',
+        trace: trace(cluster, q.from, q.to, { ...(q.namespace ? { namespace: q.namespace } : {}), ...(q.proto ? { proto: q.proto } : {}), seed: q.seed ?? 1, allPaths: !!q.allPaths }),
+      };
+    case 'connections':
+      return { kind: 'connections', traces: traceConnections(cluster, q.from, q.to, q.count, q.intervalMs, { ...(q.namespace ? { namespace: q.namespace } : {}), seed: q.seed ?? 1 }) };
+    case 'resolve':
+      return { kind: 'resolve', walk: await lookupFromPod(cluster, q.from.includes('/') ? q.from : `default/${q.from}`, q.name, q.type) };
+    case 'resolvConf':
+      return { kind: 'resolvConf', conf: resolvConfFor(cluster, findPod(cluster, q.pod)) };
+    case 'rules': {
+      const dp = Dataplane.of(cluster);
+      if (!dp.node(q.node)) throw new InputError(`node "${q.node}" is not in the cluster (nodes: ${dp.nodeNames().join(', ')})`);
+      return { kind: 'rules', ruleset: dp.ruleset(q.node) };
+    }
+    case 'object': {
+      if (!isKind(q.kind_)) throw new InputError(`unknown kind "${q.kind_}"`);
+      return { kind: 'object', object: cluster.store.get(q.kind_ as Kind, q.namespace ?? 'default', q.name) };
+    }
+    case 'addresses':
+      return { kind: 'addresses', holders: holdersOf(cluster, q.ip) };
+  }
+}
+
+/** Every interface, in every node's and pod's namespace, that holds the address. */
+function holdersOf(cluster: Cluster, ip: string): Holder[] {
+  const want = canonicalIP(ip);
+  if (!want) throw new InputError(`"${ip}" is not an IP address`);
+  const dp = Dataplane.of(cluster);
+  const out: Holder[] = [];
+  for (const name of dp.nodeNames()) {
+    const k = dp.node(name)!.kernel;
+    for (const a of k.root.addresses) if (a.address === want) out.push({ node: name, netns: 'root', dev: a.dev });
+    for (const sb of k.pods()) for (const a of sb.netns.addresses) if (a.address === want) out.push({ node: name, netns: `pod ${sb.pod}`, dev: a.dev });
+  }
+  return out;
+}
