@@ -126,6 +126,8 @@ export const ASKS: Record<string, AskDef> = {
 
   queries: { on: ['resolve'], compute: (r) => (r as Extract<QueryResult, { kind: 'resolve' }>).walk.queries.length },
   tried: { on: ['resolve'], ordered: true, compute: (r) => (r as Extract<QueryResult, { kind: 'resolve' }>).walk.queries.map((q) => q.fqdn.replace(/\.$/, '')) },
+  firstTry: { on: ['resolve'], compute: (r) => (r as Extract<QueryResult, { kind: 'resolve' }>).walk.queries[0]?.fqdn.replace(/\.$/, '') ?? 'none' },
+  addressCount: { on: ['resolve'], compute: (r) => (r as Extract<QueryResult, { kind: 'resolve' }>).walk.result.addresses.length },
   status: { on: ['resolve'], compute: (r) => (r as Extract<QueryResult, { kind: 'resolve' }>).walk.result.status },
   addresses: { on: ['resolve'], compute: (r) => [...(r as Extract<QueryResult, { kind: 'resolve' }>).walk.result.addresses].sort() },
   answerTypes: { on: ['resolve'], ordered: true, compute: (r) => (r as Extract<QueryResult, { kind: 'resolve' }>).walk.result.answer.map((rr) => rr.type) },

@@ -24,7 +24,7 @@ export function commandFor(q: Query, t: TopologyRef, ask?: Task['ask']): string 
   const f = fileArgs(t);
   switch (q.kind) {
     case 'trace':
-      return `knet trace ${q.from} ${q.to}${nsArg(q.namespace)}${q.allPaths ? ' --all-paths' : ''}${q.proto ? ` --proto ${q.proto}` : ''}${q.seed !== undefined && q.seed !== 1 ? ` --seed ${q.seed}` : ''}${f}`;
+      return `knet trace ${q.from} ${q.to}${nsArg(q.namespace)}${q.allPaths || q.path ? ' --all-paths' : ''}${q.proto ? ` --proto ${q.proto}` : ''}${q.seed !== undefined && q.seed !== 1 ? ` --seed ${q.seed}` : ''}${f}`;
     case 'connections':
       return `knet trace ${q.from} ${q.to}${nsArg(q.namespace)} --count ${q.count} --interval ${q.intervalMs / 1000}s${q.seed !== undefined && q.seed !== 1 ? ` --seed ${q.seed}` : ''}${f}`;
     case 'resolve':
@@ -53,7 +53,7 @@ function fieldLine(o: AnyObject | undefined, path: string): string {
 export function evidenceText(task: Task, r: QueryResult, lang: Lang): string {
   switch (r.kind) {
     case 'trace':
-      return renderTrace(r.trace, { allPaths: task.query.kind === 'trace' && !!task.query.allPaths });
+      return renderTrace(r.trace, { allPaths: task.query.kind === 'trace' && !!task.query.allPaths && !task.query.path });
     case 'connections':
       return renderConnections(r.traces, task.query.kind === 'connections' ? task.query.intervalMs : 1000);
     case 'resolve':

@@ -53,7 +53,8 @@ function query(f: Fields, o: Record<string, unknown>, path: Path): Query {
     case 'trace': {
       const proto = f.oneOf(o, [kind, 'proto'], ['tcp', 'udp', 'sctp'] as const);
       const seed = f.int(o, [kind, 'seed'], 0, 2 ** 31);
-      return { kind, from: str('from')!, to: str('to')!, ...(ns ? { namespace: ns } : {}), allPaths: !!f.bool(o, [kind, 'allPaths']), ...(seed !== undefined ? { seed } : {}), ...(proto ? { proto } : {}) };
+      const path = str('path', false);
+      return { kind, from: str('from')!, to: str('to')!, ...(ns ? { namespace: ns } : {}), allPaths: !!f.bool(o, [kind, 'allPaths']), ...(path ? { path } : {}), ...(seed !== undefined ? { seed } : {}), ...(proto ? { proto } : {}) };
     }
     case 'connections': {
       const seed = f.int(o, [kind, 'seed'], 0, 2 ** 31);

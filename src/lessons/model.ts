@@ -17,7 +17,8 @@ export interface TopologyRef {
 }
 
 export type Query =
-  | { kind: 'trace'; from: string; to: string; namespace?: string; allPaths?: boolean; seed?: number; proto?: 'tcp' | 'udp' | 'sctp' }
+  /** `path`: of every path, the one to this receiver (asks read it as the first path). */
+  | { kind: 'trace'; from: string; to: string; namespace?: string; allPaths?: boolean; path?: string; seed?: number; proto?: 'tcp' | 'udp' | 'sctp' }
   | { kind: 'connections'; from: string; to: string; namespace?: string; count: number; intervalMs: number; seed?: number }
   | { kind: 'resolve'; from: string; name: string; type: string }
   | { kind: 'resolvConf'; pod: string }

@@ -12,6 +12,7 @@ import { lookupFromPod, type ResolverWalk } from '../dns/resolver.js';
 import { resolvConfFor, type ResolvConf } from '../dns/resolvconf.js';
 import type { Ruleset } from '../kernel/netfilter/ruleset.js';
 import { canonicalIP } from '../net/ip.js';
+import { receiverName } from './asks.js';
 import type { Lesson, Query, Task, TopologyRef } from './model.js';
 
 export interface Holder {
@@ -64,11 +65,13 @@ export class LessonRun {
 
 export async function runQuery(cluster: Cluster, q: Query): Promise<QueryResult> {
   switch (q.kind) {
-    case 'trace':
-      return {
-        kind: 'trace',
-        trace: trace(cluster, q.from, q.to, { ...(q.namespace ? { namespace: q.namespace } : {}), ...(q.proto ? { proto: q.proto } : {}), seed: q.seed ?? 1, allPaths: !!q.allPaths }),
-      };
+    case 'trace': {
+      const t = trace(cluster, q.from, q.to, { ...(q.namespace ? { namespace: q.namespace } : {}), ...(q.proto ? { proto: q.proto } : {}), seed: q.seed ?? 1, allPaths: !!q.allPaths || !!q.path });
+      if (!q.path) return { kind: 'trace', trace: t };
+      const p = t.paths.find((x) => receiverName(x.receiver) === q.path);
+      if (!p) throw new InputError(`no path of ${q.from} -> ${q.to} reaches ${q.path} (receivers: ${t.paths.map((x) => receiverName(x.receiver)).join(', ')})`);
+      return { kind: 'trace', trace: { ...t, verdict: p.verdict, paths: [p], ...(p.reply ? { reply: p.reply } : {}) } };
+    }
     case 'connections':
       return { kind: 'connections', traces: traceConnections(cluster, q.from, q.to, q.count, q.intervalMs, { ...(q.namespace ? { namespace: q.namespace } : {}), seed: q.seed ?? 1 }) };
     case 'resolve':
