@@ -100,7 +100,7 @@ async function stepThrough(p: PathResult, lang: Lang, pr: Prompter, out: (s: str
       out(nf.length ? nf.map((s) => `${stepLine(s)}\n`).join('') : `${m.noRules}\n`);
     } else {
       const steps = all[i]!.hop.steps;
-      const k = await pr.choose(m.which, steps.map((s, j) => ({ name: stepLine(s).split('\n')[0]!.trim().slice(0, 100), value: j })));
+      const k = await pr.choose(m.which, steps.map((s, j) => ({ name: stepLine(s).split('\n')[0]!.trim().slice(0, 72), value: j })));
       out(`${explainStep(steps[k]!, lang)}\n`);
     }
   }
