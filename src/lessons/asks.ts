@@ -3,7 +3,6 @@
 // rendered text. The answer's JS type says how a student's answer is compared with it.
 import type { Cluster } from '../cluster/cluster.js';
 import type { PathResult, Step, Trace } from '../dataplane/types.js';
-import { splitWords } from '../kernel/netfilter/words.js';
 import type { Rule } from '../kernel/netfilter/rule.js';
 import type { Ruleset, TableName } from '../kernel/netfilter/ruleset.js';
 import type { Answer, Ask, Query } from './model.js';
@@ -43,17 +42,11 @@ function sourceSeen(t: Trace, p: PathResult): string {
   return src;
 }
 
-/** The netfilter step that dropped or rejected the packet (the last rule it met). */
+/** The netfilter step that dropped or rejected the packet (the last rule it met; no endpoints is a REJECT rule). */
 function dropStep(p: PathResult): Extract<Step, { kind: 'netfilter' }> | undefined {
-  if (p.verdict !== 'DROPPED' && p.verdict !== 'REJECTED') return undefined;
+  if (p.verdict !== 'DROPPED' && p.verdict !== 'REJECTED' && p.verdict !== 'NO_ENDPOINTS') return undefined;
   const nf = forwardSteps(p).filter((s): s is Extract<Step, { kind: 'netfilter' }> => s.kind === 'netfilter');
   return nf[nf.length - 1];
-}
-
-/** Whether a rule (iptables-save text) checks a `recent` list: ClientIP affinity's sticky rule. */
-function checksRecent(rule: string): boolean {
-  const w = splitWords(rule) ?? [];
-  return w.includes('recent') && w.includes('--rcheck');
 }
 
 function commentOf(rule: Rule): string | undefined {
@@ -121,7 +114,7 @@ export const ASKS: Record<string, AskDef> = {
   receiversInOrder: { on: ['connections'], ordered: true, receiver: true, compute: (r) => (r as { traces: Trace[] }).traces.map((t) => receiverName(t.paths[0]!.receiver)) },
   affinityHits: {
     on: ['connections'],
-    compute: (r) => (r as { traces: Trace[] }).traces.filter((t) => forwardSteps(t.paths[0]!).some((s) => s.kind === 'netfilter' && checksRecent(s.rule))).length,
+    compute: (r) => (r as { traces: Trace[] }).traces.filter((t) => t.paths[0]!.affinity).length,
   },
 
   queries: { on: ['resolve'], compute: (r) => (r as Extract<QueryResult, { kind: 'resolve' }>).walk.queries.length },

@@ -86,6 +86,14 @@ export function explainStep(s: Step, lang: Lang): string {
       return en ? `On the node network (the underlay): ${s.from} → ${s.to} over ${s.dev}.` : `在节点网络（底层网络）上传输：${s.from} → ${s.to}，经 ${s.dev}。`;
     case 'deliver':
       return en ? `A socket is listening: ${s.socket} belongs to ${s.owner}.` : `有套接字在监听：${s.socket} 属于 ${s.owner}。`;
+    case 'ipvs':
+      return en
+        ? `IPVS virtual server ${s.service}: the ${s.scheduler} scheduler picks real server ${s.real} (${s.decidedBy})${s.persistent ? ', from a persistence template (session affinity)' : ''}.`
+        : `IPVS 虚拟服务 ${s.service}：${s.scheduler} 调度算法选中真实服务器 ${s.real}（${s.decidedBy}）${s.persistent ? '，来自持久连接模板（会话保持）' : ''}。`;
+    case 'exit-network':
+      return en
+        ? `The packet leaves the modelled machines by ${s.dev} towards ${s.nexthop}, with source ${s.src}.`
+        : `数据包经 ${s.dev} 发往 ${s.nexthop}，离开了模拟的机器，源地址为 ${s.src}。`;
     case 'note':
       return s.text;
   }

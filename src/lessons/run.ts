@@ -99,7 +99,7 @@ function holdersOf(cluster: Cluster, ip: string): Holder[] {
   const dp = Dataplane.of(cluster);
   const out: Holder[] = [];
   for (const name of dp.nodeNames()) {
-    const k = dp.node(name)!.kernel;
+    const k = dp.node(name)!;
     for (const a of k.root.addresses) if (a.address === want) out.push({ node: name, netns: 'root', dev: a.dev });
     for (const sb of k.pods()) for (const a of sb.netns.addresses) if (a.address === want) out.push({ node: name, netns: `pod ${sb.pod}`, dev: a.dev });
   }
