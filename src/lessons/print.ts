@@ -10,6 +10,9 @@ const L = {
   zh: { level: '难度', minutes: '分钟', topics: '主题', cluster: '集群', task: '任务', evidence: '证据', lab: '动手验证（需要 root）', look: '观察', check: '把答案写进文件（lesson: ID, answers: {任务: 答案}），然后用下面的命令评分' },
 };
 
+/** Chinese text takes the full-width colon. */
+export const COLON: Record<Lang, string> = { en: ': ', zh: '：' };
+
 export const LEVEL_ZH: Record<string, string> = { beginner: '入门', intermediate: '中级', advanced: '高级' };
 
 export function choiceText(c: Choice, lang: Lang): string {
@@ -19,13 +22,14 @@ export function choiceText(c: Choice, lang: Lang): string {
 export function lessonHeader(l: Lesson, lang: Lang): string {
   const t = L[lang];
   const level = lang === 'zh' ? LEVEL_ZH[l.level]! : l.level;
-  return `${l.title[lang]}\n${'='.repeat(Math.min(72, l.title[lang].length * (lang === 'zh' ? 2 : 1)))}\n${t.level}: ${level} · ${l.minutes} ${t.minutes} · ${t.topics}: ${l.topics.join(', ')} · ${t.cluster}: ${l.topology.shown.join(' + ')}\n\n${l.text[lang].trimEnd()}\n`;
+  const c = COLON[lang];
+  return `${l.title[lang]}\n${'='.repeat(Math.min(72, l.title[lang].length * (lang === 'zh' ? 2 : 1)))}\n${t.level}${c}${level} · ${l.minutes} ${t.minutes} · ${t.topics}${c}${l.topics.join(', ')} · ${t.cluster}${c}${l.topology.shown.join(' + ')}\n\n${l.text[lang].trimEnd()}\n`;
 }
 
 export function questionText(l: Lesson, task: Task, i: number, lang: Lang): string {
   const t = L[lang];
-  let s = `${t.task} ${i + 1}/${l.tasks.length} [${task.id}]: ${task.question[lang].trimEnd()}\n`;
-  if (task.topology) s += `  (${t.cluster}: ${task.topology.shown.join(' + ')})\n`;
+  let s = `${t.task} ${i + 1}/${l.tasks.length} [${task.id}]${COLON[lang]}${task.question[lang].trimEnd()}\n`;
+  if (task.topology) s += `  (${t.cluster}${COLON[lang]}${task.topology.shown.join(' + ')})\n`;
   return s;
 }
 
@@ -33,7 +37,7 @@ export function labText(l: Lesson, lang: Lang): string {
   if (!l.lab) return '';
   const t = L[lang];
   let s = `\n${t.lab}\n${l.lab.text[lang].trimEnd()}\n`;
-  for (const c of l.lab.commands) s += `  $ ${c.run}\n      ${t.look}: ${c.look[lang].trimEnd()}\n`;
+  for (const c of l.lab.commands) s += `  $ ${c.run}\n      ${t.look}${COLON[lang]}${c.look[lang].trimEnd()}\n`;
   return s;
 }
 
@@ -43,9 +47,9 @@ export function printLesson(l: Lesson, lang: Lang): string {
   l.tasks.forEach((task, i) => {
     s += questionText(l, task, i, lang);
     if (task.choices) s += task.choices.map((c, j) => `  ${j + 1}) ${choiceText(c, lang)}\n`).join('');
-    s += `  ${t.evidence}: ${commandFor(task.query, task.topology ?? l.topology, task.ask)}\n\n`;
+    s += `  ${t.evidence}${COLON[lang]}${commandFor(task.query, task.topology ?? l.topology, task.ask)}\n\n`;
   });
-  s += `${t.check}:\n  knet lesson check ${l.id} --answers FILE\n`;
+  s += `${t.check}${COLON[lang].trimEnd()}\n  knet lesson check ${l.id} --answers FILE\n`;
   s += labText(l, lang);
   return s;
 }

@@ -9,7 +9,7 @@ import { answerText, sameAnswer } from './answers.js';
 import { commandFor, evidenceText } from './evidence.js';
 import { explainStep } from './explain.js';
 import type { Lang, Lesson } from './model.js';
-import { choiceText, labText, lessonHeader, questionText } from './print.js';
+import { choiceText, COLON, labText, lessonHeader, questionText } from './print.js';
 import type { Solved } from './grade.js';
 
 /** The two prompts a session needs (inquirer's in a terminal). */
@@ -119,8 +119,8 @@ export async function runSession(lesson: Lesson, solved: Solved[], lang: Lang, p
       : await pr.ask(m.answer);
     const ok = sameAnswer(ASKS[task.ask.name]!, s.computed, given);
     if (ok) right++;
-    out(`${ok ? m.right : m.wrong(answerText(s.computed, lang))}\n${m.why}: ${task.explain[lang].trimEnd()}\n`);
-    out(`${m.evidence}: ${commandFor(task.query, task.topology ?? lesson.topology, task.ask)}\n`);
+    out(`${ok ? m.right : m.wrong(answerText(s.computed, lang))}\n${m.why}${COLON[lang]}${task.explain[lang].trimEnd()}\n`);
+    out(`${m.evidence}${COLON[lang]}${commandFor(task.query, task.topology ?? lesson.topology, task.ask)}\n`);
     const r = s.result;
     if (r.kind === 'trace') {
       let p = r.trace.paths[0]!;
