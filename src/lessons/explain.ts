@@ -35,6 +35,20 @@ function chainNote(chain: string, lang: Lang): string {
   return key ? zh[key]! : 'netfilter 钩子上的内置链';
 }
 
+/** kube-proxy's nftables chains (table ip kube-proxy). */
+function nftChainNote(chain: string, lang: Lang): string {
+  const notes: [RegExp, string, string][] = [
+    [/^services$/, 'one lookup in the verdict map @service-ips on daddr . protocol . dport: the same cost for 3 Services or 30,000', '在 verdict map @service-ips 中按 目的地址 . 协议 . 目的端口 查找一次：3 个 Service 和 3 万个 Service 的开销一样'],
+    [/^service-/, 'one Service port: `numgen random mod N` picks an endpoint from a map in one step', '某个 Service 端口：`numgen random mod N` 一步从映射表中选出一个 endpoint'],
+    [/^endpoint-/, 'one endpoint: the DNAT to the pod (and the mark for hairpin traffic)', '某个 endpoint：DNAT 到该 Pod（发夹流量打上伪装标记）'],
+    [/^external-/, 'a Service\'s external traffic: masquerade unless the policy is Local', 'Service 的外部流量：策略不是 Local 时做伪装'],
+    [/^masquerading$/, 'masquerades packets that carry mark 0x4000', '对带有 0x4000 标记的包做伪装'],
+    [/^(filter|nat)-/, 'a base chain kube-proxy hooks into netfilter at a priority', 'kube-proxy 以某个优先级挂到 netfilter 钩子上的基础链'],
+  ];
+  const n = notes.find(([re]) => re.test(chain));
+  return n ? n[lang === 'en' ? 1 : 2] : lang === 'en' ? 'a chain of the kube-proxy table' : 'kube-proxy 表中的一条链';
+}
+
 export function explainStep(s: Step, lang: Lang): string {
   const en = lang === 'en';
   switch (s.kind) {
@@ -60,10 +74,17 @@ export function explainStep(s: Step, lang: Lang): string {
       return en
         ? `A veth pair is a cable between two network namespaces: what leaves ${s.from} comes out of ${s.to}.`
         : `veth 对是连接两个网络命名空间的"网线"：从 ${s.from} 发出的包从 ${s.to} 出来。`;
-    case 'netfilter':
+    case 'netfilter': {
+      const coin = s.probability !== undefined ? (en ? ` (a random coin with p=${s.probability}: ${s.taken ? 'taken' : 'not taken'})` : `（概率 p=${s.probability} 的随机判定：${s.taken ? '命中' : '未命中'}）`) : '';
+      if (s.tool === 'nft') {
+        return en
+          ? `nftables table ${s.table}, chain ${s.chain}, rule ${s.position} matched${coin}. ${nftChainNote(s.chain, lang)}.`
+          : `nftables 的 ${s.table} 表、${s.chain} 链第 ${s.position} 条规则匹配${coin}。${nftChainNote(s.chain, lang)}。`;
+      }
       return en
-        ? `iptables ${s.table} table, chain ${s.chain}, rule ${s.position} matched${s.probability !== undefined ? ` (a random coin with p=${s.probability}: ${s.taken ? 'taken' : 'not taken'})` : ''}. ${chainNote(s.chain, lang)}.`
-        : `iptables 的 ${s.table} 表、${s.chain} 链第 ${s.position} 条规则匹配${s.probability !== undefined ? `（概率 p=${s.probability} 的随机判定：${s.taken ? '命中' : '未命中'}）` : ''}。${chainNote(s.chain, lang)}。`;
+        ? `iptables ${s.table} table, chain ${s.chain}, rule ${s.position} matched${coin}. ${chainNote(s.chain, lang)}.`
+        : `iptables 的 ${s.table} 表、${s.chain} 链第 ${s.position} 条规则匹配${coin}。${chainNote(s.chain, lang)}。`;
+    }
     case 'policy':
       return en ? `No rule of ${s.table} ${s.chain} decided; the chain's policy ${s.verdict} applies.` : `${s.table} 表 ${s.chain} 链没有规则做出决定，执行链的默认策略 ${s.verdict}。`;
     case 'nat':
