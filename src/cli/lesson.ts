@@ -5,6 +5,7 @@ import { answersFile, answersYAML, disagreements, feedbackLine, grade, readAnswe
 import { findLesson, LESSONS_DIR, readLessons } from '../lessons/load.js';
 import { LANGS, type Lang } from '../lessons/model.js';
 import { printLesson } from '../lessons/print.js';
+import { LessonRun } from '../lessons/run.js';
 import { progressText, readProgress, recordAttempt } from '../lessons/progress.js';
 import { inquirerPrompter, runSession } from '../lessons/session.js';
 import type { IO } from './context.js';
@@ -61,8 +62,9 @@ export function lessonCommand(io: IO): Command {
     .action(async (id: string, o: { answers: string; lang: Lang; dir: string }) => {
       const lesson = findLesson(id, o.dir);
       const answers = readAnswers(o.answers, lesson);
-      const solved = await solveLesson(lesson);
-      for (const w of disagreements(lesson, solved)) io.err(`${w}\n`);
+      const run = new LessonRun(lesson);
+      const solved = await solveLesson(lesson, run);
+      for (const w of [...run.warnings.map((x) => `Warning: ${x}`), ...disagreements(lesson, solved)]) io.err(`${w}\n`);
       const graded = grade(solved, answers);
       for (const g of graded) io.out(`${feedbackLine(g, lesson, o.lang)}\n`);
       const right = graded.filter((g) => g.correct).length;
@@ -78,8 +80,9 @@ export function lessonCommand(io: IO): Command {
     .addOption(dirOption())
     .action(async (id: string, o: { dir: string }) => {
       const lesson = findLesson(id, o.dir);
-      const solved = await solveLesson(lesson);
-      for (const w of disagreements(lesson, solved)) io.err(`${w}\n`);
+      const run = new LessonRun(lesson);
+      const solved = await solveLesson(lesson, run);
+      for (const w of [...run.warnings.map((x) => `Warning: ${x}`), ...disagreements(lesson, solved)]) io.err(`${w}\n`);
       io.out(answersYAML(answersFile(lesson, solved)));
     });
   return cmd;

@@ -176,7 +176,13 @@ export function readLessonFile(file: string): Lesson {
 
 /** Every lesson in the directory, in file-name order (file names start with a number). */
 export function readLessons(dir = LESSONS_DIR): Lesson[] {
-  const files = readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).sort();
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    throw new InputError(`${dir}: no such directory`);
+  }
+  const files = names.filter((f) => /\.ya?ml$/.test(f)).sort();
   const lessons = files.map((f) => readLessonFile(join(dir, f)));
   const seen = new Map<string, string>();
   for (const l of lessons) {

@@ -43,7 +43,7 @@ export class LessonRun {
     let c = this.clusters.get(key);
     if (!c) {
       c = loadCluster(t.files);
-      this.warnings.push(...c.warnings);
+      for (const w of c.warnings) if (!this.warnings.includes(w)) this.warnings.push(w);
       this.clusters.set(key, c);
     }
     return c;

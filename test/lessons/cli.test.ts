@@ -60,6 +60,8 @@ test('answers files: wrong lesson, unknown task, missing file, unknown lesson', 
   t.regex(r.err, /^no lesson "nope" \(lessons: three-networks, pod-to-pod-same-node, .*\)\n$/);
   r = await knet('lesson', 'check', 'clusterip');
   t.is(r.code, 2);
+  r = await knet('lesson', 'list', '--dir', join(dir, 'none'));
+  t.is(r.err, `${join(dir, 'none')}: no such directory\n`);
   r = await knet('lesson', 'start', 'clusterip', '--lang', 'fr');
   t.is(r.code, 2);
 });

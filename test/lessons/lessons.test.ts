@@ -34,7 +34,8 @@ for (const lesson of lessons) {
 
     const sol = await knet('lesson', 'solve', lesson.id);
     t.is(sol.code, 0, sol.err);
-    t.is(sol.err, '');
+    // Only the topology's own load warnings (a lesson's broken Service is on purpose), never a disagreement.
+    t.true(sol.err.split('\n').filter(Boolean).every((l) => l.startsWith('Warning: lessons/topologies/') && !l.includes('grading follows knet')), sol.err);
     const file = join(state, `${lesson.id}.answers.yaml`);
     writeFileSync(file, sol.out);
     const ok = await knet('lesson', 'check', lesson.id, '--answers', file);
