@@ -57,6 +57,6 @@ for (const lesson of lessons) {
     const bad = await knet('lesson', 'check', lesson.id, '--answers', file);
     t.is(bad.code, 1);
     t.deepEqual(bad.out.split('\n').filter(Boolean).map((l) => l.slice(0, 2)), solved.map(() => '✗ '));
-    t.is(bad.err, `${solved.length} of ${solved.length} answers are wrong\n`);
+    t.is(bad.err.split('\n').filter((l) => !l.startsWith('Warning: lessons/topologies/')).join('\n'), `${solved.length} of ${solved.length} answers are wrong\n`);
   });
 }
