@@ -2,7 +2,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { ApiError, InputError } from '../api/errors.js';
 import { LOG_LEVELS, log, setLogLevel } from '../log.js';
-import type { IO } from './context.js';
+import { prepareSource, releaseSource, type IO } from './context.js';
 import { dnsCommand } from './dns.js';
 import { getCommand } from './get.js';
 import { traceCommand } from './trace.js';
@@ -14,6 +14,7 @@ import { bridgeCommand } from './bridge.js';
 import { flannelCommand } from './flannel.js';
 import { viewCommand } from './view.js';
 import { lessonCommand } from './lesson.js';
+import { serveCommand } from './serve.js';
 
 export const EXIT_INPUT = 1;
 export const EXIT_USAGE = 2;
@@ -24,10 +25,12 @@ export function buildProgram(io: IO): Command {
     .version('0.1.0')
     .addOption(new Option('--log-level <level>', 'log level for structured logs on stderr (env KNET_LOG_LEVEL)').choices([...LOG_LEVELS]))
     .showHelpAfterError('(run with --help for usage)')
-    .hook('preAction', (cmd) => {
+    .hook('preAction', async (cmd, action) => {
       const level = cmd.opts().logLevel as string | undefined;
       if (level) setLogLevel(level);
-    });
+      await prepareSource(action.opts());
+    })
+    .hook('postAction', () => releaseSource());
   program.addCommand(getCommand(io));
   program.addCommand(traceCommand(io));
   program.addCommand(conntrackCommand(io));
@@ -39,6 +42,7 @@ export function buildProgram(io: IO): Command {
   program.addCommand(flannelCommand(io));
   program.addCommand(viewCommand(io));
   program.addCommand(lessonCommand(io));
+  program.addCommand(serveCommand(io));
   const configure = (c: Command): void => {
     c.exitOverride();
     c.configureOutput({ writeOut: io.out, writeErr: io.err });
@@ -83,6 +87,7 @@ export async function main(argv: string[], io: IO = { out: (s) => process.stdout
     await program.parseAsync(hoistGlobalOptions(argv));
     return 0;
   } catch (e) {
+    releaseSource();
     if (e instanceof CommanderError) {
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
       return e.exitCode === 0 ? 0 : EXIT_USAGE;

@@ -6,7 +6,7 @@ import { podIsReady } from '../controllers/endpointslice.js';
 import { humanDuration } from './table.js';
 
 export interface PrintContext {
-  store: Store;
+  store: Pick<Store, 'list'>;
   now: number;
   wide: boolean;
 }
@@ -109,7 +109,7 @@ const endpointslices: Printer = {
 };
 
 /** Pods a Deployment runs: those of the ReplicaSets it controls. */
-function deploymentPods(d: Deployment, store: Store): Pod[] {
+function deploymentPods(d: Deployment, store: Pick<Store, 'list'>): Pod[] {
   const ns = d.metadata.namespace;
   const rs = new Set(
     store
@@ -166,7 +166,7 @@ export const RESOURCE_NAMES: Record<string, Kind> = {
   configmaps: 'ConfigMap', configmap: 'ConfigMap', cm: 'ConfigMap',
 };
 
-function ownedPods(uid: string | undefined, ns: string | undefined, store: Store): Pod[] {
+function ownedPods(uid: string | undefined, ns: string | undefined, store: Pick<Store, 'list'>): Pod[] {
   return store.list('Pod', { namespace: ns }).filter((p) => controllerOf(p)?.uid === uid);
 }
 
