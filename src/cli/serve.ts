@@ -53,6 +53,7 @@ export interface ServeFlags {
   store: string;
   kubeconfig?: string;
   requestTimeout: string;
+  tls?: boolean;
 }
 
 /** Starts the server the flags describe (the command waits for a signal; tests close it). */
@@ -60,8 +61,8 @@ export async function serve(flags: ServeFlags, io: IO): Promise<ApiServer> {
   const { host, port } = parseListen(flags.listen);
   if (!/^\d+$/.test(flags.requestTimeout)) throw new InputError(`--request-timeout "${flags.requestTimeout}": want whole seconds`, 2);
   const storage = openStorage(flags.store);
-  const secure = !isLoopback(host);
-  const tls = secure ? await selfSignedTLS(host) : undefined;
+  const secure = !!flags.tls || !isLoopback(host);
+  const tls = secure ? selfSignedTLS(host) : undefined;
   const token = secure ? randomBytes(24).toString('hex') : undefined;
   const shared = flags.store !== 'memory';
   const server = await startApiServer({
@@ -91,6 +92,7 @@ export function serveCommand(io: IO): Command {
     .option('--listen <host:port>', 'address to listen on (plain HTTP on loopback; TLS and a bearer token elsewhere)', '127.0.0.1:6443')
     .option('--store <store>', 'memory, or etcd://HOST:PORT to keep the objects in etcd (several servers may share it)', 'memory')
     .option('--kubeconfig <file>', 'write a kubeconfig for this server to FILE')
+    .option('--tls', 'serve TLS with a bearer token on loopback too')
     .option('--request-timeout <seconds>', 'close clients that have not sent their whole request by then', '60')
     .action(async (flags: ServeFlags) => {
       const server = await serve(flags, io);

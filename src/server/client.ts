@@ -48,7 +48,7 @@ function fail(ref: ServerRef, e: Error): InputError {
   return new InputError(`--server ${ref.server}: ${e.message}`);
 }
 
-async function getJSON(ref: ServerRef, path: string): Promise<Record<string, unknown>> {
+async function getJSON(ref: ServerRef, path: string): Promise<{ body: Record<string, unknown>; date: number }> {
   return new Promise((resolve, reject) => {
     const req = request(ref, path);
     req.on('error', (e) => reject(fail(ref, e)));
@@ -60,7 +60,7 @@ async function getJSON(ref: ServerRef, path: string): Promise<Record<string, unk
         try {
           const body = JSON.parse(text) as Record<string, unknown>;
           if ((res.statusCode ?? 500) >= 400) reject(fail(ref, new Error(`${res.statusCode}: ${String(body.message ?? text)}`)));
-          else resolve(body);
+          else resolve({ body, date: Date.parse(res.headers.date ?? '') });
         } catch {
           reject(fail(ref, new Error(`${res.statusCode}: not a Kubernetes API response`)));
         }
@@ -85,12 +85,17 @@ export class ServerCluster {
   static async open(ref: ServerRef): Promise<ServerCluster> {
     const objects: AnyObject[] = [];
     const versions = new Map<Resource, string>();
+    let serverNow = NaN;
     for (const r of RESOURCES.filter((x) => x.storeKind)) {
-      const list = await getJSON(ref, collectionPath(r));
+      const { body: list, date } = await getJSON(ref, collectionPath(r));
+      serverNow = date;
       versions.set(r, String((list.metadata as { resourceVersion?: string }).resourceVersion ?? '0'));
       for (const item of (list.items ?? []) as AnyObject[]) objects.push({ ...item, apiVersion: r.group ? `${r.group}/${r.version}` : r.version, kind: r.kind } as AnyObject);
     }
     const sc = new ServerCluster(ref, new Cluster(topologyFromObjects(objects, ref.server)));
+    // The emulation's clock starts at the server's time, so ages read as the server's tables do.
+    const ahead = Math.floor(serverNow / 1000) * 1000 - sc.cluster.clock.now();
+    if (ahead > 0) sc.cluster.clock.advance(ahead);
     for (const [r, rv] of versions) sc.follow(r, rv);
     return sc;
   }

@@ -42,7 +42,11 @@ export function fieldSet(o: Json, field = '', parent = '', path = ''): FieldSet 
   for (const [k, v] of Object.entries(o)) {
     const p = path ? `${path}.${k}` : k;
     if (IGNORED.has(p) || k.startsWith('$')) continue;
-    if (isObject(v) && Object.keys(v).length) out[`f:${k}`] = fieldSet(v, k, field, p);
+    if (isObject(v) && Object.keys(v).length) {
+      // A map holding only fields no manager owns (metadata's identity) is no field either.
+      const sub = fieldSet(v, k, field, p);
+      if (Object.keys(sub).length) out[`f:${k}`] = sub;
+    }
     else if (Array.isArray(v) && listKey(k, field) && v.every(isObject)) {
       const key = listKey(k, field)!;
       const items: FieldSet = {};

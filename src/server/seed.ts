@@ -24,7 +24,7 @@ export async function seedStorage(storage: Storage, files: string[], now: () => 
     const r = resourceOfKind(o.kind)!;
     const ns = KINDS[o.kind].namespaced ? (o.metadata.namespace ?? 'default') : undefined;
     const key = storageKey(r, ns, o.metadata.name);
-    const meta = { ...o.metadata, ...(ns ? { namespace: ns } : {}), creationTimestamp: o.metadata.creationTimestamp ?? created };
+    const meta = { ...o.metadata, ...(ns ? { namespace: ns } : {}), creationTimestamp: o.metadata.creationTimestamp ?? created, ...('spec' in o ? { generation: 1 } : {}) };
     const status = o.kind === 'Pod' && !o.status?.phase ? { status: { ...o.status, phase: 'Pending' } } : {};
     await storage.put(key, encode({ ...o, metadata: meta, ...status }), { modRevision: 0 });
   }

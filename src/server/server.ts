@@ -95,6 +95,10 @@ export async function startApiServer(o: ServerOptions): Promise<ApiServer> {
     ...(o.tls ? { https: { key: o.tls.key, cert: o.tls.cert } } : {}),
     clientErrorHandler: clientError,
   } as Parameters<typeof Fastify>[0]) as unknown as FastifyInstance;
+  // The server's clock is the one clients' ages and --server clusters go by.
+  app.addHook('onSend', async (_req, reply) => {
+    reply.header('date', new Date(now()).toUTCString());
+  });
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));
   if (o.token) {
