@@ -3,7 +3,7 @@
 // current kubectl asks for first.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { groupVersions, VERBS, type Resource } from './resources.js';
-import { resourceNotFound } from './status.js';
+import { resourceNotFound, sendJSON } from './status.js';
 
 export const AGGREGATED = 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList';
 const AGGREGATED_BETA = 'application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList';
@@ -87,7 +87,7 @@ function resourceList(group: string, version: string, resources: Resource[]): Re
 }
 
 function send(reply: FastifyReply, body: unknown, type = 'application/json'): FastifyReply {
-  return reply.header('content-type', type).send(JSON.stringify(body));
+  return sendJSON(reply, 200, body, type);
 }
 
 export function registerDiscovery(app: FastifyInstance, serverAddress: () => string): void {
@@ -121,13 +121,13 @@ export function registerDiscovery(app: FastifyInstance, serverAddress: () => str
     const versions = groupVersions()
       .filter((g) => g.group === group && group)
       .map((g) => ({ groupVersion: `${group}/${g.version}`, version: g.version }));
-    if (!versions.length) return reply.code(404).send(resourceNotFound().status);
+    if (!versions.length) return sendJSON(reply, 404, resourceNotFound().status);
     return send(reply, { kind: 'APIGroup', apiVersion: 'v1', name: group, versions, preferredVersion: versions[0] });
   });
   app.get('/apis/:group/:version', (req, reply) => {
     const { group, version } = req.params as { group: string; version: string };
     const gv = groupVersions().find((g) => g.group === group && g.version === version && group);
-    if (!gv) return reply.code(404).send(resourceNotFound().status);
+    if (!gv) return sendJSON(reply, 404, resourceNotFound().status);
     return send(reply, resourceList(group, version, gv.resources));
   });
 }

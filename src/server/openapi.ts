@@ -7,7 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import { groupVersions, type Resource } from './resources.js';
 import { definitionOf, DEFINITIONS } from './schemas.js';
 import { VERSION } from './discovery.js';
-import { resourceNotFound } from './status.js';
+import { resourceNotFound, sendJSON } from './status.js';
 
 type Schema = Record<string, unknown>;
 
@@ -80,17 +80,17 @@ export function registerOpenAPI(app: FastifyInstance): void {
   for (const g of groupVersions()) docs.set(gvPath(g.group, g.version), JSON.stringify(gvDocument(g.group, g.version, g.resources)));
   const hash = (text: string) => createHash('sha512').update(text).digest('hex').slice(0, 128).toUpperCase();
   const root = JSON.stringify({ paths: Object.fromEntries([...docs].map(([p, text]) => [p, { serverRelativeURL: `/openapi/v3/${p}?hash=${hash(text)}` }])) });
-  app.get('/openapi/v3', (_req, reply) => reply.header('content-type', 'application/json').send(root));
+  app.get('/openapi/v3', (_req, reply) => sendJSON(reply, 200, root));
   app.get('/openapi/v3/*', (req, reply) => {
     const text = docs.get((req.params as { '*': string })['*']);
-    if (!text) return reply.code(404).send(resourceNotFound().status);
-    return reply.header('content-type', 'application/json').send(text);
+    if (!text) return sendJSON(reply, 404, resourceNotFound().status);
+    return sendJSON(reply, 200, text);
   });
   const v2json = JSON.stringify({ swagger: '2.0', info: { title: 'Kubernetes', version: VERSION.gitVersion }, paths: {}, definitions: DEFINITIONS });
   const v2pb = v2Protobuf();
   app.get('/openapi/v2', (req, reply) => {
     if ((req.headers.accept ?? '').includes('protobuf')) return reply.header('content-type', 'application/com.github.proto-openapi.spec.v2.v1.0+protobuf').send(v2pb);
-    return reply.header('content-type', 'application/json').send(v2json);
+    return sendJSON(reply, 200, v2json);
   });
 }
 

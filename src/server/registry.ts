@@ -88,7 +88,8 @@ export class Registry {
 
   /** The body's type and namespace checked against the request's, as the REST handlers do. */
   checkBody(r: Resource, ns: string | undefined, o: Record<string, unknown>): ApiObject {
-    if (typeof o.kind !== 'string' || !o.kind) throw badRequest(`Object 'Kind' is missing in '${JSON.stringify(o).slice(0, 200)}'`);
+    // A body without apiVersion and kind takes the request's, as kube-apiserver decodes it.
+    o = { ...o, apiVersion: o.apiVersion ?? apiVersionOf(r), kind: o.kind ?? r.kind };
     if (o.apiVersion !== apiVersionOf(r) || o.kind !== r.kind) {
       throw badRequest(`the API version in the data (${String(o.apiVersion)}) does not match the expected API version (${apiVersionOf(r)}) or kind (${r.kind})`);
     }

@@ -9,7 +9,7 @@ import type { ApiObject } from './cache.js';
 import { parseRV, type Registry, type Written } from './registry.js';
 import { apiVersionOf, findResource, type Resource } from './resources.js';
 import { parseSelectors, matches } from './selectors.js';
-import { badRequest, expired, methodNotAllowed, notFound, resourceNotFound, success } from './status.js';
+import { badRequest, expired, methodNotAllowed, notFound, resourceNotFound, sendJSON, success } from './status.js';
 import { toTable, type TablePrinter } from './table.js';
 import { serveWatch } from './watch.js';
 
@@ -68,7 +68,7 @@ function warn(reply: FastifyReply, warnings: string[]): void {
 }
 
 function json(reply: FastifyReply, code: number, body: unknown): FastifyReply {
-  return reply.code(code).header('content-type', 'application/json').send(JSON.stringify(body));
+  return sendJSON(reply, code, body);
 }
 
 function isDryRun(q: Query): boolean {

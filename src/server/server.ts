@@ -12,7 +12,7 @@ import { registerOpenAPI } from './openapi.js';
 import { Registry, timestamp } from './registry.js';
 import { registerRoutes } from './routes.js';
 import { seedStorage } from './seed.js';
-import { internal, resourceNotFound, StatusError, timeout, tooLarge, unauthorized, unsupportedMediaType, badRequest, type Status } from './status.js';
+import { internal, resourceNotFound, sendJSON, StatusError, timeout, tooLarge, unauthorized, unsupportedMediaType, badRequest, type Status } from './status.js';
 import type { Storage } from './storage.js';
 import type { TablePrinter } from './table.js';
 
@@ -104,7 +104,7 @@ export async function startApiServer(o: ServerOptions): Promise<ApiServer> {
   if (o.token) {
     const want = `Bearer ${o.token}`;
     app.addHook('onRequest', async (req, reply) => {
-      if (req.headers.authorization !== want) return reply.code(401).header('content-type', 'application/json').send(statusBody(unauthorized().status));
+      if (req.headers.authorization !== want) return sendJSON(reply, 401, unauthorized().status);
     });
   }
   app.setErrorHandler((err: Error & { code?: string; statusCode?: number }, req, reply) => {
@@ -117,9 +117,9 @@ export async function startApiServer(o: ServerOptions): Promise<ApiServer> {
       log().error({ err, url: req.url }, 'internal error');
       s = internal(err.message).status;
     }
-    return reply.code(s.code).header('content-type', 'application/json').send(statusBody(s));
+    return sendJSON(reply, s.code, s);
   });
-  app.setNotFoundHandler((_req, reply) => reply.code(404).header('content-type', 'application/json').send(statusBody(resourceNotFound().status)));
+  app.setNotFoundHandler((_req, reply) => sendJSON(reply, 404, resourceNotFound().status));
   let url = '';
   registerDiscovery(app, () => url.replace(/^https?:\/\//, ''));
   registerOpenAPI(app);

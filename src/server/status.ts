@@ -1,4 +1,5 @@
 // kube-apiserver's error bodies: metav1.Status objects with reason, code and, for validation
+import type { FastifyReply } from 'fastify';
 // errors, the offending fields as causes.
 import type { Resource } from './resources.js';
 
@@ -87,4 +88,12 @@ export function invalid(r: Resource, name: string, causes: StatusCause[]): Statu
 
 export function success(r: Resource, name: string, uid?: string): Status {
   return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', details: { name, ...(r.group ? { group: r.group } : {}), kind: r.plural, ...(uid ? { uid } : {}) }, code: 200 };
+}
+
+/** A JSON response with exactly this Content-Type (a Buffer, so nothing is appended to it). */
+export function sendJSON(reply: FastifyReply, code: number, body: unknown, type = 'application/json'): FastifyReply {
+  return reply
+    .code(code)
+    .header('content-type', type)
+    .send(Buffer.from(typeof body === 'string' ? body : JSON.stringify(body)));
 }

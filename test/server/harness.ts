@@ -9,6 +9,8 @@ import { DEFAULT_PRINTER, SERVER_PRINTERS } from '../../src/cli/serve.js';
 import { kubeconfig } from '../../src/server/kubeconfig.js';
 import { startApiServer, type ApiServer, type ServerOptions } from '../../src/server/server.js';
 import { MemoryStorage } from '../../src/server/storage.js';
+import { selfSignedTLS } from '../../src/server/tls.js';
+import { randomBytes } from 'node:crypto';
 
 export const KUBECTL = '/usr/bin/kubectl';
 export const HAVE_KUBECTL = existsSync(KUBECTL);
@@ -24,8 +26,10 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(opts: Partial<ServerOptions> = {}): Promise<Harness> {
+export async function startHarness(opts: Partial<ServerOptions> = {}, how: { secure?: boolean } = {}): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'knet-server-'));
+  const tls = how.secure ? selfSignedTLS('127.0.0.1') : undefined;
+  const token = how.secure ? randomBytes(16).toString('hex') : undefined;
   const server = await startApiServer({
     storage: new MemoryStorage(),
     files: [],
@@ -34,10 +38,12 @@ export async function startHarness(opts: Partial<ServerOptions> = {}): Promise<H
     printers: SERVER_PRINTERS,
     defaultPrinter: DEFAULT_PRINTER,
     now: () => NOW,
+    ...(tls ? { tls: { key: tls.key, cert: tls.cert } } : {}),
+    ...(token ? { token } : {}),
     ...opts,
   });
   const kc = join(dir, 'kubeconfig');
-  writeFileSync(kc, kubeconfig(server.url));
+  writeFileSync(kc, kubeconfig(server.url, { ...(tls ? { caData: tls.ca } : {}), ...(token ? { token } : {}) }));
   const kubectl = (...args: string[]) =>
     new Promise<{ code: number; out: string; err: string }>((resolve) => {
       execFile(KUBECTL, ['--kubeconfig', kc, '--cache-dir', join(dir, 'cache'), ...args], { timeout: 60_000 }, (err, out, errOut) => {
