@@ -24,6 +24,18 @@ export interface WatchRequest {
   contentType: string;
 }
 
+/** One event's JSON line, encoded once for every watcher that gets the same object. */
+const lines = new WeakMap<object, Map<string, string>>();
+
+function encoded(type: string, object: unknown): string {
+  if (!object || typeof object !== 'object') return JSON.stringify({ type, object }) + '\n';
+  let byType = lines.get(object);
+  if (!byType) lines.set(object, (byType = new Map()));
+  let line = byType.get(type);
+  if (line === undefined) byType.set(type, (line = JSON.stringify({ type, object }) + '\n'));
+  return line;
+}
+
 export function serveWatch(reply: FastifyReply, registry: Registry, w: WatchRequest): void {
   const raw = reply.raw;
   reply.hijack();
@@ -33,7 +45,7 @@ export function serveWatch(reply: FastifyReply, registry: Registry, w: WatchRequ
   let closed = false;
   const send = (type: string, object: unknown) => {
     if (closed) return;
-    raw.write(JSON.stringify({ type, object }) + '\n');
+    raw.write(encoded(type, object));
   };
   const sendObject = (type: string, o: ApiObject) => {
     send(type, w.render(o, first));

@@ -26,6 +26,12 @@ export interface Harness {
   close(): Promise<void>;
 }
 
+/** Closing twice (a test, then its teardown) closes once. */
+function once(fn: () => Promise<void>): () => Promise<void> {
+  let p: Promise<void> | undefined;
+  return () => (p ??= fn());
+}
+
 export async function startHarness(opts: Partial<ServerOptions> = {}, how: { secure?: boolean } = {}): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'knet-server-'));
   const tls = how.secure ? selfSignedTLS('127.0.0.1') : undefined;
@@ -55,9 +61,9 @@ export async function startHarness(opts: Partial<ServerOptions> = {}, how: { sec
     dir,
     kubeconfig: kc,
     kubectl,
-    async close() {
+    close: once(async () => {
       await server.close();
       rmSync(dir, { recursive: true, force: true });
-    },
+    }),
   };
 }
