@@ -47,6 +47,8 @@ export class CompactedError extends Error {
   }
 }
 
+const MEMORY_LOG = 10_000;
+
 /** etcd's data model in memory: the default store of one `knet serve` process. */
 export class MemoryStorage implements Storage {
   readonly description = 'memory';
@@ -120,6 +122,8 @@ export class MemoryStorage implements Storage {
   // Watchers that write from inside their handler see their own events after they return.
   private emit(ev: StorageEvent): void {
     this.log.push(ev);
+    // Only a watch starting in the past reads the log (the watch cache's start): keep it short.
+    if (this.log.length > MEMORY_LOG * 2) void this.compact(this.log[this.log.length - MEMORY_LOG]!.kv.modRevision);
     this.queue.push(ev);
     if (this.dispatching) return;
     this.dispatching = true;
