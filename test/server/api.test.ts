@@ -211,3 +211,14 @@ test('@kubernetes/client-node over TLS with a bearer token: list, create, a 409 
   await done;
   t.deepEqual(seen, ['ADDED api ', 'MODIFIED api 10.1.0.3']);
 });
+
+test('the status subresource: writes to the object keep its status, writes to /status change only the status', async (t) => {
+  const h = await startHarness();
+  t.teardown(() => h.close());
+  const path = '/api/v1/namespaces/default/services/nginx';
+  const svc = (await call(h, 'GET', path)).json;
+  const put = await call(h, 'PUT', path, JSON.stringify({ ...svc, metadata: { ...(svc.metadata as object), labels: { tier: 'web' } }, status: { loadBalancer: { ingress: [{ ip: '192.0.2.1' }] } } }));
+  t.deepEqual([put.status, (put.json.metadata as { labels: unknown }).labels, put.json.status], [200, { tier: 'web' }, svc.status]);
+  const patched = await call(h, 'PATCH', `${path}/status`, '{"metadata":{"labels":{"tier":"db"}},"status":{"loadBalancer":{"ingress":[{"ip":"192.0.2.1"}]}}}', { 'content-type': 'application/merge-patch+json' });
+  t.deepEqual([patched.status, (patched.json.metadata as { labels: unknown }).labels, patched.json.status], [200, { tier: 'web' }, { loadBalancer: { ingress: [{ ip: '192.0.2.1' }] } }]);
+});
