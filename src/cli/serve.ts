@@ -29,18 +29,18 @@ const LEASES: TablePrinter = {
 
 export const SERVER_PRINTERS: Record<string, TablePrinter> = { ...(PRINTERS as Record<string, TablePrinter>), Lease: LEASES };
 
-export function parseListen(text: string): { host: string; port: number } {
+function parseListen(text: string): { host: string; port: number } {
   const m = text.match(/^(?:\[([0-9a-fA-F:]+)\]|([^:]+)):(\d+)$/);
   const port = m ? Number(m[3]) : NaN;
   if (!m || port > 65535) throw new InputError(`--listen "${text}": want HOST:PORT, e.g. 127.0.0.1:6443`, 2);
   return { host: m[1] ?? m[2]!, port };
 }
 
-export function isLoopback(host: string): boolean {
+function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127\./.test(host);
 }
 
-export function openStorage(spec: string): Storage {
+function openStorage(spec: string): Storage {
   if (spec === 'memory') return new MemoryStorage();
   const m = spec.match(/^etcd:\/\/([^/:]+):(\d+)$/);
   if (!m) throw new InputError(`--store "${spec}": want memory or etcd://HOST:PORT`, 2);

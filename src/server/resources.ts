@@ -1,7 +1,7 @@
 // The REST resources knet serves: every kind the API store models, plus coordination.k8s.io
 // Leases (leader election between servers sharing one etcd). Names, short names, verbs and
 // etcd key prefixes are kube-apiserver's.
-import { KINDS, isKind, type Kind } from '../api/types.js';
+import { KINDS, type Kind } from '../api/types.js';
 
 export interface Resource {
   group: string;
@@ -93,8 +93,4 @@ export function parseStorageKey(key: string): { resource: Resource; namespace?: 
     if (!r.namespaced && rest.length === 1) return { resource: r, name: rest[0]! };
   }
   return undefined;
-}
-
-export function isStoreKind(kind: string): kind is Kind {
-  return isKind(kind);
 }

@@ -62,8 +62,6 @@ export const badRequest = (message: string) => statusError(400, 'BadRequest', me
 
 export const expired = (message: string) => statusError(410, 'Expired', message);
 
-export const gone = (message: string) => statusError(410, 'Gone', message);
-
 export const unsupportedMediaType = (type: string) =>
   statusError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf (got ${type})`);
 
