@@ -32,6 +32,9 @@ const EXTRA: Record<string, Pick<Resource, 'shortNames' | 'categories' | 'subres
   DaemonSet: { shortNames: ['ds'], categories: ['all'], subresources: ['status'], etcdPrefix: 'daemonsets' },
   StatefulSet: { shortNames: ['sts'], categories: ['all'], subresources: ['scale', 'status'], etcdPrefix: 'statefulsets' },
   ConfigMap: { shortNames: ['cm'], categories: [], subresources: [], etcdPrefix: 'configmaps' },
+  ReplicationController: { shortNames: ['rc'], categories: ['all'], subresources: ['scale', 'status'], etcdPrefix: 'controllers' },
+  Job: { shortNames: [], categories: ['all'], subresources: ['status'], etcdPrefix: 'jobs' },
+  Endpoints: { shortNames: ['ep'], categories: [], subresources: [], etcdPrefix: 'services/endpoints' },
 };
 
 function fromKind(kind: Kind): Resource {
