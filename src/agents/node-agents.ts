@@ -144,7 +144,8 @@ export class NodeKernels extends Map<string, NodeKernel> {
 
 /** Builds every node's kernel and starts its agents on the cluster's store. */
 export function startNodeAgents(cluster: AgentContext): NodeKernels {
-  const nodes = new NodeKernels({ store: cluster.store, topology: cluster.topology, clock: cluster.clock });
+  // The cluster itself is the context, so every caller of kubeProxyIptables(cluster, …) meets the same agents.
+  const nodes = new NodeKernels(cluster);
   nodes.run();
   return nodes;
 }

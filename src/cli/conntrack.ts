@@ -19,7 +19,7 @@ export function conntrackCommand(io: IO): Command {
   addTopologyOption(cmd);
   cmd.action((src: string | undefined, dst: string | undefined, o: { node: string; namespace: string; seed: string; iptablesSave: string[]; filename: string[] }) => {
     if ((src === undefined) !== (dst === undefined)) throw new InputError('conntrack: give both SRC and DST, or neither', 2);
-    const cluster = openCluster(o.filename, io);
+    const cluster = openCluster(o, io);
     loadDumps(cluster, o.iptablesSave);
     const dp = Dataplane.of(cluster);
     if (!dp.node(o.node)) throw new InputError(`node "${o.node}" is not in the cluster (nodes: ${dp.nodeNames().join(', ')})`);

@@ -86,7 +86,7 @@ export function dnsCommand(io: IO): Command {
     .option('--zone-file', 'print as a master file ($ORIGIN, $TTL, one SOA) instead of an AXFR listing');
   addInstanceOptions(records);
   records.action((opts: InstanceFlags & { zoneFile?: boolean }) => {
-    const inst = openInstance(openCluster(opts.filename, io), opts, io);
+    const inst = openInstance(openCluster(opts, io), opts, io);
     const k = inst.kubernetes;
     if (!k) throw new InputError('error: the Corefile has no kubernetes plugin: there is no cluster record set');
     const zones = k.backend.plugin.zones.filter((z) => !z.endsWith('.arpa.'));
@@ -108,7 +108,7 @@ export function dnsCommand(io: IO): Command {
   addInstanceOptions(q);
   q.action(async (name: string, type: string, opts: InstanceFlags & { output: string }) => {
     const question = { name: fqdn(checkName(name)), type: qtype(type) };
-    const inst = openInstance(openCluster(opts.filename, io), opts, io);
+    const inst = openInstance(openCluster(opts, io), opts, io);
     io.out(await queryOutput(inst, question, opts.output === 'json'));
   });
 
@@ -122,7 +122,7 @@ export function dnsCommand(io: IO): Command {
   addInstanceOptions(resolve);
   resolve.action(async (name: string, type: string, opts: InstanceFlags & { from: string; namespace: string; output: string }) => {
     checkName(name);
-    const cluster = openCluster(opts.filename, io);
+    const cluster = openCluster(opts, io);
     // The walk itself names crash-looping CoreDNS pods.
     const inst = openInstance(cluster, opts, io, false);
     const pod = findPod(cluster, opts.from, opts.namespace);
@@ -136,7 +136,7 @@ export function dnsCommand(io: IO): Command {
     .option('-n, --namespace <ns>', 'namespace of the pod', 'default');
   addTopologyOption(rc);
   rc.action((ref: string, opts: { filename: string[]; namespace: string }) => {
-    const cluster = openCluster(opts.filename, io);
+    const cluster = openCluster(opts, io);
     const pod = findPod(cluster, ref, opts.namespace);
     const conf = resolvConfFor(cluster, pod);
     for (const w of conf.warnings) io.err(`Warning: ${w}\n`);
@@ -152,7 +152,7 @@ export function dnsCommand(io: IO): Command {
     const listen = parseEndpoint(opts.listen, '--listen');
     const max = Number(opts.maxSeconds);
     if (!Number.isFinite(max) || max < 0) throw new InputError(`error: --max-seconds: "${opts.maxSeconds}" is not a number of seconds`, 2);
-    const cluster = openCluster(opts.filename, io);
+    const cluster = openCluster(opts, io);
     const inst = openInstance(cluster, opts, io);
     let server: Awaited<ReturnType<typeof startDnsServer>>;
     try {

@@ -114,7 +114,7 @@ export function getCommand(io: IO): Command {
     }
     const fields = opts.fieldSelector ? parseFieldSelector(opts.fieldSelector) : undefined;
     const words = typeWords.split(',').filter(Boolean);
-    const cluster = openCluster(opts.filename, io);
+    const cluster = openCluster(opts, io);
     const resources: Resource[] = [];
     for (const w of words) {
       if (w.toLowerCase() === 'all') {

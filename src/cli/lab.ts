@@ -73,7 +73,7 @@ export function labCommand(io: IO): Command {
       checkHost(['ip', 'iptables-restore', 'sysctl']);
       refuseExisting(prefix);
     }
-    const cluster = openCluster(o.filename, io);
+    const cluster = openCluster(o, io);
     const plan = planLab(labInputs(cluster), prefix);
     if (o.dryRun) {
       io.out(formatPlan(plan, labScript('responder')));

@@ -35,7 +35,7 @@ function known(names: string[]): string {
 /** Loads the cluster, runs the node agents and picks the namespace the options name. */
 export function openTarget(opts: TargetOptions, io: IO): Target {
   if (!opts.node && !opts.pod) throw new InputError('error: --node NODE (or --pod POD) is required', 2);
-  const cluster = openCluster(opts.filename, io);
+  const cluster = openCluster(opts, io);
   const kernels = startNodeAgents(cluster);
   // the daemons catch up before anything is shown (IPVS-mode kube-proxy adds kube-ipvs0 and its addresses)
   for (const k of kernels.values()) k.settle();

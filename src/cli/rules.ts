@@ -74,7 +74,7 @@ function iptablesCommand(io: IO): Command {
   addTopologyOption(cmd);
   cmd.action((opts: IptablesOpts) => {
     const family = opts.family === 'ipv6' ? 6 : 4;
-    const cluster = openCluster(opts.since.length ? opts.since : opts.filename, io);
+    const cluster = openCluster(opts.since.length ? opts.since : opts, io);
     const mode = cluster.topology.kubeProxy.mode;
     if (mode === 'ipvs') {
       const { proxy } = nodeProxy(cluster, opts.node!, family);

@@ -3,7 +3,7 @@
 import { InputError } from '../api/errors.js';
 import { SimClock } from '../api/clock.js';
 import { Store } from '../api/store.js';
-import { isKind, keyOf, type AnyObject, type Node as KNode, type Service } from '../api/types.js';
+import { KINDS, isKind, keyOf, type AnyObject, type Node as KNode, type Service } from '../api/types.js';
 import { BootstrapController } from '../controllers/bootstrap.js';
 import { ControllerManager, controllerOf, type ControllerContext } from '../controllers/controller.js';
 import { DaemonSetController } from '../controllers/daemonset.js';
@@ -22,6 +22,7 @@ import { StatefulSetController } from '../controllers/statefulset.js';
 import { describe } from '../topology/problems.js';
 import { objectName, readTopology, type Topology } from '../topology/load.js';
 import { SourceRef } from '../topology/source.js';
+import type { Step } from '../topology/steps.js';
 import { nodeObject } from './nodes.js';
 import { canonicalIP, cidrContains, parseCIDR } from '../net/ip.js';
 
@@ -81,6 +82,26 @@ export class Cluster {
     return this.topology.problems.warnings;
   }
 
+  /**
+   * One step's changes as kubectl would make them (apply = create or replace, delete), then the
+   * controllers react. The agents react when the caller lets them (after the step's wait).
+   */
+  applyChanges(step: Step): void {
+    for (const o of step.apply) {
+      const obj = o.kind === 'Pod' && !o.status?.phase ? ({ ...o, status: { ...o.status, phase: 'Pending' } } as AnyObject) : o;
+      const cur = this.store.get(obj.kind, obj.metadata.namespace ?? (KINDS[obj.kind].namespaced ? 'default' : undefined), obj.metadata.name);
+      if (cur) this.store.update(keepServerFields(cur, { ...obj, metadata: { ...obj.metadata, resourceVersion: cur.metadata.resourceVersion } } as AnyObject));
+      else this.store.create(obj);
+    }
+    for (const d of step.delete) {
+      if (!this.store.get(d.kind, d.namespace, d.name)) {
+        throw new InputError(`${step.where}: delete ${d.kind} ${d.namespace ? `${d.namespace}/` : ''}${d.name}: not found`);
+      }
+      this.store.delete(d.kind, d.namespace, d.name);
+    }
+    this.settle();
+  }
+
   /** Lets every controller finish reacting to the changes made so far. */
   settle(): void {
     this.controllers.settle();
@@ -135,6 +156,26 @@ export class Cluster {
       });
     }
   }
+}
+
+/**
+ * What `kubectl apply` leaves alone because the user never wrote it: the fields the API server
+ * and controllers filled in (a Service's ClusterIP and nodePorts, a pod's node, every status).
+ */
+function keepServerFields(cur: AnyObject, next: AnyObject): AnyObject {
+  const out = { ...next } as AnyObject & { status?: unknown };
+  if ((next as { status?: unknown }).status === undefined && (cur as { status?: unknown }).status !== undefined) out.status = (cur as { status?: unknown }).status;
+  if (cur.kind === 'Service' && next.kind === 'Service') {
+    const spec = { ...next.spec };
+    for (const k of ['clusterIP', 'clusterIPs', 'ipFamilies', 'healthCheckNodePort'] as const) if (spec[k] === undefined && cur.spec[k] !== undefined) (spec as Record<string, unknown>)[k] = cur.spec[k];
+    spec.ports = (spec.ports ?? []).map((p) => {
+      const old = (cur.spec.ports ?? []).find((o) => (o.name ?? '') === (p.name ?? '') && o.port === p.port);
+      return p.nodePort === undefined && old?.nodePort !== undefined ? { ...p, nodePort: old.nodePort } : p;
+    });
+    (out as typeof next).spec = spec;
+  }
+  if (cur.kind === 'Pod' && next.kind === 'Pod' && next.spec.nodeName === undefined && cur.spec.nodeName !== undefined) (out as typeof next).spec = { ...next.spec, nodeName: cur.spec.nodeName };
+  return out;
 }
 
 /** Reads topology files (the default one when none) and runs the cluster's controllers to a settled state. */

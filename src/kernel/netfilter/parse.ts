@@ -58,8 +58,12 @@ export function parseIptablesSave(text: string, fileName: string, opts: ParseOpt
 
   lines.forEach((raw, idx) => {
     const n = idx + 1;
-    const line = raw.trim();
+    let line = raw.trim();
     if (line === '' || line.startsWith('#')) return;
+    // iptables-save -c puts each rule's packet and byte counters first: `[pkts:bytes] -A …`.
+    const counted = /^\[(\d+):(\d+)\]\s+(?=-[AI]\s)/.exec(line);
+    if (counted) line = line.slice(counted[0].length);
+    else if (line.startsWith('[')) fail(n, `malformed counters "${line.split(' ')[0]}" (iptables-save -c writes [packets:bytes] before -A)`);
     if (line.startsWith('*')) {
       if (table && !dashS) fail(n, `*${line.slice(1)} before COMMIT of table ${table.name}`);
       const name = line.slice(1);

@@ -1,0 +1,100 @@
+// A steps file: changes applied to a running cluster after its topology loaded, in order. Each
+// step applies objects (create or replace), deletes objects, then lets the simulated clock run
+// before the agents react — the sync sequences of kube-proxy's tests, faults, a lesson's "now
+// the Service loses its endpoints".
+import { readFileSync } from 'node:fs';
+import { InputError } from '../api/errors.js';
+import { KINDS, isKind, type AnyObject, type Kind } from '../api/types.js';
+import { Fields } from './fields.js';
+import { objectName } from './load.js';
+import { checkObject } from './objects.js';
+import { Problems } from './problems.js';
+import { SourceRef, parseFile } from './source.js';
+
+export interface StepDelete {
+  kind: Kind;
+  namespace?: string;
+  name: string;
+}
+
+export interface Step {
+  /** Where the step is written (file:line). */
+  where: string;
+  apply: AnyObject[];
+  delete: StepDelete[];
+  /** Simulated time to let pass before the agents react, in ms. */
+  waitMs: number;
+}
+
+const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** A Go duration as kubectl and the config files write it (`2s`, `1m30s`, `500ms`), in ms. */
+export function parseDuration(text: string): number | undefined {
+  if (text === '0') return 0;
+  const parts = [...text.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)];
+  if (!parts.length || parts.map((p) => p[0]).join('') !== text) return undefined;
+  return parts.reduce((ms, p) => ms + Number(p[1]) * UNITS[p[2]!]!, 0);
+}
+
+export function readSteps(file: string, problems = new Problems()): Step[] {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    throw new InputError(`${file}: no such file`);
+  }
+  const docs = parseFile(file, text);
+  if (docs.length !== 1) throw new InputError(`${file}: a steps file holds one document (kind: Steps), found ${docs.length}`);
+  const { value: doc, ref } = docs[0]!;
+  const f = new Fields(problems, ref, 'Steps');
+  if (doc.kind !== 'Steps') f.fail(['kind'], `want "Steps" (apiVersion knet.dev/v1alpha1), got ${JSON.stringify(doc.kind)}`);
+  if (typeof doc.apiVersion !== 'string' || !doc.apiVersion.startsWith('knet.dev/')) f.fail(['apiVersion'], `want "knet.dev/v1alpha1", got ${JSON.stringify(doc.apiVersion)}`);
+  return f.array(doc, ['steps'], true).map((_, i) => readStep(f, doc, i, problems, ref));
+}
+
+function readStep(f: Fields, doc: Record<string, unknown>, i: number, problems: Problems, ref: SourceRef): Step {
+  const at = ['steps', i];
+  const s = f.at(doc, at);
+  if (s === null || typeof s !== 'object' || Array.isArray(s)) f.fail(at, 'a step is a mapping with apply, delete and/or wait');
+  const known = new Set(['apply', 'delete', 'wait']);
+  for (const k of Object.keys(s as object)) if (!known.has(k)) f.fail([...at, k], `unknown field (a step has apply, delete, wait)`);
+  const apply = f.array(doc, [...at, 'apply']).map((_, j) => {
+    const path = [...at, 'apply', j];
+    const o = f.at(doc, path) as Record<string, unknown>;
+    if (o === null || typeof o !== 'object' || Array.isArray(o)) f.fail(path, 'must be a Kubernetes object');
+    const kind = typeof o.kind === 'string' ? o.kind : f.fail([...path, 'kind'], 'Required value');
+    if (!isKind(kind)) f.fail([...path, 'kind'], `unknown kind "${kind}" (knows ${Object.keys(KINDS).join(', ')})`);
+    return checkObject(new Fields(problems, nested(ref, path), objectName(kind, o)), o, kind);
+  });
+  const del = f.array(doc, [...at, 'delete']).map((_, j) => {
+    const path = [...at, 'delete', j];
+    const kind = f.string(doc, [...path, 'kind'], true)!;
+    if (!isKind(kind)) f.fail([...path, 'kind'], `unknown kind "${kind}"`);
+    const namespace = f.string(doc, [...path, 'namespace']);
+    const name = f.string(doc, [...path, 'name'], true)!;
+    return { kind, ...(namespace !== undefined ? { namespace } : KINDS[kind].namespaced ? { namespace: 'default' } : {}), name };
+  });
+  const w = f.at(doc, [...at, 'wait']);
+  let waitMs = 0;
+  if (w !== undefined) {
+    const ms = typeof w === 'number' && w >= 0 ? w * 1000 : typeof w === 'string' ? parseDuration(w) : undefined;
+    if (ms === undefined) f.fail([...at, 'wait'], `want a duration like 2s, 500ms or 1m, got ${JSON.stringify(w)}`);
+    waitMs = ms!;
+  }
+  if (!apply.length && !del.length && w === undefined) f.fail(at, 'an empty step: give apply, delete or wait');
+  return { where: ref.where(at), apply, delete: del, waitMs };
+}
+
+/** A ref whose paths start at an object nested in the document (so its errors name the right line). */
+function nested(ref: SourceRef, prefix: (string | number)[]): SourceRef {
+  const r = Object.create(ref) as SourceRef;
+  const line = ref.line.bind(ref);
+  Object.assign(r, {
+    line: (path: (string | number)[] = []) => line([...prefix, ...path]),
+    where: (path: (string | number)[] = []) => {
+      const l = line([...prefix, ...path]);
+      return l > 0 ? `${ref.file}:${l}` : ref.file;
+    },
+  });
+  return r;
+}
