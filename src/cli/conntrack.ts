@@ -4,8 +4,8 @@ import { Command } from 'commander';
 import { InputError } from '../api/errors.js';
 import { Dataplane } from '../dataplane/dataplane.js';
 import { trace } from '../dataplane/trace.js';
-import { addTopologyOption, collect, openCluster, type IO } from './context.js';
-import { loadDumps } from './trace.js';
+import { addTopologyOption, openCluster, type IO } from './context.js';
+import { addDumpOptions, loadDumps } from './dumps.js';
 
 export function conntrackCommand(io: IO): Command {
   const cmd = new Command('conntrack')
@@ -14,13 +14,13 @@ export function conntrackCommand(io: IO): Command {
     .argument('[src]', 'trace this client first (as in knet trace)')
     .argument('[dst]', 'to this destination')
     .option('-n, --namespace <ns>', 'namespace of pod and service names', 'default')
-    .option('--seed <n>', 'seed for the statistic coin tosses and source ports', '1')
-    .option('--iptables-save <NODE=FILE>', 'use a real iptables-save dump as NODE\'s netfilter state (repeatable)', collect, []);
+    .option('--seed <n>', 'seed for the statistic coin tosses and source ports', '1');
   addTopologyOption(cmd);
+  addDumpOptions(cmd);
   cmd.action((src: string | undefined, dst: string | undefined, o: { node: string; namespace: string; seed: string; iptablesSave: string[]; filename: string[] }) => {
     if ((src === undefined) !== (dst === undefined)) throw new InputError('conntrack: give both SRC and DST, or neither', 2);
     const cluster = openCluster(o, io);
-    loadDumps(cluster, o.iptablesSave);
+    loadDumps(cluster, o);
     const dp = Dataplane.of(cluster);
     if (!dp.node(o.node)) throw new InputError(`node "${o.node}" is not in the cluster (nodes: ${dp.nodeNames().join(', ')})`);
     if (src && dst) trace(cluster, src, dst, { namespace: o.namespace, seed: Number(o.seed) });

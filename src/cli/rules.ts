@@ -12,6 +12,7 @@ import { readTopology } from '../topology/load.js';
 import { addTopologyOption, collect, openCluster, type IO } from './context.js';
 import { ipsetCommand } from './rules-ipset.js';
 import { ipvsCommand, nodeProxy, reportProxy } from './rules-ipvs.js';
+import { addDumpOptions, loadDumps, type DumpOptions } from './dumps.js';
 import { table } from './table.js';
 
 interface IptablesOpts {
@@ -72,7 +73,8 @@ function iptablesCommand(io: IO): Command {
       [],
     );
   addTopologyOption(cmd);
-  cmd.action((opts: IptablesOpts) => {
+  addDumpOptions(cmd);
+  cmd.action((opts: IptablesOpts & DumpOptions) => {
     const family = opts.family === 'ipv6' ? 6 : 4;
     const cluster = openCluster(opts.since.length ? opts.since : opts, io);
     const mode = cluster.topology.kubeProxy.mode;
@@ -100,6 +102,8 @@ function iptablesCommand(io: IO): Command {
       io.out(table(['TABLE', 'CHAIN', 'RULES'], countRows(only(sync.input, opts.table))));
       return;
     }
+    loadDumps(cluster, opts);
+    if (opts.iptablesSave.length && !opts.all) throw new InputError('--iptables-save replaces the node\'s whole netfilter state: show it with --all', 2);
     if (opts.all) {
       if (opts.format === 'restore') throw new InputError('--all shows the node in save form; it has no restore form (flanneld writes its rules itself)', 2);
       io.out(formatSave(Dataplane.of(cluster).ruleset(opts.node!), { ...(opts.table ? { tables: [opts.table] } : {}), now: cluster.clock.now() }));

@@ -1,5 +1,4 @@
 // `knet trace SRC DST`: one packet's path through the emulated cluster, hop by hop.
-import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { InputError } from '../api/errors.js';
 import { Dataplane } from '../dataplane/dataplane.js';
@@ -13,46 +12,15 @@ import type { RR } from '../dns/rr.js';
 import { openInstance } from './dns.js';
 import { tracePicture } from '../view/render.js';
 import { canonicalIP } from '../net/ip.js';
-import { parseIptablesSave } from '../kernel/netfilter/parse.js';
 import type { Cluster } from '../cluster/cluster.js';
-import { addTopologyOption, collect, openCluster, type IO } from './context.js';
-import { readNftRulesets } from './rules-nftables.js';
+import { addTopologyOption, openCluster, type IO } from './context.js';
+import { addDumpOptions, loadDumps } from './dumps.js';
 
 export function parseDuration(text: string): number {
   const m = text.match(/^(\d+(?:\.\d+)?)(ms|s|m|h)?$/);
   if (!m) throw new InputError(`"${text}" is not a duration (e.g. 500ms, 1s, 2m)`, 2);
   const n = Number(m[1]);
   return n * ({ ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] ?? 's'] ?? 1000);
-}
-
-/** `--iptables-save NODE=FILE`: that node's netfilter state comes from a real dump. */
-/** `--nft-ruleset NODE=FILE`: that node's nftables state comes from a real `nft list ruleset`. */
-export function loadNftDumps(cluster: Cluster, specs: string[]): void {
-  for (const [node, rs] of readNftRulesets(specs, cluster.clock.now())) {
-    if (!cluster.topology.header.nodes.some((n) => n.name === node)) {
-      throw new InputError(`--nft-ruleset: node "${node}" is not in the cluster (nodes: ${cluster.topology.header.nodes.map((n) => n.name).join(', ')})`);
-    }
-    Dataplane.of(cluster).useNftRuleset(node, rs);
-  }
-}
-
-export function loadDumps(cluster: Cluster, specs: string[]): void {
-  for (const spec of specs) {
-    const i = spec.indexOf('=');
-    if (i < 1) throw new InputError(`--iptables-save "${spec}": want NODE=FILE`, 2);
-    const node = spec.slice(0, i);
-    const file = spec.slice(i + 1);
-    if (!cluster.topology.header.nodes.some((n) => n.name === node)) {
-      throw new InputError(`--iptables-save: node "${node}" is not in the cluster (nodes: ${cluster.topology.header.nodes.map((n) => n.name).join(', ')})`);
-    }
-    let text: string;
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch {
-      throw new InputError(`${file}: no such file or directory`);
-    }
-    Dataplane.of(cluster).useRuleset(node, parseIptablesSave(text, file));
-  }
 }
 
 export function traceCommand(io: IO): Command {
@@ -68,15 +36,13 @@ export function traceCommand(io: IO): Command {
     .option('--seed <n>', 'seed for the statistic coin tosses and source ports', '1')
     .option('--no-reply', 'omit the reply path')
     .option('--upstream <addr[:port]>', 'for a DNS name: the resolver CoreDNS forwards non-cluster names to (ExternalName targets, external names)')
-    .option('--iptables-save <NODE=FILE>', 'use a real iptables-save dump as NODE\'s netfilter state (repeatable)', collect, [])
-    .option('--nft-ruleset <NODE=FILE>', "use a real `nft list ruleset` as NODE's nftables state (repeatable)", collect, [])
     .addOption(new Option('-o, --output <format>', 'output format (svg, html: the cluster diagram with the path drawn on it)').choices(['text', 'json', 'svg', 'html']).default('text'));
   addTopologyOption(cmd);
+  addDumpOptions(cmd);
   cmd.action(async (src: string, dst: string, o: { namespace: string; proto?: 'tcp' | 'udp' | 'sctp'; allPaths?: boolean; count?: string; interval: string; seed: string; reply: boolean; iptablesSave: string[]; nftRuleset: string[]; output: string; filename: string[]; upstream?: string }) => {
     if (!/^\d+$/.test(o.seed)) throw new InputError(`--seed "${o.seed}": want a whole number`, 2);
-    const cluster = openCluster(o, io);
-    loadDumps(cluster, o.iptablesSave);
-    loadNftDumps(cluster, o.nftRuleset);
+    const cluster = openCluster(o.filename, io);
+    loadDumps(cluster, o);
     const opts = { namespace: o.namespace, ...(o.proto ? { proto: o.proto } : {}), seed: Number(o.seed), reply: o.reply, allPaths: !!o.allPaths };
     const picture = o.output === 'svg' || o.output === 'html';
     if (o.count !== undefined) {

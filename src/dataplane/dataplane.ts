@@ -3,6 +3,8 @@
 // found by address.
 import { startNodeAgents, type NodeKernels } from '../agents/node-agents.js';
 import type { Cluster } from '../cluster/cluster.js';
+import { applyRestore } from '../kernel/ipset/format.js';
+import { IpsetTable } from '../kernel/ipset/table.js';
 import type { Ruleset } from '../kernel/netfilter/ruleset.js';
 import type { NftRuleset } from '../kernel/nftables/ruleset.js';
 import type { NodeKernel, PodSandbox } from '../kernel/node.js';
@@ -49,6 +51,18 @@ export class Dataplane {
     k.settle();
     this.kernels.freezeNetfilter(node);
     k.nft.replaceWith(rs);
+  }
+
+  /** Replaces a node's ipsets with a real `ipset save` (`--ipset-save NODE=FILE`); the daemons stop writing them. */
+  useIpsets(node: string, text: string, file: string): void {
+    const k = this.kernels.get(node);
+    if (!k) return;
+    k.settle();
+    const loaded = new IpsetTable();
+    applyRestore(loaded, text, file);
+    this.kernels.freezeNetfilter(node);
+    k.ipsets.destroy();
+    applyRestore(k.ipsets, text, file);
   }
 
   /** What the node's kernel holds for a family: kube-proxy's rules, flannel's after them (or the dump given). */

@@ -1,6 +1,7 @@
 // Whole text traces of the scenarios users ask about, on the shipped topology and two fixtures.
 // Golden files: test/golden/trace/*.txt (UPDATE_GOLDEN=1 rewrites them; review the diff).
 import test from 'ava';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { knet } from '../helpers/cli.js';
 import { golden } from '../helpers/golden.js';
@@ -28,6 +29,9 @@ const scenarios: [string, string[]][] = [
   ['pod-to-kube-dns-udp', ['default/pod-a', 'svc/kube-dns', '-n', 'kube-system', '--all-paths']],
   ['by-dns-name-service', ['pod-a', 'nginx.default:80', '--no-reply']],
   ['by-dns-name-statefulset-pod', ['pod-a', 'web-0.nginx', '--no-reply', '-f', join(import.meta.dirname, '..', '..', 'topologies', 'headless-statefulset.yaml')]],
+  ['real-dump-extensions-clusterip', ['pod-a', 'svc/nginx', '--no-reply', '--iptables-save', `k8s-node1=${join(FIX, 'node1-extensions.save')}`]],
+  ['real-dump-notrack-pod-across-nodes', ['pod-a', 'nginx-6b97fcfcdd-cdxqq', '--iptables-save', `k8s-node1=${join(FIX, 'node1-extensions.save')}`]],
+  ['pod-to-internet-exits-network', ['pod-a', '8.8.8.8:443']],
   ['real-iptables-save-dump', ['10.244.1.9@k8s-node1', '10.96.0.10:53', '--proto', 'udp', '--all-paths', '--no-reply', '--iptables-save', `k8s-node1=${join(REAL, 'kubeadm-flannel-node.nat.S.txt')}`]],
 ];
 
@@ -103,3 +107,38 @@ test('rules iptables --all shows flanneld chains beside kube-proxy\'s, as the tr
   t.true(r.out.indexOf('-A POSTROUTING -m comment --comment "kubernetes postrouting rules"') < r.out.indexOf('-A POSTROUTING -m comment --comment "flanneld masq"'));
 });
 
+test('rules iptables --all prints a loaded iptables-save -c dump back line for line (counters aside)', async (t) => {
+  const file = join(FIX, 'node1-extensions.save');
+  const r = await knet('rules', 'iptables', '--node', 'k8s-node1', '--all', '--iptables-save', `k8s-node1=${file}`);
+  t.is(r.code, 0, r.err);
+  const uncounted = (s: string): string => s.replace(/^\[\d+:\d+\] /gm, '').replace(/\[\d+:\d+\]$/gm, '[0:0]');
+  t.is(uncounted(r.out), uncounted(readFileSync(file, 'utf8')));
+});
+
+test('a pod reaching the internet leaves the modelled network with its node\'s address, never DROPPED', async (t) => {
+  const r = await knet('trace', 'pod-a', '8.8.8.8:443', '-o', 'json');
+  t.is(r.code, 0, r.err);
+  const p = (JSON.parse(r.out) as Trace).paths[0]!;
+  t.is(p.verdict, 'EXITS_NETWORK');
+  t.true(p.masqueraded);
+  t.deepEqual(p.exit, { node: 'k8s-node1', dev: 'eth0', nexthop: '192.168.2.1', src: '192.168.2.101' });
+});
+
+test('-m set reads the node\'s ipsets: without --ipset-save the unknown set is a note, with it the listed source is dropped', async (t) => {
+  const dump = `k8s-node1=${join(FIX, 'node1-extensions.save')}`;
+  const without = JSON.parse((await knet('trace', 'pod-a', 'svc/nginx', '--no-reply', '-o', 'json', '--iptables-save', dump)).out) as Trace;
+  t.is(without.verdict, 'DELIVERED');
+  const notes = without.paths[0]!.hops.flatMap((h) => h.steps).filter((s) => s.kind === 'note').map((s) => (s as { text: string }).text);
+  t.true(notes.some((n) => n.includes('ipset knet-blocklist is not on this node (give its dump with --ipset-save NODE=FILE): taken as not matching')), notes.join('\n'));
+  const r = await knet('trace', 'pod-a', 'svc/nginx', '--no-reply', '-o', 'json', '--iptables-save', dump, '--ipset-save', `k8s-node1=${join(FIX, 'node1-blocklist.ipset')}`);
+  t.is(r.code, 0, r.err);
+  const p = (JSON.parse(r.out) as Trace).paths[0]!;
+  t.is(p.verdict, 'DROPPED');
+  t.is(p.rule, '-A FORWARD -m set --match-set knet-blocklist src -m comment --comment "blocked sources" -j DROP');
+});
+
+test('a bad --ipset-save dump is one line naming file and line', async (t) => {
+  const r = await knet('trace', 'pod-a', 'svc/nginx', '--ipset-save', `k8s-node1=${join(FIX, 'bad.ipset')}`);
+  t.is(r.code, 1);
+  t.true(r.err.endsWith('bad.ipset:2: ipset v7.17: Syntax error: cannot parse 10.244.1.300: resolving to IPv4 address failed\n'), r.err);
+});

@@ -58,6 +58,8 @@ function createOptions(type: string, words: string[], where: () => string): SetO
     } else if (w === 'hashsize') o.hashsize = num();
     else if (w === 'maxelem') o.maxelem = num();
     else if (w === 'bucketsize' || w === 'initval') num(); // the kernel's own choices, recreated on load
+    // Per-entry extensions a real `ipset save` shows; they change no membership test.
+    else if (w === 'comment' || w === 'counters' || w === 'skbinfo' || w === 'forceadd') continue;
     else if (w === 'range' && type === 'bitmap:port') {
       const m = v?.match(/^(\d+)-(\d+)$/);
       if (!m) throw new InputError(`${where()}: range "${v ?? ''}" is not FROM-TO`);
@@ -97,7 +99,11 @@ export function applyRestore(t: IpsetTable, text: string, file = '<stdin>', exis
         }
         case 'add':
         case '-A':
-          if (!name || rest.length !== 1) throw new InputError(`${where()}: add needs SETNAME ENTRY`);
+          if (!name || rest.length < 1) throw new InputError(`${where()}: add needs SETNAME ENTRY`);
+          // A real dump's per-entry extensions (comment, counters, skbinfo) change no membership test.
+          if (!/^(\s*(comment "[^"]*"|packets \d+|bytes \d+|skbmark \S+|skbprio \S+|skbqueue \d+))*\s*$/.test(rest.slice(1).join(' '))) {
+            throw new InputError(`${where()}: add ${name} ${rest[0]}: "${rest.slice(1).join(' ')}" is not an entry option knet reads (comment, packets, bytes, skbmark, skbprio, skbqueue)`);
+          }
           t.add(name, rest[0]!, ex);
           break;
         case 'del':

@@ -6,7 +6,7 @@ import type { Evidence, HookEnv, HookPacket, ProgramResult } from '../hooks.js';
 import type { RecentLists } from '../recent.js';
 import type { Rule } from './rule.js';
 import type { Ruleset, TableName } from './ruleset.js';
-import { addrTest, compileMatch, ifaceMatches, type MatchCtx, type Matcher } from './xt-match.js';
+import { addrTest, assume, compileMatch, ifaceMatches, type MatchCtx, type Matcher } from './xt-match.js';
 import { compileTarget, type Action } from './xt-target.js';
 
 export class NetfilterError extends Error {}
@@ -113,7 +113,11 @@ export function runTable(rs: Ruleset, table: TableName, hook: string, p: HookPac
         break;
       }
     }
-    if (!matched && !ev.branch) continue;
+    if (!matched && !ev.branch) {
+      // A rule knet could not fully judge is said even when it did not match.
+      if (ev.assumed) res.evidence.push({ kind: 'note', text: `${table} ${rule.chain} rule ${rule.position} (-A ${rule.chain} ${rule.saveText}): ${ev.assumed}` });
+      continue;
+    }
     ev.text = `-A ${rule.chain} ${rule.saveText}`;
     const at = res.evidence.push(ev) - 1;
     if (!matched) continue;
@@ -145,10 +149,10 @@ export function runTable(rs: Ruleset, table: TableName, hook: string, p: HookPac
         res.notrack = true;
         continue;
       case 'continue':
-        if (a.note) ev.assumed = a.note;
+        if (a.note) assume(ev, a.note);
         continue;
       case 'assume-accept':
-        ev.assumed = a.note;
+        assume(ev, a.note);
         res.decidedBy = at;
         return finish();
       case 'chain': {

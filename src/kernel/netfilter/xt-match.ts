@@ -10,6 +10,11 @@ import type { Rule } from './rule.js';
 
 type RuleEvidence = Extract<Evidence, { kind: 'rule' }>;
 
+/** Adds what knet assumed about a rule to what it already said. */
+export function assume(ev: RuleEvidence, note: string): void {
+  ev.assumed = ev.assumed ? `${ev.assumed}; ${note}` : note;
+}
+
 /** What a match may read or record while a rule is tested. */
 export interface MatchCtx {
   p: HookPacket;
@@ -74,7 +79,7 @@ function allOf(m: Extension, test: (o: Option) => Matcher | undefined, unknown: 
 function assumeOption(m: Extension, o: Option): Matcher {
   const what = `-m ${m.name} ${o.name}`;
   return (c) => {
-    c.ev.assumed = `${what} is not modelled: taken as matching`;
+    assume(c.ev, `${what} is not modelled: taken as matching`);
     return true;
   };
 }
@@ -175,7 +180,7 @@ const MATCHES: Record<string, (m: Extension, rule: Rule) => Matcher> = {
   comment: () => () => true,
   nfacct: () => () => true,
   limit: () => (c) => {
-    c.ev.assumed = '-m limit: knet sends one packet, which is always under the limit';
+    assume(c.ev, '-m limit: knet sends one packet, which is always under the limit');
     return true;
   },
   tcp: portMatch,
@@ -236,7 +241,7 @@ const MATCHES: Record<string, (m: Extension, rule: Rule) => Matcher> = {
     return (c) => {
       const hit = c.env.ipsets.test(name, dims, c.p);
       if (hit === undefined) {
-        c.ev.assumed = `ipset ${name} is not on this node (give its dump with --ipset-save NODE=FILE): taken as not matching`;
+        assume(c.ev, `ipset ${name} is not on this node (give its dump with --ipset-save NODE=FILE): taken as not matching`);
         return negate;
       }
       return hit !== negate;
@@ -291,7 +296,7 @@ export function compileMatch(m: Extension, rule: Rule): Matcher {
   const make = MATCHES[m.name];
   if (make) return make(m, rule);
   return (c) => {
-    c.ev.assumed = `-m ${m.name} is not modelled by knet: taken as matching`;
+    assume(c.ev, `-m ${m.name} is not modelled by knet: taken as matching`);
     return true;
   };
 }
