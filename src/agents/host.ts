@@ -44,6 +44,12 @@ export function setupHost(kernel: NodeKernel, topology: Topology, node: Node): E
     const onLink = ns.addressesOf(ext.dev, 4).some((a) => cidrContains(parseCIDR(`${a.address}/${a.prefix}`)!, gw));
     if (gw !== ip && onLink) ns.addRoute({ type: 'unicast', dst: '0.0.0.0', prefix: 0, via: gw, dev: ext.dev });
   }
+  // An IPv6 address on the external interface comes with the router's advertisement: a default
+  // route via the router's link-local address, and forwarding on (kubeadm's dual-stack requirement).
+  if (ns.addressesOf(ext.dev, 6).some((a) => a.scope === 'global') && !ns.lookup('2001:4860:4860::8888')) {
+    ns.addRoute({ type: 'unicast', dst: '::', prefix: 0, via: 'fe80::1', dev: ext.dev, metric: 1024 });
+    ns.sysctl.set('net.ipv6.conf.all.forwarding', 1);
+  }
   const k = topology.header.nodes.find((n) => n.name === name)?.kernel;
   ns.sysctl.set('net.ipv4.ip_forward', 1);
   ns.sysctl.set('net.bridge.bridge-nf-call-iptables', k?.bridgeNfCallIptables ?? 1);

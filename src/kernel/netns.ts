@@ -174,6 +174,10 @@ export class NetNamespace {
     this.mustLink(a.dev);
     if (a.family !== 4) {
       this.addresses.push(a);
+      // IPv6: the address's own local route, and the connected prefix (metric 256, as the kernel adds it).
+      const kernel6 = { proto: 'kernel' as const, dev: a.dev };
+      this.tables.get(RT_TABLE_LOCAL)!.add({ type: 'local', dst: a.address, prefix: 128, scope: 'host', ...kernel6, metric: 0 });
+      if (a.prefix < 128) this.tables.get(RT_TABLE_MAIN)!.add({ type: 'unicast', dst: a.address, prefix: a.prefix, scope: 'universe', ...kernel6, metric: 256 });
       return;
     }
     const cidr = parseCIDR(`${a.address}/${a.prefix}`)!;
@@ -254,9 +258,10 @@ export class NetNamespace {
    * global address of the namespace.
    */
   sourceFor(dev: string, dst: string): string | undefined {
-    const own = this.addresses.filter((a) => a.family === 4 && a.dev === dev && !a.secondary && a.scope !== 'host');
+    const family = dst.includes(':') ? 6 : 4;
+    const own = this.addresses.filter((a) => a.family === family && a.dev === dev && !a.secondary && a.scope !== 'host' && a.scope !== 'link');
     const onSubnet = own.find((a) => cidrContains(parseCIDR(`${a.address}/${a.prefix}`)!, dst));
-    return (onSubnet ?? own[0] ?? this.addresses.find((a) => a.family === 4 && a.scope === 'global'))?.address;
+    return (onSubnet ?? own[0] ?? this.addresses.find((a) => a.family === family && a.scope === 'global'))?.address;
   }
 
   /** Whether an address is one of this namespace's own (a `local` route covers it). */

@@ -1,6 +1,6 @@
 // IPv4 routing tables: routes with the attributes `ip route` shows, kept in the kernel's dump
 // order, and the longest-prefix-match lookup the FIB does.
-import { intToIpv4, ipv4ToInt } from '../net/ip.js';
+import { bigIntToIP, intToIpv4, ipToBigInt, ipv4ToInt } from '../net/ip.js';
 
 export const RT_TABLE_MAIN = 254;
 export const RT_TABLE_LOCAL = 255;
@@ -47,8 +47,18 @@ export interface LookupOptions {
 
 interface Entry {
   route: Route;
+  v6: boolean;
+  /** IPv4 as 32-bit numbers (the hot path); IPv6 as BigInt. */
   net: number;
   mask: number;
+  net6: bigint;
+  mask6: bigint;
+}
+
+const ALL6 = (1n << 128n) - 1n;
+
+function mask6Of(prefix: number): bigint {
+  return prefix === 0 ? 0n : (ALL6 >> BigInt(128 - prefix)) << BigInt(128 - prefix);
 }
 
 function maskOf(prefix: number): number {
@@ -59,7 +69,9 @@ const TYPE_ORDER: Record<RouteType, number> = { unicast: 0, local: 1, broadcast:
 
 /** Kernel dump order: ascending destination, longer prefix first on the same key, then metric. */
 function compare(a: Entry, b: Entry): number {
-  return a.net - b.net || b.route.prefix - a.route.prefix || (a.route.metric ?? 0) - (b.route.metric ?? 0) || TYPE_ORDER[a.route.type] - TYPE_ORDER[b.route.type];
+  if (a.v6 !== b.v6) return a.v6 ? 1 : -1;
+  const byNet = a.v6 ? (a.net6 < b.net6 ? -1 : a.net6 > b.net6 ? 1 : 0) : a.net - b.net;
+  return byNet || b.route.prefix - a.route.prefix || (a.route.metric ?? 0) - (b.route.metric ?? 0) || TYPE_ORDER[a.route.type] - TYPE_ORDER[b.route.type];
 }
 
 function sameKey(a: Route, b: Route): boolean {
@@ -71,9 +83,9 @@ export class RoutingTable {
 
   constructor(readonly id: number) {}
 
-  /** Routes in the order `ip route show table <id>` lists them. */
-  routes(): Route[] {
-    return this.entries.map((e) => e.route);
+  /** Routes of one family in the order `ip [-6] route show table <id>` lists them. */
+  routes(family: 4 | 6 = 4): Route[] {
+    return this.entries.filter((e) => e.v6 === (family === 6)).map((e) => e.route);
   }
 
   /** `ip route add`: fails (returns false) when a route with the same key exists. */
@@ -99,7 +111,10 @@ export class RoutingTable {
   }
 
   private insert(r: Route): void {
-    const e: Entry = { route: r, net: ipv4ToInt(r.dst), mask: maskOf(r.prefix) };
+    const v6 = r.dst.includes(':');
+    const e: Entry = v6
+      ? { route: r, v6, net: 0, mask: 0, net6: ipToBigInt(r.dst), mask6: mask6Of(r.prefix) }
+      : { route: r, v6, net: ipv4ToInt(r.dst), mask: maskOf(r.prefix), net6: 0n, mask6: 0n };
     const i = this.entries.findIndex((x) => compare(e, x) < 0);
     if (i < 0) this.entries.push(e);
     else this.entries.splice(i, 0, e);
@@ -107,10 +122,13 @@ export class RoutingTable {
 
   /** The longest prefix covering `dst` (lowest metric among equals), or undefined. */
   lookup(dst: string, opts: LookupOptions = {}): Route | undefined {
-    const d = ipv4ToInt(dst);
+    const v6 = dst.includes(':');
+    const d = v6 ? 0 : ipv4ToInt(dst);
+    const d6 = v6 ? ipToBigInt(dst) : 0n;
     let best: Entry | undefined;
     for (const e of this.entries) {
-      if (((d & e.mask) >>> 0) !== e.net) continue;
+      if (e.v6 !== v6) continue;
+      if (v6 ? (d6 & e.mask6) !== e.net6 : ((d & e.mask) >>> 0) !== e.net) continue;
       if (opts.oif && e.route.dev !== undefined && e.route.dev !== opts.oif) continue;
       if (!best || e.route.prefix > best.route.prefix || (e.route.prefix === best.route.prefix && (e.route.metric ?? 0) < (best.route.metric ?? 0))) best = e;
     }
@@ -119,6 +137,7 @@ export class RoutingTable {
 }
 
 function normalise(r: Route): Route {
+  if (r.dst.includes(':')) return { ...r, dst: bigIntToIP(ipToBigInt(r.dst) & mask6Of(r.prefix), 6) };
   const net = (ipv4ToInt(r.dst) & maskOf(r.prefix)) >>> 0;
   return { ...r, dst: intToIpv4(net) };
 }

@@ -65,6 +65,8 @@ function outcome(t: Trace): { output: string; masq: boolean } {
 
 const KUBE_FILTER_CHAINS = new Set(['KUBE-SERVICES', 'KUBE-EXTERNAL-SERVICES', 'KUBE-NODEPORTS', 'KUBE-PROXY-FIREWALL']);
 
+const hostPort = (ip: string, port: number): string => (ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`);
+
 const sorted = (s: string) => s.split(', ').filter(Boolean).sort().join(', ');
 
 for (const v of loadVectors()) {
@@ -74,11 +76,8 @@ for (const v of loadVectors()) {
   const tracerOnly = v.assertion.startsWith('flows (tracer only)');
   // The tracer-only case has no proxier: a node holding the flow file's local addresses runs the rules.
   const input: VectorInput = tracerOnly ? tracerNode(flows.localIPs) : v.input;
-  const v6 = input.proxier.ipFamily === 'IPv6';
   const node = input.proxier.nodeName;
-  // knet's routing model is IPv4; the IPv6 flows are a known gap, kept visible as failing tests.
-  const declare = v6 ? test.failing : test;
-  declare(`flows ${v.name}`, async (t) => {
+  test(`flows ${v.name}`, async (t) => {
     const file = join(dir, `${v.name}.yaml`);
     writeFileSync(file, vectorTopology(input));
     let extra: string[] = [];
@@ -95,7 +94,7 @@ for (const v of loadVectors()) {
     }
     const [first, ...later] = flows.phases;
     for (const f of first!.flows) {
-      const r = await knet('trace', `${f.sourceIP}@${node}`, `${f.destIP}:${f.destPort}`, '--proto', (f.protocol ?? 'TCP').toLowerCase(), '--all-paths', '--no-reply', '-o', 'json', '-f', file, ...extra);
+      const r = await knet('trace', `${f.sourceIP}@${node}`, hostPort(f.destIP, f.destPort), '--proto', (f.protocol ?? 'TCP').toLowerCase(), '--all-paths', '--no-reply', '-o', 'json', '-f', file, ...extra);
       t.is(r.code, 0, `${f.name}: ${r.err}`);
       const got = outcome(JSON.parse(r.out) as Trace);
       t.deepEqual(got, { output: sorted(f.output), masq: f.masq }, `${v.name} / ${first!.phase} / ${f.name}`);
@@ -109,7 +108,7 @@ for (const v of loadVectors()) {
       }
       cluster.settle();
       for (const f of ph.flows) {
-        const tr = trace(cluster, `${f.sourceIP}@${node}`, `${f.destIP}:${f.destPort}`, { proto: (f.protocol ?? 'TCP').toLowerCase() as 'tcp', allPaths: true, reply: false });
+        const tr = trace(cluster, `${f.sourceIP}@${node}`, hostPort(f.destIP, f.destPort), { proto: (f.protocol ?? 'TCP').toLowerCase() as 'tcp', allPaths: true, reply: false });
         t.deepEqual(outcome(tr), { output: sorted(f.output), masq: f.masq }, `${v.name} / ${ph.phase} / ${f.name}`);
       }
     }

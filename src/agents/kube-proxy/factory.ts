@@ -90,9 +90,10 @@ function createIpvs(cluster: ClusterView, node: ClusterNode, kernel: NodeKernel,
 export function startKubeProxy(cluster: NftClusterView, node: string, kernel: NodeKernel): KubeProxyOnNode {
   const mode = cluster.topology.kubeProxy.mode;
   if (mode === 'iptables') {
-    const agent = kubeProxyIptables(cluster, node, 4);
-    agent.attach(kernel.xtables(4));
-    return { mode, logs: [], sync: () => void kubeProxyIptables(cluster, node, 4) };
+    // One proxier per family the cluster's Services have (dual-stack: iptables and ip6tables).
+    const families = proxiedFamilies(cluster);
+    for (const f of families) kubeProxyIptables(cluster, node, f).attach(kernel.xtables(f));
+    return { mode, logs: [], sync: () => families.forEach((f) => void kubeProxyIptables(cluster, node, f)) };
   }
   if (mode === 'nftables') {
     // one nftables state per node: both families' proxiers program the kernel's
