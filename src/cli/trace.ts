@@ -1,7 +1,6 @@
 // `knet trace SRC DST`: one packet's path through the emulated cluster, hop by hop.
 import { Command, Option } from 'commander';
 import { InputError } from '../api/errors.js';
-import { Dataplane } from '../dataplane/dataplane.js';
 import { renderConnections, renderTrace } from '../dataplane/render.js';
 import { trace, traceConnections, type TraceOptions } from '../dataplane/trace.js';
 import type { Trace } from '../dataplane/types.js';

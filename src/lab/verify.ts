@@ -11,6 +11,7 @@ import type { Cluster } from '../cluster/cluster.js';
 import { renderTrace } from '../dataplane/render.js';
 import { trace, traceConnections } from '../dataplane/trace.js';
 import type { Disposition, PathResult, Trace } from '../dataplane/types.js';
+import { parseIptablesSave } from '../kernel/netfilter/parse.js';
 import type { ProbeFlow, ProbeOutcome, ProbeResult } from './client.js';
 import { labFlows, type Flow } from './flows.js';
 import { labScript, tryRun } from './host.js';
@@ -206,12 +207,11 @@ async function kernelSide(state: LabState, f: Flow, results: ProbeResult[], time
     }
     const saved = tryRun(['ip', 'netns', 'exec', n.name, 'iptables-save', '-c']);
     if (saved === undefined) continue;
-    let table = '';
     const hit: string[] = [];
-    for (const l of saved.split('\n')) {
-      if (l.startsWith('*')) table = l.slice(1);
-      const m = l.match(/^\[(\d+):\d+\] (-A .*)$/);
-      if (m && Number(m[1]) > 0) hit.push(`  ${table.padEnd(6)} [${m[1]} pkts] ${m[2]}`);
+    for (const t of parseIptablesSave(saved, `${n.name}: iptables-save -c`).tables.values()) {
+      for (const c of t.chains.values()) {
+        for (const r of c.rules) if ((r.counters?.[0] ?? 0) > 0) hit.push(`  ${t.name.padEnd(6)} [${r.counters![0]} pkts] -A ${c.name} ${r.saveText}`);
+      }
     }
     if (hit.length) lines.push(`iptables rules that counted it in ${n.object}:`, ...hit);
   }

@@ -124,6 +124,7 @@ export function parseIptablesSave(text: string, fileName: string, opts: ParseOpt
           if (e instanceof RuleSyntaxError) return fail(n, `${e.message} (in ${cmd} ${chain})`);
           throw e;
         }
+        if (counted) rule.counters = [Number(counted[1]), Number(counted[2])];
         if (cmd === '-A') c.append(rule);
         else c.insert(rule, pos);
         pending.push({ rule, line: n });

@@ -170,6 +170,8 @@ export function saveRuleText(spec: RuleSpec, family: Family): string {
 export class Rule {
   /** 1-based place in its chain, kept current by the chain. */
   position = 0;
+  /** [packets, bytes] as `iptables-save -c` printed them, for a rule read from such a dump. */
+  counters?: [number, number];
   private parsed?: RuleSpec;
   private saved?: string;
 

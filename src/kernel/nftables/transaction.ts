@@ -4,11 +4,12 @@
 // line (`FILE:LINE:A-B: Error: Could not process rule: No such file or directory`).
 import type { ChainType, HookName } from '../hooks.js';
 import { PRIORITY } from '../hooks.js';
-import { parseTime, SET_TYPES, type DataType } from './datatype.js';
-import { targetsOf, type Element } from './expr.js';
-import { errorAt, tokenize, Tokens, type Token } from './lexer.js';
-import { element, elementList, parseRule } from './parse-rule.js';
-import { elementKey, NftTable, tableKey, type BaseChain, type NftChain, type NftFamily, type NftRuleset, type NftSet } from './ruleset.js';
+import { targetsOf } from './expr.js';
+import { tokenize, Tokens, type Token } from './lexer.js';
+import { parseRule } from './parse-rule.js';
+import { NftTable, tableKey, type BaseChain, type NftChain, type NftFamily, type NftRuleset } from './ruleset.js';
+import { EBUSY, EEXIST, ENOENT, HOOKS } from './transaction-core.js';
+import { TxSets } from './transaction-sets.js';
 
 export interface ApplyOptions {
   /** How errors name the input (nft: the file, or /dev/stdin for `nft -f -`). */
@@ -17,77 +18,7 @@ export interface ApplyOptions {
   now: number;
 }
 
-const FAMILIES = new Set(['ip', 'ip6', 'inet']);
-const HOOKS = new Set(['prerouting', 'input', 'forward', 'output', 'postrouting']);
-const ENOENT = 'Could not process rule: No such file or directory';
-const EBUSY = 'Could not process rule: Device or resource busy';
-const EEXIST = 'Could not process rule: File exists';
-
-class Tx {
-  private readonly undo: (() => void)[] = [];
-  /** Inside a `table { }` block nft declares every chain before it binds rules and elements to them. */
-  private inBlock = false;
-  private readonly deferred: (() => void)[] = [];
-  /** Objects this transaction created: undoing their creation undoes what was put in them. */
-  private readonly fresh = new WeakSet<object>();
-
-  constructor(
-    readonly rs: NftRuleset,
-    readonly ts: Tokens,
-    readonly now: number,
-  ) {}
-
-  rollback(): void {
-    for (let i = this.undo.length - 1; i >= 0; i--) this.undo[i]!();
-  }
-
-  private fail(t: Token, msg: string): Error {
-    return errorAt(this.ts.file, t, msg);
-  }
-
-  private family(): NftFamily {
-    if (this.ts.isWord() && FAMILIES.has(this.ts.peek().text)) return this.ts.next().text as NftFamily;
-    if (this.ts.isWord() && ['arp', 'bridge', 'netdev'].includes(this.ts.peek().text)) throw this.fail(this.ts.peek(), `the ${this.ts.peek().text} family is not modelled by knet`);
-    return 'ip';
-  }
-
-  private mustTable(at: Token, family: NftFamily, name: string): NftTable {
-    const t = this.rs.table(family, name);
-    if (!t) throw this.fail(at, ENOENT);
-    return t;
-  }
-
-  private setMap<K, V>(m: Map<K, V>, k: K, v: V): void {
-    const had = m.has(k);
-    const old = m.get(k);
-    m.set(k, v);
-    this.undo.push(() => (had ? m.set(k, old as V) : m.delete(k)));
-  }
-
-  /** `ordered`: undo restores the creation order too (tables, chains, sets are listed in it; elements are sorted). */
-  private deleteKey<K, V>(m: Map<K, V>, k: K, ordered = true): void {
-    if (!m.has(k)) return;
-    const old = m.get(k) as V;
-    const entries = ordered ? [...m.entries()] : undefined;
-    m.delete(k);
-    this.undo.push(() => {
-      if (!entries) return void m.set(k, old);
-      m.clear();
-      for (const [a, b] of entries) m.set(a, b);
-    });
-  }
-
-  private assign<T extends object, K extends keyof T>(o: T, k: K, v: T[K]): void {
-    const old = o[k];
-    o[k] = v;
-    this.undo.push(() => (o[k] = old));
-  }
-
-  private check(f: () => void): void {
-    if (this.inBlock) this.deferred.push(f);
-    else f();
-  }
-
+class Tx extends TxSets {
   /** Runs every command; throws (after undoing) on the first error. */
   run(): void {
     const ts = this.ts;
@@ -106,7 +37,7 @@ class Tx {
     }
   }
 
-  private command(at: Token, verb: string): void {
+  protected command(at: Token, verb: string): void {
     const ts = this.ts;
     const objT = ts.peek();
     const obj = ts.word('object');
@@ -136,7 +67,7 @@ class Tx {
     }
   }
 
-  private tableCommand(at: Token, verb: string, family: NftFamily, name: string): void {
+  protected tableCommand(at: Token, verb: string, family: NftFamily, name: string): void {
     const existing = this.rs.table(family, name);
     if (verb === 'add' || verb === 'create') {
       if (existing && verb === 'create') throw this.fail(at, EEXIST);
@@ -157,14 +88,14 @@ class Tx {
     this.deleteKey(this.rs.tables, tableKey(family, name));
   }
 
-  private tableBlock(at: Token): void {
+  protected tableBlock(at: Token): void {
     const family = this.family();
     const name = this.ts.word('table name');
     this.tableCommand(at, 'add', family, name);
   }
 
   /** `{ comment "…" ; flags … ; chain … { } set … { } map … { } }` */
-  private tableBody(t: NftTable): void {
+  protected tableBody(t: NftTable): void {
     const ts = this.ts;
     ts.expect('{', "'{'");
     this.inBlock = true;
@@ -184,13 +115,7 @@ class Tx {
     }
   }
 
-  private commaWords(): string[] {
-    const out = [this.ts.word('flag')];
-    while (this.ts.accept(',')) out.push(this.ts.word('flag'));
-    return out;
-  }
-
-  private chainCommand(at: Token, verb: string, t: NftTable, name: string, block = false): void {
+  protected chainCommand(at: Token, verb: string, t: NftTable, name: string, block = false): void {
     const existing = t.chains.get(name);
     if (verb === 'add' || verb === 'create') {
       if (existing && verb === 'create') throw this.fail(at, EEXIST);
@@ -212,7 +137,7 @@ class Tx {
     this.deleteKey(t.chains, name);
   }
 
-  private chainBody(t: NftTable, c: NftChain, existed: boolean, withRules: boolean): void {
+  protected chainBody(t: NftTable, c: NftChain, existed: boolean, withRules: boolean): void {
     const ts = this.ts;
     ts.expect('{', "'{'");
     for (;;) {
@@ -239,7 +164,7 @@ class Tx {
     }
   }
 
-  private baseSpec(at: Token): BaseChain {
+  protected baseSpec(at: Token): BaseChain {
     const ts = this.ts;
     const type = ts.word('chain type');
     if (!['filter', 'nat', 'route'].includes(type)) throw this.fail(at, `Could not process rule: No such file or directory`);
@@ -274,7 +199,7 @@ class Tx {
     return { type: type as ChainType, hook: hook as HookName, priority, policy };
   }
 
-  private ruleCommand(at: Token, verb: string, t: NftTable, chainName: string): void {
+  protected ruleCommand(at: Token, verb: string, t: NftTable, chainName: string): void {
     const c = t.chains.get(chainName);
     if (!c) throw this.fail(at, ENOENT);
     if (verb === 'delete' || verb === 'destroy') {
@@ -292,7 +217,7 @@ class Tx {
     this.addRule(t, c, at, verb);
   }
 
-  private addRule(t: NftTable, c: NftChain, at: Token, verb: 'add' | 'insert' | 'replace'): void {
+  protected addRule(t: NftTable, c: NftChain, at: Token, verb: 'add' | 'insert' | 'replace'): void {
     const ts = this.ts;
     let pos: { by: 'index' | 'handle'; n: number } | undefined;
     if ((ts.isWord('index') || ts.isWord('handle') || ts.isWord('position')) && /^\d+$/.test(ts.peek(1).text)) {
@@ -329,135 +254,6 @@ class Tx {
       rules.splice(i - 1, 1, rule);
     } else rules.splice(i, 0, rule);
     this.assign(c, 'rules', rules);
-  }
-
-  private setCommand(at: Token, verb: string, t: NftTable, name: string, isMap: boolean): void {
-    const existing = t.sets.get(name);
-    if (verb === 'add' || verb === 'create') {
-      if (existing && verb === 'create') throw this.fail(at, EEXIST);
-      const s = this.setBody(at, name, isMap);
-      if (existing) {
-        if (existing.key.join('.') !== s.key.join('.') || existing.data !== s.data) throw this.fail(at, EEXIST);
-        for (const e of s.elements.values()) this.addElement(at, t, existing, e, 'add');
-        return;
-      }
-      const elements = s.elements;
-      s.elements = new Map();
-      this.setMap(t.sets, name, s);
-      this.fresh.add(s);
-      for (const e of elements.values()) this.addElement(at, t, s, e, 'add');
-      return;
-    }
-    if (!existing) {
-      if (verb === 'destroy') return;
-      throw this.fail(at, ENOENT);
-    }
-    if (verb === 'flush') return this.assign(existing, 'elements', new Map());
-    if (t.setUsers(name) > 0) throw this.fail(at, EBUSY);
-    this.deleteKey(t.sets, name);
-  }
-
-  /** `{ type K [. K] [: V] ; flags … ; timeout … ; size … ; comment "…" ; elements = { … } }` */
-  private setBody(at: Token, name: string, isMap: boolean): NftSet {
-    const ts = this.ts;
-    const s: NftSet = { name, isMap, key: [], flags: [], elements: new Map(), handle: this.rs.handle() };
-    ts.expect('{', "'{'");
-    let pendingElements: Element[] = [];
-    for (;;) {
-      ts.skipNewlines();
-      if (ts.accept('}')) break;
-      const pt = ts.peek();
-      const w = ts.word('set property');
-      if (w === 'type') {
-        s.key = [this.dataType()];
-        while (ts.isWord('.')) {
-          ts.next();
-          s.key.push(this.dataType());
-        }
-        if (isMap) {
-          if (ts.word(':') !== ':') throw this.fail(ts.list[ts.pos - 1]!, "syntax error, expecting ':'");
-          s.data = this.dataType();
-        }
-      } else if (w === 'typeof') throw this.fail(pt, 'typeof sets are not modelled by knet; use type');
-      else if (w === 'flags') s.flags = this.commaWords();
-      else if (w === 'timeout' || w === 'gc-interval') {
-        const t = ts.next();
-        const ms = parseTime(t.text);
-        if (ms === undefined) throw this.fail(t, `Could not parse time: ${t.text}`);
-        if (w === 'timeout') s.timeout = ms;
-      } else if (w === 'size') s.size = Number(ts.word('number'));
-      else if (w === 'comment') s.comment = ts.expect('string', 'quoted string').text;
-      else if (w === 'policy') ts.word('policy');
-      else if (w === 'auto-merge') continue;
-      else if (w === 'elements') {
-        if (ts.word('=') !== '=') throw this.fail(ts.list[ts.pos - 1]!, "syntax error, expecting '='");
-        if (s.key.length === 0) throw this.fail(pt, 'set has no type');
-        pendingElements = elementList(ts, s.key, s.data, this.now);
-      } else throw this.fail(pt, `syntax error, unexpected "${w}"`);
-    }
-    if (s.key.length === 0) throw this.fail(at, `set definition does not specify key`);
-    for (const e of pendingElements) s.elements.set(elementKey(e), e);
-    return s;
-  }
-
-  private dataType(): DataType {
-    const t = this.ts.next();
-    if (!SET_TYPES.has(t.text)) throw this.fail(t, `unknown datatype ${t.text}`);
-    return t.text as DataType;
-  }
-
-  private elementCommand(at: Token, verb: string, t: NftTable, name: string): void {
-    const s = t.sets.get(name);
-    if (!s) {
-      if (verb === 'destroy') return;
-      throw this.fail(at, ENOENT);
-    }
-    const deleting = verb === 'delete' || verb === 'destroy';
-    const list = deleting ? this.keyList(s) : elementList(this.ts, s.key, s.data, this.now);
-    for (const e of list) {
-      if (deleting) {
-        const k = elementKey(e);
-        if (!s.elements.has(k)) {
-          if (verb === 'destroy') continue;
-          throw this.fail(at, ENOENT);
-        }
-        this.deleteKey(s.elements, k, false);
-      } else this.addElement(at, t, s, e, verb === 'create' ? 'create' : 'add');
-    }
-  }
-
-  /** Keys of `delete element … { k, k }` (map values may be omitted). */
-  private keyList(s: NftSet): Element[] {
-    const ts = this.ts;
-    ts.expect('{', "'{'");
-    const out: Element[] = [];
-    for (;;) {
-      if (ts.accept('}')) return out;
-      const e = element(ts, s.key, ts.peek(s.key.length * 2 - 1).text === ':' ? s.data : undefined, this.now);
-      out.push(e);
-      if (ts.accept(',')) continue;
-      ts.expect('}', "'}'");
-      return out;
-    }
-  }
-
-  private addElement(at: Token, t: NftTable, s: NftSet, e: Element, verb: 'add' | 'create'): void {
-    const k = elementKey(e);
-    const old = s.elements.get(k);
-    if (old) {
-      const same = (old.verdict ? JSON.stringify(old.verdict) : old.data?.text) === (e.verdict ? JSON.stringify(e.verdict) : e.data?.text);
-      if (verb === 'create' || !same) throw this.fail(at, EEXIST);
-      return;
-    }
-    if (e.verdict && 'chain' in e.verdict) {
-      const chain = e.verdict.chain;
-      this.check(() => {
-        if (!t.chains.has(chain)) throw this.fail(at, ENOENT);
-      });
-    }
-    if (s.timeout !== undefined && e.timeout === undefined && e.expiresAt === undefined && s.flags.includes('timeout')) e.expiresAt = this.now + s.timeout;
-    if (this.fresh.has(s)) s.elements.set(k, e);
-    else this.setMap(s.elements, k, e);
   }
 }
 
