@@ -37,7 +37,7 @@ export function ipsetCommand(io: IO): Command {
     .addOption(new Option('--family <family>', "which kube-proxy proxier runs first (the IPv6 one's sets are KUBE-6-…)").choices(['ipv4', 'ipv6']).default('ipv4'));
   addTopologyOption(cmd);
   cmd.action((opts: IpsetOpts) => {
-    const cluster = openCluster(opts.filename, io);
+    const cluster = openCluster(opts, io);
     const { kernel, proxy } = ipvsProxy(cluster, opts.node, opts.family === 'ipv6' ? 6 : 4, io);
     io.out(opts.format === 'list' ? formatList(kernel.ipsets, setReferences(proxy.agent.kernel)) : formatSave(kernel.ipsets));
   });

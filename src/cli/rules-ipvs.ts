@@ -57,7 +57,7 @@ export function ipvsCommand(io: IO): Command {
   addTopologyOption(cmd);
   cmd.action((opts: IpvsOpts) => {
     if (opts.connections && opts.stats) throw new InputError('--connections and --stats are separate listings; give one', 2);
-    const cluster = openCluster(opts.filename, io);
+    const cluster = openCluster(opts, io);
     const family = opts.family === 'ipv6' ? 6 : 4;
     const { kernel } = ipvsProxy(cluster, opts.node, family, io);
     if (opts.connections) io.out(formatConnections(kernel.ipvs, cluster.clock.now()));

@@ -50,7 +50,7 @@ export function nftablesCommand(io: IO): Command {
     .option('--nft-ruleset <NODE=FILE>', "the node's nftables state before kube-proxy starts (`nft list ruleset` or `nft -f` text; repeatable)", collect, []);
   addTopologyOption(cmd);
   cmd.action((opts: NftOpts) => {
-    const cluster = openCluster(opts.filename, io);
+    const cluster = openCluster(opts, io);
     const mode = cluster.topology.kubeProxy.mode;
     if (mode !== 'nftables') throw new InputError(`${cluster.topology.files.join(', ')}: kube-proxy runs in ${mode} mode (KubeProxyConfiguration mode), not nftables`);
     if (!cluster.topology.header.nodes.some((n) => n.name === opts.node)) {

@@ -40,7 +40,7 @@ export function traceCommand(io: IO): Command {
   addDumpOptions(cmd);
   cmd.action(async (src: string, dst: string, o: { namespace: string; proto?: 'tcp' | 'udp' | 'sctp'; allPaths?: boolean; count?: string; interval: string; seed: string; reply: boolean; iptablesSave: string[]; nftRuleset: string[]; output: string; filename: string[]; upstream?: string }) => {
     if (!/^\d+$/.test(o.seed)) throw new InputError(`--seed "${o.seed}": want a whole number`, 2);
-    const cluster = openCluster(o.filename, io);
+    const cluster = openCluster(o, io);
     loadDumps(cluster, o);
     const opts = { namespace: o.namespace, ...(o.proto ? { proto: o.proto } : {}), seed: Number(o.seed), reply: o.reply, allPaths: !!o.allPaths };
     const picture = o.output === 'svg' || o.output === 'html';
