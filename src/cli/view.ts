@@ -9,7 +9,7 @@ export function viewCommand(io: IO): Command {
     .addOption(new Option('-o, --output <format>', 'svg, or html (one offline page with the object list)').choices(['svg', 'html']).default('svg'));
   addTopologyOption(cmd);
   cmd.action(async (o: { output: PictureFormat; filename: string[] }) => {
-    io.out(await viewPicture(openCluster(o.filename, io), o.output));
+    io.out(await viewPicture(openCluster(o, io), o.output));
   });
   return cmd;
 }
