@@ -9,12 +9,15 @@ import { Cluster } from '../../src/cluster/cluster.js';
 import { seededRandom } from '../../src/dataplane/rng.js';
 import { parseIptablesSave } from '../../src/kernel/netfilter/parse.js';
 import { readTopologyText } from '../../src/topology/load.js';
+import { applyRestore } from '../../src/kernel/ipset/format.js';
+import { IpsetTable } from '../../src/kernel/ipset/table.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const VEC = join(ROOT, 'test', 'vectors', 'iptables');
 const BUDGET_MS = 8000;
 
 const TOKENS = ['-A', '-I', '-N', '-X', '-P', ':', '[', ']', '!', '"', '-m', 'comment', '--comment', '-j', '-g', 'DNAT', '--to-destination', 'KUBE-SVC-X', 'COMMIT', '*nat', '*raw', '-p', 'tcp', '--dport', '0x4000/0x4000', '10.0.0.1/33', '[1:2]', '[x:y]', 'statistic', '--probability', '-m set', '--match-set', 'ACCEPT', '\n', ' ', '-s', '::1', 'MASQUERADE', '--random-fully'];
+const IPSET_TOKENS = ['create', 'add', 'del', 'flush', 'destroy', '-exist', 'hash:ip', 'hash:ip,port', 'hash:ip,port,ip', 'hash:net', 'bitmap:port', 'family', 'inet', 'inet6', 'hashsize', 'maxelem', 'range', '0-65535', 'comment', '"x y"', ',', 'tcp:80', 'udp:53', 'sctp:x', '10.0.0.1', '10.0.0.0/33', '::1', 'timeout', '300', '\n', ' '];
 const YAML_TOKENS = ['kind: Service', 'apiVersion: v1', 'metadata:', '  name: x', 'spec:', '  ports:', '  - port: 99999', '- ', ': ', '---', '"', '{', '}', '[', ']', '\n', '  ', 'clusterIP: 10.96.0.999', 'nodeName: nowhere', 'selector: {app: a}', 'null', '&a', '*a', 'replicas: -1', 'podSubnet: 10.244.0.0/8'];
 
 type Rng = () => number;
@@ -109,4 +112,14 @@ test('fuzz: mutated topology files load (controllers settled) or are refused in 
     .sort()
     .map((f) => readFileSync(join(dir, f), 'utf8'));
   fuzz(t, seeds, 400, (text) => void new Cluster(readTopologyText(text, 'topo.yaml')), 'topo.yaml', YAML_TOKENS);
+});
+
+test('fuzz: mutated ipset save / restore input loads or is refused in one line with file:line', (t) => {
+  const seeds = [
+    readFileSync(join(ROOT, 'test', 'fixtures', 'node1-blocklist.ipset'), 'utf8'),
+    'create KUBE-CLUSTER-IP hash:ip,port family inet hashsize 1024 maxelem 65536\nadd KUBE-CLUSTER-IP 10.96.0.1,tcp:443\nadd KUBE-CLUSTER-IP 10.96.0.10,udp:53\n' +
+      'create KUBE-LOOP-BACK hash:ip,port,ip family inet hashsize 1024 maxelem 65536\nadd KUBE-LOOP-BACK 10.244.1.3,tcp:80,10.244.1.3\n' +
+      'create KUBE-NODE-PORT-TCP bitmap:port range 0-65535\nadd KUBE-NODE-PORT-TCP 30004\ncreate KUBE-LOAD-BALANCER-SOURCE-CIDR hash:ip,port,net family inet hashsize 1024 maxelem 65536\n',
+  ];
+  fuzz(t, seeds, 3000, (text) => applyRestore(new IpsetTable(), text, 'sets.ipset'), 'sets.ipset', IPSET_TOKENS);
 });
