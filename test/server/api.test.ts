@@ -158,7 +158,7 @@ test('tables for kubectl get, aggregated discovery, OpenAPI v3 with fieldValidat
   );
   const agg = await call(h, 'GET', '/apis', undefined, { accept: 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json' });
   t.is(agg.type, 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList');
-  t.deepEqual((agg.json.items as { metadata: { name: string } }[]).map((i) => i.metadata.name), ['discovery.k8s.io', 'apps', 'coordination.k8s.io']);
+  t.deepEqual((agg.json.items as { metadata: { name: string } }[]).map((i) => i.metadata.name), ['discovery.k8s.io', 'apps', 'batch', 'coordination.k8s.io']);
   const core = await call(h, 'GET', '/api', undefined, { accept: 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList' });
   const pods = ((core.json.items as { versions: { resources: { resource: string }[] }[] }[])[0]!.versions[0]!.resources as Record<string, unknown>[]).find((r) => r.resource === 'pods');
   t.deepEqual(pods, {
