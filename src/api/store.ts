@@ -1,36 +1,13 @@
 import { ApiError } from './errors.js';
 import { FieldIndex, LabelIndex, fieldsMatch, filteredEvent, podNodeName, type FieldSelector } from './fields.js';
 import { selectorMatches } from './selector.js';
-import { KINDS, keyOf, objectKey, type AnyObject, type Kind, type KindMap, type LabelSelector, type UnmodelledObject } from './types.js';
+import { KINDS, keyOf, objectKey, type AnyObject, type Kind, type KindMap, type UnmodelledObject } from './types.js';
 
-export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
+import { stableUid } from './uid.js';
+import type { ListOptions, WatchEvent, WatchHandler, WatchOptions } from './watch.js';
 
-export interface WatchEvent<K extends Kind = Kind> {
-  type: WatchEventType;
-  kind: K;
-  object: KindMap[K];
-  /** The object as it was before a MODIFIED event. */
-  oldObject?: KindMap[K];
-  resourceVersion: number;
-}
-
-export type WatchHandler<K extends Kind> = (ev: WatchEvent<K>) => void;
-
-export interface ListOptions {
-  namespace?: string;
-  selector?: LabelSelector;
-  /** A field selector (indexed): e.g. the pods bound to one node. */
-  fields?: FieldSelector;
-}
-
-export interface WatchOptions {
-  /**
-   * Only objects passing this field selector, as a field-selector watch on kube-apiserver: an
-   * object that starts passing arrives as ADDED, one that stops passing as DELETED (with its
-   * previous content). From resourceVersion 0 the replay is the passing objects' current state.
-   */
-  fields?: FieldSelector;
-}
+export type { ListOptions, WatchEvent, WatchEventType, WatchHandler, WatchOptions } from './watch.js';
+export { stableUid };
 
 /** Every object carries this creation time: knet runs on a fixed clock so output is reproducible. */
 export const FIXED_CLOCK = '2026-01-01T00:00:00Z';
@@ -416,23 +393,4 @@ export class Store {
       this.dispatching = false;
     }
   }
-}
-
-/** A uid that is the same on every run for the same object: a name-based UUID. */
-export function stableUid(kind: string, key: string): string {
-  const text = `${kind}/${key}`;
-  // Four FNV-1 variants (different offset bases) in one pass over the text.
-  let a = 0x811c9dc5;
-  let b = 0x01000193;
-  let c = 0x9e3779b9;
-  let d = 0x85ebca6b;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text.charCodeAt(i);
-    a = Math.imul(a ^ ch, 0x01000193) >>> 0;
-    b = Math.imul(b ^ ch, 0x01000193) >>> 0;
-    c = Math.imul(c ^ ch, 0x01000193) >>> 0;
-    d = Math.imul(d ^ ch, 0x01000193) >>> 0;
-  }
-  const h = [a, b, c, d].map((x) => x.toString(16).padStart(8, '0')).join('');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${((parseInt(h[16]!, 16) & 3) | 8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
