@@ -1,6 +1,7 @@
 // `knet lab`: the emulated cluster rebuilt in real network namespaces on this machine, and
 // `verify`, which checks knet's traces against what the kernel really does there.
 import { spawn } from 'node:child_process';
+import { resolve } from 'node:path';
 import { Command } from 'commander';
 import { InputError } from '../api/errors.js';
 import { checkHost, labScript, listNetns } from '../lab/host.js';
@@ -8,7 +9,7 @@ import { labDown } from '../lab/down.js';
 import { checkPrefix, DEFAULT_PREFIX, LabNames } from '../lab/names.js';
 import { formatPlan, planLab } from '../lab/plan.js';
 import { mustReadState, otherLabsHint, readState, statePath, type LabState } from '../lab/state.js';
-import { labInputs, labUp } from '../lab/up.js';
+import { labInputs, labUp, planDigest } from '../lab/up.js';
 import { labVerify } from '../lab/verify.js';
 import { addTopologyOption, openCluster, type IO } from './context.js';
 import { table } from './table.js';
@@ -34,10 +35,10 @@ export function resolveTarget(state: LabState, target: string, namespace: string
   const t = target.replace(/^(pods?|node|ext)\//, '');
   const wanted = [`node ${t}`, `ext ${t}`, t.includes('/') ? `pod ${t}` : `pod ${namespace}/${t}`, t];
   for (const w of wanted) {
-    const hit = state.namespaces.find((n) => n.object === w || n.name === w);
-    if (hit) return hit.name;
+    const hit = state.namespaces.find((n) => n.object === w || n.name === w) ?? state.aliases?.find((a) => a.object === w);
+    if (hit) return 'netns' in hit ? hit.netns : hit.name;
   }
-  const known = state.namespaces.map((n) => n.object.replace(/^(node|ext|pod) /, '')).join(', ');
+  const known = [...state.namespaces.map((n) => n.object), ...(state.aliases ?? []).map((a) => a.object)].map((o) => o.replace(/^(node|ext|pod) /, '')).join(', ');
   throw new InputError(`knet lab exec: "${target}" is no node, pod or client of lab "${state.prefix}" (known: ${known})`, 2);
 }
 
@@ -53,11 +54,12 @@ function statusText(state: LabState): string {
   };
   const rows = state.namespaces.map((n) => {
     const rs = state.responders.filter((r) => r.netns === n.name);
-    const listen = rs.map((r) => `${r.listen.join(',')} pid ${r.pid}${alive(r.pid) ? '' : ' (dead)'}`).join('; ');
+    const listen = rs.map((r) => `${r.receiver.startsWith('dns ') ? 'DNS ' : ''}${r.listen.join(',')} pid ${r.pid}${alive(r.pid) ? '' : ' (dead)'}`).join('; ');
     return [n.name, n.role, n.object, n.ip ?? '-', present.has(n.name) ? 'up' : 'MISSING', listen || '-'];
   });
   const files = state.files.length ? state.files.join(',') : '(default topology)';
-  const head = `lab ${state.prefix}: ${state.namespaces.length} namespaces, ${state.responders.length} responders, from ${files}, up since ${state.createdAt}${state.complete ? '' : ' (INCOMPLETE: up did not finish)'}\n`;
+  const dns = state.responders.filter((r) => r.receiver.startsWith('dns ')).length;
+  const head = `lab ${state.prefix}: ${state.namespaces.length} namespaces, ${state.responders.length - dns} responders, ${dns} DNS servers, from ${files}, up since ${state.createdAt}${state.complete ? '' : ' (INCOMPLETE: up did not finish)'}\n`;
   return head + table(['NAMESPACE', 'ROLE', 'OBJECT', 'IP', 'STATE', 'RESPONDER'], rows);
 }
 
@@ -76,13 +78,17 @@ export function labCommand(io: IO): Command {
     const cluster = openCluster(o, io);
     const plan = planLab(labInputs(cluster), prefix);
     if (o.dryRun) {
-      io.out(formatPlan(plan, labScript('responder')));
+      io.out(formatPlan(plan, labScript('responder'), labScript('dns'), o.filename.map((f) => resolve(f))));
       return;
     }
     const t0 = performance.now();
     const state = await labUp(plan, o.filename);
-    io.out(`lab ${prefix} is up: ${state.namespaces.length} namespaces, ${state.responders.length} responders, ${plan.commands.length} commands in ${((performance.now() - t0) / 1000).toFixed(1)}s\n`);
-    io.out(`try: knet lab exec ${plan.namespaces.find((n) => n.role === 'node')?.object.slice(5) ?? 'NODE'} -- ip route; knet lab verify${prefix === DEFAULT_PREFIX ? '' : ` --prefix ${prefix}`}\n`);
+    io.out(`lab ${prefix} is up: ${state.namespaces.length} namespaces, ${plan.responders.length} responders, ${plan.dnsServers.length} DNS servers, ${plan.commands.length} commands in ${((performance.now() - t0) / 1000).toFixed(1)}s\n`);
+    const p = prefix === DEFAULT_PREFIX ? '' : ` --prefix ${prefix}`;
+    const client = plan.namespaces.find((n) => n.role === 'pod' && !plan.dnsServers.some((d) => d.netns === n.name))?.object.slice(4).replace(/^default\//, '');
+    const svc = cluster.store.list('Service').find((s) => s.metadata.namespace === 'default' && s.metadata.name !== 'kubernetes' && s.spec.ports?.some((x) => x.port === 80));
+    if (client && svc) io.out(`try: knet lab exec${p} ${client} -- curl -s http://${svc.metadata.name}/; knet lab verify${p}\n`);
+    else io.out(`try: knet lab exec${p} ${plan.namespaces.find((n) => n.role === 'node')?.object.slice(5) ?? 'NODE'} -- ip route; knet lab verify${p}\n`);
   });
 
   const down = prefixOption(new Command('down')).description('remove exactly what `up` created (recorded in /run/knet-lab/PREFIX.json)');
@@ -95,7 +101,7 @@ export function labCommand(io: IO): Command {
       return;
     }
     const r = labDown(state);
-    io.out(`lab ${prefix} is down: ${r.deleted.length} namespaces deleted, ${r.stopped} responders stopped${r.missing.length ? `, ${r.missing.length} already gone` : ''}\n`);
+    io.out(`lab ${prefix} is down: ${r.deleted.length} namespaces deleted, ${r.stopped} processes stopped${r.missing.length ? `, ${r.missing.length} already gone` : ''}\n`);
     if (r.left.length) throw new InputError(`knet lab down: could not delete ${r.left.join(', ')} (kept in ${statePath(prefix)})`);
   });
 
@@ -145,9 +151,13 @@ export function labCommand(io: IO): Command {
     const state = mustReadState(prefix);
     if (!state.complete) throw new InputError(`knet lab verify: lab "${prefix}" is incomplete (its up did not finish); run knet lab down --prefix ${prefix} and up again`, 2);
     const cluster = openCluster(o.filename.length ? o.filename : state.files, io);
+    if (state.planDigest && planDigest(planLab(labInputs(cluster), prefix)) !== state.planDigest) {
+      const built = state.files.length ? state.files.join(', ') : 'the default topology';
+      throw new InputError(`knet lab verify: lab "${prefix}" was built from ${built}, not from ${o.filename.join(', ')}; verify it without -f, or run knet lab down --prefix ${prefix} and up again with that topology`, 2);
+    }
     const r = await labVerify(cluster, state, { samples, timeoutMs, parallel: 4 }, (line) => io.out(`${line}\n`));
     io.out(`${r.agree} agree, ${r.disagree} disagree\n`);
-    if (r.disagree) throw new InputError(`knet lab verify: ${r.disagree} of ${r.reports.length} flows disagree with knet's traces`, 1);
+    if (r.disagree) throw new InputError(`knet lab verify: ${r.disagree} of ${r.agree + r.disagree} checks disagree with knet`, 1);
   });
 
   lab.addCommand(up);

@@ -42,11 +42,22 @@ function ednsSize(p: DecodedPacket): number | undefined {
   return Math.min(UDP_MAX, Math.max(UDP_MIN, opt.udpPayloadSize ?? UDP_MIN));
 }
 
-function encodeReply(req: DecodedPacket, r: Reply, sections: { answer: RR[]; authority: RR[]; additional: RR[] }, tc = false): Buffer {
+/** NSID (RFC 5001), EDNS option 3: a client asks with an empty option, the server names itself. */
+const NSID = 3;
+
+function wantsNsid(p: DecodedPacket): boolean {
+  const opt = (p.additionals ?? []).find((a) => a.type === 'OPT') as { options?: { code: number }[] } | undefined;
+  return !!opt?.options?.some((o) => o.code === NSID);
+}
+
+function encodeReply(req: DecodedPacket, r: Reply, sections: { answer: RR[]; authority: RR[]; additional: RR[] }, tc = false, nsid?: string): Buffer {
   const rd = req.flag_rd ? dnsPacket.RECURSION_DESIRED : 0;
   const flags = (r.aa ? dnsPacket.AUTHORITATIVE_ANSWER : 0) | rd | (tc ? dnsPacket.TRUNCATED_RESPONSE : 0) | rcodeNumber(r.rcode);
   const additionals: Answer[] = sections.additional.map(toWire);
-  if (ednsSize(req) !== undefined) additionals.push({ type: 'OPT', name: '.', udpPayloadSize: UDP_MAX } as never);
+  if (ednsSize(req) !== undefined) {
+    const options = nsid !== undefined && wantsNsid(req) ? [{ code: NSID, data: Buffer.from(nsid) }] : [];
+    additionals.push({ type: 'OPT', name: '.', udpPayloadSize: UDP_MAX, options } as never);
+  }
   const p: Packet = {
     type: 'response',
     id: req.id ?? 0,
@@ -60,15 +71,15 @@ function encodeReply(req: DecodedPacket, r: Reply, sections: { answer: RR[]; aut
 }
 
 /** Fits a reply into `size` bytes: additional records go first, then answers; TC marks a cut answer. */
-function fitUDP(req: DecodedPacket, r: Reply, size: number): Buffer {
-  const full = encodeReply(req, r, r);
+function fitUDP(req: DecodedPacket, r: Reply, size: number, nsid?: string): Buffer {
+  const full = encodeReply(req, r, r, false, nsid);
   if (full.length <= size) return full;
-  const noExtra = encodeReply(req, r, { ...r, additional: [] });
+  const noExtra = encodeReply(req, r, { ...r, additional: [] }, false, nsid);
   if (noExtra.length <= size) return noExtra;
   let n = r.answer.length;
-  let buf = encodeReply(req, r, { answer: [], authority: [], additional: [] }, true);
+  let buf = encodeReply(req, r, { answer: [], authority: [], additional: [] }, true, nsid);
   while (n > 0) {
-    const b = encodeReply(req, r, { answer: r.answer.slice(0, n), authority: [], additional: [] }, true);
+    const b = encodeReply(req, r, { answer: r.answer.slice(0, n), authority: [], additional: [] }, true, nsid);
     if (b.length <= size) {
       buf = b;
       break;
@@ -78,23 +89,29 @@ function fitUDP(req: DecodedPacket, r: Reply, size: number): Buffer {
   return buf;
 }
 
-export async function startDnsServer(inst: CorednsInstance, listen: Endpoint): Promise<DnsServer> {
+export interface ServerOptions {
+  /** The NSID this server gives a client that asks (as CoreDNS's nsid plugin), from the addresses of the exchange. */
+  nsid?: (exchange: { local: string; client: string; transport: 'udp' | 'tcp' }) => string;
+}
+
+export async function startDnsServer(inst: CorednsInstance, listen: Endpoint, opts: ServerOptions = {}): Promise<DnsServer> {
   // With port 0 the kernel picks the UDP port; TCP may find that number taken: pick again.
   for (let attempt = 1; ; attempt++) {
     try {
-      return await listenOnce(inst, listen);
+      return await listenOnce(inst, listen, opts);
     } catch (e) {
       if (listen.port !== 0 || (e as NodeJS.ErrnoException).code !== 'EADDRINUSE' || attempt >= 8) throw e;
     }
   }
 }
 
-async function listenOnce(inst: CorednsInstance, listen: Endpoint): Promise<DnsServer> {
+async function listenOnce(inst: CorednsInstance, listen: Endpoint, opts: ServerOptions): Promise<DnsServer> {
   const stats = { udp: 0, tcp: 0, formerr: 0, dropped: 0 };
   const family = net.isIPv6(listen.host) ? 'udp6' : 'udp4';
 
   /** Decodes and answers one message; undefined means drop. */
-  async function handle(msg: Buffer, transport: 'udp' | 'tcp', client: string): Promise<Buffer[] | undefined> {
+  /** `client` and `local` are `address:port`. */
+  async function handle(msg: Buffer, transport: 'udp' | 'tcp', client: string, local: string): Promise<Buffer[] | undefined> {
     if (msg.length < 12) {
       stats.dropped++;
       return undefined;
@@ -122,7 +139,8 @@ async function listenOnce(inst: CorednsInstance, listen: Endpoint): Promise<DnsS
     const q: Question = { name, type: String(rq.type) };
     let r: Awaited<ReturnType<CorednsInstance['query']>>;
     if (rq.class !== undefined && rq.class !== 'IN') r = emptyReply('REFUSED');
-    else r = await inst.query(q, { transport, client, shuffle: true });
+    else r = await inst.query(q, { transport, client: client.slice(0, client.lastIndexOf(':')), shuffle: true });
+    const nsid = opts.nsid?.({ local, client, transport });
     if ('records' in r) {
       const out: Buffer[] = [];
       for (let i = 0; i < r.records.length; i += AXFR_CHUNK) {
@@ -131,13 +149,13 @@ async function listenOnce(inst: CorednsInstance, listen: Endpoint): Promise<DnsS
       }
       return out;
     }
-    if (transport === 'udp') return [fitUDP(req, r, ednsSize(req) ?? UDP_MIN)];
-    return [encodeReply(req, r, r)];
+    if (transport === 'udp') return [fitUDP(req, r, ednsSize(req) ?? UDP_MIN, nsid)];
+    return [encodeReply(req, r, r, false, nsid)];
   }
 
-  const safe = async (msg: Buffer, transport: 'udp' | 'tcp', client: string): Promise<Buffer[] | undefined> => {
+  const safe = async (msg: Buffer, transport: 'udp' | 'tcp', client: string, local: string): Promise<Buffer[] | undefined> => {
     try {
-      return await handle(msg, transport, client);
+      return await handle(msg, transport, client, local);
     } catch (e) {
       log().error({ err: (e as Error).message }, 'DNS handler failed');
       return msg.length >= 12 ? [headerReply(msg, 'SERVFAIL')] : undefined;
@@ -153,7 +171,7 @@ async function listenOnce(inst: CorednsInstance, listen: Endpoint): Promise<DnsS
   };
   udp.on('message', (msg, rinfo) => {
     stats.udp++;
-    void safe(msg, 'udp', rinfo.address).then((out) => {
+    void safe(msg, 'udp', `${rinfo.address}:${rinfo.port}`, `${udp.address().address}:${udp.address().port}`).then((out) => {
       // An answer that comes back after the socket closed has nobody to go to.
       if (udpOpen) for (const b of out ?? []) udp.send(b, rinfo.port, rinfo.address);
     });
@@ -182,7 +200,7 @@ async function listenOnce(inst: CorednsInstance, listen: Endpoint): Promise<DnsS
         buf = buf.subarray(2 + n);
         stats.tcp++;
         chain = chain.then(async () => {
-          const out = await safe(msg, 'tcp', sock.remoteAddress ?? '');
+          const out = await safe(msg, 'tcp', `${sock.remoteAddress ?? ''}:${sock.remotePort ?? 0}`, `${sock.localAddress ?? ''}:${sock.localPort ?? 0}`);
           if (!out) {
             sock.destroy();
             return;

@@ -1,8 +1,11 @@
 // The probe `knet lab verify` runs inside a source namespace: it reads the flows to try as JSON on
 // stdin, opens real connections (samples of one flow one after another, flows side by side) and
-// prints what happened to each as JSON: who answered, or how it failed.
+// prints what happened to each as JSON: who answered, or how it failed. A flow to a DNS server
+// is a real DNS query asking for NSID (the server's line comes back in it); a `query` flow is a
+// DNS lookup whose answer is compared with knet's.
 import { createSocket } from 'node:dgram';
 import { connect } from 'node:net';
+import dnsPacket, { type DecodedPacket } from 'dns-packet';
 
 export interface ProbeFlow {
   id: number;
@@ -10,6 +13,8 @@ export interface ProbeFlow {
   ip: string;
   port: number;
   samples: number;
+  /** Ask as a DNS client: `nsid` (who answered) or a `query` whose answer is reported. */
+  dns?: { mode: 'nsid' | 'query'; name: string; type: string };
 }
 
 export type ProbeOutcome = 'answered' | 'refused' | 'timeout' | 'unreachable' | 'reset' | 'error';
@@ -18,6 +23,9 @@ export interface ProbeResult {
   outcome: ProbeOutcome;
   /** The responder's line (answered only). */
   answer?: string;
+  /** A DNS query's rcode and answer records (`name TYPE rdata`). */
+  rcode?: string;
+  records?: string[];
   /** The client's own address and port. */
   local?: string;
   code?: string;
@@ -28,6 +36,26 @@ function classify(code: string | undefined): ProbeOutcome {
   if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH') return 'unreachable';
   if (code === 'ECONNRESET' || code === 'EPIPE') return 'reset';
   return 'error';
+}
+
+/** A DNS query with EDNS and an empty NSID option (RFC 5001). */
+function query(d: NonNullable<ProbeFlow['dns']>): Buffer {
+  const opt = { type: 'OPT', name: '.', udpPayloadSize: 1232, options: d.mode === 'nsid' ? [{ code: 3, data: Buffer.alloc(0) }] : [] };
+  return dnsPacket.encode({ type: 'query', id: Math.floor(Math.random() * 65536), flags: dnsPacket.RECURSION_DESIRED, questions: [{ type: d.type as 'A', name: d.name.replace(/\.$/, ''), class: 'IN' }], additionals: [opt as never] });
+}
+
+function dnsResult(f: ProbeFlow, p: DecodedPacket): ProbeResult {
+  const rcode = (p as { rcode?: string }).rcode ?? 'NOERROR';
+  if (f.dns!.mode === 'query') {
+    const records = (p.answers ?? []).map((x) => {
+      const a = x as { name: string; type: string; data: unknown };
+      return `${a.name}. ${a.type} ${typeof a.data === 'string' ? (a.type === 'CNAME' ? `${a.data}.` : a.data) : JSON.stringify(a.data)}`;
+    });
+    return { outcome: 'answered', rcode, records };
+  }
+  const opt = (p.additionals ?? []).find((a) => a.type === 'OPT') as { options?: { code: number; data: Buffer }[] } | undefined;
+  const nsid = opt?.options?.find((o) => o.code === 3)?.data.toString();
+  return nsid ? { outcome: 'answered', answer: nsid, rcode } : { outcome: 'error', code: `a DNS reply (${rcode}) without NSID` };
 }
 
 function tcp(f: ProbeFlow, timeoutMs: number): Promise<ProbeResult> {
@@ -41,8 +69,21 @@ function tcp(f: ProbeFlow, timeoutMs: number): Promise<ProbeResult> {
       resolve({ ...r, ...(local ? { local } : {}) });
     };
     const timer = setTimeout(() => done({ outcome: 'timeout' }), timeoutMs);
-    sock.on('connect', () => (local = `${sock.localAddress}:${sock.localPort}`));
-    sock.on('data', (d) => (data += d.toString()));
+    let raw = Buffer.alloc(0);
+    sock.on('connect', () => {
+      local = `${sock.localAddress}:${sock.localPort}`;
+      if (f.dns) {
+        const q = query(f.dns);
+        const len = Buffer.alloc(2);
+        len.writeUInt16BE(q.length);
+        sock.write(Buffer.concat([len, q]));
+      } else sock.write('knet lab probe\n');
+    });
+    sock.on('data', (d) => {
+      if (!f.dns) return void (data += d.toString());
+      raw = Buffer.concat([raw, d]);
+      if (raw.length >= 2 && raw.length >= 2 + raw.readUInt16BE(0)) done(dnsResult(f, dnsPacket.decode(raw.subarray(2, 2 + raw.readUInt16BE(0)))));
+    });
     sock.on('end', () => done(data ? { outcome: 'answered', answer: data.trim() } : { outcome: 'reset', code: 'EOF' }));
     sock.on('error', (e: NodeJS.ErrnoException) => done({ outcome: classify(e.code), ...(e.code ? { code: e.code } : {}) }));
   });
@@ -58,12 +99,12 @@ function udp(f: ProbeFlow, timeoutMs: number): Promise<ProbeResult> {
       resolve({ ...r, ...(local ? { local } : {}) });
     };
     const timer = setTimeout(() => done({ outcome: 'timeout' }), timeoutMs);
-    sock.on('message', (msg) => done({ outcome: 'answered', answer: msg.toString().trim() }));
+    sock.on('message', (msg) => done(f.dns ? dnsResult(f, dnsPacket.decode(msg)) : { outcome: 'answered', answer: msg.toString().trim() }));
     sock.on('error', (e: NodeJS.ErrnoException) => done({ outcome: classify(e.code), ...(e.code ? { code: e.code } : {}) }));
     sock.connect(f.port, f.ip, () => {
       const a = sock.address();
       local = `${a.address}:${a.port}`;
-      sock.send('knet lab probe\n');
+      sock.send(f.dns ? query(f.dns) : 'knet lab probe\n');
     });
   });
 }

@@ -1,6 +1,8 @@
-// `knet lab down`: removes what the lab's record lists — its responders, then its namespaces
-// (which takes every device, address, route and rule inside along) — and nothing else.
-import { readFileSync, rmSync } from 'node:fs';
+// `knet lab down`: removes what the lab's record lists — every process inside its namespaces
+// (responders, DNS servers, and whatever a `lab exec` left running), its namespaces (which takes
+// every device, address, route and rule inside along), its files under /etc/netns — and nothing
+// else.
+import { readFileSync, rmdirSync, rmSync } from 'node:fs';
 import { listNetns, tryRun } from './host.js';
 import { removeState, responderLog, writeState, type LabState, type ResponderRecord } from './state.js';
 
@@ -8,7 +10,7 @@ import { removeState, responderLog, writeState, type LabState, type ResponderRec
 function stillOurs(r: ResponderRecord): boolean {
   try {
     const argv = readFileSync(`/proc/${r.pid}/cmdline`, 'utf8').split('\0');
-    return argv.includes(r.script) && argv.includes(r.receiver);
+    return argv.includes(r.script);
   } catch {
     return false;
   }
@@ -23,30 +25,42 @@ export interface DownResult {
   left: string[];
 }
 
+const kill = (pid: number): boolean => {
+  try {
+    process.kill(pid, 'SIGKILL');
+    return true;
+  } catch {
+    return false;
+  }
+};
+
 export function labDown(state: LabState): DownResult {
-  let stopped = 0;
-  for (const r of state.responders) {
-    if (!stillOurs(r)) continue;
-    try {
-      process.kill(r.pid, 'SIGKILL');
-      stopped++;
-    } catch {
-      /* exited meanwhile */
-    }
-  }
   const present = new Set(listNetns());
+  const ours = state.namespaces.filter((n) => present.has(n.name));
+  const pids = new Set<number>();
+  for (const r of state.responders) if (stillOurs(r)) pids.add(r.pid);
+  // A process started just before up was killed has no record yet; it lives in one of our namespaces.
+  for (const n of ours) for (const p of (tryRun(['ip', 'netns', 'pids', n.name]) ?? '').split(/\s+/).filter(Boolean)) pids.add(Number(p));
+  let stopped = 0;
+  for (const pid of pids) if (kill(pid)) stopped++;
   const deleted: string[] = [];
-  const missing: string[] = [];
-  for (const n of [...state.namespaces].reverse()) {
-    if (!present.has(n.name)) {
-      missing.push(n.name);
-      continue;
+  for (const n of [...ours].reverse()) if (tryRun(['ip', 'netns', 'del', n.name]) !== undefined) deleted.push(n.name);
+  const missing = state.namespaces.filter((n) => !present.has(n.name)).map((n) => n.name);
+  // Files first, then the directories that were created for them (the record lists parents first).
+  for (const path of [...(state.etc ?? [])].reverse()) {
+    try {
+      rmSync(path, { force: true });
+    } catch {
+      try {
+        rmdirSync(path);
+      } catch {
+        /* not empty: it holds files that are not the lab's */
+      }
     }
-    if (tryRun(['ip', 'netns', 'del', n.name]) !== undefined) deleted.push(n.name);
   }
-  for (const r of state.responders) rmSync(responderLog(r.netns), { force: true });
-  const left = state.namespaces.filter((n) => present.has(n.name) && !deleted.includes(n.name));
-  if (left.length) writeState({ ...state, namespaces: left, responders: [] });
+  for (const n of state.namespaces) rmSync(responderLog(n.name), { force: true });
+  const left = ours.filter((n) => !deleted.includes(n.name));
+  if (left.length) writeState({ ...state, namespaces: left, responders: [], etc: [] });
   else removeState(state.prefix);
   return { stopped, deleted, missing, left: left.map((n) => n.name) };
 }

@@ -17,6 +17,14 @@ export interface Flow {
   proto: 'tcp' | 'udp';
   /** What the destination is, for the output (`svc default/nginx`, `pod …`, `NodePort of k8s-node1`). */
   what: string;
+  /** Port 53 of a DNS server (a CoreDNS pod, or a Service in front of only those): probed with this DNS query. */
+  dns?: DnsProbe;
+}
+
+export interface DnsProbe {
+  mode: 'nsid';
+  name: string;
+  type: string;
 }
 
 type Proto = Flow['proto'];
@@ -25,15 +33,22 @@ const l4 = (p: string | undefined): Proto | undefined => (p === undefined || p =
 const byKey = <T extends { metadata: { namespace?: string; name: string } }>(a: T, b: T): number =>
   `${a.metadata.namespace}/${a.metadata.name}`.localeCompare(`${b.metadata.namespace}/${b.metadata.name}`);
 
-export function labFlows(cluster: Cluster, namespaces: readonly LabNamespace[]): Flow[] {
+/** `dnsPods`: the pods (`NS/NAME`) where the lab runs a DNS server. */
+export function labFlows(cluster: Cluster, namespaces: readonly LabNamespace[], dnsPods: ReadonlySet<string> = new Set()): Flow[] {
   const store = cluster.store;
+  const servesDns = (s: Service): boolean => {
+    const slices = store.list('EndpointSlice', { namespace: s.metadata.namespace ?? 'default' }).filter((x) => x.metadata.labels?.['kubernetes.io/service-name'] === s.metadata.name);
+    const pods = slices.flatMap((x) => (x.endpoints ?? []).map((e) => (e.targetRef ? `${e.targetRef.namespace ?? s.metadata.namespace}/${e.targetRef.name}` : '')));
+    return pods.length > 0 && pods.every((p) => dnsPods.has(p));
+  };
   const netnsOf = new Map(namespaces.map((n) => [n.object, n.name]));
   const services = (store.list('Service') as Service[]).sort(byKey);
   const servicePorts = services.flatMap((s) =>
     s.spec.clusterIP && s.spec.clusterIP !== 'None'
       ? (s.spec.ports ?? []).flatMap((p) => {
           const proto = l4(p.protocol);
-          return proto ? [{ ip: s.spec.clusterIP!, port: p.port, proto, what: `svc ${s.metadata.namespace ?? 'default'}/${s.metadata.name}`, nodePort: p.nodePort }] : [];
+          const dns = p.port === 53 && servesDns(s);
+          return proto ? [{ ip: s.spec.clusterIP!, port: p.port, proto, what: `svc ${s.metadata.namespace ?? 'default'}/${s.metadata.name}`, nodePort: p.nodePort, ...(dns ? { dns } : {}) }] : [];
         })
       : [],
   );
@@ -42,8 +57,10 @@ export function labFlows(cluster: Cluster, namespaces: readonly LabNamespace[]):
     .sort(byKey);
   const key = (p: Pod): string => `${p.metadata.namespace ?? 'default'}/${p.metadata.name}`;
   const flows: Flow[] = [];
-  const add = (src: string, netns: string, d: { ip: string; port: number; proto: Proto; what: string }): void => {
-    flows.push({ src, netns, dst: `${d.ip}:${d.port}`, ip: d.ip, port: d.port, proto: d.proto, what: d.what });
+  // Any name will do: the NSID in the reply says who answered. The zone's SOA is always there.
+  const probe: DnsProbe = { mode: 'nsid', name: `${cluster.topology.kubelet.clusterDomain}.`, type: 'SOA' };
+  const add = (src: string, netns: string, d: { ip: string; port: number; proto: Proto; what: string; dns?: boolean }): void => {
+    flows.push({ src, netns, dst: `${d.ip}:${d.port}`, ip: d.ip, port: d.port, proto: d.proto, what: d.what, ...(d.dns ? { dns: probe } : {}) });
   };
 
   for (const p of pods) for (const sp of servicePorts) add(key(p), netnsOf.get(`pod ${key(p)}`)!, sp);
@@ -52,7 +69,8 @@ export function labFlows(cluster: Cluster, namespaces: readonly LabNamespace[]):
       if (p === q) continue;
       const port = q.spec.containers.flatMap((c) => c.ports ?? []).find((cp) => l4(cp.protocol));
       if (!port || !q.status?.podIP) continue;
-      add(key(p), netnsOf.get(`pod ${key(p)}`)!, { ip: q.status.podIP, port: port.containerPort, proto: l4(port.protocol)!, what: `pod ${key(q)}` });
+      const dns = port.containerPort === 53 && dnsPods.has(key(q));
+      add(key(p), netnsOf.get(`pod ${key(p)}`)!, { ip: q.status.podIP, port: port.containerPort, proto: l4(port.protocol)!, what: `pod ${key(q)}`, dns });
     }
   }
   const nodes = cluster.topology.header.nodes.filter((n) => netnsOf.has(`node ${n.name}`));
@@ -61,7 +79,7 @@ export function labFlows(cluster: Cluster, namespaces: readonly LabNamespace[]):
     if (!netns) continue;
     for (const sp of servicePorts) {
       if (!sp.nodePort) continue;
-      for (const n of nodes) add(`ext/${x.name}`, netns, { ip: n.ip, port: sp.nodePort, proto: sp.proto, what: `NodePort of ${sp.what} on ${n.name}` });
+      for (const n of nodes) add(`ext/${x.name}`, netns, { ip: n.ip, port: sp.nodePort, proto: sp.proto, what: `NodePort of ${sp.what} on ${n.name}`, ...(sp.dns ? { dns: true } : {}) });
     }
   }
   for (const n of nodes) for (const sp of servicePorts) add(`node/${n.name}`, netnsOf.get(`node ${n.name}`)!, sp);

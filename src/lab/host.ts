@@ -54,10 +54,10 @@ export function tryRun(argv: string[]): string | undefined {
 }
 
 /**
- * The compiled helper scripts (responder, client) run by plain node inside the namespaces: from
+ * The compiled helper scripts (responder, client, DNS server) run by plain node inside the namespaces: from
  * dist/lab whether knet runs from dist or from source.
  */
-export function labScript(name: 'responder' | 'client'): string {
+export function labScript(name: 'responder' | 'client' | 'dns'): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   while (!existsSync(join(dir, 'package.json'))) {
     const up = dirname(dir);

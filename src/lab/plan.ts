@@ -37,11 +37,29 @@ export interface ResponderSpec {
   listen: string[];
 }
 
+/** knet's DNS server standing in for CoreDNS in one CoreDNS pod, on the pod IP, port 53. */
+export interface DnsServerSpec {
+  netns: string;
+  /** `NS/NAME` of the CoreDNS pod. */
+  pod: string;
+  ip: string;
+}
+
+/** A file `ip netns exec` bind-mounts over /etc inside one namespace (`/etc/netns/NS/FILE`). */
+export interface EtcFile {
+  path: string;
+  content: string;
+}
+
 export interface LabPlan {
   prefix: string;
   namespaces: LabNamespace[];
   commands: LabCommand[];
   responders: ResponderSpec[];
+  dnsServers: DnsServerSpec[];
+  files: EtcFile[];
+  /** hostNetwork pods: `pod NS/NAME` → their node's namespace (for `lab exec`). */
+  aliases: { object: string; netns: string }[];
 }
 
 export interface LabInputs {
@@ -52,10 +70,17 @@ export interface LabInputs {
   rulesets: ReadonlyMap<string, string>;
   /** Each node's nftables state as `nft list ruleset` prints it (nft -f input); empty when it has none. */
   nftRulesets?: ReadonlyMap<string, string>;
+  /** `NS/NAME` and pod IP of each CoreDNS pod. */
+  corednsPods: { pod: string; ip: string }[];
+  /** Each pod's (`NS/NAME`) /etc/resolv.conf and /etc/hosts as the kubelet writes them. */
+  podFiles: ReadonlyMap<string, { resolvConf: string; hosts: string }>;
 }
 
 /** The system's nft by path: under npm, PATH's node_modules/.bin has an unrelated `nft` (@vercel/nft). */
 export const NFT_BINARY = '/usr/sbin/nft';
+
+/** Where `ip netns exec NETNS` finds the files it bind-mounts over /etc. */
+export const ETC_NETNS = '/etc/netns';
 
 const ip = (netns: string, ...args: string[]): LabCommand => ({ argv: ['ip', '-n', netns, ...args] });
 
@@ -139,17 +164,31 @@ export function planLab(inputs: LabInputs, prefix: string): LabPlan {
     const nft = inputs.nftRulesets?.get(n.name);
     if (nft) c.push({ argv: ['ip', 'netns', 'exec', names.node(n.name), NFT_BINARY, '-f', '-'], stdin: nft });
   }
-  return { prefix, namespaces, commands: c, responders: responders(store, kernels, names, nodes.map((n) => n.name)) };
+  const podNetns = new Map(namespaces.filter((n) => n.role === 'pod').map((n) => [n.object.slice(4), n.name]));
+  const dnsServers = inputs.corednsPods.filter((p) => podNetns.has(p.pod)).map((p) => ({ netns: podNetns.get(p.pod)!, pod: p.pod, ip: p.ip }));
+  const files: EtcFile[] = [];
+  for (const [pod, f] of [...inputs.podFiles].sort(([a], [b]) => a.localeCompare(b))) {
+    const netns = podNetns.get(pod);
+    if (!netns) continue;
+    files.push({ path: `${ETC_NETNS}/${netns}/resolv.conf`, content: f.resolvConf }, { path: `${ETC_NETNS}/${netns}/hosts`, content: f.hosts });
+  }
+  for (const n of nodes) if (n.resolvConf !== undefined) files.push({ path: `${ETC_NETNS}/${names.node(n.name)}/resolv.conf`, content: n.resolvConf });
+  const aliases = store
+    .list('Pod')
+    .filter((p) => p.spec.hostNetwork && p.spec.nodeName && nodes.some((n) => n.name === p.spec.nodeName))
+    .map((p) => ({ object: `pod ${p.metadata.namespace ?? 'default'}/${p.metadata.name}`, netns: names.node(p.spec.nodeName!) }));
+  const skip = new Set(dnsServers.map((d) => `${d.netns} udp/53`).concat(dnsServers.map((d) => `${d.netns} tcp/53`)));
+  return { prefix, namespaces, commands: c, responders: responders(store, kernels, names, nodes.map((n) => n.name), skip), dnsServers, files, aliases };
 }
 
 /**
  * The sockets the cluster implies: every declared containerPort of a pod (in the pod's namespace,
  * or the node's for a hostNetwork pod), and endpoints of Services that are a node's own address
- * (the API server behind `kubernetes`), answered for by that node.
+ * (the API server behind `kubernetes`), answered for by that node. `taken` holds the sockets a
+ * DNS server already has (`NETNS proto/port`).
  */
-function responders(store: Store, kernels: ReadonlyMap<string, NodeKernel>, names: LabNames, nodes: string[]): ResponderSpec[] {
+function responders(store: Store, kernels: ReadonlyMap<string, NodeKernel>, names: LabNames, nodes: string[], taken: Set<string>): ResponderSpec[] {
   const out = new Map<string, ResponderSpec>();
-  const taken = new Set<string>();
   const add = (netns: string, receiver: string, key: string): void => {
     if (taken.has(`${netns} ${key}`)) return;
     taken.add(`${netns} ${key}`);
@@ -180,13 +219,19 @@ function responders(store: Store, kernels: ReadonlyMap<string, NodeKernel>, name
 }
 
 /** The plan as the commands a shell would run, one a line (what `knet lab up --dry-run` prints). */
-export function formatPlan(plan: LabPlan, responderScript = 'responder.js'): string {
+export function formatPlan(plan: LabPlan, responderScript = 'responder.js', dnsScript = 'dns.js', files: string[] = []): string {
   const quote = (w: string): string => (/^[\w@%+=:,./-]+$/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`);
+  const heredoc = (text: string): string => ` <<'EOF'\n${text.replace(/\n?$/, '\n')}EOF`;
   const lines: string[] = [];
-  for (const c of plan.commands) {
-    const stdin = c.stdin ? ` <<'EOF'\n${c.stdin.replace(/\n?$/, '\n')}EOF` : '';
-    lines.push(c.argv.map(quote).join(' ') + stdin);
+  for (const c of plan.commands) lines.push(c.argv.map(quote).join(' ') + (c.stdin ? heredoc(c.stdin) : ''));
+  const dirs = new Set<string>();
+  for (const f of plan.files) {
+    const dir = f.path.slice(0, f.path.lastIndexOf('/'));
+    if (!dirs.has(dir)) lines.push(`mkdir -p ${quote(dir)}`);
+    dirs.add(dir);
+    lines.push(`cat > ${quote(f.path)}${heredoc(f.content)}`);
   }
+  for (const d of plan.dnsServers) lines.push(['ip', 'netns', 'exec', d.netns, 'node', dnsScript, d.pod, d.ip, ...files].map(quote).join(' ') + ' &');
   for (const r of plan.responders) lines.push(['ip', 'netns', 'exec', r.netns, 'node', responderScript, r.receiver, ...r.listen].map(quote).join(' ') + ' &');
   return `${lines.join('\n')}\n`;
 }

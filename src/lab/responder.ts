@@ -1,7 +1,9 @@
 // The process `knet lab up` starts in a pod's (or node's) namespace for the sockets the cluster
 // implies there: it answers every TCP connection and UDP datagram with one line naming who
 // received it, on which address, and from whom, so `knet lab verify` can tell which backend a
-// connection really reached and whether its source was rewritten on the way.
+// connection really reached and whether its source was rewritten on the way. A TCP client that
+// speaks first with an HTTP/1.x request line (curl, wget) gets `HTTP/1.1 200 OK` with that line
+// as the body; one that says nothing gets the line after a short wait.
 //   node responder.js RECEIVER PROTO/PORT…      e.g. "pod default/nginx-0" tcp/80 udp/53
 import { createSocket } from 'node:dgram';
 import { createServer } from 'node:net';
@@ -31,6 +33,14 @@ function listening(): void {
   if (--pending === 0) process.stdout.write('ready\n');
 }
 
+/** How long a silent TCP client is given before the line is sent unasked (nc, telnet). */
+const SILENT_MS = 200;
+const HTTP_REQUEST = /^[A-Z]+ \S+ HTTP\/1\.[01]\r?\n/;
+
+function httpReply(body: string): string {
+  return `HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`;
+}
+
 for (const l of listens) {
   const [proto, portText] = l.split('/');
   const port = Number(portText);
@@ -38,7 +48,18 @@ for (const l of listens) {
     pending++;
     const server = createServer((sock) => {
       sock.on('error', () => sock.destroy());
-      sock.end(answer(sock.localAddress ?? '', sock.localPort ?? 0, sock.remoteAddress ?? '', sock.remotePort ?? 0));
+      const line = answer(sock.localAddress ?? '', sock.localPort ?? 0, sock.remoteAddress ?? '', sock.remotePort ?? 0);
+      let heard = '';
+      const timer = setTimeout(() => sock.end(line), SILENT_MS);
+      sock.on('data', (d) => {
+        heard += d.toString('latin1');
+        // An HTTP request is answered once its header ends; anything else gets the line at once.
+        if (/^[A-Z]+ /.test(heard) && !heard.includes('\n')) return;
+        if (HTTP_REQUEST.test(heard) && !/\r?\n\r?\n/.test(heard)) return;
+        clearTimeout(timer);
+        if (!sock.writableEnded) sock.end(HTTP_REQUEST.test(heard) ? httpReply(line) : line);
+      });
+      sock.on('close', () => clearTimeout(timer));
     });
     server.listen({ host: '0.0.0.0', port }, listening);
   } else if (proto === 'udp') {

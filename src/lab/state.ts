@@ -1,6 +1,6 @@
-// The record of one lab: every namespace and process `knet lab up` created, written to
-// /run/knet-lab/<prefix>.json as soon as each exists, so `down` removes exactly those (also
-// after an `up` that failed halfway) and `status`/`exec`/`verify` find them.
+// The record of one lab: every namespace, file and process `knet lab up` creates, written to
+// /run/knet-lab/<prefix>.json before each is created, so `down` removes exactly those (also after
+// an `up` that failed or was killed halfway) and `status`/`exec`/`verify` find them.
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from '../api/errors.js';
@@ -21,10 +21,17 @@ export interface LabState {
   prefix: string;
   /** Topology files the lab was built from ([] = the default topology). */
   files: string[];
+  /** A digest of the plan (`lab verify` refuses another topology). */
+  planDigest?: string;
   createdAt: string;
-  /** Namespaces in creation order, each recorded right after `ip netns add` succeeded. */
+  /** Namespaces in creation order, each recorded right before `ip netns add`. */
   namespaces: LabNamespace[];
+  /** Files and directories under /etc/netns, recorded right before each is created. */
+  etc?: string[];
+  /** Responders and DNS servers (a DNS server's receiver is `dns NS/NAME`). */
   responders: ResponderRecord[];
+  /** hostNetwork pods: `pod NS/NAME` → their node's namespace. */
+  aliases?: { object: string; netns: string }[];
   /** Set when `up` finished. */
   complete: boolean;
 }

@@ -5,7 +5,6 @@
 // ClientIP affinity (a `recent --rcheck` match on the next connection), every answer of the flow
 // must come from the same backend. Disagreements come with the trace and the kernel's side:
 // conntrack entries and the counters of the rules one more such connection matched.
-import { spawn } from 'node:child_process';
 import { InputError } from '../api/errors.js';
 import type { Cluster } from '../cluster/cluster.js';
 import { renderTrace } from '../dataplane/render.js';
@@ -14,7 +13,9 @@ import type { Disposition, PathResult, Trace } from '../dataplane/types.js';
 import { parseIptablesSave } from '../kernel/netfilter/parse.js';
 import type { ProbeFlow, ProbeOutcome, ProbeResult } from './client.js';
 import { labFlows, type Flow } from './flows.js';
-import { labScript, tryRun } from './host.js';
+import { tryRun } from './host.js';
+import { probe } from './probe.js';
+import { dnsChecks, type DnsCheck } from './dns-checks.js';
 import type { LabState } from './state.js';
 
 export interface VerifyOptions {
@@ -151,24 +152,6 @@ export function judge(p: Prediction, results: ProbeResult[]): { agree: boolean; 
   return { agree: problems.length === 0, problems };
 }
 
-/** Runs the probe client in one namespace over some flows. */
-function probe(netns: string, flows: ProbeFlow[], timeoutMs: number): Promise<Map<number, ProbeResult[]>> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('ip', ['netns', 'exec', netns, process.execPath, labScript('client')], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (err += d));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (code !== 0) return reject(new InputError(`knet lab verify: probe client in ${netns} failed (status ${code}): ${err.trim().split('\n')[0] ?? ''}`));
-      const parsed = JSON.parse(out) as { id: number; results: ProbeResult[] }[];
-      resolve(new Map(parsed.map((x) => [x.id, x.results])));
-    });
-    child.stdin.end(JSON.stringify({ timeoutMs, flows }));
-  });
-}
-
 async function inBatches<T>(jobs: (() => Promise<T>)[], parallel: number): Promise<T[]> {
   const out: T[] = new Array(jobs.length);
   let next = 0;
@@ -188,7 +171,7 @@ const indent = (text: string, by: string): string => text.trimEnd().split('\n').
 async function kernelSide(state: LabState, f: Flow, results: ProbeResult[], timeoutMs: number): Promise<string> {
   const nodes = state.namespaces.filter((n) => n.role === 'node');
   for (const n of nodes) for (const t of ['raw', 'mangle', 'filter', 'nat']) tryRun(['ip', 'netns', 'exec', n.name, 'iptables', '-t', t, '-Z']);
-  const again = (await probe(f.netns, [{ id: 0, proto: f.proto, ip: f.ip, port: f.port, samples: 1 }], timeoutMs)).get(0)![0]!;
+  const again = (await probe(f.netns, [{ id: 0, proto: f.proto, ip: f.ip, port: f.port, samples: 1, ...(f.dns ? { dns: f.dns } : {}) }], timeoutMs)).get(0)![0]!;
   const lines = results.map((r, i) => `connection ${i + 1}: ${r.outcome}${r.answer ? ` "${r.answer}"` : ''}${r.code ? ` (${r.code})` : ''}${r.local ? ` from ${r.local}` : ''}`);
   lines.push(`one more connection: ${again.outcome}${again.answer ? ` "${again.answer}"` : ''}${again.local ? ` from ${again.local}` : ''}`);
   // A refused connection never learns its own address: the namespace's is the one it left with.
@@ -221,19 +204,22 @@ async function kernelSide(state: LabState, f: Flow, results: ProbeResult[], time
 
 export interface VerifySummary {
   reports: FlowReport[];
+  /** One DNS query per Service from a client pod. */
+  dns: DnsCheck[];
   agree: number;
   disagree: number;
 }
 
 export async function labVerify(cluster: Cluster, state: LabState, opts: VerifyOptions, out: (line: string) => void): Promise<VerifySummary> {
-  const flows = labFlows(cluster, state.namespaces);
+  const dnsPods = new Set(state.responders.filter((r) => r.receiver.startsWith('dns ')).map((r) => r.receiver.slice(4)));
+  const flows = labFlows(cluster, state.namespaces, dnsPods);
   const predictions = flows.map((f) => predict(cluster, f));
   const bySource = new Map<string, number[]>();
   flows.forEach((f, i) => bySource.set(f.netns, [...(bySource.get(f.netns) ?? []), i]));
   const results = new Map<number, ProbeResult[]>();
   await inBatches(
     [...bySource].map(([netns, ids]) => async () => {
-      const got = await probe(netns, ids.map((id) => ({ id, proto: flows[id]!.proto, ip: flows[id]!.ip, port: flows[id]!.port, samples: opts.samples })), opts.timeoutMs);
+      const got = await probe(netns, ids.map((id) => ({ id, proto: flows[id]!.proto, ip: flows[id]!.ip, port: flows[id]!.port, samples: opts.samples, ...(flows[id]!.dns ? { dns: flows[id]!.dns } : {}) })), opts.timeoutMs);
       for (const [id, rs] of got) results.set(id, rs);
     }),
     opts.parallel,
@@ -259,6 +245,8 @@ export async function labVerify(cluster: Cluster, state: LabState, opts: VerifyO
     }
     reports.push(report);
   }
-  const agree = reports.filter((r) => r.agree).length;
-  return { reports, agree, disagree: reports.length - agree };
+  const dns = await dnsChecks(cluster, state, opts.timeoutMs);
+  for (const c of dns) out(c.line);
+  const agree = reports.filter((r) => r.agree).length + dns.filter((c) => c.agree).length;
+  return { reports, dns, agree, disagree: reports.length + dns.length - agree };
 }

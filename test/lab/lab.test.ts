@@ -3,15 +3,15 @@
 // down. Kernel tests use a prefix unique to this run and remove everything they made, also when
 // they fail; without root or `ip netns` they report themselves skipped with the reason.
 import test from 'ava';
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, watch, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadCluster } from '../../src/cluster/cluster.js';
 import { labDown } from '../../src/lab/down.js';
 import { labUnsupported } from '../../src/lab/host.js';
 import { formatPlan, planLab } from '../../src/lab/plan.js';
-import { readState, statePath } from '../../src/lab/state.js';
+import { readState, STATE_DIR, statePath } from '../../src/lab/state.js';
 import { labInputs, labUp } from '../../src/lab/up.js';
 import { judge, type Prediction } from '../../src/lab/verify.js';
 import { knet } from '../helpers/cli.js';
@@ -23,15 +23,30 @@ test('lab up --dry-run: the plan for the default topology, command by command', 
   t.deepEqual(
     plan.responders.map((r) => `${r.netns}: ${r.receiver} ${r.listen.join(',')}`),
     [
-      'knet-pod-kube-system-coredns-754bccc5bf-xxvrt: pod kube-system/coredns-754bccc5bf-xxvrt udp/53,tcp/53,tcp/9153',
+      // port 53 is knet's DNS server's (below); the metrics port a responder's
+      'knet-pod-kube-system-coredns-754bccc5bf-xxvrt: pod kube-system/coredns-754bccc5bf-xxvrt tcp/9153',
       'knet-pod-default-nginx-6b97fcfcdd-25khw: pod default/nginx-6b97fcfcdd-25khw tcp/80',
       'knet-pod-default-nginx-6b97fcfcdd-m6qp9: pod default/nginx-6b97fcfcdd-m6qp9 tcp/80',
       'knet-pod-default-nginx-6b97fcfcdd-cdxqq: pod default/nginx-6b97fcfcdd-cdxqq tcp/80',
-      'knet-pod-kube-system-coredns-754bccc5bf-ndl7t: pod kube-system/coredns-754bccc5bf-ndl7t udp/53,tcp/53,tcp/9153',
+      'knet-pod-kube-system-coredns-754bccc5bf-ndl7t: pod kube-system/coredns-754bccc5bf-ndl7t tcp/9153',
       // the API server behind the kubernetes Service: a process on the control-plane node
       'knet-node-k8s-master: node k8s-master tcp/6443',
     ],
   );
+  t.deepEqual(plan.dnsServers.map((d) => `${d.netns}: ${d.pod} ${d.ip}`), [
+    'knet-pod-kube-system-coredns-754bccc5bf-ndl7t: kube-system/coredns-754bccc5bf-ndl7t 10.244.2.2',
+    'knet-pod-kube-system-coredns-754bccc5bf-xxvrt: kube-system/coredns-754bccc5bf-xxvrt 10.244.0.2',
+  ]);
+  // Every pod namespace gets the kubelet's resolv.conf and hosts; hostNetwork pods are their node's.
+  t.deepEqual(plan.files.filter((f) => f.path.includes('pod-a')), [
+    { path: '/etc/netns/knet-pod-default-pod-a/resolv.conf', content: 'search default.svc.cluster.local svc.cluster.local cluster.local\nnameserver 10.1.0.10\noptions ndots:5\n' },
+    {
+      path: '/etc/netns/knet-pod-default-pod-a/hosts',
+      content: '# Kubernetes-managed hosts file.\n127.0.0.1\tlocalhost\n::1\tlocalhost\tip6-localhost\tip6-loopback\nfe00::0\tip6-localnet\nfe00::0\tip6-mcastprefix\nfe00::1\tip6-allnodes\nfe00::2\tip6-allrouters\n10.244.1.2\tpod-a\n',
+    },
+  ]);
+  t.is(plan.files.length, 12);
+  t.deepEqual(plan.aliases.filter((a) => a.object.includes('kube-proxy')).map((a) => a.netns), ['knet-node-k8s-master', 'knet-node-k8s-node1', 'knet-node-k8s-node2']);
 });
 
 test('lab refuses a bad prefix and a kube-proxy mode it cannot load (exit 2, one line)', async (t) => {
@@ -129,6 +144,8 @@ function netnsWith(prefix: string): string[] {
   return r.stdout.split('\n').map((l) => l.split(' ')[0]!).filter((n) => n.startsWith(`${prefix}-`));
 }
 
+if (!reason) mkdirSync('/etc/netns', { recursive: true });
+
 /** Whatever happened, nothing of this run's labs stays behind. */
 test.after.always(() => {
   if (reason) return;
@@ -136,13 +153,19 @@ test.after.always(() => {
     const s = readState(p);
     if (s) labDown(s);
     for (const n of netnsWith(p)) spawnSync('ip', ['netns', 'del', n]);
+    for (const d of readdirSync('/etc/netns').filter((x) => x.startsWith(`${p}-`))) rmSync(`/etc/netns/${d}`, { recursive: true, force: true });
   }
 });
 
 async function down(t: { is: (a: unknown, b: unknown, m?: string) => void; deepEqual: (a: unknown, b: unknown, m?: string) => void }, prefix: string): Promise<void> {
+  const pids = readState(prefix)?.responders.map((r) => r.pid) ?? [];
   const r = await knet('lab', 'down', '--prefix', prefix);
   t.is(r.code, 0, r.err);
   t.deepEqual(netnsWith(prefix), [], 'no namespace left behind');
+  t.deepEqual(readdirSync('/etc/netns').filter((n) => n.startsWith(`${prefix}-`)), [], 'no /etc/netns files left behind');
+  // Killed children of this test process stay zombies until reaped: those count as gone.
+  const running = (pid: number): boolean => existsSync(`/proc/${pid}/stat`) && !/^\d+ \(.*\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  t.deepEqual(pids.filter(running), [], 'no responder or DNS server left running');
   t.is(existsSync(statePath(prefix)), false, 'record removed');
 }
 
@@ -151,10 +174,11 @@ kernelTest(`default topology: up, status, exec, verify agrees on every flow, up 
   try {
     const up = await knet('lab', 'up', '--prefix', prefix);
     t.is(up.code, 0, up.err);
-    t.regex(up.out, new RegExp(`^lab ${prefix} is up: 11 namespaces, 6 responders, 147 commands in `));
+    t.regex(up.out, new RegExp(`^lab ${prefix} is up: 11 namespaces, 6 responders, 2 DNS servers, 147 commands in `));
+    t.regex(up.out, new RegExp(`\ntry: knet lab exec --prefix ${prefix} pod-a -- curl -s http://nginx/; knet lab verify --prefix ${prefix}\n$`));
 
     const status = await knet('lab', 'status', '--prefix', prefix);
-    t.regex(status.out, new RegExp(`^lab ${prefix}: 11 namespaces, 6 responders, from \\(default topology\\)`));
+    t.regex(status.out, new RegExp(`^lab ${prefix}: 11 namespaces, 6 responders, 2 DNS servers, from \\(default topology\\)`));
     t.is(status.out.split('\n').filter((l) => / up {3}/.test(l)).length, 11);
 
     // The node's and a pod's real routes are what `knet ip route` prints.
@@ -176,6 +200,23 @@ kernelTest(`default topology: up, status, exec, verify agrees on every flow, up 
       const bare = (x: string) => x.split('\n').filter((l) => !l.startsWith('#')).join('\n').replace(/\[\d+:\d+\]/g, '[0:0]');
       t.is(bare((await exec('iptables-save')).out), bare(rulesets.get(node)!), node);
     }
+    // The seed exercise: exec into a pod and reach a Service by name (the kubelet's resolv.conf and
+    // hosts bind-mounted by ip netns exec, knet's DNS server in the CoreDNS pods, HTTP from the responder).
+    const inPod = (...cmd: string[]) => knet('lab', 'exec', '--prefix', prefix, 'pod-a', '--', ...cmd);
+    t.is((await inPod('cat', '/etc/resolv.conf')).out, (await knet('dns', 'resolv-conf', 'pod-a')).out);
+    t.regex((await inPod('cat', '/etc/hosts')).out, /^# Kubernetes-managed hosts file\.\n127\.0\.0\.1\tlocalhost\n(?:.*\n){5}10\.244\.1\.2\tpod-a\n$/);
+    const curl = await inPod('curl', '-s', '-m', '5', 'http://nginx/');
+    t.is(curl.code, 0, curl.err);
+    t.regex(curl.out, /^pod default\/nginx-6b97fcfcdd-\w+ 10\.244\.\d+\.\d+:80 10\.244\.1\.2:\d+\n$/);
+    const head = await inPod('curl', '-si', '-m', '5', 'http://nginx.default.svc.cluster.local/');
+    t.regex(head.out, /^HTTP\/1\.1 200 OK\r\nContent-Type: text\/plain\r\nContent-Length: \d+\r\nConnection: close\r\n\r\npod default\/nginx-/);
+    t.is((await inPod('dig', '+short', '+time=2', '+tries=1', 'nginx.default.svc.cluster.local')).out, '10.1.0.2\n');
+    t.is((await inPod('getent', 'hosts', 'nginx')).out, '10.1.0.2        nginx.default.svc.cluster.local\n');
+    t.is((await inPod('dig', '+short', '+time=2', '+tries=1', '-x', '10.1.0.2')).out, 'nginx.default.svc.cluster.local.\n');
+    // A hostNetwork pod is its node's namespace.
+    const proxy = loadCluster().store.list('Pod', { namespace: 'kube-system' }).find((p) => p.spec.nodeName === 'k8s-node1' && p.metadata.name.startsWith('kube-proxy-'))!;
+    t.is((await knet('lab', 'exec', '--prefix', prefix, `kube-system/${proxy.metadata.name}`, '--', 'ip', 'route')).out, (await knet('ip', 'route', '--node', 'k8s-node1')).out);
+
     const fails = await knet('lab', 'exec', '--prefix', prefix, 'k8s-node1', '--', 'ip', 'link', 'show', 'dev', 'nosuchdev');
     t.is(fails.code, 1);
     t.regex(fails.err, /exited with status 1\n$/);
@@ -187,9 +228,20 @@ kernelTest(`default topology: up, status, exec, verify agrees on every flow, up 
     const v = await knet('lab', 'verify', '--prefix', prefix, '--samples', '3');
     t.is(v.code, 0, v.out);
     const lines = v.out.trimEnd().split('\n');
-    t.is(lines.at(-1), '73 agree, 0 disagree');
-    t.is(lines.filter((l) => l.startsWith('agree ')).length, 73);
+    t.is(lines.at(-1), '76 agree, 0 disagree');
+    t.is(lines.filter((l) => l.startsWith('agree ')).length, 76);
     t.true(lines.some((l) => l.startsWith('agree    ext/laptop -> 192.168.2.102:30000/tcp (NodePort of svc default/nginx on k8s-node2)')));
+    // The DNS flows are real queries; the reply's NSID names the CoreDNS pod that answered.
+    t.true(lines.some((l) => /^agree {4}default\/pod-a -> 10\.1\.0\.10:53\/udp \(svc kube-system\/kube-dns\) {2}kernel: kube-system\/coredns-\S+( ×3|.*) {2}knet: DELIVERED to 2 endpoints$/.test(l)), v.out);
+    // One query per Service from the client pod, answered in the lab as knet dns answers it.
+    t.deepEqual(lines.slice(-4, -1), [
+      'agree    default/pod-a -> 10.1.0.10:53/udp (DNS kubernetes.default.svc.cluster.local. A)  lab: NOERROR kubernetes.default.svc.cluster.local. A 10.1.0.1  knet dns: NOERROR kubernetes.default.svc.cluster.local. A 10.1.0.1',
+      'agree    default/pod-a -> 10.1.0.10:53/udp (DNS nginx.default.svc.cluster.local. A)  lab: NOERROR nginx.default.svc.cluster.local. A 10.1.0.2  knet dns: NOERROR nginx.default.svc.cluster.local. A 10.1.0.2',
+      'agree    default/pod-a -> 10.1.0.10:53/udp (DNS kube-dns.kube-system.svc.cluster.local. A)  lab: NOERROR kube-dns.kube-system.svc.cluster.local. A 10.1.0.10  knet dns: NOERROR kube-dns.kube-system.svc.cluster.local. A 10.1.0.10',
+    ]);
+    const other = await knet('lab', 'verify', '--prefix', prefix, '-f', 'topologies/blue-green-canary.yaml');
+    t.is(other.code, 2);
+    t.is(other.err, `knet lab verify: lab "${prefix}" was built from the default topology, not from topologies/blue-green-canary.yaml; verify it without -f, or run knet lab down --prefix ${prefix} and up again with that topology\n`);
   } finally {
     await down(t, prefix);
   }
@@ -215,7 +267,7 @@ kernelTest(`blue-green-canary, and with ClientIP affinity: verify agrees, affini
   t.not(withAffinity, text);
   writeFileSync(sticky, withAffinity);
   try {
-    for (const [name, file, expected] of [['b', 'topologies/blue-green-canary.yaml', '86 agree, 0 disagree'], ['c', sticky, '86 agree, 0 disagree']] as const) {
+    for (const [name, file, expected] of [['b', 'topologies/blue-green-canary.yaml', '89 agree, 0 disagree'], ['c', sticky, '89 agree, 0 disagree']] as const) {
       const prefix = prefixFor(name);
       try {
         const up = await knet('lab', 'up', '--prefix', prefix, '-f', file);
@@ -253,9 +305,9 @@ kernelTest(`a hand-edited ruleset makes knet wrong, and verify says so with the 
     }
     const v = await knet('lab', 'verify', '--prefix', prefix, '--samples', '2');
     t.is(v.code, 1);
-    t.is(v.err, "knet lab verify: 9 of 73 flows disagree with knet's traces\n");
+    t.is(v.err, 'knet lab verify: 9 of 76 checks disagree with knet\n');
     const lines = v.out.trimEnd().split('\n');
-    t.is(lines.at(-1), '64 agree, 9 disagree');
+    t.is(lines.at(-1), '67 agree, 9 disagree');
     const disagree = lines.filter((l) => l.startsWith('DISAGREE'));
     t.is(disagree.length, 9);
     t.true(disagree.every((l) => / -> 10\.1\.0\.1:443\/tcp \(svc default\/kubernetes\) {2}kernel: refused ×2 {2}knet: DELIVERED to 192\.168\.2\.100:6443$/.test(l)), disagree.join('\n'));
@@ -267,4 +319,52 @@ kernelTest(`a hand-edited ruleset makes knet wrong, and verify says so with the 
   } finally {
     await down(t, prefix);
   }
+});
+
+kernelTest(`an up killed halfway (SIGKILL): its record lists what exists, and down removes exactly that${skipped}`, async (t) => {
+  const prefix = prefixFor('k');
+  const child = spawn(process.execPath, ['bin/knet.js', 'lab', 'up', '--prefix', prefix], { stdio: 'ignore', detached: true });
+  // Kill it once the record shows a few namespaces (creation is under way): each write renames the record into place.
+  mkdirSync(STATE_DIR, { recursive: true });
+  await new Promise<void>((resolve, reject) => {
+    const watcher = watch(STATE_DIR, () => {
+      let n = 0;
+      try {
+        n = readState(prefix)?.namespaces.length ?? 0;
+      } catch {
+        return; // caught between write and rename
+      }
+      if (n < 4) return;
+      watcher.close();
+      process.kill(-child.pid!, 'SIGKILL');
+      resolve();
+    });
+    child.on('exit', () => {
+      watcher.close();
+      reject(new Error('lab up finished before it could be killed'));
+    });
+  });
+  await new Promise((r) => child.once('exit', r));
+  const s = readState(prefix)!;
+  t.false(s.complete);
+  // Everything of the prefix that exists is in the record (at most the last one recorded is not there yet).
+  const present = netnsWith(prefix);
+  const recorded = s.namespaces.map((n) => n.name);
+  t.deepEqual(present.filter((n) => !recorded.includes(n)), []);
+  t.true(recorded.length - present.length <= 1, `${recorded.length} recorded, ${present.length} present`);
+  const status = await knet('lab', 'status', '--prefix', prefix);
+  t.regex(status.out, /\(INCOMPLETE: up did not finish\)/);
+  // Something with the lab's prefix that the lab did not create: down leaves it alone.
+  const foreign = `${prefix}-foreign`;
+  spawnSync('ip', ['netns', 'add', foreign]);
+  mkdirSync(`/etc/netns/${foreign}`, { recursive: true });
+  writeFileSync(`/etc/netns/${foreign}/resolv.conf`, 'nameserver 192.0.2.53\n');
+  const d = await knet('lab', 'down', '--prefix', prefix);
+  t.is(d.code, 0, d.err);
+  t.regex(d.out, new RegExp(`^lab ${prefix} is down: ${present.length} namespaces deleted, 0 processes stopped(, 1 already gone)?\n$`));
+  t.deepEqual(netnsWith(prefix), [foreign]);
+  t.true(existsSync(`/etc/netns/${foreign}/resolv.conf`));
+  t.false(existsSync(statePath(prefix)));
+  spawnSync('ip', ['netns', 'del', foreign]);
+  rmSync(`/etc/netns/${foreign}`, { recursive: true, force: true });
 });

@@ -541,9 +541,103 @@ COMMIT
 COMMIT
 # Completed on Thu Jan  1 00:00:00 2026
 EOF
-ip netns exec knet-pod-kube-system-coredns-754bccc5bf-xxvrt node responder.js 'pod kube-system/coredns-754bccc5bf-xxvrt' udp/53 tcp/53 tcp/9153 &
+mkdir -p /etc/netns/knet-pod-default-nginx-6b97fcfcdd-25khw
+cat > /etc/netns/knet-pod-default-nginx-6b97fcfcdd-25khw/resolv.conf <<'EOF'
+search default.svc.cluster.local svc.cluster.local cluster.local
+nameserver 10.1.0.10
+options ndots:5
+EOF
+cat > /etc/netns/knet-pod-default-nginx-6b97fcfcdd-25khw/hosts <<'EOF'
+# Kubernetes-managed hosts file.
+127.0.0.1	localhost
+::1	localhost	ip6-localhost	ip6-loopback
+fe00::0	ip6-localnet
+fe00::0	ip6-mcastprefix
+fe00::1	ip6-allnodes
+fe00::2	ip6-allrouters
+10.244.1.4	nginx-6b97fcfcdd-25khw
+EOF
+mkdir -p /etc/netns/knet-pod-default-nginx-6b97fcfcdd-cdxqq
+cat > /etc/netns/knet-pod-default-nginx-6b97fcfcdd-cdxqq/resolv.conf <<'EOF'
+search default.svc.cluster.local svc.cluster.local cluster.local
+nameserver 10.1.0.10
+options ndots:5
+EOF
+cat > /etc/netns/knet-pod-default-nginx-6b97fcfcdd-cdxqq/hosts <<'EOF'
+# Kubernetes-managed hosts file.
+127.0.0.1	localhost
+::1	localhost	ip6-localhost	ip6-loopback
+fe00::0	ip6-localnet
+fe00::0	ip6-mcastprefix
+fe00::1	ip6-allnodes
+fe00::2	ip6-allrouters
+10.244.2.3	nginx-6b97fcfcdd-cdxqq
+EOF
+mkdir -p /etc/netns/knet-pod-default-nginx-6b97fcfcdd-m6qp9
+cat > /etc/netns/knet-pod-default-nginx-6b97fcfcdd-m6qp9/resolv.conf <<'EOF'
+search default.svc.cluster.local svc.cluster.local cluster.local
+nameserver 10.1.0.10
+options ndots:5
+EOF
+cat > /etc/netns/knet-pod-default-nginx-6b97fcfcdd-m6qp9/hosts <<'EOF'
+# Kubernetes-managed hosts file.
+127.0.0.1	localhost
+::1	localhost	ip6-localhost	ip6-loopback
+fe00::0	ip6-localnet
+fe00::0	ip6-mcastprefix
+fe00::1	ip6-allnodes
+fe00::2	ip6-allrouters
+10.244.1.3	nginx-6b97fcfcdd-m6qp9
+EOF
+mkdir -p /etc/netns/knet-pod-default-pod-a
+cat > /etc/netns/knet-pod-default-pod-a/resolv.conf <<'EOF'
+search default.svc.cluster.local svc.cluster.local cluster.local
+nameserver 10.1.0.10
+options ndots:5
+EOF
+cat > /etc/netns/knet-pod-default-pod-a/hosts <<'EOF'
+# Kubernetes-managed hosts file.
+127.0.0.1	localhost
+::1	localhost	ip6-localhost	ip6-loopback
+fe00::0	ip6-localnet
+fe00::0	ip6-mcastprefix
+fe00::1	ip6-allnodes
+fe00::2	ip6-allrouters
+10.244.1.2	pod-a
+EOF
+mkdir -p /etc/netns/knet-pod-kube-system-coredns-754bccc5bf-ndl7t
+cat > /etc/netns/knet-pod-kube-system-coredns-754bccc5bf-ndl7t/resolv.conf <<'EOF'
+
+EOF
+cat > /etc/netns/knet-pod-kube-system-coredns-754bccc5bf-ndl7t/hosts <<'EOF'
+# Kubernetes-managed hosts file.
+127.0.0.1	localhost
+::1	localhost	ip6-localhost	ip6-loopback
+fe00::0	ip6-localnet
+fe00::0	ip6-mcastprefix
+fe00::1	ip6-allnodes
+fe00::2	ip6-allrouters
+10.244.2.2	coredns-754bccc5bf-ndl7t
+EOF
+mkdir -p /etc/netns/knet-pod-kube-system-coredns-754bccc5bf-xxvrt
+cat > /etc/netns/knet-pod-kube-system-coredns-754bccc5bf-xxvrt/resolv.conf <<'EOF'
+
+EOF
+cat > /etc/netns/knet-pod-kube-system-coredns-754bccc5bf-xxvrt/hosts <<'EOF'
+# Kubernetes-managed hosts file.
+127.0.0.1	localhost
+::1	localhost	ip6-localhost	ip6-loopback
+fe00::0	ip6-localnet
+fe00::0	ip6-mcastprefix
+fe00::1	ip6-allnodes
+fe00::2	ip6-allrouters
+10.244.0.2	coredns-754bccc5bf-xxvrt
+EOF
+ip netns exec knet-pod-kube-system-coredns-754bccc5bf-ndl7t node dns.js kube-system/coredns-754bccc5bf-ndl7t 10.244.2.2 &
+ip netns exec knet-pod-kube-system-coredns-754bccc5bf-xxvrt node dns.js kube-system/coredns-754bccc5bf-xxvrt 10.244.0.2 &
+ip netns exec knet-pod-kube-system-coredns-754bccc5bf-xxvrt node responder.js 'pod kube-system/coredns-754bccc5bf-xxvrt' tcp/9153 &
 ip netns exec knet-pod-default-nginx-6b97fcfcdd-25khw node responder.js 'pod default/nginx-6b97fcfcdd-25khw' tcp/80 &
 ip netns exec knet-pod-default-nginx-6b97fcfcdd-m6qp9 node responder.js 'pod default/nginx-6b97fcfcdd-m6qp9' tcp/80 &
 ip netns exec knet-pod-default-nginx-6b97fcfcdd-cdxqq node responder.js 'pod default/nginx-6b97fcfcdd-cdxqq' tcp/80 &
-ip netns exec knet-pod-kube-system-coredns-754bccc5bf-ndl7t node responder.js 'pod kube-system/coredns-754bccc5bf-ndl7t' udp/53 tcp/53 tcp/9153 &
+ip netns exec knet-pod-kube-system-coredns-754bccc5bf-ndl7t node responder.js 'pod kube-system/coredns-754bccc5bf-ndl7t' tcp/9153 &
 ip netns exec knet-node-k8s-master node responder.js 'node k8s-master' tcp/6443 &
