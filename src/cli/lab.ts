@@ -4,6 +4,8 @@ import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { Command } from 'commander';
 import { InputError } from '../api/errors.js';
+import { CorednsInstance } from '../dns/instance.js';
+import { loopFindings, loopWarning } from '../dns/loop.js';
 import { checkHost, labScript, listNetns } from '../lab/host.js';
 import { labDown } from '../lab/down.js';
 import { checkPrefix, DEFAULT_PREFIX, LabNames } from '../lab/names.js';
@@ -76,6 +78,7 @@ export function labCommand(io: IO): Command {
       refuseExisting(prefix);
     }
     const cluster = openCluster(o, io);
+    for (const f of loopFindings(new CorednsInstance(cluster))) io.err(`Warning: ${loopWarning(f)} (the lab runs knet's DNS server in that pod anyway)\n`);
     const plan = planLab(labInputs(cluster), prefix);
     if (o.dryRun) {
       io.out(formatPlan(plan, labScript('responder'), labScript('dns'), o.filename.map((f) => resolve(f))));
