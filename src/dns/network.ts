@@ -16,7 +16,7 @@ import { loopOf } from './loop.js';
 
 /** Who sits at a nameserver address, as seen from one pod. */
 export type NameserverPath =
-  | { kind: 'coredns'; pod: string }
+  | { kind: 'coredns'; pod: string; note?: string }
   | { kind: 'upstream'; why: string }
   | Extract<Delivery, { kind: 'icmp' | 'timeout' }>;
 
@@ -48,7 +48,7 @@ export function nameserverPath(inst: CorednsInstance, pod: Pod, nameserver: stri
     t = trace(inst.cluster, src, `${nameserver}:53`, { proto: 'udp', reply: false });
   } catch (e) {
     if (!(e instanceof InputError)) throw e;
-    return { kind: 'timeout', why: `knet cannot trace the query (${e.message})` };
+    return untraced(inst, nameserver, e.message);
   }
   const p = t.paths[0]!;
   if (p.verdict === 'DELIVERED') {
@@ -63,6 +63,19 @@ export function nameserverPath(inst: CorednsInstance, pod: Pod, nameserver: stri
   return icmp ? { kind: 'icmp', icmp, why } : { kind: 'timeout', why };
 }
 
+/**
+ * Where a query goes when the data plane cannot be walked (a kube-proxy mode the walker does not
+ * know): to the first CoreDNS pod behind the address (a Service's endpoints or the pod IP itself).
+ */
+function untraced(inst: CorednsInstance, nameserver: string, why: string): NameserverPath {
+  const pods = corednsPods(inst.cluster);
+  const backends = new Set(inst.agent.servicesForIP(nameserver).flatMap((s) => inst.agent.endpointsOf(s.namespace, s.name).flatMap((e) => e.addresses.map((a) => a.ip))));
+  const pod = pods.find((p) => p.status?.podIP === nameserver) ?? pods.find((p) => backends.has(p.status!.podIP!));
+  const note = `path not traced: ${why}`;
+  if (!pod) return { kind: 'timeout', why: `no CoreDNS pod behind ${nameserver} (${note})` };
+  return { kind: 'coredns', pod: `${pod.metadata.namespace}/${pod.metadata.name}`, note };
+}
+
 /** The network a pod's resolver sends through: each nameserver's path, then who answers there. */
 export function podNetwork(inst: CorednsInstance, pod: Pod): Network {
   const paths = new Map<string, NameserverPath>();
@@ -73,7 +86,7 @@ export function podNetwork(inst: CorednsInstance, pod: Pod): Network {
     switch (path.kind) {
       case 'coredns': {
         const r = await inst.query(q, { transport: 'udp', ...(pod.status?.podIP ? { client: pod.status.podIP } : {}) });
-        return { kind: 'reply', reply: 'records' in r ? emptyReply('REFUSED') : r, from: `CoreDNS in pod ${path.pod}` };
+        return { kind: 'reply', reply: 'records' in r ? emptyReply('REFUSED') : r, from: `CoreDNS in pod ${path.pod}${path.note ? ` (${path.note})` : ''}` };
       }
       case 'upstream': {
         const up = inst.upstreamFn;
