@@ -175,7 +175,8 @@ async function runResolvConf(s: Setup, b: ExpectedBlock, ref: string): Promise<s
 }
 
 for (const name of vectorNames()) {
-  test(`dns vector ${name}`, async (t) => {
+  // One at a time: each vector runs an in-process server whose replies must not wait on another vector's walk.
+  test.serial(`dns vector ${name}`, async (t) => {
     const s = await setup(name);
     const cluster = s.cluster ?? new Cluster(readTopologyText(convert(s.v).topology, s.file));
     const server = s.v.header.coredns ? await startDnsServer(instanceFor(s, cluster), { host: '127.0.0.1', port: 0 }) : undefined;
