@@ -124,7 +124,7 @@ cluster.local.\t30\tIN\tSOA\tns.dns.cluster.local. hostmaster.cluster.local. 176
   t.deepEqual(j.additional.map((a: { name: string; rdata: string }) => `${a.name} ${a.rdata}`), ['kube-dns.kube-system.svc.cluster.local. 10.1.0.10']);
 });
 
-test('dns resolve: the search walk pod-a makes for a short name, an external name and an FQDN with a dot', async (t) => {
+test.serial('dns resolve: the search walk pod-a makes for a short name, an external name and an FQDN with a dot', async (t) => {
   const up = await startFakeUpstream(['www.example.com. 300 IN A 192.0.2.80']);
   try {
     const r = await knet('dns', 'resolve', 'www.example.com', '--from', 'pod-a', '--upstream', `127.0.0.1:${up.port}`);
@@ -218,7 +218,7 @@ status: {phase: Running, podIP: 10.244.1.9, conditions: [{type: Ready, status: "
   t.true(r.out.includes('TRY web-0.nginx.default.svc.cluster.local A -> NOERROR'), r.out);
 });
 
-test('the server follows the store: a Service created while serving answers at once', async (t) => {
+test.serial('the server follows the store: a Service created while serving answers at once', async (t) => {
   const c = loadCluster();
   const server = await startDnsServer(new CorednsInstance(c), { host: '127.0.0.1', port: 0 });
   try {
@@ -241,7 +241,7 @@ test('the server follows the store: a Service created while serving answers at o
   }
 });
 
-test('UDP replies that do not fit are truncated; the client retries over TCP and gets them all', async (t) => {
+test.serial('UDP replies that do not fit are truncated; the client retries over TCP and gets them all', async (t) => {
   const pods = Array.from({ length: 60 }, (_, i) => `---
 apiVersion: v1
 kind: Pod
@@ -270,7 +270,7 @@ ${pods}`));
   }
 });
 
-test('AXFR over TCP when the Corefile has transfer; refused over UDP and without it', async (t) => {
+test.serial('AXFR over TCP when the Corefile has transfer; refused over UDP and without it', async (t) => {
   const c = loadCluster();
   const cm = c.store.get('ConfigMap', 'kube-system', 'coredns')!;
   const plain = await startDnsServer(new CorednsInstance(c), { host: '127.0.0.1', port: 0 });
@@ -294,7 +294,7 @@ test('AXFR over TCP when the Corefile has transfer; refused over UDP and without
   }
 });
 
-test('forwarding: non-cluster names go to --upstream; REFUSED when there is none', async (t) => {
+test.serial('forwarding: non-cluster names go to --upstream; REFUSED when there is none', async (t) => {
   const up = await startFakeUpstream(['example.org. 60 IN A 192.0.2.7']);
   try {
     const r = JSON.parse((await knet('dns', 'query', 'example.org', '--upstream', `127.0.0.1:${up.port}`, '-o', 'json')).out);

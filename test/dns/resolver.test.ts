@@ -264,7 +264,7 @@ metadata: {name: db, namespace: default}
 spec: {type: ExternalName, externalName: db.example.com, ports: [{port: 5432}]}
 `;
 
-test('ExternalName through the upstream: the real server answers CNAME plus the target\'s records; the trace follows it to the target', async (t) => {
+test.serial('ExternalName through the upstream: the real server answers CNAME plus the target\'s records; the trace follows it to the target', async (t) => {
   const up = await startFakeUpstream(['db.example.com. 60 IN A 192.0.2.9']);
   const c = new Cluster(readTopologyText(readTopo() + EXTERNAL));
   const server = await startDnsServer(new CorednsInstance(c, { upstream: (q) => query({ host: '127.0.0.1', port: up.port }, q) }), { host: '127.0.0.1', port: 0 });
