@@ -225,7 +225,7 @@ kernelTest(`default topology: up, status, exec, verify agrees on every flow, up 
     t.is(again.code, 2);
     t.regex(again.err, new RegExp(`^knet lab: namespace ${prefix}-\\S+ already exists \\(prefix "${prefix}" is in use\\); run knet lab down --prefix ${prefix} or choose another --prefix\n$`));
 
-    const v = await knet('lab', 'verify', '--prefix', prefix, '--samples', '3');
+    const v = await knet('lab', 'verify', '--prefix', prefix, '--samples', '3', '--timeout', '4000');
     t.is(v.code, 0, v.out);
     const lines = v.out.trimEnd().split('\n');
     t.is(lines.at(-1), '76 agree, 0 disagree');
@@ -272,7 +272,7 @@ kernelTest(`blue-green-canary, and with ClientIP affinity: verify agrees, affini
       try {
         const up = await knet('lab', 'up', '--prefix', prefix, '-f', file);
         t.is(up.code, 0, up.err);
-        const v = await knet('lab', 'verify', '--prefix', prefix, '--samples', '4');
+        const v = await knet('lab', 'verify', '--prefix', prefix, '--samples', '4', '--timeout', '4000');
         t.is(v.code, 0, v.out);
         const lines = v.out.trimEnd().split('\n');
         t.is(lines.at(-1), expected, file);
@@ -303,7 +303,7 @@ kernelTest(`a hand-edited ruleset makes knet wrong, and verify says so with the 
       t.not(edited, saved);
       t.is(spawnSync('ip', ['netns', 'exec', ns, 'iptables-restore'], { input: edited }).status, 0);
     }
-    const v = await knet('lab', 'verify', '--prefix', prefix, '--samples', '2');
+    const v = await knet('lab', 'verify', '--prefix', prefix, '--samples', '2', '--timeout', '4000');
     t.is(v.code, 1);
     t.is(v.err, 'knet lab verify: 9 of 76 checks disagree with knet\n');
     const lines = v.out.trimEnd().split('\n');
