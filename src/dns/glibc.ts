@@ -11,7 +11,7 @@ const MAX_NDOTS = 15;
 const MAX_TIMEOUT = 30;
 const MAX_ATTEMPTS = 5;
 /** MAXNS: nameserver lines past the third are ignored. */
-export const MAXNS = 3;
+const MAXNS = 3;
 
 export interface ResolverOptions {
   ndots: number;

@@ -308,3 +308,10 @@ test('a kube-proxy mode the walker cannot trace: the query goes to a CoreDNS pod
   t.deepEqual(w.result.addresses, ['10.1.0.1']);
   t.regex(w.queries[0].sends[0].from, /^CoreDNS in pod kube-system\/coredns-\S+ \(path not traced: topologies\/ipvs-sh-affinity\.yaml: kube-proxy runs in ipvs mode; .*\)$/);
 });
+
+test('a hostAliases entry whose ip is no address: one line naming the pod and field', async (t) => {
+  const f = file(`${HEADER(LAN)}${COREDNS}${KUBE_DNS}`.replace('{ip: 10.0.0.5, hostnames: [legacy, legacy.corp]}', '{ip: 10.0.0.500, hostnames: [legacy]}'));
+  const r = await knet('dns', 'resolve', 'legacy', '--from', 'client', '-f', f);
+  t.is(r.code, 1);
+  t.is(r.err, 'pod default/client: spec.hostAliases[0].ip: "10.0.0.500" must be a valid IP address\n');
+});

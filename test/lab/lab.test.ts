@@ -259,6 +259,25 @@ kernelTest(`a step that fails halfway: up reports it and removes what it had cre
   t.is(existsSync(statePath(prefix)), false);
 });
 
+kernelTest(`a pod file that is already there is not the lab's: up refuses, removes what it made, and leaves that file${skipped}`, async (t) => {
+  const prefix = prefixFor('e');
+  const plan = planLab(labInputs(loadCluster()), prefix);
+  const foreign = plan.files.find((f) => f.path.endsWith('pod-a/hosts'))!.path;
+  mkdirSync(foreign.slice(0, foreign.lastIndexOf('/')), { recursive: true });
+  writeFileSync(foreign, '# someone else\'s\n');
+  try {
+    const err = await t.throwsAsync(labUp(plan, []));
+    t.is(err?.message, `knet lab: ${foreign} already exists; it is not this lab's (remove it or choose another --prefix) (everything created was removed again)`);
+    t.deepEqual(netnsWith(prefix), []);
+    t.is(readFileSync(foreign, 'utf8'), "# someone else's\n");
+    // Only the other namespace directories it had written are gone.
+    t.deepEqual(readdirSync('/etc/netns').filter((n) => n.startsWith(`${prefix}-`)), [`${prefix}-pod-default-pod-a`]);
+    t.false(existsSync(statePath(prefix)));
+  } finally {
+    rmSync(foreign.slice(0, foreign.lastIndexOf('/')), { recursive: true, force: true });
+  }
+});
+
 kernelTest(`blue-green-canary, and with ClientIP affinity: verify agrees, affinity sticks${skipped}`, async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'knet-lab-'));
   const sticky = join(dir, 'blue-green-sticky.yaml');
