@@ -267,9 +267,10 @@ spec: {type: ExternalName, externalName: db.example.com, ports: [{port: 5432}]}
 test.serial('ExternalName through the upstream: the real server answers CNAME plus the target\'s records; the trace follows it to the target', async (t) => {
   const up = await startFakeUpstream(['db.example.com. 60 IN A 192.0.2.9']);
   const c = new Cluster(readTopologyText(readTopo() + EXTERNAL));
-  const server = await startDnsServer(new CorednsInstance(c, { upstream: (q) => query({ host: '127.0.0.1', port: up.port }, q) }), { host: '127.0.0.1', port: 0 });
+  const server = await startDnsServer(new CorednsInstance(c, { upstream: (q) => query({ host: '127.0.0.1', port: up.port }, q, { timeoutMs: 10_000 }) }), { host: '127.0.0.1', port: 0 });
   try {
-    const r = await query(server.address, { name: 'db.default.svc.cluster.local.', type: 'A' });
+    // Generous timeouts: other test files keep both cores busy.
+    const r = await query(server.address, { name: 'db.default.svc.cluster.local.', type: 'A' }, { timeoutMs: 20_000 });
     t.deepEqual(r.answer.map((x) => `${x.name} ${x.type} ${x.data}`), ['db.default.svc.cluster.local. CNAME db.example.com.', 'db.example.com. A 192.0.2.9']);
     const f = file(readTopo() + EXTERNAL);
     const tr = await knet('trace', 'pod-a', 'db', '-f', f, '--upstream', `127.0.0.1:${up.port}`, '--no-reply');
