@@ -141,7 +141,7 @@ export function labCommand(io: IO): Command {
   const verify = prefixOption(new Command('verify'))
     .description('open real connections in the lab for every flow and compare them with knet trace --all-paths; exit 1 on any disagreement')
     .option('--samples <n>', 'new connections per flow', '4')
-    .option('--timeout <ms>', 'how long a connection attempt may take before it counts as dropped', '1500');
+    .option('--timeout <ms>', 'how long a connection attempt may take before it counts as dropped', '3000');
   addTopologyOption(verify).action(async (o: PrefixOptions & { filename: string[]; samples: string; timeout: string }) => {
     const prefix = checkPrefix(o.prefix);
     const whole = (v: string, flag: string): number => {
