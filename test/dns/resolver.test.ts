@@ -302,12 +302,12 @@ function readTopo(): string {
   return readFileSync(DEFAULT_TOPOLOGY, 'utf8');
 }
 
-test('a kube-proxy mode the walker cannot trace: the query goes to a CoreDNS pod behind kube-dns, and the send says the path was not traced', async (t) => {
+test('an IPVS-mode cluster: the query is traced through IPVS to a CoreDNS pod behind kube-dns', async (t) => {
   const r = await knet('dns', 'resolve', 'kubernetes', '--from', 'pod-a', '-f', 'topologies/ipvs-sh-affinity.yaml', '-o', 'json');
   t.is(r.code, 0, r.err);
   const w = JSON.parse(r.out);
   t.deepEqual(w.result.addresses, ['10.1.0.1']);
-  t.regex(w.queries[0].sends[0].from, /^CoreDNS in pod kube-system\/coredns-\S+ \(path not traced: topologies\/ipvs-sh-affinity\.yaml: kube-proxy runs in ipvs mode; .*\)$/);
+  t.regex(w.queries[0].sends[0].from, /^CoreDNS in pod kube-system\/coredns-\S+$/);
 });
 
 test('a hostAliases entry whose ip is no address: one line naming the pod and field', async (t) => {
