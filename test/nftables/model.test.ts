@@ -68,6 +68,17 @@ test('a failing transaction leaves everything as it was (chains, rules, elements
   t.is(formatRuleset(rs, 0), before);
 });
 
+test('a chain is busy while a rule or verdict-map element sends to it, free once those are gone, busy again after a rollback', (t) => {
+  const rs = load('add table ip t\nadd chain ip t a\nadd chain ip t b\nadd rule ip t a jump b\nadd rule ip t a goto b\nadd map ip t m { type ipv4_addr : verdict ; }\nadd element ip t m { 10.0.0.1 : goto b }\n');
+  const busy = /Device or resource busy/;
+  t.throws(() => applyNft(rs, 'flush chain ip t a\ndelete chain ip t b\n', { file: 'tx', now: 0 }), { message: busy });
+  t.throws(() => applyNft(rs, 'flush map ip t m\ndelete chain ip t b\n', { file: 'tx', now: 0 }), { message: busy });
+  t.throws(() => applyNft(rs, 'flush chain ip t a\nflush map ip t m\ndelete chain ip t b\nadd rule ip t a goto nope\n', { file: 'tx', now: 0 }));
+  t.throws(() => applyNft(rs, 'delete chain ip t b\n', { file: 'tx', now: 0 }), { message: busy });
+  applyNft(rs, 'flush chain ip t a\ndelete element ip t m { 10.0.0.1 }\ndelete chain ip t b\n', { file: 'tx', now: 0 });
+  t.false(rs.table('ip', 't')!.chains.has('b'));
+});
+
 test('the knftables dump: objects by name, each chain\'s rules in order, then elements', (t) => {
   const rs = load(
     'add table ip t { comment "c" ; }\nadd chain ip t z\nadd chain ip t b { type nat hook prerouting priority -100 ; }\nadd set ip t s { type ipv4_addr ; flags dynamic,timeout ; timeout 60s ; }\n' +

@@ -107,14 +107,7 @@ export class ChangeTracker<ServiceRules> {
   /** Every Service (in key order) with its rules for the given comment mode. */
   serviceRules(largeCluster: boolean): { key: string; rules: ServiceRules }[] {
     if (this.list?.large === largeCluster) return this.list.services;
-    const services = this.sortedKeys.map((key) => {
-      const e = this.entries.get(key)!;
-      if (!e.rules || e.rulesLarge !== largeCluster) {
-        e.rules = this.rulesOfState(this.settings, e.state, largeCluster);
-        e.rulesLarge = largeCluster;
-      }
-      return { key, rules: e.rules };
-    });
+    const services = this.sortedKeys.map((key) => ({ key, rules: this.rulesFor(key, largeCluster)! }));
     this.list = { large: largeCluster, services };
     return services;
   }
@@ -122,6 +115,17 @@ export class ChangeTracker<ServiceRules> {
   /** One Service's rules as last computed by serviceRules(). */
   rulesOf(key: string): ServiceRules | undefined {
     return this.entries.get(key)?.rules;
+  }
+
+  /** One Service's rules for the comment mode, computed if need be (undefined: it has none any more). */
+  rulesFor(key: string, largeCluster: boolean): ServiceRules | undefined {
+    const e = this.entries.get(key);
+    if (!e) return undefined;
+    if (!e.rules || e.rulesLarge !== largeCluster) {
+      e.rules = this.rulesOfState(this.settings, e.state, largeCluster);
+      e.rulesLarge = largeCluster;
+    }
+    return e.rules;
   }
 
   /** After a successful restore: nothing is pending any more. */

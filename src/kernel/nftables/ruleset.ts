@@ -60,28 +60,25 @@ export class NftTable {
     readonly handle: number,
   ) {}
 
+  /** How many rules and verdict-map elements send packets to each chain (the kernel's chain use count). */
+  readonly chainUse = new Map<string, number>();
+  /** How many rules name each set or map. */
+  readonly setUse = new Map<string, number>();
+
   /** Where a chain is referenced from (rule jumps/gotos, verdict-map elements). */
   references(chain: string): number {
-    let n = 0;
-    for (const c of this.chains.values())
-      for (const r of c.rules)
-        for (const st of r.stmts) {
-          if (st.k === 'verdict' && 'chain' in st.verdict && st.verdict.chain === chain) n++;
-          if (st.k === 'vmap' && 'elements' in st.map) for (const e of st.map.elements) if (e.verdict && 'chain' in e.verdict && e.verdict.chain === chain) n++;
-        }
-    for (const s of this.sets.values()) if (s.data === 'verdict') for (const e of s.elements.values()) if (e.verdict && 'chain' in e.verdict && e.verdict.chain === chain) n++;
-    return n;
+    return this.chainUse.get(chain) ?? 0;
   }
 
   /** Rules that use a named set or map. */
   setUsers(set: string): number {
-    let n = 0;
-    for (const c of this.chains.values())
-      for (const r of c.rules)
-        for (const st of r.stmts)
-          if ((st.k === 'match' && st.rhs.k === 'set' && st.rhs.name === set) || (st.k === 'vmap' && 'name' in st.map && st.map.name === set) || (st.k === 'update' && st.set === set)) n++;
-    return n;
+    return this.setUse.get(set) ?? 0;
   }
+}
+
+/** The named set or map a statement uses. */
+export function setOf(st: Stmt): string | undefined {
+  return st.k === 'match' && st.rhs.k === 'set' ? st.rhs.name : st.k === 'vmap' && 'name' in st.map ? st.map.name : st.k === 'update' ? st.set : undefined;
 }
 
 export function tableKey(family: NftFamily, name: string): string {

@@ -1,8 +1,9 @@
 // The bookkeeping under an `nft -f` transaction: every change is recorded with its undo, so a
 // failing command rolls the whole transaction back; commands inside a `table { }` block defer
 // their checks until every chain of the block is declared.
+import { targetsOf, type Element } from './expr.js';
 import { errorAt, type Token, type Tokens } from './lexer.js';
-import type { NftFamily, NftRuleset, NftTable } from './ruleset.js';
+import { setOf, type NftFamily, type NftRule, type NftRuleset, type NftSet, type NftTable } from './ruleset.js';
 
 export const FAMILIES = new Set(['ip', 'ip6', 'inet']);
 export const HOOKS = new Set(['prerouting', 'input', 'forward', 'output', 'postrouting']);
@@ -17,6 +18,8 @@ export abstract class TxCore {
   protected readonly deferred: (() => void)[] = [];
   /** Objects this transaction created: undoing their creation undoes what was put in them. */
   protected readonly fresh = new WeakSet<object>();
+  /** Maps an undone deletion put an object back into: listed again in creation (handle) order. */
+  private readonly reorder = new Set<Map<unknown, { handle: number }>>();
 
   constructor(
     readonly rs: NftRuleset,
@@ -26,6 +29,11 @@ export abstract class TxCore {
 
   rollback(): void {
     for (let i = this.undo.length - 1; i >= 0; i--) this.undo[i]!();
+    for (const m of this.reorder) {
+      const entries = [...m].sort((a, b) => a[1].handle - b[1].handle);
+      m.clear();
+      for (const [k, v] of entries) m.set(k, v);
+    }
   }
 
   protected fail(t: Token, msg: string): Error {
@@ -51,17 +59,50 @@ export abstract class TxCore {
     this.undo.push(() => (had ? m.set(k, old as V) : m.delete(k)));
   }
 
-  /** `ordered`: undo restores the creation order too (tables, chains, sets are listed in it; elements are sorted). */
-  protected deleteKey<K, V>(m: Map<K, V>, k: K, ordered = true): void {
-    if (!m.has(k)) return;
-    const old = m.get(k) as V;
-    const entries = ordered ? [...m.entries()] : undefined;
+  /** Deletes a table, chain or set; undoing it puts the object back in its creation order. */
+  protected deleteObject<K, V extends { handle: number }>(m: Map<K, V>, k: K): void {
+    const old = m.get(k);
+    if (!old) return;
     m.delete(k);
     this.undo.push(() => {
-      if (!entries) return void m.set(k, old);
-      m.clear();
-      for (const [a, b] of entries) m.set(a, b);
+      m.set(k, old);
+      this.reorder.add(m as Map<unknown, V>);
     });
+  }
+
+  /** Deletes a set element (elements are listed sorted: their order does not matter). */
+  protected deleteKey<K, V>(m: Map<K, V>, k: K): void {
+    if (!m.has(k)) return;
+    const old = m.get(k) as V;
+    m.delete(k);
+    this.undo.push(() => void m.set(k, old));
+  }
+
+  /** `undo`: false for a table this transaction created (undoing its creation drops its counts). */
+  private bump(m: Map<string, number>, k: string, d: number, undo: boolean): void {
+    const old = m.get(k);
+    const v = (old ?? 0) + d;
+    if (v === 0) m.delete(k);
+    else m.set(k, v);
+    if (undo) this.undo.push(() => void (old === undefined ? m.delete(k) : m.set(k, old)));
+  }
+
+  /** Rules added (+1) or removed (-1): the use counts of the chains and sets they name. */
+  protected ruleUse(t: NftTable, rules: readonly NftRule[], d: 1 | -1): void {
+    const undo = !this.fresh.has(t);
+    for (const r of rules)
+      for (const st of r.stmts) {
+        for (const c of targetsOf(st)) this.bump(t.chainUse, c, d, undo);
+        const set = setOf(st);
+        if (set !== undefined) this.bump(t.setUse, set, d, undo);
+      }
+  }
+
+  /** Verdict-map elements added (+1) or removed (-1): the use counts of the chains they send to. */
+  protected elementUse(t: NftTable, s: NftSet, elements: Iterable<Element>, d: 1 | -1): void {
+    if (s.data !== 'verdict') return;
+    const undo = !this.fresh.has(t);
+    for (const e of elements) if (e.verdict && 'chain' in e.verdict) this.bump(t.chainUse, e.verdict.chain, d, undo);
   }
 
   protected assign<T extends object, K extends keyof T>(o: T, k: K, v: T[K]): void {

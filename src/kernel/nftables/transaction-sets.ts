@@ -29,9 +29,13 @@ export abstract class TxSets extends TxCore {
       if (verb === 'destroy') return;
       throw this.fail(at, ENOENT);
     }
-    if (verb === 'flush') return this.assign(existing, 'elements', new Map());
+    if (verb === 'flush') {
+      this.elementUse(t, existing, existing.elements.values(), -1);
+      return this.assign(existing, 'elements', new Map());
+    }
     if (t.setUsers(name) > 0) throw this.fail(at, EBUSY);
-    this.deleteKey(t.sets, name);
+    this.elementUse(t, existing, existing.elements.values(), -1);
+    this.deleteObject(t.sets, name);
   }
 
   /** `{ type K [. K] [: V] ; flags … ; timeout … ; size … ; comment "…" ; elements = { … } }` */
@@ -98,7 +102,8 @@ export abstract class TxSets extends TxCore {
           if (verb === 'destroy') continue;
           throw this.fail(at, ENOENT);
         }
-        this.deleteKey(s.elements, k, false);
+        this.elementUse(t, s, [s.elements.get(k)!], -1);
+        this.deleteKey(s.elements, k);
       } else this.addElement(at, t, s, e, verb === 'create' ? 'create' : 'add');
     }
   }
@@ -133,6 +138,7 @@ export abstract class TxSets extends TxCore {
       });
     }
     if (s.timeout !== undefined && e.timeout === undefined && e.expiresAt === undefined && s.flags.includes('timeout')) e.expiresAt = this.now + s.timeout;
+    this.elementUse(t, s, [e], 1);
     if (this.fresh.has(s)) s.elements.set(k, e);
     else this.setMap(s.elements, k, e);
   }

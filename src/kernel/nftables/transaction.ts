@@ -7,7 +7,7 @@ import { PRIORITY } from '../hooks.js';
 import { targetsOf } from './expr.js';
 import { tokenize, Tokens, type Token } from './lexer.js';
 import { parseRule } from './parse-rule.js';
-import { NftTable, tableKey, type BaseChain, type NftChain, type NftFamily, type NftRuleset } from './ruleset.js';
+import { NftTable, setOf, tableKey, type BaseChain, type NftChain, type NftFamily, type NftRuleset } from './ruleset.js';
 import { EBUSY, EEXIST, ENOENT, HOOKS } from './transaction-core.js';
 import { TxSets } from './transaction-sets.js';
 
@@ -43,7 +43,7 @@ class Tx extends TxSets {
     const obj = ts.word('object');
     if (obj === 'ruleset') {
       if (verb !== 'flush') throw this.fail(objT, `syntax error, unexpected ruleset`);
-      for (const k of [...this.rs.tables.keys()]) this.deleteKey(this.rs.tables, k);
+      for (const k of [...this.rs.tables.keys()]) this.deleteObject(this.rs.tables, k);
       return;
     }
     const family = this.family();
@@ -72,7 +72,10 @@ class Tx extends TxSets {
     if (verb === 'add' || verb === 'create') {
       if (existing && verb === 'create') throw this.fail(at, EEXIST);
       const t = existing ?? new NftTable(family, name, this.rs.handle());
-      if (!existing) this.setMap(this.rs.tables, tableKey(family, name), t);
+      if (!existing) {
+        this.setMap(this.rs.tables, tableKey(family, name), t);
+        this.fresh.add(t);
+      }
       if (this.ts.peek().kind === '{') this.tableBody(t);
       return;
     }
@@ -81,11 +84,17 @@ class Tx extends TxSets {
       throw this.fail(at, ENOENT);
     }
     if (verb === 'flush') {
-      for (const c of existing.chains.values()) this.assign(c, 'rules', []);
-      for (const s of existing.sets.values()) this.assign(s, 'elements', new Map());
+      for (const c of existing.chains.values()) {
+        this.ruleUse(existing, c.rules, -1);
+        this.assign(c, 'rules', []);
+      }
+      for (const s of existing.sets.values()) {
+        this.elementUse(existing, s, s.elements.values(), -1);
+        this.assign(s, 'elements', new Map());
+      }
       return;
     }
-    this.deleteKey(this.rs.tables, tableKey(family, name));
+    this.deleteObject(this.rs.tables, tableKey(family, name));
   }
 
   protected tableBlock(at: Token): void {
@@ -131,10 +140,14 @@ class Tx extends TxSets {
       if (verb === 'destroy') return;
       throw this.fail(at, ENOENT);
     }
-    if (verb === 'flush') return this.fresh.has(existing) ? void (existing.rules = []) : this.assign(existing, 'rules', []);
+    if (verb === 'flush') {
+      this.ruleUse(t, existing.rules, -1);
+      return this.fresh.has(existing) ? void (existing.rules = []) : this.assign(existing, 'rules', []);
+    }
     // the kernel deletes a chain's rules with it; only a chain something jumps to is busy
     if (t.references(name) > 0) throw this.fail(at, EBUSY);
-    this.deleteKey(t.chains, name);
+    this.ruleUse(t, existing.rules, -1);
+    this.deleteObject(t.chains, name);
   }
 
   protected chainBody(t: NftTable, c: NftChain, existed: boolean, withRules: boolean): void {
@@ -210,6 +223,7 @@ class Tx extends TxSets {
         if (verb === 'destroy') return;
         throw this.fail(at, ENOENT);
       }
+      this.ruleUse(t, [c.rules[i]!], -1);
       this.assign(c, 'rules', c.rules.filter((_, j) => j !== i));
       return;
     }
@@ -228,7 +242,7 @@ class Tx extends TxSets {
     this.check(() => {
       for (const st of parsed.stmts) {
         for (const target of targetsOf(st)) if (!t.chains.has(target)) throw this.fail(parsed.at, ENOENT);
-        const setName = st.k === 'match' && st.rhs.k === 'set' ? st.rhs.name : st.k === 'vmap' && 'name' in st.map ? st.map.name : st.k === 'update' ? st.set : undefined;
+        const setName = setOf(st);
         if (setName !== undefined && !t.sets.has(setName)) throw this.fail(parsed.at, ENOENT);
       }
     });
@@ -238,6 +252,7 @@ class Tx extends TxSets {
       if (fed && fed.size === undefined && fed.kernelSize === undefined) this.assign(fed, 'kernelSize', 65535);
     }
     const rule = { stmts: parsed.stmts, text: parsed.text, ...(parsed.comment !== undefined ? { comment: parsed.comment } : {}), handle: this.rs.handle() };
+    this.ruleUse(t, [rule], 1);
     if (verb === 'add' && !pos && this.fresh.has(c)) {
       c.rules.push(rule);
       return;
@@ -251,7 +266,7 @@ class Tx extends TxSets {
     }
     if (verb === 'replace') {
       if (!pos) throw this.fail(at, 'syntax error, replace needs a handle');
-      rules.splice(i - 1, 1, rule);
+      this.ruleUse(t, rules.splice(i - 1, 1, rule), -1);
     } else rules.splice(i, 0, rule);
     this.assign(c, 'rules', rules);
   }

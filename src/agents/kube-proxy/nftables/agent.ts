@@ -44,7 +44,14 @@ export class KubeProxyNftables {
   private readonly serviceCIDRs: string[];
   /** Element key → value per container, as kube-proxy's nftElementStorage remembers them. */
   private readonly stored = new Map<string, Map<string, string>>(CONTAINERS.map(([, n]) => [n, new Map()]));
+  /** Chain → when it was last flushed as unused (kube-proxy's staleChains). */
   private readonly staleChains = new Map<string, number>();
+  /** What each Service wrote at the last sync (a partial sync compares against it). */
+  private readonly written = new Map<string, NftServiceRules>();
+  /** Element (`container key`) → how many Services ensure it. */
+  private readonly owners = new Map<string, number>();
+  /** Service and endpoint chains some Service uses. */
+  private readonly active = new Set<string>();
   private readonly unwatchNode: () => void;
 
   constructor(store: Store, node: ClusterNode, config: KubeProxyConfig, family: Family, opts: KubeProxyNftablesOptions = {}) {
@@ -76,6 +83,29 @@ export class KubeProxyNftables {
     this.needFullSync = true;
   }
 
+  /** One Service's chains, elements, affinity sets and rules into the transaction; `kept` gets the ids of its elements. */
+  private writeService(tx: string[], h: string, rules: NftServiceRules, prev: NftServiceRules | undefined, kept: Set<string>): void {
+    const had = new Set(prev?.elements.map((e) => `${e.container} ${e.key}`));
+    for (const c of rules.chains.keys()) {
+      this.active.add(c);
+      tx.push(`add chain ${h} ${c}`, `flush chain ${h} ${c}`);
+    }
+    for (const e of rules.elements) {
+      const id = `${e.container} ${e.key}`;
+      if (!kept.has(id) && !had.has(id)) this.owners.set(id, (this.owners.get(id) ?? 0) + 1);
+      kept.add(id);
+      const store = this.stored.get(e.container)!;
+      const value = e.value ?? '';
+      const was = store.get(e.key);
+      if (was === value) continue;
+      if (was !== undefined) tx.push(`delete element ${h} ${e.container} { ${e.key} }`);
+      tx.push(`add element ${h} ${e.container} { ${e.key}${e.comment !== undefined ? ` comment "${e.comment}"` : ''}${e.value ? ` : ${e.value}` : ''} }`);
+      store.set(e.key, value);
+    }
+    for (const [name, timeout] of rules.affinitySets) tx.push(`add set ${h} ${name} { type ${nftWords(this.settings).addrType} ; flags dynamic,timeout ; timeout ${timeout}s ; }`);
+    for (const [c, list] of rules.chains) for (const r of list) tx.push(`add rule ${h} ${c} ${r}`);
+  }
+
   /** Runs syncProxyRules once. */
   sync(): NftSyncResult {
     const s = this.settings;
@@ -89,60 +119,69 @@ export class KubeProxyNftables {
     const old = [...this.staleChains].filter(([, t]) => t < start - 1000).map(([c]) => c);
     if (old.length) {
       cleanup = old.map((c) => `delete chain ${h} ${c}\n`).join('');
-      for (const c of old) this.staleChains.delete(c);
       try {
         applyNft(this.nft, cleanup, { file, now: start });
+        for (const c of old) this.staleChains.delete(c);
       } catch {
-        // kube-proxy logs and retries: the chains come back as stale below
+        // kube-proxy logs and retries: the chains stay stale, flushed again below
       }
     }
 
     const tx: string[] = full ? setupLines(s, this.serviceCIDRs, !this.flushed) : [];
-    if (full) for (const m of this.stored.values()) m.clear();
-    // a full sync flushed every container: nothing is left over
-    const leftover = new Map([...this.stored].map(([n, m]) => [n, new Set(full ? [] : m.keys())]));
-    const services = this.tracker.serviceRules(false);
-    const changed = full ? services.map((x) => x.key) : [...this.tracker.changed].sort();
-    const changedSet = new Set(changed);
-    const activeChains = new Set<string>();
-    const activeSets = new Set<string>();
-    for (const { key, rules } of services) {
-      const skip = !changedSet.has(key);
-      for (const c of rules.chains.keys()) {
-        activeChains.add(c);
-        if (!skip) tx.push(`add chain ${h} ${c}`, `flush chain ${h} ${c}`);
+    if (full) {
+      // a full sync flushed every container and rewrites every Service
+      for (const m of this.stored.values()) m.clear();
+      this.written.clear();
+      this.owners.clear();
+      this.active.clear();
+    }
+    // a partial sync rewrites only the Services that changed: its cost follows the change
+    const changed = full ? this.tracker.serviceRules(false).map((x) => x.key) : [...this.tracker.changed].sort();
+    const dropped = new Set<string>();
+    const droppedSets: string[] = [];
+    const gone = new Map<string, string[]>();
+    for (const key of changed) {
+      const rules = this.tracker.rulesFor(key, false);
+      const prev = this.written.get(key);
+      const kept = new Set<string>();
+      if (rules) this.writeService(tx, h, rules, prev, kept);
+      if (rules) this.written.set(key, rules);
+      else this.written.delete(key);
+      if (!prev) continue;
+      for (const c of prev.chains.keys()) {
+        if (rules?.chains.has(c)) continue;
+        this.active.delete(c);
+        dropped.add(c);
       }
-      for (const e of rules.elements) {
-        const store = this.stored.get(e.container)!;
-        const value = e.value ?? '';
-        const had = store.get(e.key);
-        if (had !== value) {
-          const line = `add element ${h} ${e.container} { ${e.key}${e.comment !== undefined ? ` comment "${e.comment}"` : ''}${e.value ? ` : ${e.value}` : ''} }`;
-          if (had !== undefined) tx.push(`delete element ${h} ${e.container} { ${e.key} }`);
-          tx.push(line);
-          store.set(e.key, value);
+      for (const e of prev.elements) {
+        const id = `${e.container} ${e.key}`;
+        if (kept.has(id)) continue;
+        const n = this.owners.get(id)! - 1;
+        if (n > 0) this.owners.set(id, n);
+        else {
+          this.owners.delete(id);
+          let list = gone.get(e.container);
+          if (!list) gone.set(e.container, (list = []));
+          list.push(e.key);
         }
-        if (!full) leftover.get(e.container)!.delete(e.key);
       }
-      for (const [name, timeout] of rules.affinitySets) {
-        activeSets.add(name);
-        if (!skip) tx.push(`add set ${h} ${name} { type ${nftWords(s).addrType} ; flags dynamic,timeout ; timeout ${timeout}s ; }`);
-      }
-      if (skip) continue;
-      for (const [c, list] of rules.chains) for (const r of list) tx.push(`add rule ${h} ${c} ${r}`);
+      for (const name of prev.affinitySets.keys()) if (!rules?.affinitySets.has(name)) droppedSets.push(name);
     }
     const table = this.nft.table(s.family === 6 ? 'ip6' : 'ip', TABLE);
-    for (const c of table?.chains.keys() ?? []) {
-      if (!isServiceChain(c)) continue;
-      if (activeChains.has(c)) this.staleChains.delete(c);
+    // flushed chains wait a second before deletion (kube-proxy's staleChains), re-flushed by every sync meanwhile
+    const candidates = full ? [...(table?.chains.keys() ?? [])].filter(isServiceChain) : [...new Set([...this.staleChains.keys(), ...dropped])];
+    for (const c of candidates) {
+      if (this.active.has(c) || !table?.chains.has(c)) this.staleChains.delete(c);
       else {
         tx.push(`flush chain ${h} ${c}`);
         this.staleChains.set(c, start);
       }
     }
-    for (const name of table?.sets.keys() ?? []) if (isAffinitySet(name) && !activeSets.has(name)) tx.push(`delete set ${h} ${name}`);
-    for (const [container, keys] of leftover) {
-      for (const k of keys) {
+    const activeSets = new Set(full ? [...this.written.values()].flatMap((r) => [...r.affinitySets.keys()]) : []);
+    const setsGone = full ? [...(table?.sets.keys() ?? [])].filter((n) => isAffinitySet(n) && !activeSets.has(n)) : droppedSets.filter((n) => table?.sets.has(n));
+    for (const name of setsGone) tx.push(`delete set ${h} ${name}`);
+    for (const [, container] of CONTAINERS) {
+      for (const k of gone.get(container) ?? []) {
         tx.push(`delete element ${h} ${container} { ${k} }`);
         this.stored.get(container)!.delete(k);
       }
