@@ -2,6 +2,7 @@
 // run in priority order, as nf_hook_slow calls them. Conntrack sits where the kernel has it
 // (lookup after raw at −200, confirm last); nat-type programs see only a connection's first
 // packet, and a tracked packet gets its NAT from the conntrack entry at the nat priority instead.
+import { noEndpointsReject } from '../agents/kube-proxy/no-endpoints.js';
 import { programsFor, PRIORITY, type Evidence, type HookEnv, type HookName, type HookPacket, type ProgramResult } from '../kernel/hooks.js';
 import type { AddrType } from '../kernel/hooks.js';
 import type { RouteMatch } from '../kernel/route.js';
@@ -90,11 +91,15 @@ function refusal(w: Walk, res: ProgramResult, p: Packet, hook: HookName): Arriva
   const by = res.decidedBy !== undefined ? res.evidence[res.decidedBy] : undefined;
   const policy = res.evidence.find((e) => e.kind === 'policy');
   const verdict = res.verdict === 'drop' ? 'DROPPED' : 'REJECTED';
+  const noEp = noEndpointsReject(res);
+  const ev = noEp ? res.evidence[noEp.at] : undefined;
+  if (noEp && ev?.kind === 'rule') {
+    const where = `${ev.table} ${ev.chain} rule ${ev.position}: ${ev.text}${ev.tool === 'nft' ? ` [element ${ev.element}]` : ''}`;
+    return w.end('NO_ENDPOINTS', `${noEp.service} has no endpoints — ${where}`, p, { rule: ev.text });
+  }
   if (by?.kind === 'rule') {
     const where = `${by.table} ${by.chain} rule ${by.position}: ${by.text}`;
-    // kube-proxy's rule for a Service without endpoints says so in its comment.
-    const noEndpoints = by.comment?.endsWith(' has no endpoints') ?? false;
-    return w.end(noEndpoints ? 'NO_ENDPOINTS' : verdict, `${by.comment ? `${by.comment} — ` : ''}${where}`, p, { rule: by.text });
+    return w.end(verdict, `${by.comment ? `${by.comment} — ` : ''}${where}`, p, { rule: by.text });
   }
   if (policy?.kind === 'policy') return w.end(verdict, `the ${policy.table} ${policy.chain} policy`, p);
   return w.end(verdict, `the ${hook} hook`, p);

@@ -107,6 +107,8 @@ export type Evidence =
       comment?: string;
       /** A set or map element that matched (`10.96.0.10 . tcp . 80 : goto service-…`). */
       element?: string;
+      /** The named set or map that element is in (`service-ips`; absent for an anonymous one). */
+      set?: string;
       /** A branch the rule took: its probability and whether it was taken. */
       branch?: { probability: number; taken: boolean; of?: number };
       /** A `recent` list (xt_recent) the rule read or wrote: session affinity in iptables mode. */

@@ -25,6 +25,17 @@ test('trace ext/laptop to a NodePort on the nftables topology: masqueraded fully
   t.is(r.out, golden('trace/nftables-external-nodeport.txt', r.out));
 });
 
+test('trace to a Service without endpoints on the nftables topology: NO_ENDPOINTS from the no-endpoint-services element', async (t) => {
+  const steps = join(import.meta.dirname, '..', 'fixtures', 'steps', 'add-service-without-endpoints.yaml');
+  const r = await knet('trace', 'pod-a', 'svc/empty', '-f', TOPO, '--steps', steps);
+  t.is(r.code, 0, r.err);
+  t.is(r.out, golden('trace/nftables-service-without-endpoints.txt', r.out));
+  const json = await knet('trace', 'pod-a', 'svc/empty', '-f', TOPO, '--steps', steps, '-o', 'json');
+  const path = (JSON.parse(json.out) as { paths: { verdict: string; rule?: string }[] }).paths[0]!;
+  t.is(path.verdict, 'NO_ENDPOINTS');
+  t.is(path.rule, 'ip daddr . meta l4proto . th dport vmap @no-endpoint-services');
+});
+
 test('--nft-ruleset: the trace walks the dump given (the nginx element removed: cluster-ips-check rejects)', async (t) => {
   const listed = readFileSync(join(RULESETS, 'k8s-node1.nft'), 'utf8');
   const edited = listed.replace(/\t\t\t     10\.1\.0\.2 \. tcp \. 80 : goto [^,\n]+,\n/, '');

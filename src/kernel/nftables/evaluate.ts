@@ -150,6 +150,7 @@ interface RuleRun {
   outcome: Outcome;
   action: string;
   element?: string;
+  set?: string;
   branch?: { probability: number; taken: boolean; of: number };
 }
 
@@ -194,7 +195,7 @@ function runRule(ctx: Ctx, stmts: Stmt[]): RuleRun {
         const e = elements ? lookup(elements, vals, now) : set ? lookup(set, vals, now) : undefined;
         if (!e?.verdict) return { matched: false, outcome: { kind: 'next' }, action };
         element = elementText(e);
-        return { matched: true, outcome: { kind: 'verdict', verdict: e.verdict }, action: verdictText(e.verdict), element, ...(branch ? { branch } : {}) };
+        return { matched: true, outcome: { kind: 'verdict', verdict: e.verdict }, action: verdictText(e.verdict), element, ...(set ? { set: set.name } : {}), ...(branch ? { branch } : {}) };
       }
       case 'verdict':
         return { matched: true, outcome: st.verdict.v === 'continue' ? { kind: 'next' } : { kind: 'verdict', verdict: st.verdict }, action: verdictText(st.verdict), ...(element ? { element } : {}) };
@@ -277,6 +278,7 @@ function runBaseChain(t: NftTable, base: NftChain, p: HookPacket, env: HookEnv):
       action: r.action,
       ...(rule.comment !== undefined ? { comment: rule.comment } : {}),
       ...(r.element !== undefined ? { element: r.element } : {}),
+      ...(r.set !== undefined ? { set: r.set } : {}),
       ...(r.branch ? { branch: r.branch } : {}),
     });
     if (r.outcome.kind === 'next') continue;
