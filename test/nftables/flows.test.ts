@@ -1,25 +1,22 @@
-// kube-proxy's nftables packet-flow cases (test/vectors/nftables nft-13 … nft-20), run through
-// the kernel model's hook programs as kube-proxy's own test tracer walks them: prerouting
-// (filter before DNAT, then nat), the DNAT applied, then input for a local destination or
-// forward otherwise; every numgen branch is followed; masquerading is whether
-// mark-for-masquerade was reached.
+// kube-proxy's nftables packet-flow cases (test/vectors/nftables nft-13 … nft-20) at CLI level:
+// each flow is `knet trace SRC@NODE DST:PORT --proto P --all-paths -o json` on the vector's
+// topology, and the endpoints every numgen branch reaches (in branch order), or kube-proxy's
+// REJECT / DROP, and whether mark-for-masquerade was hit, are what the test tracer expects.
 import test from 'ava';
-import { kubeProxyNftables, nodeNftables } from '../../src/agents/kube-proxy/nftables/node.js';
-import type { Choice } from '../../src/kernel/choice.js';
-import { programsFor, type HookEnv, type HookName, type HookPacket } from '../../src/kernel/hooks.js';
-import { nftPrograms } from '../../src/kernel/nftables/evaluate.js';
-import { loadCluster } from '../../src/cluster/cluster.js';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Trace } from '../../src/dataplane/types.js';
+import { knet } from '../helpers/cli.js';
 import { loadNftVectors, nftVectorTopology, type NftVector } from './vector.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'knet-nft-flows-'));
+test.after.always(() => rmSync(dir, { recursive: true, force: true }));
 const vectors = loadNftVectors().filter((v) => !v.expected.includes('add table') && v.expected.trim() !== '');
 
 interface Flow {
   name: string;
-  proto: 'tcp' | 'udp' | 'sctp';
+  proto: string;
   src: string;
   dst: string;
   dport: number;
@@ -33,78 +30,34 @@ function flows(v: NftVector): Flow[] {
     .filter((l) => l && !l.startsWith('#'))
     .map((l) => {
       const [name, proto, src, dst, dport, output, masq] = l.split('\t');
-      return { name: name!, proto: proto as Flow['proto'], src: src!, dst: dst!, dport: Number(dport), output: output ?? '', masq: masq === 'true' };
+      return { name: name!, proto: proto!, src: src!, dst: dst!, dport: Number(dport), output: output ?? '', masq: masq === 'true' };
     });
 }
 
-/** One walk with the given numgen picks; records how many options each choice had. */
-function walk(v: NftVector, programs: ReturnType<typeof nftPrograms>, f: Flow, picks: number[], seen: number[]): { out: string; masq: boolean } {
-  const local = new Set(v.input.proxier.nodeIPs);
-  let k = 0;
-  const env: HookEnv = {
-    addrType: (ip) => (local.has(ip) || ip.startsWith('127.') ? 'LOCAL' : 'UNICAST'),
-    choose: (c: Choice) => {
-      seen[k] = c.options.length;
-      return picks[k++] ?? 0;
-    },
-    now: () => 0,
-    ipsets: { test: () => undefined },
-    ifaceOf: () => undefined,
-  };
-  const p: HookPacket = {
-    family: 4, src: f.src, dst: f.dst, proto: f.proto, sport: 40000, dport: f.dport, mark: 0,
-    ct: { state: 'NEW', dnat: false, snat: false, direction: 'original', origDst: f.dst, origDport: f.dport, mark: 0 },
-  };
-  let masq = false;
-  let dnat: string | undefined;
-  const run = (hook: HookName): string | undefined => {
-    for (const prog of programsFor(programs, 4, hook)) {
-      const r = prog.run(p, env);
-      p.mark = r.mark;
-      if (r.evidence.some((e) => e.kind === 'rule' && e.chain === 'mark-for-masquerade')) masq = true;
-      if (r.verdict === 'drop') return 'DROP';
-      if (r.verdict === 'reject') return 'REJECT';
-      if (r.nat?.kind === 'DNAT' && r.nat.addr) {
-        dnat = `${r.nat.addr}:${r.nat.port ?? p.dport}`;
-        p.dst = r.nat.addr;
-        p.dport = r.nat.port ?? p.dport;
-        p.ct = { ...p.ct, dnat: true };
-      }
-    }
-    return undefined;
-  };
-  const verdict = run('prerouting') ?? run(env.addrType(p.dst) === 'LOCAL' ? 'input' : 'forward');
-  return { out: verdict ?? dnat ?? '', masq };
-}
-
-/** Every numgen branch: the endpoints reached (in branch order), or the verdict. */
-function trace(v: NftVector, programs: ReturnType<typeof nftPrograms>, f: Flow): { output: string; masq: boolean } {
+/** The test tracer's answer read from a trace: the DNAT targets of all paths, or REJECT / DROP, or nothing. */
+function outcome(tr: Trace): { output: string; masq: boolean } {
   const outs: string[] = [];
-  let masq = false;
-  let picks: number[] = [];
-  for (;;) {
-    const seen: number[] = [];
-    const r = walk(v, programs, f, picks, seen);
-    if (!outs.includes(r.out)) outs.push(r.out);
-    masq ||= r.masq;
-    // next combination of picks (odometer over the choices this walk met)
-    const next = seen.map((_, i) => picks[i] ?? 0);
-    let i = next.length - 1;
-    while (i >= 0 && next[i]! + 1 >= seen[i]!) i--;
-    if (i < 0) break;
-    picks = [...next.slice(0, i), next[i]! + 1];
+  for (const p of tr.paths) {
+    const o = p.verdict === 'REJECTED' || p.verdict === 'NO_ENDPOINTS' ? 'REJECT' : p.verdict === 'DROPPED' ? 'DROP' : p.dnat ? p.endpoint : '';
+    if (!outs.includes(o)) outs.push(o);
   }
+  const masq = tr.paths.some((p) => p.hops.some((h) => h.steps.some((s) => s.kind === 'netfilter' && s.tool === 'nft' && s.chain === 'mark-for-masquerade')));
   return { output: outs.join(', '), masq };
 }
 
+const hostPort = (ip: string, port: number): string => (ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`);
+
 for (const v of vectors) {
-  test(`vector ${v.name}: every packet flow`, (t) => {
+  test(`vector ${v.name}: every packet flow through knet trace --all-paths -o json`, async (t) => {
     const file = join(dir, `${v.name}.yaml`);
     writeFileSync(file, nftVectorTopology(v.input));
-    const cluster = loadCluster([file]);
-    kubeProxyNftables(cluster, v.input.proxier.nodeName, 4);
-    const programs = nftPrograms(nodeNftables(cluster, v.input.proxier.nodeName));
-    const got = flows(v).map((f) => ({ ...f, ...trace(v, programs, f) }));
+    const node = v.input.proxier.nodeName;
+    const got: Flow[] = [];
+    for (const f of flows(v)) {
+      const r = await knet('trace', `${f.src}@${node}`, hostPort(f.dst, f.dport), '--proto', f.proto, '--all-paths', '--no-reply', '-o', 'json', '-f', file);
+      t.is(r.code, 0, `${f.name}: ${r.err}`);
+      got.push({ ...f, ...outcome(JSON.parse(r.out) as Trace) });
+    }
     t.deepEqual(got, flows(v));
   });
 }
