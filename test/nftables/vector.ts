@@ -87,3 +87,19 @@ export function nftVectorTopology(input: NftVectorInput): string {
   };
   return [header, kubeadm, proxy, ...(input.steps[0]?.apply ?? [])].map((d) => YAML.stringify(d)).join('---\n');
 }
+
+/**
+ * The vector's later steps as a knet steps file (undefined for a one-step vector): each step's
+ * objects applied and deletions made; ageStaleChains (the test makes waiting chains 2 s older)
+ * is a `wait: 2s`, after which the next sync deletes them.
+ */
+export function nftVectorSteps(input: NftVectorInput): string | undefined {
+  const later = input.steps.slice(1);
+  if (!later.length) return undefined;
+  const steps = later.map((s) => ({
+    ...(s.apply?.length ? { apply: s.apply } : {}),
+    ...(s.delete?.length ? { delete: s.delete } : {}),
+    ...(s.ageStaleChains ? { wait: '2s' } : {}),
+  }));
+  return YAML.stringify({ apiVersion: 'knet.dev/v1alpha1', kind: 'Steps', steps });
+}

@@ -74,9 +74,13 @@ export class KubeProxyNftables {
     this.unwatchNode();
   }
 
+  /** A sync is due: something changed, or a flushed chain has waited its second (kube-proxy's periodic resync deletes it). */
   get pending(): boolean {
     this.tracker.update();
-    return this.needFullSync || this.tracker.changed.size > 0;
+    if (this.needFullSync || this.tracker.changed.size > 0) return true;
+    const now = this.now();
+    for (const t of this.staleChains.values()) if (t < now - 1000) return true;
+    return false;
   }
 
   forceFullSync(): void {
