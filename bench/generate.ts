@@ -3,6 +3,8 @@ export interface ScaleSpec {
   nodes: number;
   services: number;
   podsPerService: number;
+  /** kube-proxy's mode (KubeProxyConfiguration mode; absent: kubeadm's default, iptables). */
+  proxyMode?: 'iptables' | 'nftables';
 }
 
 export function generateCluster(s: ScaleSpec): Record<string, unknown>[] {
@@ -15,6 +17,7 @@ export function generateCluster(s: ScaleSpec): Record<string, unknown>[] {
     { apiVersion: 'knet.dev/v1alpha1', kind: 'Cluster', metadata: { name: 'scale' }, spec: { nodes } },
     { apiVersion: 'kubeadm.k8s.io/v1beta4', kind: 'ClusterConfiguration', networking: { podSubnet: '10.0.0.0/8', serviceSubnet: '10.96.0.0/12' } },
   ];
+  if (s.proxyMode) docs.push({ apiVersion: 'kubeproxy.config.k8s.io/v1alpha1', kind: 'KubeProxyConfiguration', mode: s.proxyMode });
   for (let i = 0; i < s.services; i++) {
     const app = `app-${i}`;
     docs.push({

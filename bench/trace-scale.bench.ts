@@ -1,5 +1,6 @@
 // One first-packet trace (median of 100) and --all-paths on a 100-endpoint Service, beside the
-// rules the kernel would have evaluated, at 1,000 and 10,000 Services to show how the cost grows.
+// rules the kernel would have evaluated, at 1,000 and 10,000 Services to show how the cost grows,
+// in each kube-proxy mode of BENCH_TRACE_MODES (default iptables,nftables).
 // Sizes: BENCH_TRACE_NODES (default 200) nodes, 2 pods per Service (BENCH_TRACE_PODS). Node agents
 // start lazily (a node's kernel work on its first read), but a trace that looks a pod up by IP
 // still reads every node's kernel in turn, which is why the default is smaller than 1,000 nodes.
@@ -10,8 +11,8 @@ import { readTopologyValues } from '../src/topology/load.js';
 import { generateCluster } from './generate.js';
 import { line, machine, median, ms, peakRssMB } from './report.js';
 
-function measure(services: number, nodes: number): void {
-  const docs = generateCluster({ nodes, services, podsPerService: PODS });
+function measure(services: number, nodes: number, proxyMode: 'iptables' | 'nftables'): number {
+  const docs = generateCluster({ nodes, services, podsPerService: PODS, proxyMode });
   // One Service with 100 endpoints for --all-paths, on one node (so one more node's kube-proxy state is built).
   docs.push(
     { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'wide', namespace: 'default' }, spec: { replicas: 100, selector: { matchLabels: { app: 'wide' } }, template: { metadata: { labels: { app: 'wide' } }, spec: { nodeSelector: { 'kubernetes.io/hostname': 'node-0001' }, containers: [{ name: 'web', image: 'nginx', ports: [{ name: 'http', containerPort: 8080 }] }] } } } },
@@ -39,17 +40,21 @@ function measure(services: number, nodes: number): void {
   t0 = performance.now();
   const all = trace(cluster, src, 'svc/wide', { reply: false, allPaths: true });
   const allMs = ms(t0);
-  const tag = `${services} Services`;
+  const tag = `${proxyMode}, ${services} Services`;
   line(`[${tag}] cluster load / node agents`, `${(load / 1000).toFixed(2)} s / ${(agents / 1000).toFixed(2)} s`);
   line(`[${tag}] first trace (rules parsed lazily)`, `${first.toFixed(1)} ms`);
   const med = median(times);
   line(`[${tag}] trace, median of 100`, `${med.toFixed(2)} ms, ${cold.paths[0]!.rulesEvaluated} rules evaluated, ${cold.paths[0]!.verdict}`, { ok: med < 5, text: '< 5 ms' });
   line(`[${tag}] --all-paths, 100 endpoints (warm)`, `${allMs.toFixed(1)} ms, ${all.paths.length} paths, ${all.paths.reduce((n, p) => n + p.rulesEvaluated, 0)} rules evaluated in all`);
+  return med;
 }
 
 const NODES = Number(process.env.BENCH_TRACE_NODES ?? 200);
 const PODS = Number(process.env.BENCH_TRACE_PODS ?? 2);
 machine();
-measure(1000, NODES);
-measure(10_000, NODES);
+for (const mode of (process.env.BENCH_TRACE_MODES ?? 'iptables,nftables').split(',') as ('iptables' | 'nftables')[]) {
+  const small = measure(1000, NODES, mode);
+  const large = measure(10_000, NODES, mode);
+  line(`[${mode}] trace at 10k / at 1k Services`, `${(large / small).toFixed(2)}x`, { ok: large <= 2 * small, text: 'within 2x' });
+}
 line('peak RSS', `${peakRssMB().toFixed(0)} MB`);
