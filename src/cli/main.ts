@@ -15,6 +15,7 @@ import { flannelCommand } from './flannel.js';
 import { viewCommand } from './view.js';
 import { lessonCommand } from './lesson.js';
 import { serveCommand } from './serve.js';
+import { compareCommand } from './compare.js';
 
 export const EXIT_INPUT = 1;
 export const EXIT_USAGE = 2;
@@ -33,6 +34,7 @@ export function buildProgram(io: IO): Command {
     .hook('postAction', () => releaseSource());
   program.addCommand(getCommand(io));
   program.addCommand(traceCommand(io));
+  program.addCommand(compareCommand(io));
   program.addCommand(conntrackCommand(io));
   program.addCommand(labCommand(io));
   program.addCommand(dnsCommand(io));

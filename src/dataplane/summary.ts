@@ -21,6 +21,7 @@ export function summarize(hops: Hop[]): PathSummary {
     ...(dnat ? { endpoint: dnat.after } : {}),
     dnat: !!dnat,
     masqueraded: all.some((s) => s.kind === 'nat' && (s.nat === 'MASQUERADE' || s.nat === 'SNAT')),
-    affinity: all.some((s) => (s.kind === 'netfilter' && s.recent?.op === 'rcheck') || (s.kind === 'ipvs' && !!s.persistent)),
+    // kube-proxy's nftables affinity: the client found in an `affinity-…` set the packet path fills
+    affinity: all.some((s) => (s.kind === 'netfilter' && (s.recent?.op === 'rcheck' || (s.tool === 'nft' && / saddr @affinity-/.test(s.rule)))) || (s.kind === 'ipvs' && !!s.persistent)),
   };
 }

@@ -97,6 +97,8 @@ export class NodeKernel {
     this.recent.clear();
     this.nth.clear();
     this.ipvs.conns.clear();
+    // sets the packet path fills (`update @set`, kube-proxy's nftables affinity) hold connection state too
+    for (const t of this.nft.tables.values()) for (const set of t.sets.values()) if (set.flags.includes('dynamic')) set.elements.clear();
   }
 
   /** Pod sandboxes in creation order. */
