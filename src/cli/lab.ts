@@ -1,6 +1,7 @@
 // `knet lab`: the emulated cluster rebuilt in real network namespaces on this machine, and
 // `verify`, which checks knet's traces against what the kernel really does there.
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Command } from 'commander';
 import { InputError } from '../api/errors.js';
@@ -15,6 +16,12 @@ import { labInputs, labUp, planDigest } from '../lab/up.js';
 import { labVerify } from '../lab/verify.js';
 import { addTopologyOption, openCluster, type IO } from './context.js';
 import { table } from './table.js';
+
+/** What an IPVS-mode lab lacks, said plainly: whether this kernel has IPVS, and what is loaded instead. */
+function ipvsNotice(nodes: string[]): string {
+  const kernel = existsSync('/proc/net/ip_vs') ? 'this kernel has IPVS (ip_vs), but knet lab does not load IPVS tables' : 'IPVS is not in this kernel (no ip_vs module)';
+  return `${kernel}: the virtual servers of ${nodes.join(', ')} are not loaded; kube-ipvs0 with its addresses (a veth on no wire: no dummy link type here), the ipsets (ipset restore) and the iptables rules are. A connection to a Service address ends in the node's own stack; lab verify marks the flows IPVS decides "not checkable"`;
+}
 
 interface PrefixOptions {
   prefix: string;
@@ -80,6 +87,7 @@ export function labCommand(io: IO): Command {
     const cluster = openCluster(o, io);
     for (const f of loopFindings(new CorednsInstance(cluster))) io.err(`Warning: ${loopWarning(f)} (the lab runs knet's DNS server in that pod anyway)\n`);
     const plan = planLab(labInputs(cluster), prefix);
+    if (plan.ipvsLeftOut.length) io.err(`Warning: ${ipvsNotice(plan.ipvsLeftOut.map((x) => x.node))}\n`);
     if (o.dryRun) {
       io.out(formatPlan(plan, labScript('responder'), labScript('dns'), o.filename.map((f) => resolve(f))));
       return;
@@ -159,7 +167,7 @@ export function labCommand(io: IO): Command {
       throw new InputError(`knet lab verify: lab "${prefix}" was built from ${built}, not from ${o.filename.join(', ')}; verify it without -f, or run knet lab down --prefix ${prefix} and up again with that topology`, 2);
     }
     const r = await labVerify(cluster, state, { samples, timeoutMs, parallel: 4 }, (line) => io.out(`${line}\n`));
-    io.out(`${r.agree} agree, ${r.disagree} disagree\n`);
+    io.out(`${r.agree} agree, ${r.disagree} disagree${r.notCheckable ? `, ${r.notCheckable} not checkable (IPVS)` : ''}\n`);
     if (r.disagree) throw new InputError(`knet lab verify: ${r.disagree} of ${r.agree + r.disagree} checks disagree with knet`, 1);
   });
 

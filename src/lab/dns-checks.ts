@@ -10,9 +10,13 @@ import { rdataText } from '../dns/rr.js';
 import type { ProbeResult } from './client.js';
 import { probe } from './probe.js';
 import type { LabState } from './state.js';
+import { trace } from '../dataplane/trace.js';
+import { NOT_CHECKABLE, ipvsNode } from './ipvs.js';
 
 export interface DnsCheck {
   agree: boolean;
+  /** False when the query's path goes through an IPVS table the lab does not have. */
+  checkable?: false;
   line: string;
 }
 
@@ -44,6 +48,8 @@ export async function dnsChecks(cluster: Cluster, state: LabState, timeoutMs: nu
   const walks = await Promise.all(names.map((n) => resolveFromPod(inst, client, n, 'A')));
   const server = walks[0]?.queries[0]?.nameserver;
   if (!server) return [];
+  const ipvs = ipvsNode(trace(cluster, key(client), `${server}:53`, { proto: 'udp', reply: false }));
+  if (ipvs) return names.map((name) => ({ agree: false, checkable: false, line: `${NOT_CHECKABLE} ${key(client)} -> ${server}:53/udp (DNS ${name} A)  the IPVS table of ${ipvs} picks the CoreDNS pod; the lab has none` }));
   const got = await probe(netnsOf.get(key(client))!, names.map((name, id) => ({ id, proto: 'udp' as const, ip: server, port: 53, samples: 1, dns: { mode: 'query' as const, name, type: 'A' } })), timeoutMs);
   return names.map((name, i) => {
     const first = walks[i]!.queries[0];

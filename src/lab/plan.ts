@@ -11,6 +11,9 @@ import { parseCIDR } from '../net/ip.js';
 import type { Topology } from '../topology/load.js';
 import { LabNames, UNDERLAY_BRIDGE, underlayPort } from './names.js';
 
+/** kube-proxy's dummy link in IPVS mode. */
+const KUBE_IPVS0 = 'kube-ipvs0';
+
 export type LabRole = 'underlay' | 'node' | 'pod' | 'external';
 
 export interface LabNamespace {
@@ -60,6 +63,8 @@ export interface LabPlan {
   files: EtcFile[];
   /** hostNetwork pods: `pod NS/NAME` → their node's namespace (for `lab exec`). */
   aliases: { object: string; netns: string }[];
+  /** IPVS-mode nodes whose IPVS table (this many virtual servers) the lab does not load. */
+  ipvsLeftOut: { node: string; virtualServers: number }[];
 }
 
 export interface LabInputs {
@@ -70,6 +75,10 @@ export interface LabInputs {
   rulesets: ReadonlyMap<string, string>;
   /** Each node's nftables state as `nft list ruleset` prints it (nft -f input); empty when it has none. */
   nftRulesets?: ReadonlyMap<string, string>;
+  /** IPVS-mode nodes' ipsets as `ipset save` prints them (`ipset restore` input). */
+  ipsets?: ReadonlyMap<string, string>;
+  /** IPVS-mode nodes' virtual server counts: the IPVS table the lab does not load. */
+  ipvsTables?: ReadonlyMap<string, number>;
   /** `NS/NAME` and pod IP of each CoreDNS pod. */
   corednsPods: { pod: string; ip: string }[];
   /** Each pod's (`NS/NAME`) /etc/resolv.conf and /etc/hosts as the kubelet writes them. */
@@ -78,6 +87,9 @@ export interface LabInputs {
 
 /** The system's nft by path: under npm, PATH's node_modules/.bin has an unrelated `nft` (@vercel/nft). */
 export const NFT_BINARY = '/usr/sbin/nft';
+
+/** Why an IPVS-mode node's virtual servers are not in the lab. */
+export const IPVS_LEFT_OUT = 'knet lab loads no IPVS table; kube-ipvs0 with its addresses (a veth on no wire: this kernel has no dummy link type), the ipsets and the iptables rules are loaded';
 
 /** Where `ip netns exec NETNS` finds the files it bind-mounts over /etc. */
 export const ETC_NETNS = '/etc/netns';
@@ -90,7 +102,8 @@ const DEVICE_KEY = /^net\.ipv[46]\.conf\.(?!all\.|default\.)/;
 function sysctlCommand(netns: string, ns: NetNamespace): LabCommand {
   const settings = ns.sysctl
     .entries()
-    .filter(([k]) => !DEVICE_KEY.test(k))
+    // net.ipv4.vs.* exist only with ip_vs, which the lab leaves out with the IPVS table
+    .filter(([k]) => !DEVICE_KEY.test(k) && !k.startsWith('net.ipv4.vs.'))
     .map(([k, v]) => `${k}=${v.replace(/\t/g, ' ')}`);
   return { argv: ['ip', 'netns', 'exec', netns, 'sysctl', '-q', '-w', ...settings] };
 }
@@ -137,7 +150,9 @@ export function planLab(inputs: LabInputs, prefix: string): LabPlan {
     }
     for (const far of farEnds) {
       const port = underlayPort('n', i, far.replace(/^u-/, ''));
-      c.push(ip(U, 'link', 'set', far, 'down'), ip(U, 'link', 'set', far, 'name', port), ip(U, 'link', 'set', port, 'master', UNDERLAY_BRIDGE, 'up'));
+      c.push(ip(U, 'link', 'set', far, 'down'), ip(U, 'link', 'set', far, 'name', port));
+      // kube-ipvs0 is rebuilt as a veth (this kernel has no dummy link type) whose far end stays on no wire
+      if (far !== `u-${KUBE_IPVS0}`) c.push(ip(U, 'link', 'set', port, 'master', UNDERLAY_BRIDGE, 'up'));
     }
     c.push(sysctlCommand(names.node(n.name), k.root));
     for (const s of k.pods()) c.push(sysctlCommand(podNetns(s.pod), s.netns));
@@ -159,6 +174,9 @@ export function planLab(inputs: LabInputs, prefix: string): LabPlan {
     );
   });
   for (const n of nodes) {
+    // the sets before the rules that match them
+    const sets = inputs.ipsets?.get(n.name);
+    if (sets) c.push({ argv: ['ip', 'netns', 'exec', names.node(n.name), 'ipset', 'restore'], stdin: sets });
     const rules = inputs.rulesets.get(n.name);
     if (rules) c.push({ argv: ['ip', 'netns', 'exec', names.node(n.name), 'iptables-restore'], stdin: rules });
     const nft = inputs.nftRulesets?.get(n.name);
@@ -178,7 +196,8 @@ export function planLab(inputs: LabInputs, prefix: string): LabPlan {
     .filter((p) => p.spec.hostNetwork && p.spec.nodeName && nodes.some((n) => n.name === p.spec.nodeName))
     .map((p) => ({ object: `pod ${p.metadata.namespace ?? 'default'}/${p.metadata.name}`, netns: names.node(p.spec.nodeName!) }));
   const skip = new Set(dnsServers.map((d) => `${d.netns} udp/53`).concat(dnsServers.map((d) => `${d.netns} tcp/53`)));
-  return { prefix, namespaces, commands: c, responders: responders(store, kernels, names, nodes.map((n) => n.name), skip), dnsServers, files, aliases };
+  const ipvsLeftOut = nodes.filter((n) => inputs.ipvsTables?.has(n.name)).map((n) => ({ node: n.name, virtualServers: inputs.ipvsTables!.get(n.name)! }));
+  return { prefix, namespaces, commands: c, responders: responders(store, kernels, names, nodes.map((n) => n.name), skip), dnsServers, files, aliases, ipvsLeftOut };
 }
 
 /**
@@ -222,7 +241,7 @@ function responders(store: Store, kernels: ReadonlyMap<string, NodeKernel>, name
 export function formatPlan(plan: LabPlan, responderScript = 'responder.js', dnsScript = 'dns.js', files: string[] = []): string {
   const quote = (w: string): string => (/^[\w@%+=:,./-]+$/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`);
   const heredoc = (text: string): string => ` <<'EOF'\n${text.replace(/\n?$/, '\n')}EOF`;
-  const lines: string[] = [];
+  const lines: string[] = plan.ipvsLeftOut.map((x) => `# ${x.node}: its IPVS table (${x.virtualServers} virtual servers, knet rules ipvs --format save) is not loaded: ${IPVS_LEFT_OUT}`);
   for (const c of plan.commands) lines.push(c.argv.map(quote).join(' ') + (c.stdin ? heredoc(c.stdin) : ''));
   const dirs = new Set<string>();
   for (const f of plan.files) {

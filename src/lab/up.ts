@@ -11,6 +11,7 @@ import { Dataplane } from '../dataplane/dataplane.js';
 import { hostsFileFor, hostsFileText } from '../dns/hosts.js';
 import { corednsPods } from '../dns/instance.js';
 import { resolvConfFor, resolvConfText } from '../dns/resolvconf.js';
+import { formatSave as ipsetSave } from '../kernel/ipset/format.js';
 import { formatSave } from '../kernel/netfilter/save.js';
 import { formatRuleset } from '../kernel/nftables/print.js';
 import { labScript, run } from './host.js';
@@ -20,12 +21,12 @@ import { labDown } from './down.js';
 
 /** What the lab is built from: the kernels and the very rulesets `knet trace` walks, the DNS servers and pod files. */
 export function labInputs(cluster: Cluster): LabInputs {
-  const mode = cluster.topology.kubeProxy.mode;
-  if (mode !== 'iptables' && mode !== 'nftables') {
-    throw new InputError(`knet lab: kube-proxy runs in ${mode} mode in ${cluster.topology.files.join(', ') || 'this topology'}; the lab materialises iptables and nftables modes only`, 2);
-  }
   const dp = Dataplane.of(cluster);
   const rulesets = new Map(dp.nodeNames().map((n) => [n, formatSave(dp.ruleset(n))]));
+  // IPVS mode: the ipsets go in with the real `ipset restore`; the IPVS table itself is left out (ipvsTables)
+  const ipvsNodes = dp.nodeNames().filter((n) => dp.kernels.agents(n)?.kubeProxy?.mode === 'ipvs');
+  const ipsets = new Map(ipvsNodes.map((n) => [n, ipsetSave(dp.node(n)!.ipsets)]));
+  const ipvsTables = new Map(ipvsNodes.map((n) => [n, dp.node(n)!.ipvs.services().length]));
   const nftRulesets = new Map(dp.nodeNames().map((n) => [n, formatRuleset(dp.node(n)!.nft, cluster.clock.now())]));
   const key = (p: { metadata: { namespace?: string; name: string } }): string => `${p.metadata.namespace ?? 'default'}/${p.metadata.name}`;
   const podFiles = new Map(
@@ -35,7 +36,7 @@ export function labInputs(cluster: Cluster): LabInputs {
       .map((p) => [key(p), { resolvConf: resolvConfText(resolvConfFor(cluster, p)), hosts: hostsFileText(hostsFileFor(cluster, p)) }]),
   );
   const dns = corednsPods(cluster).filter((p) => !p.spec.hostNetwork).map((p) => ({ pod: key(p), ip: p.status!.podIP! }));
-  return { store: cluster.store, topology: cluster.topology, kernels: dp.kernels, rulesets, nftRulesets, corednsPods: dns, podFiles };
+  return { store: cluster.store, topology: cluster.topology, kernels: dp.kernels, rulesets, nftRulesets, ipsets, ipvsTables, corednsPods: dns, podFiles };
 }
 
 /** What `lab verify` compares against to know the lab was built from this topology. */

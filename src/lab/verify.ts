@@ -16,6 +16,7 @@ import { labFlows, type Flow } from './flows.js';
 import { tryRun } from './host.js';
 import { probe } from './probe.js';
 import { dnsChecks, type DnsCheck } from './dns-checks.js';
+import { NOT_CHECKABLE, ipvsNode } from './ipvs.js';
 import type { LabState } from './state.js';
 
 export interface VerifyOptions {
@@ -35,6 +36,8 @@ export interface Prediction {
   trace?: Trace;
   expectations: Expectation[];
   sticky: boolean;
+  /** The node whose IPVS table picks the endpoint, when one does: the lab has no IPVS table, so the flow is not checkable. */
+  ipvs?: string;
   /** knet could not trace the flow. */
   error?: string;
 }
@@ -42,6 +45,8 @@ export interface Prediction {
 export interface FlowReport {
   flow: Flow;
   agree: boolean;
+  /** False when the flow depends on what the lab cannot load (an IPVS table): neither agree nor disagree. */
+  checkable: boolean;
   line: string;
   /** For a disagreement: the trace and the kernel's side. */
   details?: string;
@@ -79,7 +84,8 @@ export function predict(cluster: Cluster, f: Flow): Prediction {
     const t = trace(cluster, f.src, f.dst, { proto: f.proto, allPaths: true });
     const [, second] = traceConnections(cluster, f.src, f.dst, 2, 1000, { proto: f.proto });
     const sticky = !!second?.paths[0]?.affinity;
-    return { trace: t, expectations: t.paths.map((p) => expectationOf(p, t.src.ip)), sticky };
+    const ipvs = ipvsNode(t);
+    return { trace: t, expectations: t.paths.map((p) => expectationOf(p, t.src.ip)), sticky, ...(ipvs ? { ipvs } : {}) };
   } catch (e) {
     if (e instanceof InputError) return { expectations: [], sticky: false, error: e.message };
     throw e;
@@ -208,14 +214,16 @@ export interface VerifySummary {
   dns: DnsCheck[];
   agree: number;
   disagree: number;
+  notCheckable: number;
 }
 
 export async function labVerify(cluster: Cluster, state: LabState, opts: VerifyOptions, out: (line: string) => void): Promise<VerifySummary> {
   const dnsPods = new Set(state.responders.filter((r) => r.receiver.startsWith('dns ')).map((r) => r.receiver.slice(4)));
   const flows = labFlows(cluster, state.namespaces, dnsPods);
   const predictions = flows.map((f) => predict(cluster, f));
+  const probed = new Set(flows.map((_, i) => i).filter((i) => !predictions[i]!.ipvs));
   const bySource = new Map<string, number[]>();
-  flows.forEach((f, i) => bySource.set(f.netns, [...(bySource.get(f.netns) ?? []), i]));
+  flows.forEach((f, i) => probed.has(i) && bySource.set(f.netns, [...(bySource.get(f.netns) ?? []), i]));
   const results = new Map<number, ProbeResult[]>();
   await inBatches(
     [...bySource].map(([netns, ids]) => async () => {
@@ -227,10 +235,16 @@ export async function labVerify(cluster: Cluster, state: LabState, opts: VerifyO
   const reports: FlowReport[] = [];
   for (const [i, f] of flows.entries()) {
     const p = predictions[i]!;
+    if (p.ipvs) {
+      const line = `${NOT_CHECKABLE} ${f.src} -> ${f.dst}/${f.proto} (${f.what})  the IPVS table of ${p.ipvs} picks the endpoint; the lab has none  ${predictedText(p)}`;
+      out(line);
+      reports.push({ flow: f, agree: false, checkable: false, line });
+      continue;
+    }
     const rs = results.get(i) ?? [];
     const { agree, problems } = judge(p, rs);
     const line = `${agree ? 'agree   ' : 'DISAGREE'} ${f.src} -> ${f.dst}/${f.proto} (${f.what})  kernel: ${tally(rs)}  ${predictedText(p)}`;
-    const report: FlowReport = { flow: f, agree, line };
+    const report: FlowReport = { flow: f, agree, checkable: true, line };
     out(line);
     if (!agree) {
       const traceText = p.trace ? renderTrace(p.trace, { allPaths: true }) : p.error ?? '';
@@ -248,5 +262,6 @@ export async function labVerify(cluster: Cluster, state: LabState, opts: VerifyO
   const dns = await dnsChecks(cluster, state, opts.timeoutMs);
   for (const c of dns) out(c.line);
   const agree = reports.filter((r) => r.agree).length + dns.filter((c) => c.agree).length;
-  return { reports, dns, agree, disagree: reports.length + dns.length - agree };
+  const notCheckable = reports.filter((r) => !r.checkable).length + dns.filter((c) => c.checkable === false).length;
+  return { reports, dns, agree, disagree: reports.length + dns.length - agree - notCheckable, notCheckable };
 }
