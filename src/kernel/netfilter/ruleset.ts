@@ -24,6 +24,7 @@ export function isTableName(s: string): s is TableName {
 
 export class Chain {
   private list: Rule[] = [];
+  private rev = 0;
 
   constructor(
     readonly name: string,
@@ -40,9 +41,15 @@ export class Chain {
     return this.list;
   }
 
+  /** Changes with every edit of the rule list (what caches of a chain's compiled form key on). */
+  get revision(): number {
+    return this.rev;
+  }
+
   append(rule: Rule): void {
     this.list.push(rule);
     rule.position = this.list.length;
+    this.rev++;
   }
 
   /** Inserts at a 1-based position (iptables -I). */
@@ -64,9 +71,11 @@ export class Chain {
 
   flush(): void {
     this.list = [];
+    this.rev++;
   }
 
   private renumber(from: number): void {
+    this.rev++;
     for (let i = from; i < this.list.length; i++) this.list[i]!.position = i + 1;
   }
 }

@@ -1,12 +1,14 @@
 // One xtables table at one hook, for one packet, the way x_tables walks it: rules in order,
 // every match of a rule must hold, jumps push, RETURN pops, a built-in chain ends in its policy.
 // Each rule is compiled once (matches and target from the registries); what matched becomes
-// typed evidence for the trace.
+// typed evidence for the trace. Long chains jump to the rules that can match the destination
+// (xt-index.ts) while counting every rule the kernel would have walked.
 import type { Evidence, HookEnv, HookPacket, ProgramResult } from '../hooks.js';
 import type { RecentLists } from '../recent.js';
 import type { Rule } from './rule.js';
 import type { Ruleset, TableName } from './ruleset.js';
 import { addrTest, assume, compileMatch, ifaceMatches, type MatchCtx, type Matcher } from './xt-match.js';
+import { dstKey, nextCandidate } from './xt-index.js';
 import { compileTarget, type Action } from './xt-target.js';
 
 export class NetfilterError extends Error {}
@@ -92,7 +94,14 @@ export function runTable(rs: Ruleset, table: TableName, hook: string, p: HookPac
     i = frame.pos;
     return true;
   };
+  const dst = dstKey(p.dst);
   for (;;) {
+    // Rules the index skips fail on -d: counted as the kernel's walk evaluates them.
+    const next = nextCandidate(chain, i, dst);
+    res.evaluated += next - i;
+    steps += next - i;
+    i = next;
+    if (steps > MAX_STEPS) throw new NetfilterError(`${table} chain ${chain.name}: more than ${MAX_STEPS} rules evaluated for one packet (a goto loop?)`);
     if (i >= chain.rules.length) {
       if (!ret()) break;
       continue;
