@@ -38,9 +38,9 @@ export class EndpointSliceMirroringController extends Controller {
   }
 
   private mirrored(ns: string, name: string): EndpointSlice[] {
+    // Through the store's label index: a namespace's every slice would make a sync per Service cost the cluster.
     return this.store
-      .list('EndpointSlice', { namespace: ns })
-      .filter((s) => s.metadata.labels?.[SERVICE_NAME_LABEL] === name && s.metadata.labels?.[MANAGED_BY_LABEL] === MIRRORING_CONTROLLER_NAME)
+      .list('EndpointSlice', { namespace: ns, selector: { matchLabels: { [SERVICE_NAME_LABEL]: name, [MANAGED_BY_LABEL]: MIRRORING_CONTROLLER_NAME } } })
       // Only slices mirrored from an Endpoints object: the apiserver keeps the `kubernetes` one itself.
       .filter((s) => s.metadata.ownerReferences?.some((r) => r.kind === 'Endpoints'));
   }
