@@ -1,6 +1,7 @@
 // One kernel per node, programmed by that node's agents (flanneld, kubelet + CNI). Nodes that
 // join later get theirs when their Node object appears; a deleted Node takes its agents along.
 import { NodeKernel } from '../kernel/node.js';
+import { addrTest } from '../kernel/netfilter/xt-match.js';
 import { CniAgent } from './cni/agent.js';
 import { applyPortmapRules } from './cni/portmap.js';
 import type { AgentContext } from './context.js';
@@ -64,6 +65,26 @@ export class NodeKernels extends Map<string, NodeKernel> {
   /** Kernels whose agents already run, without starting any other (e.g. to forget connections). */
   *startedKernels(): IterableIterator<[string, NodeKernel]> {
     for (const [name, e] of this.byNode) if (e.started) yield [name, e.kernel];
+  }
+
+  /**
+   * The node whose root namespace holds `ip` on a device other than lo, first in node order.
+   * Only nodes that could hold it are started: until its agents run, a node has its host
+   * setup's addresses; what flanneld and the CNI bridge add lies in the node's podCIDR.
+   */
+  ownerOf(ip: string): string | undefined {
+    for (const [name, e] of this.byNode) {
+      if (!e.started && this.inPodCIDR(name, ip)) this.started(name);
+      if (e.kernel.root.addresses.some((a) => a.address === ip && a.dev !== 'lo')) return name;
+    }
+    return undefined;
+  }
+
+  private inPodCIDR(node: string, ip: string): boolean {
+    const n = this.ctx.store.get('Node', undefined, node);
+    if (!n) return false;
+    // addrTest compiles each CIDR once (integer compare for IPv4).
+    return (n.spec.podCIDRs ?? (n.spec.podCIDR ? [n.spec.podCIDR] : [])).some((c) => addrTest(c)(ip));
   }
 
   /** The agents running on a node. */

@@ -7,7 +7,7 @@ import { applyRestore } from '../kernel/ipset/format.js';
 import { IpsetTable } from '../kernel/ipset/table.js';
 import type { Ruleset } from '../kernel/netfilter/ruleset.js';
 import type { NftRuleset } from '../kernel/nftables/ruleset.js';
-import type { NodeKernel, PodSandbox } from '../kernel/node.js';
+import type { NodeKernel } from '../kernel/node.js';
 import { canonicalIP } from '../net/ip.js';
 
 const planes = new WeakMap<Cluster, Dataplane>();
@@ -70,21 +70,9 @@ export class Dataplane {
     return this.node(node)!.xtables(family);
   }
 
-  /** The node whose own (non-loopback) address this is. */
+  /** The node whose own (non-loopback) address this is (without starting the agents of every node). */
   nodeOwning(ip: string): string | undefined {
-    for (const [name, k] of this.kernels) {
-      if (k.root.addresses.some((a) => a.address === ip && a.dev !== 'lo')) return name;
-    }
-    return undefined;
-  }
-
-  /** The pod sandbox holding this address, on whichever node. */
-  podByIP(ip: string): { node: string; sandbox: PodSandbox } | undefined {
-    for (const [name, k] of this.kernels) {
-      const sb = k.podByIP(ip);
-      if (sb) return { node: name, sandbox: sb };
-    }
-    return undefined;
+    return this.kernels.ownerOf(ip);
   }
 
   externalByIP(ip: string): string | undefined {
@@ -93,6 +81,7 @@ export class Dataplane {
 
   /** Forgets connections and affinity state (a fresh start for the next trace). */
   resetState(): void {
-    for (const k of this.kernels.values()) k.resetConnections();
+    // Only started nodes can hold any: starting the others would cost their agents' work.
+    for (const [, k] of this.kernels.startedKernels()) k.resetConnections();
   }
 }
