@@ -1,6 +1,6 @@
 // Comparing a student's answer with the computed one. The computed answer's type decides how the
 // student's is read: numbers also as fractions or percentages, booleans also as yes/no (是/否),
-// lists as YAML lists or comma-separated text ("none" is the empty list), names without case.
+// lists as YAML lists or comma- or space-separated text ("none" is the empty list), names without case.
 import type { AskDef } from './asks.js';
 import type { Answer, Lang } from './model.js';
 
@@ -35,7 +35,8 @@ function list(v: unknown): unknown[] {
   if (Array.isArray(v)) return v;
   const s = String(v).trim();
   if (NONE.has(s.toLowerCase())) return [];
-  return s.split(/[\s,，、]+/).filter(Boolean);
+  // Items are split at commas when there are any (an item may hold a space: `k8s-node1 kube-ipvs0`), else at spaces.
+  return s.split(/[,，、]/.test(s) ? /\s*[,，、]\s*/ : /\s+/).filter(Boolean);
 }
 
 /** Whether `given` (from an answers file or a prompt) is the computed answer. */

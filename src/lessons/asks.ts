@@ -6,7 +6,9 @@ import type { PathResult, Step, Trace } from '../dataplane/types.js';
 import type { Rule } from '../kernel/netfilter/rule.js';
 import type { Ruleset, TableName } from '../kernel/netfilter/ruleset.js';
 import type { Answer, Ask, Query } from './model.js';
-import type { QueryResult } from './run.js';
+import { InputError } from '../api/errors.js';
+import { IP_VS_SVC_F_PERSISTENT, type IpvsProto, type VirtualService } from '../kernel/ipvs/service.js';
+import type { IpvsEntry, QueryResult } from './run.js';
 
 type Params = Record<string, unknown>;
 
@@ -63,6 +65,25 @@ function podLabels(cluster: Cluster, receiver: string | undefined): Record<strin
   return cluster.store.get('Pod', m[1]!, m[2]!)?.metadata.labels ?? {};
 }
 
+function ipvsStep(p: PathResult): Extract<Step, { kind: 'ipvs' }> | undefined {
+  return forwardSteps(p).find((s): s is Extract<Step, { kind: 'ipvs' }> => s.kind === 'ipvs');
+}
+
+function ipvsEntries(r: QueryResult, node: string): IpvsEntry[] {
+  const t = (r as Extract<QueryResult, { kind: 'connections' }>).ipvs.find((x) => x.node === node);
+  if (!t) throw new InputError(`no IPVS connection table on node "${node}" (kube-proxy is not in IPVS mode there, or no such node)`);
+  return t.entries;
+}
+
+/** `TCP 10.1.0.2:80` (spaces as ipvsadm pads them or not). */
+function ipvsService(r: QueryResult, name: string): VirtualService {
+  const m = name.trim().match(/^(TCP|UDP|SCTP)\s+(\S+):(\d+)$/);
+  const table = (r as Extract<QueryResult, { kind: 'ipvs' }>).table;
+  const svc = m ? table.service(m[1] as IpvsProto, m[2]!, Number(m[3])) : undefined;
+  if (!svc) throw new InputError(`no IPVS virtual server "${name}" (want PROTO ADDR:PORT as ipvsadm -Ln lists it)`);
+  return svc;
+}
+
 const round6 = (n: number): number => Math.round(n * 1e6) / 1e6;
 
 function fieldAt(o: unknown, path: string): Answer {
@@ -116,6 +137,30 @@ export const ASKS: Record<string, AskDef> = {
     on: ['connections'],
     compute: (r) => (r as { traces: Trace[] }).traces.filter((t) => t.paths[0]!.affinity).length,
   },
+  maxHits: {
+    on: ['connections'],
+    compute: (r) => {
+      const n = new Map<string, number>();
+      for (const t of (r as { traces: Trace[] }).traces) n.set(receiverName(t.paths[0]!.receiver), (n.get(receiverName(t.paths[0]!.receiver)) ?? 0) + 1);
+      return Math.max(0, ...n.values());
+    },
+  },
+  /** The real server IPVS chose for each connection, in order (`none` where no virtual server did). */
+  realServers: { on: ['connections'], ordered: true, compute: (r) => (r as { traces: Trace[] }).traces.map((t) => ipvsStep(t.paths[0]!)?.real ?? 'none') },
+  templates: { on: ['connections'], params: { node: true }, compute: (r, p) => ipvsEntries(r, p.node as string).filter((e) => e.template).length },
+  templateExpiresIn: { on: ['connections'], params: { node: true }, compute: (r, p) => ipvsEntries(r, p.node as string).find((e) => e.template)?.expiresIn ?? 'none' },
+
+  virtualServers: { on: ['ipvs'], compute: (r) => (r as Extract<QueryResult, { kind: 'ipvs' }>).table.services().filter((s) => s.family === 4).length },
+  /** A virtual server's persistence timeout in seconds (0: not persistent), named as ipvsadm -Ln does: `TCP 10.1.0.2:80`. */
+  persistence: {
+    on: ['ipvs'],
+    params: { service: true },
+    compute: (r, p) => {
+      const svc = ipvsService(r, p.service as string);
+      return svc.flags & IP_VS_SVC_F_PERSISTENT ? svc.timeout : 0;
+    },
+  },
+  realServerCount: { on: ['ipvs'], params: { service: true }, compute: (r, p) => ipvsService(r, p.service as string).dests.length },
 
   queries: { on: ['resolve'], compute: (r) => (r as Extract<QueryResult, { kind: 'resolve' }>).walk.queries.length },
   tried: { on: ['resolve'], ordered: true, compute: (r) => (r as Extract<QueryResult, { kind: 'resolve' }>).walk.queries.map((q) => q.fqdn.replace(/\.$/, '')) },
@@ -146,13 +191,16 @@ export const ASKS: Record<string, AskDef> = {
     params: { table: true, prefix: true },
     compute: (r, p) => [...(table((r as Extract<QueryResult, { kind: 'rules' }>).ruleset, p.table as string)?.chains.keys() ?? [])].filter((c) => c.startsWith(p.prefix as string)).length,
   },
+  /** Rules whose comment starts with `comment` (and that use the match module `match`, when given). */
   rulesFor: {
     on: ['rules'],
-    params: { comment: true },
+    params: { comment: true, match: false },
     compute: (r, p) => {
       let n = 0;
       for (const t of (r as Extract<QueryResult, { kind: 'rules' }>).ruleset.tables.values()) {
-        for (const c of t.chains.values()) for (const rule of c.rules) if (commentOf(rule)?.startsWith(p.comment as string)) n++;
+        for (const c of t.chains.values()) {
+          for (const rule of c.rules) if (commentOf(rule)?.startsWith(p.comment as string) && (p.match === undefined || rule.spec.matches.some((m) => m.name === p.match))) n++;
+        }
       }
       return n;
     },

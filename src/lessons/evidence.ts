@@ -11,8 +11,9 @@ import type { QueryResult } from './run.js';
 const DEFAULT_SHOWN = 'topologies/kubeadm-3node.yaml';
 
 function fileArgs(t: TopologyRef): string {
-  if (t.shown.length === 1 && t.shown[0] === DEFAULT_SHOWN) return '';
-  return t.shown.map((f) => ` -f ${f}`).join('');
+  const steps = t.steps ? ` --steps ${t.steps.shown}` : '';
+  if (t.shown.length === 1 && t.shown[0] === DEFAULT_SHOWN) return steps;
+  return t.shown.map((f) => ` -f ${f}`).join('') + steps;
 }
 
 function nsArg(ns: string | undefined): string {
@@ -35,6 +36,8 @@ export function commandFor(q: Query, t: TopologyRef, ask?: Task['ask']): string 
       const tb = ask?.params.table as string | undefined;
       return `knet rules iptables --node ${q.node} --all${tb ? ` --table ${tb}` : ''}${f}`;
     }
+    case 'ipvs':
+      return `knet rules ipvs --node ${q.node}${f}`;
     case 'object':
       return `knet get ${q.kind_.toLowerCase()}s ${q.name}${nsArg(q.namespace)} -o yaml${f}`;
     case 'addresses':
@@ -54,8 +57,16 @@ export function evidenceText(task: Task, r: QueryResult, lang: Lang): string {
   switch (r.kind) {
     case 'trace':
       return renderTrace(r.trace, { allPaths: task.query.kind === 'trace' && !!task.query.allPaths && !task.query.path });
-    case 'connections':
-      return renderConnections(r.traces, task.query.kind === 'connections' ? task.query.intervalMs : 1000);
+    case 'connections': {
+      const text = renderConnections(r.traces, task.query.kind === 'connections' ? task.query.intervalMs : 1000);
+      // Asks about the IPVS connection table show it as ipvsadm -Lnc prints it after the last connection.
+      const node = task.ask.params.node as string | undefined;
+      const t = node ? r.ipvs.find((x) => x.node === node) : undefined;
+      if (!t) return text;
+      return `${text}\n${lang === 'zh' ? `最后一个连接之后 ${node} 上的 ipvsadm -Lnc：` : `ipvsadm -Lnc on ${node} after the last connection:`}\n${t.listing}`;
+    }
+    case 'ipvs':
+      return r.listing;
     case 'resolve':
       return walkText(r.walk);
     case 'resolvConf':
@@ -65,6 +76,7 @@ export function evidenceText(task: Task, r: QueryResult, lang: Lang): string {
       const chain = task.ask.params.chain as string | undefined;
       const prefix = task.ask.params.prefix as string | undefined;
       const comment = task.ask.params.comment as string | undefined;
+      const match = task.ask.params.match as string | undefined;
       // iptables-save's shape: a table line, then that table's chains or rules.
       const lines: string[] = [];
       for (const t of r.ruleset.orderedTables()) {
@@ -78,7 +90,7 @@ export function evidenceText(task: Task, r: QueryResult, lang: Lang): string {
           }
           for (const rule of c.rules) {
             const comm = rule.spec.matches.find((m) => m.name === 'comment')?.options[0]?.args[0];
-            if (!comment || comm?.startsWith(comment)) mine.push(`-A ${c.name} ${rule.saveText}`.trimEnd());
+            if ((!comment || comm?.startsWith(comment)) && (!match || rule.spec.matches.some((m) => m.name === match))) mine.push(`-A ${c.name} ${rule.saveText}`.trimEnd());
           }
         }
         if (mine.length) lines.push(`*${t.name}`, ...mine);

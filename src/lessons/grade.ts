@@ -27,7 +27,13 @@ export async function solveLesson(lesson: Lesson, run = new LessonRun(lesson)): 
 
 export async function solveTask(run: LessonRun, task: Task): Promise<Solved> {
   const result = await run.run(task);
-  const computed = computeAnswer(task.ask, result, run.clusterOf(task));
+  let computed: Answer;
+  try {
+    computed = computeAnswer(task.ask, result, run.clusterOf(task));
+  } catch (e) {
+    if (e instanceof InputError) throw new InputError(`${task.where}: ask ${task.ask.name}: ${e.message}`);
+    throw e;
+  }
   return { task, result, computed, authorAgrees: sameAnswer(ASKS[task.ask.name]!, computed, task.answer) };
 }
 

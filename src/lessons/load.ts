@@ -9,6 +9,7 @@ import type { Path } from '../topology/problems.js';
 import { Problems } from '../topology/problems.js';
 import { TOPOLOGIES_DIR } from '../topology/load.js';
 import { parseFile } from '../topology/source.js';
+import { readSteps } from '../topology/steps.js';
 import { ASKS } from './asks.js';
 import { LANGS, LEVELS, type Answer, type Ask, type Choice, type LabCommand, type Lesson, type Query, type Task, type Text, type TopologyRef } from './model.js';
 
@@ -17,8 +18,8 @@ const here = dirname(fileURLToPath(import.meta.url));
 export const LESSONS_DIR = join(here, '..', '..', 'lessons');
 const REPO = join(LESSONS_DIR, '..');
 
-const QUERY_KINDS = ['trace', 'connections', 'resolve', 'resolvConf', 'rules', 'object', 'addresses'] as const;
-const TASK_KEYS = new Set(['id', 'question', 'ask', 'answer', 'choices', 'explain', 'topology', ...QUERY_KINDS]);
+const QUERY_KINDS = ['trace', 'connections', 'resolve', 'resolvConf', 'rules', 'ipvs', 'object', 'addresses'] as const;
+const TASK_KEYS = new Set(['id', 'question', 'ask', 'answer', 'choices', 'explain', 'topology', 'steps', ...QUERY_KINDS]);
 const LESSON_KEYS = new Set(['apiVersion', 'kind', 'id', 'title', 'text', 'topics', 'level', 'minutes', 'topology', 'tasks', 'lab']);
 
 function text(f: Fields, o: unknown, path: Path): Text {
@@ -41,6 +42,16 @@ function topologyRef(f: Fields, o: unknown, path: Path, lessonFile: string): Top
     shown.push(relative(REPO, file));
   });
   return { files, shown };
+}
+
+/** A steps file beside the lesson, checked now so that a mistake in it fails the lesson's load. */
+function stepsRef(f: Fields, o: unknown, path: Path, lessonFile: string): NonNullable<TopologyRef['steps']> {
+  const v = f.at(o, path);
+  if (typeof v !== 'string' || !v.includes('/')) f.fail(path, `want a steps file's path relative to the lesson (./steps/x.yaml), got ${JSON.stringify(v)}`);
+  const file = resolve(dirname(lessonFile), v as string);
+  if (!existsSync(file)) f.fail(path, `${v as string}: no such steps file (${file})`);
+  readSteps(file);
+  return { file, shown: relative(REPO, file) };
 }
 
 function query(f: Fields, o: Record<string, unknown>, path: Path): Query {
@@ -67,6 +78,7 @@ function query(f: Fields, o: Record<string, unknown>, path: Path): Query {
     case 'resolvConf':
       return { kind, pod: str('pod')! };
     case 'rules':
+    case 'ipvs':
       return { kind, node: str('node')! };
     case 'object':
       return { kind, kind_: str('kind')!, ...(ns ? { namespace: ns } : {}), name: str('name')! };
@@ -99,7 +111,7 @@ function answerValue(f: Fields, v: unknown, path: Path): Answer {
   return f.fail(path, `want a string, number, yes/no or a list of strings, got ${JSON.stringify(v)}`);
 }
 
-function task(problems: Problems, lessonF: Fields, lesson: Record<string, unknown>, i: number, file: string): Task {
+function task(problems: Problems, lessonF: Fields, lesson: Record<string, unknown>, i: number, file: string, lessonTopology: TopologyRef): Task {
   const path: Path = ['tasks', i];
   const o = lessonF.map(lesson, path) ?? lessonF.fail(path, 'must be a mapping');
   const id = lessonF.string(lesson, [...path, 'id'], true)!;
@@ -112,6 +124,8 @@ function task(problems: Problems, lessonF: Fields, lesson: Record<string, unknow
     return { value: answerValue(sub, c, ['choices', j]) };
   });
   if (o.answer === undefined) sub.fail(['answer'], 'Required value: the answer the lesson expects');
+  const own = o.topology !== undefined ? topologyRef(sub, o, ['topology'], file) : undefined;
+  const topology = o.steps !== undefined ? { ...(own ?? lessonTopology), steps: stepsRef(sub, o, ['steps'], file) } : own;
   return {
     id,
     question: text(sub, o, ['question']),
@@ -120,7 +134,7 @@ function task(problems: Problems, lessonF: Fields, lesson: Record<string, unknow
     answer: answerValue(sub, o.answer, ['answer']),
     ...(choices ? { choices } : {}),
     explain: text(sub, o, ['explain']),
-    ...(o.topology !== undefined ? { topology: topologyRef(sub, o, ['topology'], file) } : {}),
+    ...(topology ? { topology } : {}),
     where: lessonF.ref.where(path),
   };
 }
@@ -152,7 +166,9 @@ export function readLessonFile(file: string): Lesson {
   for (const k of Object.keys(o)) if (!LESSON_KEYS.has(k)) f.fail([k], `unknown field (fields: ${[...LESSON_KEYS].join(', ')})`);
   const id = f.string(o, ['id'], true)!;
   if (!/^[a-z0-9][a-z0-9-]*$/.test(id)) f.fail(['id'], `"${id}": want lower-case letters, digits and dashes`);
-  const tasks = f.array(o, ['tasks'], true).map((_, i) => task(problems, f, o, i, ref.file));
+  const lessonFile = isAbsolute(file) ? file : resolve(file);
+  const topology = topologyRef(f, o, ['topology'], lessonFile);
+  const tasks = f.array(o, ['tasks'], true).map((_, i) => task(problems, f, o, i, ref.file, topology));
   const ids = new Set<string>();
   tasks.forEach((t, i) => {
     if (ids.has(t.id)) f.fail(['tasks', i, 'id'], `duplicate task id "${t.id}"`);
@@ -168,7 +184,7 @@ export function readLessonFile(file: string): Lesson {
     topics,
     level: f.oneOf(o, ['level'], LEVELS) ?? f.fail(['level'], 'Required value'),
     minutes: f.int(o, ['minutes'], 1, 240, true)!,
-    topology: topologyRef(f, o, ['topology'], isAbsolute(file) ? file : resolve(file)),
+    topology,
     tasks,
     ...(lb ? { lab: lb } : {}),
   };

@@ -14,6 +14,8 @@ export interface TopologyRef {
   files: string[];
   /** As the lesson wrote it, for the `knet trace -f …` lines shown to students. */
   shown: string[];
+  /** A steps file (changes, faults) run on the loaded cluster: `--steps` on the commands shown. */
+  steps?: { file: string; shown: string };
 }
 
 export type Query =
@@ -23,6 +25,8 @@ export type Query =
   | { kind: 'resolve'; from: string; name: string; type: string }
   | { kind: 'resolvConf'; pod: string }
   | { kind: 'rules'; node: string }
+  /** A node's IPVS virtual servers (kube-proxy in IPVS mode). */
+  | { kind: 'ipvs'; node: string }
   | { kind: 'object'; kind_: string; namespace?: string; name: string }
   | { kind: 'addresses'; ip: string };
 
@@ -49,6 +53,7 @@ export interface Task {
   choices?: Choice[];
   /** Shown after the answer: why it is so. */
   explain: Text;
+  /** Set when the task names its own topology or a steps file (the lesson's topology plus the steps). */
   topology?: TopologyRef;
   /** Where in the lesson file the task sits (for errors about it). */
   where: string;

@@ -6,8 +6,8 @@ import { commandFor } from './evidence.js';
 import type { Choice, Lang, Lesson, Task } from './model.js';
 
 const L = {
-  en: { level: 'level', minutes: 'min', topics: 'topics', cluster: 'cluster', task: 'Task', evidence: 'evidence', lab: 'See it for real (as root)', look: 'look for', check: 'Answer in a file (lesson: ID, answers: {TASK: ANSWER}) and grade it with' },
-  zh: { level: '难度', minutes: '分钟', topics: '主题', cluster: '集群', task: '任务', evidence: '证据', lab: '动手验证（需要 root）', look: '观察', check: '把答案写进文件（lesson: ID, answers: {任务: 答案}），然后用下面的命令评分' },
+  en: { level: 'level', minutes: 'min', topics: 'topics', cluster: 'cluster', steps: 'steps', task: 'Task', evidence: 'evidence', lab: 'See it for real (as root)', look: 'look for', check: 'Answer in a file (lesson: ID, answers: {TASK: ANSWER}) and grade it with' },
+  zh: { level: '难度', minutes: '分钟', topics: '主题', cluster: '集群', steps: '变更步骤', task: '任务', evidence: '证据', lab: '动手验证（需要 root）', look: '观察', check: '把答案写进文件（lesson: ID, answers: {任务: 答案}），然后用下面的命令评分' },
 };
 
 /** Chinese text takes the full-width colon. */
@@ -29,7 +29,11 @@ export function lessonHeader(l: Lesson, lang: Lang): string {
 export function questionText(l: Lesson, task: Task, i: number, lang: Lang): string {
   const t = L[lang];
   let s = `${t.task} ${i + 1}/${l.tasks.length} [${task.id}]${COLON[lang]}${task.question[lang].trimEnd()}\n`;
-  if (task.topology) s += `  (${t.cluster}${COLON[lang]}${task.topology.shown.join(' + ')})\n`;
+  if (task.topology) {
+    const [open, comma, close] = lang === 'zh' ? ['（', '，', '）'] : ['(', ', ', ')'];
+    const steps = task.topology.steps ? `${comma}${t.steps}${COLON[lang]}${task.topology.steps.shown}` : '';
+    s += `  ${open}${t.cluster}${COLON[lang]}${task.topology.shown.join(' + ')}${steps}${close}\n`;
+  }
   return s;
 }
 

@@ -5,13 +5,18 @@ import { InputError } from '../api/errors.js';
 import { isKind, type AnyObject, type Kind } from '../api/types.js';
 import { loadCluster, type Cluster } from '../cluster/cluster.js';
 import { Dataplane } from '../dataplane/dataplane.js';
+import { runSteps } from '../dataplane/steps.js';
 import { trace, traceConnections } from '../dataplane/trace.js';
 import type { Trace } from '../dataplane/types.js';
 import { findPod } from '../dns/instance.js';
 import { lookupFromPod, type ResolverWalk } from '../dns/resolver.js';
 import { resolvConfFor, type ResolvConf } from '../dns/resolvconf.js';
+import { formatConnections, formatList } from '../kernel/ipvs/format.js';
+import type { IpvsTable } from '../kernel/ipvs/table.js';
+import type { NodeKernel } from '../kernel/node.js';
 import type { Ruleset } from '../kernel/netfilter/ruleset.js';
 import { canonicalIP } from '../net/ip.js';
+import { readSteps } from '../topology/steps.js';
 import { receiverName } from './asks.js';
 import type { Lesson, Query, Task, TopologyRef } from './model.js';
 
@@ -22,16 +27,31 @@ export interface Holder {
   dev: string;
 }
 
+/** One entry of a node's IPVS connection table, as `ipvsadm -Lnc` lists it. */
+export interface IpvsEntry {
+  proto: string;
+  state: string;
+  /** A persistence template (client port 0): the affinity state. */
+  template: boolean;
+  client: string;
+  virtual: string;
+  real: string;
+  /** Seconds until its timer fires. */
+  expiresIn: number;
+}
+
 export type QueryResult =
   | { kind: 'trace'; trace: Trace }
-  | { kind: 'connections'; traces: Trace[] }
+  /** `ipvs`: every node's IPVS connection table once the last connection is made (kube-proxy in IPVS mode). */
+  | { kind: 'connections'; traces: Trace[]; ipvs: { node: string; entries: IpvsEntry[]; listing: string }[] }
   | { kind: 'resolve'; walk: ResolverWalk }
   | { kind: 'resolvConf'; conf: ResolvConf }
   | { kind: 'rules'; ruleset: Ruleset }
+  | { kind: 'ipvs'; table: IpvsTable; listing: string }
   | { kind: 'object'; object: AnyObject | undefined }
   | { kind: 'addresses'; holders: Holder[] };
 
-/** The clusters one lesson run uses, by topology. */
+/** The clusters one lesson run uses, by topology and steps file. */
 export class LessonRun {
   private readonly clusters = new Map<string, Cluster>();
   readonly warnings: string[] = [];
@@ -39,10 +59,11 @@ export class LessonRun {
   constructor(readonly lesson: Lesson) {}
 
   cluster(t: TopologyRef): Cluster {
-    const key = t.files.join('\n');
+    const key = [...t.files, t.steps?.file ?? ''].join('\n');
     let c = this.clusters.get(key);
     if (!c) {
       c = loadCluster(t.files);
+      if (t.steps) runSteps(c, readSteps(t.steps.file, c.topology.problems));
       for (const w of c.warnings) if (!this.warnings.includes(w)) this.warnings.push(w);
       this.clusters.set(key, c);
     }
@@ -72,8 +93,10 @@ export async function runQuery(cluster: Cluster, q: Query): Promise<QueryResult>
       if (!p) throw new InputError(`no path of ${q.from} -> ${q.to} reaches ${q.path} (receivers: ${t.paths.map((x) => receiverName(x.receiver)).join(', ')})`);
       return { kind: 'trace', trace: { ...t, verdict: p.verdict, paths: [p], ...(p.reply ? { reply: p.reply } : {}) } };
     }
-    case 'connections':
-      return { kind: 'connections', traces: traceConnections(cluster, q.from, q.to, q.count, q.intervalMs, { ...(q.namespace ? { namespace: q.namespace } : {}), seed: q.seed ?? 1 }) };
+    case 'connections': {
+      const traces = traceConnections(cluster, q.from, q.to, q.count, q.intervalMs, { ...(q.namespace ? { namespace: q.namespace } : {}), seed: q.seed ?? 1 });
+      return { kind: 'connections', traces, ipvs: cluster.topology.kubeProxy.mode === 'ipvs' ? ipvsConnections(cluster) : [] };
+    }
     case 'resolve':
       return { kind: 'resolve', walk: await lookupFromPod(cluster, q.from.includes('/') ? q.from : `default/${q.from}`, q.name, q.type) };
     case 'resolvConf':
@@ -83,6 +106,10 @@ export async function runQuery(cluster: Cluster, q: Query): Promise<QueryResult>
       if (!dp.node(q.node)) throw new InputError(`node "${q.node}" is not in the cluster (nodes: ${dp.nodeNames().join(', ')})`);
       return { kind: 'rules', ruleset: dp.ruleset(q.node) };
     }
+    case 'ipvs': {
+      const k = ipvsNode(cluster, q.node);
+      return { kind: 'ipvs', table: k.ipvs, listing: formatList(k.ipvs, 4) };
+    }
     case 'object': {
       if (!isKind(q.kind_)) throw new InputError(`unknown kind "${q.kind_}"`);
       return { kind: 'object', object: cluster.store.get(q.kind_ as Kind, q.namespace ?? 'default', q.name) };
@@ -90,6 +117,33 @@ export async function runQuery(cluster: Cluster, q: Query): Promise<QueryResult>
     case 'addresses':
       return { kind: 'addresses', holders: holdersOf(cluster, q.ip) };
   }
+}
+
+function ipvsNode(cluster: Cluster, node: string): NodeKernel {
+  if (cluster.topology.kubeProxy.mode !== 'ipvs') throw new InputError(`kube-proxy runs in ${cluster.topology.kubeProxy.mode} mode here, not ipvs: no IPVS table`);
+  const dp = Dataplane.of(cluster);
+  const k = dp.node(node);
+  if (!k) throw new InputError(`node "${node}" is not in the cluster (nodes: ${dp.nodeNames().join(', ')})`);
+  return k;
+}
+
+/** Each node's IPVS connection entries now, typed and as `ipvsadm -Lnc` prints them. */
+function ipvsConnections(cluster: Cluster): { node: string; entries: IpvsEntry[]; listing: string }[] {
+  const dp = Dataplane.of(cluster);
+  const now = cluster.clock.now();
+  return dp.nodeNames().map((node) => {
+    const t = dp.node(node)!.ipvs;
+    const entries = t.conns.list(now).map((c): IpvsEntry => ({
+      proto: c.proto,
+      state: c.state,
+      template: c.template,
+      client: `${c.caddr}:${c.cport}`,
+      virtual: `${c.vaddr}:${c.vport}`,
+      real: `${c.daddr}:${c.dport}`,
+      expiresIn: Math.max(0, Math.floor((c.expires - now) / 1000)),
+    }));
+    return { node, entries, listing: formatConnections(t, now) };
+  });
 }
 
 /** Every interface, in every node's and pod's namespace, that holds the address. */

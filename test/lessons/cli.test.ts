@@ -103,7 +103,9 @@ test('lesson files: each mistake is one line with file, line and field', async (
     ['ask on the wrong query', GOOD.replace('ask: queries', 'ask: verdict'), ':14: Lesson tiny task q: tasks[0].ask: "verdict" reads a trace query, not resolve'],
     ['missing Chinese', GOOD.replace('{en: One., zh: 一个。}', '{en: One.}'), ':16: Lesson tiny task q: tasks[0].explain.zh: Required value'],
     ['unknown topology', GOOD.replace('topology: kubeadm-3node', 'topology: nope'), ':9: Lesson tiny: topology: nope: no such topology ('],
-    ['two queries', GOOD.replace('    ask: queries', '    trace: {from: pod-a, to: svc/nginx}\n    ask: queries'), ':11: Lesson tiny task q: tasks[0]: a task needs exactly one query (trace, connections, resolve, resolvConf, rules, object, addresses), got trace, resolve'],
+    ['two queries', GOOD.replace('    ask: queries', '    trace: {from: pod-a, to: svc/nginx}\n    ask: queries'), ':11: Lesson tiny task q: tasks[0]: a task needs exactly one query (trace, connections, resolve, resolvConf, rules, ipvs, object, addresses), got trace, resolve'],
+    ['no such steps file', GOOD.replace('    ask: queries', '    steps: ./steps/none.yaml\n    ask: queries'), ':14: Lesson tiny task q: tasks[0].steps: ./steps/none.yaml: no such steps file ('],
+    ['steps not a path', GOOD.replace('    ask: queries', '    steps: blue\n    ask: queries'), `:14: Lesson tiny task q: tasks[0].steps: want a steps file's path relative to the lesson (./steps/x.yaml), got "blue"`],
     ['unknown field', GOOD.replace('minutes: 1', 'minutes: 1\nminuets: 2'), ':9: Lesson tiny: minuets: unknown field (fields: '],
     ['bad level', GOOD.replace('level: beginner', 'level: expert'), ':7: Lesson tiny: level: Unsupported value: "expert": supported values: "beginner", "intermediate", "advanced"'],
     ['missing answer', GOOD.replace('    answer: 1\n', ''), ':11: Lesson tiny task q: tasks[0].answer: Required value: the answer the lesson expects'],
@@ -118,6 +120,30 @@ test('lesson files: each mistake is one line with file, line and field', async (
     t.is(r.code, 1, what);
     t.true(r.err.startsWith(join(dir, 'tiny.yaml') + err) && r.err.endsWith('\n') && r.err.split('\n').length === 2, `${what}: ${r.err}`);
   }
+});
+
+test('a mistake in the steps file of a task is one line naming the steps file, line and field', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'knet-lesson-'));
+  writeFileSync(join(dir, 'tiny.yaml'), GOOD.replace('    ask: queries', '    steps: ./steps/bad.yaml\n    ask: queries'));
+  mkdirSync(join(dir, 'steps'));
+  writeFileSync(join(dir, 'steps', 'bad.yaml'), 'apiVersion: knet.dev/v1alpha1\nkind: Steps\nsteps:\n- wait: soon\n');
+  const r = await knet('lesson', 'list', '--dir', dir);
+  t.is(r.code, 1);
+  t.is(r.err, `${join(dir, 'steps', 'bad.yaml')}:4: Steps: steps[0].wait: want a duration like 2s, 500ms or 1m, got "soon"\n`);
+});
+
+test('an IPVS question on a cluster without IPVS, or about a virtual server that does not exist, fails in one line naming the task', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'knet-lesson-'));
+  const ipvs = GOOD.replace('resolve: {from: pod-a, name: nginx}', 'ipvs: {node: k8s-node1}').replace('ask: queries', 'ask: virtualServers');
+  writeFileSync(join(dir, 'tiny.yaml'), ipvs);
+  let r = await knet('lesson', 'solve', 'tiny', '--dir', dir);
+  t.is(r.code, 1);
+  t.is(r.err, `${join(dir, 'tiny.yaml')}:11: query: kube-proxy runs in iptables mode here, not ipvs: no IPVS table\n`);
+  const repo = join(import.meta.dirname, '..', '..', 'lessons', 'topologies');
+  writeFileSync(join(dir, 'tiny.yaml'), ipvs.replace('topology: kubeadm-3node', `topology: [${join(repo, 'header-ipvs-rr.yaml')}, ${join(repo, 'cluster-objects.yaml')}]`).replace('ask: virtualServers', 'ask: {persistence: {service: TCP 10.1.9.9:80}}'));
+  r = await knet('lesson', 'solve', 'tiny', '--dir', dir);
+  t.is(r.code, 1);
+  t.is(r.err, `${join(dir, 'tiny.yaml')}:11: ask persistence: no IPVS virtual server "TCP 10.1.9.9:80" (want PROTO ADDR:PORT as ipvsadm -Ln lists it)\n`);
 });
 
 test('a lesson whose written answer knet no longer computes warns and is graded by knet', async (t) => {

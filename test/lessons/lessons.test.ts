@@ -25,6 +25,16 @@ test('at least 14 lessons, ids unique, every task with a question and an explana
   }
 });
 
+test('list answers: items split at commas when there are any (an item may hold a space), else at spaces', (t) => {
+  const holders = ASKS.holders!;
+  const want = ['k8s-master kube-ipvs0', 'k8s-node1 kube-ipvs0'];
+  t.true(sameAnswer(holders, want, 'k8s-node1 kube-ipvs0, k8s-master kube-ipvs0'));
+  t.true(sameAnswer(holders, want, 'k8s-master kube-ipvs0，k8s-node1 kube-ipvs0'));
+  t.false(sameAnswer(holders, want, 'k8s-master kube-ipvs0 k8s-node1 kube-ipvs0'));
+  t.true(sameAnswer(ASKS.tried!, ['a.default.svc.cluster.local', 'a.svc.cluster.local'], 'a.default.svc.cluster.local a.svc.cluster.local'));
+  t.false(sameAnswer(ASKS.tried!, ['a.default.svc.cluster.local', 'a.svc.cluster.local'], 'a.svc.cluster.local, a.default.svc.cluster.local'));
+});
+
 for (const lesson of lessons) {
   test(`lesson ${lesson.id}: written answers equal knet's, solve → check passes, each wrong answer fails`, async (t) => {
     const solved = await solveLesson(lesson);

@@ -81,26 +81,28 @@ test('clusterip in English: answers, a wrong one, path choice, next/previous hop
 test('three-networks in Chinese: typed and chosen answers, feedback, a step explained', async (t) => {
   const r = await drive(t, ['three-networks', '--lang', 'zh'], [
     { expect: '你的答案', send: '3\r' },
-    { expect: '任务 2/5' },
+    { expect: '任务 2/6' },
     { expect: '你的答案', send: '1\r' },
-    { expect: '任务 3/5' },
+    { expect: '任务 3/6' },
     { expect: '你的答案', send: '2\r' },
-    { expect: '任务 4/5' },
+    { expect: '任务 4/6' },
     { expect: '你的答案', send: '无\r' },
-    { expect: '任务 5/5' },
+    { expect: '任务 5/6' },
+    { expect: '你的答案', send: '3\r' },
+    { expect: '任务 6/6' },
     { expect: '你的答案', send: '1\r' },
     { expect: 'hop 1/3', send: '1\r' },
     { expect: 'hop 2/3  k8s-node1', send: '4\r' },
     { expect: '解释哪一步', send: '1\r' },
     { expect: 'veth 对是连接两个网络命名空间', send: '5\r' },
-    { expect: '共 5 题，答对 4 题。' },
+    { expect: '共 6 题，答对 5 题。' },
   ]);
   if (!r) return t.pass();
   const lines = printed(r.screen);
-  t.deepEqual(lines.filter((l) => /^(✓|✗) /.test(l)), ['✓ 正确', '✗ 不对 —— knet 算出的是：10.244.1.2', '✓ 正确', '✓ 正确', '✓ 正确']);
+  t.deepEqual(lines.filter((l) => /^(✓|✗) /.test(l)), ['✓ 正确', '✗ 不对 —— knet 算出的是：10.244.1.2', '✓ 正确', '✓ 正确', '✓ 正确', '✓ 正确']);
   t.true(lines.includes('证据：knet ip --node NODE addr'));
   t.true(lines.includes('没有任何节点或 Pod 的网卡持有 10.1.0.2'));
   t.true(lines.includes('veth 对是连接两个网络命名空间的"网线"：从 default/pod-a eth0 发出的包从 veth71866a09 出来。'));
   t.true(lines.some((l) => l.startsWith('动手验证（需要 root）')));
-  t.deepEqual(r.progress, { 'three-networks': { best: 4, tasks: 5, attempts: 1, done: false } });
+  t.deepEqual(r.progress, { 'three-networks': { best: 5, tasks: 6, attempts: 1, done: false } });
 });
