@@ -7,6 +7,7 @@ import type { Rule } from '../kernel/netfilter/rule.js';
 import type { Ruleset, TableName } from '../kernel/netfilter/ruleset.js';
 import type { Answer, Ask, Query } from './model.js';
 import { InputError } from '../api/errors.js';
+import type { NftChain, NftSet, NftTable } from '../kernel/nftables/ruleset.js';
 import { IP_VS_SVC_F_PERSISTENT, type IpvsProto, type VirtualService } from '../kernel/ipvs/service.js';
 import type { IpvsEntry, QueryResult } from './run.js';
 
@@ -82,6 +83,25 @@ function ipvsService(r: QueryResult, name: string): VirtualService {
   const svc = m ? table.service(m[1] as IpvsProto, m[2]!, Number(m[3])) : undefined;
   if (!svc) throw new InputError(`no IPVS virtual server "${name}" (want PROTO ADDR:PORT as ipvsadm -Ln lists it)`);
   return svc;
+}
+
+function nftTable(r: QueryResult, p: Params): NftTable {
+  const name = (p.table as string | undefined) ?? 'kube-proxy';
+  const t = (r as Extract<QueryResult, { kind: 'nftables' }>).ruleset.table('ip', name);
+  if (!t) throw new InputError(`no nftables table "ip ${name}" on the node`);
+  return t;
+}
+
+export function nftSet(r: QueryResult, p: Params): NftSet {
+  const s = nftTable(r, p).sets.get(p.set as string);
+  if (!s) throw new InputError(`no set or map "${String(p.set)}" in table ip ${(p.table as string | undefined) ?? 'kube-proxy'}`);
+  return s;
+}
+
+export function nftChain(r: QueryResult, p: Params): NftChain {
+  const c = nftTable(r, p).chains.get(p.chain as string);
+  if (!c) throw new InputError(`no chain "${String(p.chain)}" in table ip ${(p.table as string | undefined) ?? 'kube-proxy'}`);
+  return c;
 }
 
 const round6 = (n: number): number => Math.round(n * 1e6) / 1e6;
@@ -160,6 +180,9 @@ export const ASKS: Record<string, AskDef> = {
       return svc.flags & IP_VS_SVC_F_PERSISTENT ? svc.timeout : 0;
     },
   },
+  /** Elements of a set or map in kube-proxy's nftables table (`table ip kube-proxy` unless `table` says). */
+  nftElements: { on: ['nftables'], params: { set: true, table: false }, compute: (r, p) => nftSet(r, p).elements.size },
+  nftChainRules: { on: ['nftables'], params: { chain: true, table: false }, compute: (r, p) => nftChain(r, p).rules.length },
   realServerCount: { on: ['ipvs'], params: { service: true }, compute: (r, p) => ipvsService(r, p.service as string).dests.length },
 
   queries: { on: ['resolve'], compute: (r) => (r as Extract<QueryResult, { kind: 'resolve' }>).walk.queries.length },

@@ -5,6 +5,9 @@ import { renderConnections, renderTrace } from '../dataplane/render.js';
 import { walkText } from '../dns/resolver.js';
 import { resolvConfText } from '../dns/resolvconf.js';
 import type { TableName } from '../kernel/netfilter/ruleset.js';
+import { formatTable } from '../kernel/nftables/print.js';
+import { NftTable } from '../kernel/nftables/ruleset.js';
+import { nftChain, nftSet } from './asks.js';
 import type { Lang, Query, Task, TopologyRef } from './model.js';
 import type { QueryResult } from './run.js';
 
@@ -38,6 +41,8 @@ export function commandFor(q: Query, t: TopologyRef, ask?: Task['ask']): string 
     }
     case 'ipvs':
       return `knet rules ipvs --node ${q.node}${f}`;
+    case 'nftables':
+      return `knet rules nftables --node ${q.node}${f}`;
     case 'object':
       return `knet get ${q.kind_.toLowerCase()}s ${q.name}${nsArg(q.namespace)} -o yaml${f}`;
     case 'addresses':
@@ -67,6 +72,14 @@ export function evidenceText(task: Task, r: QueryResult, lang: Lang): string {
     }
     case 'ipvs':
       return r.listing;
+    case 'nftables': {
+      // The one set or chain asked about, as `nft list map|set|chain ip kube-proxy NAME` prints it.
+      const p = task.ask.params;
+      const t = new NftTable('ip', (p.table as string | undefined) ?? 'kube-proxy', 0);
+      if (p.set !== undefined) t.sets.set(p.set as string, nftSet(r, p));
+      else t.chains.set(p.chain as string, nftChain(r, p));
+      return formatTable(t, r.now);
+    }
     case 'resolve':
       return walkText(r.walk);
     case 'resolvConf':

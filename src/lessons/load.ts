@@ -18,7 +18,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 export const LESSONS_DIR = join(here, '..', '..', 'lessons');
 const REPO = join(LESSONS_DIR, '..');
 
-const QUERY_KINDS = ['trace', 'connections', 'resolve', 'resolvConf', 'rules', 'ipvs', 'object', 'addresses'] as const;
+const QUERY_KINDS = ['trace', 'connections', 'resolve', 'resolvConf', 'rules', 'ipvs', 'nftables', 'object', 'addresses'] as const;
 const TASK_KEYS = new Set(['id', 'question', 'ask', 'answer', 'choices', 'explain', 'topology', 'steps', ...QUERY_KINDS]);
 const LESSON_KEYS = new Set(['apiVersion', 'kind', 'id', 'title', 'text', 'topics', 'level', 'minutes', 'topology', 'tasks', 'lab']);
 
@@ -79,6 +79,7 @@ function query(f: Fields, o: Record<string, unknown>, path: Path): Query {
       return { kind, pod: str('pod')! };
     case 'rules':
     case 'ipvs':
+    case 'nftables':
       return { kind, node: str('node')! };
     case 'object':
       return { kind, kind_: str('kind')!, ...(ns ? { namespace: ns } : {}), name: str('name')! };

@@ -27,6 +27,8 @@ export type Query =
   | { kind: 'rules'; node: string }
   /** A node's IPVS virtual servers (kube-proxy in IPVS mode). */
   | { kind: 'ipvs'; node: string }
+  /** A node's nftables state (kube-proxy in nftables mode). */
+  | { kind: 'nftables'; node: string }
   | { kind: 'object'; kind_: string; namespace?: string; name: string }
   | { kind: 'addresses'; ip: string };
 

@@ -13,6 +13,7 @@ import { lookupFromPod, type ResolverWalk } from '../dns/resolver.js';
 import { resolvConfFor, type ResolvConf } from '../dns/resolvconf.js';
 import { formatConnections, formatList } from '../kernel/ipvs/format.js';
 import type { IpvsTable } from '../kernel/ipvs/table.js';
+import type { NftRuleset } from '../kernel/nftables/ruleset.js';
 import type { NodeKernel } from '../kernel/node.js';
 import type { Ruleset } from '../kernel/netfilter/ruleset.js';
 import { canonicalIP } from '../net/ip.js';
@@ -48,6 +49,7 @@ export type QueryResult =
   | { kind: 'resolvConf'; conf: ResolvConf }
   | { kind: 'rules'; ruleset: Ruleset }
   | { kind: 'ipvs'; table: IpvsTable; listing: string }
+  | { kind: 'nftables'; ruleset: NftRuleset; now: number }
   | { kind: 'object'; object: AnyObject | undefined }
   | { kind: 'addresses'; holders: Holder[] };
 
@@ -110,6 +112,10 @@ export async function runQuery(cluster: Cluster, q: Query): Promise<QueryResult>
       const k = ipvsNode(cluster, q.node);
       return { kind: 'ipvs', table: k.ipvs, listing: formatList(k.ipvs, 4) };
     }
+    case 'nftables': {
+      if (cluster.topology.kubeProxy.mode !== 'nftables') throw new InputError(`kube-proxy runs in ${cluster.topology.kubeProxy.mode} mode here, not nftables: no kube-proxy nftables table`);
+      return { kind: 'nftables', ruleset: nodeKernel(cluster, q.node).nft, now: cluster.clock.now() };
+    }
     case 'object': {
       if (!isKind(q.kind_)) throw new InputError(`unknown kind "${q.kind_}"`);
       return { kind: 'object', object: cluster.store.get(q.kind_ as Kind, q.namespace ?? 'default', q.name) };
@@ -121,6 +127,10 @@ export async function runQuery(cluster: Cluster, q: Query): Promise<QueryResult>
 
 function ipvsNode(cluster: Cluster, node: string): NodeKernel {
   if (cluster.topology.kubeProxy.mode !== 'ipvs') throw new InputError(`kube-proxy runs in ${cluster.topology.kubeProxy.mode} mode here, not ipvs: no IPVS table`);
+  return nodeKernel(cluster, node);
+}
+
+function nodeKernel(cluster: Cluster, node: string): NodeKernel {
   const dp = Dataplane.of(cluster);
   const k = dp.node(node);
   if (!k) throw new InputError(`node "${node}" is not in the cluster (nodes: ${dp.nodeNames().join(', ')})`);

@@ -103,7 +103,7 @@ test('lesson files: each mistake is one line with file, line and field', async (
     ['ask on the wrong query', GOOD.replace('ask: queries', 'ask: verdict'), ':14: Lesson tiny task q: tasks[0].ask: "verdict" reads a trace query, not resolve'],
     ['missing Chinese', GOOD.replace('{en: One., zh: 一个。}', '{en: One.}'), ':16: Lesson tiny task q: tasks[0].explain.zh: Required value'],
     ['unknown topology', GOOD.replace('topology: kubeadm-3node', 'topology: nope'), ':9: Lesson tiny: topology: nope: no such topology ('],
-    ['two queries', GOOD.replace('    ask: queries', '    trace: {from: pod-a, to: svc/nginx}\n    ask: queries'), ':11: Lesson tiny task q: tasks[0]: a task needs exactly one query (trace, connections, resolve, resolvConf, rules, ipvs, object, addresses), got trace, resolve'],
+    ['two queries', GOOD.replace('    ask: queries', '    trace: {from: pod-a, to: svc/nginx}\n    ask: queries'), ':11: Lesson tiny task q: tasks[0]: a task needs exactly one query (trace, connections, resolve, resolvConf, rules, ipvs, nftables, object, addresses), got trace, resolve'],
     ['no such steps file', GOOD.replace('    ask: queries', '    steps: ./steps/none.yaml\n    ask: queries'), ':14: Lesson tiny task q: tasks[0].steps: ./steps/none.yaml: no such steps file ('],
     ['steps not a path', GOOD.replace('    ask: queries', '    steps: blue\n    ask: queries'), `:14: Lesson tiny task q: tasks[0].steps: want a steps file's path relative to the lesson (./steps/x.yaml), got "blue"`],
     ['unknown field', GOOD.replace('minutes: 1', 'minutes: 1\nminuets: 2'), ':9: Lesson tiny: minuets: unknown field (fields: '],
@@ -144,6 +144,19 @@ test('an IPVS question on a cluster without IPVS, or about a virtual server that
   r = await knet('lesson', 'solve', 'tiny', '--dir', dir);
   t.is(r.code, 1);
   t.is(r.err, `${join(dir, 'tiny.yaml')}:11: ask persistence: no IPVS virtual server "TCP 10.1.9.9:80" (want PROTO ADDR:PORT as ipvsadm -Ln lists it)\n`);
+});
+
+test('an nftables question on a cluster in another mode, or about a map that does not exist, fails in one line naming the task', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'knet-lesson-'));
+  const nft = GOOD.replace('resolve: {from: pod-a, name: nginx}', 'nftables: {node: k8s-node1}').replace('ask: queries', 'ask: {nftElements: {set: service-ips}}');
+  writeFileSync(join(dir, 'tiny.yaml'), nft);
+  let r = await knet('lesson', 'solve', 'tiny', '--dir', dir);
+  t.is(r.code, 1);
+  t.is(r.err, `${join(dir, 'tiny.yaml')}:11: query: kube-proxy runs in iptables mode here, not nftables: no kube-proxy nftables table\n`);
+  writeFileSync(join(dir, 'tiny.yaml'), nft.replace('topology: kubeadm-3node', 'topology: kubeadm-3node-nftables').replace('set: service-ips', 'set: service-ipz'));
+  r = await knet('lesson', 'solve', 'tiny', '--dir', dir);
+  t.is(r.code, 1);
+  t.is(r.err, `${join(dir, 'tiny.yaml')}:11: ask nftElements: no set or map "service-ipz" in table ip kube-proxy\n`);
 });
 
 test('a lesson whose written answer knet no longer computes warns and is graded by knet', async (t) => {
