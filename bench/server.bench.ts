@@ -38,6 +38,7 @@ function peakRssOf(pid: number): number {
 }
 
 function pct(xs: number[], p: number): number {
+  if (xs.length === 0) return NaN;
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor((s.length * p) / 100))]!;
 }
