@@ -84,4 +84,10 @@ export class Dataplane {
     // Only started nodes can hold any: starting the others would cost their agents' work.
     for (const [, k] of this.kernels.startedKernels()) k.resetConnections();
   }
+
+  /** Every node's packet-path state; the function returned puts it back. */
+  saveState(): () => void {
+    const restores = [...this.kernels.values()].map((k) => k.saveRuntime());
+    return () => restores.forEach((r) => r());
+  }
 }

@@ -238,10 +238,13 @@ function flow(dp: Dataplane, src: string, dst: string, opts: TraceOptions): Trac
   try {
     let paths: PathResult[];
     if (opts.allPaths) {
+      // Every path starts from the state the flow found, and the enumeration leaves it as it was.
+      const restore = dp.saveState();
       paths = allPaths((choose) => {
-        dp.resetState();
+        restore();
         return walkOnce(dp, client, end, proto, sport, choose, withReply);
       });
+      restore();
     } else {
       let prob = 1;
       const draw = drawChooser(rng);

@@ -82,6 +82,21 @@ export class ConntrackTable {
     this.byTuple.clear();
   }
 
+  /** A copy of every entry, for a branch that is explored and then undone (`--all-paths`). */
+  snapshot(): ConntrackEntry[] {
+    return this.entries.map((e) => ({ ...e }));
+  }
+
+  restore(saved: ConntrackEntry[]): void {
+    this.clear();
+    for (const s of saved) {
+      const e = { ...s };
+      this.entries.push(e);
+      this.byTuple.set(key(e.orig), { entry: e, dir: 'original' });
+      this.byTuple.set(key(e.reply), { entry: e, dir: 'reply' });
+    }
+  }
+
   /** `conntrack -L` lines (conntrack-tools 1.4), oldest first. */
   format(): string {
     return this.entries.map(formatEntry).join('');

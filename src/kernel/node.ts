@@ -91,14 +91,30 @@ export class NodeKernel {
     return this;
   }
 
-  /** Forgets connections, affinity and counters (a fresh start for the next trace). */
+  /** Forgets connections, affinity, counters and scheduler cursors (a fresh start for the next trace). */
   resetConnections(): void {
     this.conntrack.clear();
     this.recent.clear();
     this.nth.clear();
-    this.ipvs.conns.clear();
-    // sets the packet path fills (`update @set`, kube-proxy's nftables affinity) hold connection state too
-    for (const t of this.nft.tables.values()) for (const set of t.sets.values()) if (set.flags.includes('dynamic')) set.elements.clear();
+    this.ipvs.resetRuntime();
+    this.nft.resetRuntime();
+  }
+
+  /** Everything the packet path changes; the function returned puts it back (a branch explored, then undone). */
+  saveRuntime(): () => void {
+    const ct = this.conntrack.snapshot();
+    const recent = this.recent.snapshot();
+    const nth = new Map(this.nth);
+    const ipvs = this.ipvs.saveRuntime();
+    const nft = this.nft.saveRuntime();
+    return () => {
+      this.conntrack.restore(ct);
+      this.recent.restore(recent);
+      this.nth.clear();
+      for (const [r, n] of nth) this.nth.set(r, n);
+      ipvs();
+      nft();
+    };
   }
 
   /** Pod sandboxes in creation order. */

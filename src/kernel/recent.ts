@@ -1,5 +1,9 @@
 // xt_recent's lists of one network namespace: name → address → times seen (ms on the simulated
 // clock). kube-proxy's iptables mode keeps ClientIP session affinity in them.
+type Lists = Map<string, Map<string, number[]>>;
+
+const copyLists = (m: Lists): Lists => new Map([...m].map(([n, l]) => [n, new Map([...l].map(([a, ts]) => [a, [...ts]]))]));
+
 export class RecentLists {
   private readonly lists = new Map<string, Map<string, number[]>>();
 
@@ -18,5 +22,14 @@ export class RecentLists {
 
   clear(): void {
     this.lists.clear();
+  }
+
+  snapshot(): Lists {
+    return copyLists(this.lists);
+  }
+
+  restore(saved: Lists): void {
+    this.lists.clear();
+    for (const [n, l] of copyLists(saved)) this.lists.set(n, l);
   }
 }

@@ -123,4 +123,27 @@ export class ConnTable {
     }
     this.conns.clear();
   }
+
+  /** Copies of the entries (templates keep controlling their own connections' copies). */
+  snapshot(): Map<string, IpvsConn> {
+    return copyConns(this.conns);
+  }
+
+  /** Puts a snapshot back; the real servers' counters follow the entries. */
+  restore(saved: Map<string, IpvsConn>): void {
+    this.clear();
+    for (const [k, c] of copyConns(saved)) {
+      this.conns.set(k, c);
+      if (c.template) c.dest.persistConns++;
+      else if (isActive(c)) c.dest.activeConns++;
+      else c.dest.inactConns++;
+    }
+  }
+}
+
+function copyConns(m: Map<string, IpvsConn>): Map<string, IpvsConn> {
+  const copies = new Map<IpvsConn, IpvsConn>();
+  for (const c of m.values()) copies.set(c, { ...c });
+  for (const c of copies.values()) if (c.control) c.control = copies.get(c.control) ?? c.control;
+  return new Map([...m].map(([k, c]) => [k, copies.get(c)!]));
 }

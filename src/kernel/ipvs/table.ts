@@ -43,6 +43,8 @@ export interface Decision {
 export class IpvsTable {
   private readonly byKey = new Map<string, VirtualService>();
   readonly conns = new ConnTable();
+  /** Services whose runtime state moved since the last fresh start. */
+  private readonly touched = new Set<VirtualService>();
   /** The kernel's connection hash size (`size=` in ipvsadm's header): CONFIG_IP_VS_TAB_BITS 12. */
   readonly connTabSize = 4096;
 
@@ -94,6 +96,7 @@ export class IpvsTable {
   delService(proto: IpvsProto, addr: string, port: number): void {
     const svc = this.must(proto, addr, port);
     this.conns.forget((c) => c.svc === svc);
+    this.touched.delete(svc);
     this.byKey.delete(serviceKey(proto, addr, port));
   }
 
@@ -163,12 +166,45 @@ export class IpvsTable {
     return { svc, pick: peek(sched, svc, key), shares: sched.shares(svc, key) };
   }
 
+  /** What new connections move (entries, counters, scheduler cursors); the function puts it back. */
+  saveRuntime(): () => void {
+    const conns = this.conns.snapshot();
+    const saved = [...this.touched].map((s) => ({ s, sched: snapshot(s.sched), stats: { ...s.stats }, dests: s.dests.map((d) => ({ d, stats: { ...d.stats } })) }));
+    return () => {
+      // A service first used after the snapshot was in its fresh state then.
+      for (const s of this.touched) if (!saved.some((v) => v.s === s)) this.freshen(s);
+      this.touched.clear();
+      for (const v of saved) {
+        v.s.sched = snapshot(v.sched);
+        v.s.stats = { ...v.stats };
+        for (const x of v.dests) x.d.stats = { ...x.stats };
+        this.touched.add(v.s);
+      }
+      this.conns.restore(conns);
+    };
+  }
+
+  /** A fresh start: no connections, zero counters, each scheduler as after its last destination change. */
+  resetRuntime(): void {
+    this.conns.clear();
+    for (const s of this.touched) this.freshen(s);
+    this.touched.clear();
+  }
+
+  private freshen(s: VirtualService): void {
+    s.sched = undefined;
+    this.scheduler(s.scheduler).update(s);
+    s.stats = emptyStats();
+    for (const d of s.dests) d.stats = emptyStats();
+  }
+
   /**
    * Schedules and records a new connection to `dest` (the kernel's own pick, or the option a
    * caller enumerating paths took): the scheduler's state advances, the template is created or
    * re-armed, the counters move.
    */
   connect(svc: VirtualService, dest: RealServer, c: { src: string; sport: number; state: ConnState }, now: number): IpvsConn {
+    this.touched.add(svc);
     const sched = this.scheduler(svc.scheduler);
     let control: IpvsConn | undefined;
     if (svc.flags & IP_VS_SVC_F_PERSISTENT) {

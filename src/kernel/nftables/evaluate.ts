@@ -217,7 +217,9 @@ function runRule(ctx: Ctx, stmts: Stmt[]): RuleRun {
         const vals = select(ctx, st.key);
         if (set && vals) {
           const timeout = set.timeout;
-          set.elements.set(elementKey({ key: vals }), { key: vals, ...(timeout !== undefined ? { expiresAt: now + timeout } : {}) });
+          const k = elementKey({ key: vals });
+          if (!set.elements.has(k)) (set.learned ??= new Set()).add(k);
+          set.elements.set(k, { key: vals, ...(timeout !== undefined ? { expiresAt: now + timeout } : {}) });
         }
         action = stmtText(st);
         break;

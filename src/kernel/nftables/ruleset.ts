@@ -45,6 +45,8 @@ export interface NftSet {
   comment?: string;
   /** Elements by their key text. */
   elements: Map<string, Element>;
+  /** Keys the packet path added (`update @set`), forgotten on a fresh start. */
+  learned?: Set<string>;
   handle: number;
 }
 
@@ -112,5 +114,31 @@ export class NftRuleset {
 
   table(family: NftFamily, name: string): NftTable | undefined {
     return this.tables.get(tableKey(family, name));
+  }
+
+  /** Sets the packet path feeds (`update @set`): their elements, to put back after an explored branch. */
+  saveRuntime(): () => void {
+    const saved = this.fedSets().map((s) => ({ s, elements: new Map(s.elements), learned: new Set(s.learned) }));
+    return () => {
+      for (const s of this.fedSets()) if (!saved.some((v) => v.s === s)) this.forgetLearned(s);
+      for (const v of saved) {
+        v.s.elements = new Map(v.elements);
+        v.s.learned = new Set(v.learned);
+      }
+    };
+  }
+
+  /** A fresh start: what the packet path added to sets is gone. */
+  resetRuntime(): void {
+    for (const s of this.fedSets()) this.forgetLearned(s);
+  }
+
+  private fedSets(): NftSet[] {
+    return [...this.tables.values()].flatMap((t) => [...t.sets.values()].filter((s) => s.learned?.size));
+  }
+
+  private forgetLearned(s: NftSet): void {
+    for (const k of s.learned ?? []) s.elements.delete(k);
+    s.learned = new Set();
   }
 }
