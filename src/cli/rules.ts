@@ -17,6 +17,7 @@ import { table } from './table.js';
 
 interface IptablesOpts {
   filename: string[];
+  steps?: string;
   node?: string;
   format: 'save' | 'restore';
   table?: TableName;
@@ -76,6 +77,7 @@ function iptablesCommand(io: IO): Command {
   addDumpOptions(cmd);
   cmd.action((opts: IptablesOpts & DumpOptions) => {
     const family = opts.family === 'ipv6' ? 6 : 4;
+    if (opts.since.length && opts.steps) throw new InputError('error: --since and --steps both describe a change over time; give one (--steps FILE is the general form)', 2);
     const cluster = openCluster(opts.since.length ? opts.since : opts, io);
     const mode = cluster.topology.kubeProxy.mode;
     if (mode === 'ipvs') {

@@ -56,3 +56,10 @@ for (const [name, err] of [
     t.is(r.err.split('\n').length, 2);
   });
 }
+
+test('rules iptables refuses --since together with --steps (two descriptions of one change)', async (t) => {
+  const r = await knet('rules', 'iptables', '--node', 'k8s-node1', '--since', 'topologies/kubeadm-3node.yaml', ...steps('delete-nginx'));
+  t.is(r.code, 2);
+  t.is(r.out, '');
+  t.is(r.err, 'error: --since and --steps both describe a change over time; give one (--steps FILE is the general form)\n');
+});
