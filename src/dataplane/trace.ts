@@ -64,6 +64,8 @@ function resolveClient(dp: Dataplane, ref: string, ns: string): Client {
     const sb = k.podByIP(ip);
     if (k.root.isLocal(ip)) return { at: { kind: 'host', node }, end: { typed: ref, object: `node ${node}`, ip, port: 0 } };
     if (sb) return { at: { kind: 'pod', node, sandbox: sb }, end: { typed: ref, object: `pod ${sb.pod}`, ip, port: 0 } };
+    const ext = dp.externalByIP(ip);
+    if (ext) return { at: { kind: 'wire', node, ip, ext }, end: { typed: ref, object: `ext ${ext} arriving on ${node} eth0`, ip, port: 0 } };
     return { at: { kind: 'wire', node, ip }, end: { typed: ref, object: `${ip} arriving on ${node} eth0`, ip, port: 0 } };
   }
   if (ref.startsWith('node/')) {

@@ -41,7 +41,8 @@ export type Location =
   | { kind: 'host'; node: string }
   | { kind: 'ext'; name: string; ip: string }
   /** A source address injected on a node's eth0 (`IP@NODE`): replies leave by eth0 towards it. */
-  | { kind: 'wire'; node: string; ip: string };
+  /** A packet arriving on a node's eth0 from the underlay; `ext` when the address is an external client of the Cluster header. */
+  | { kind: 'wire'; node: string; ip: string; ext?: string };
 
 const MAX_HOPS = 32;
 
@@ -109,6 +110,6 @@ export function describeLocation(at: Location): string {
     case 'ext':
       return `ext ${at.name}`;
     case 'wire':
-      return `client ${at.ip}`;
+      return at.ext ? `ext ${at.ext}` : `client ${at.ip}`;
   }
 }

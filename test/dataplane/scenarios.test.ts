@@ -32,6 +32,7 @@ const scenarios: [string, string[]][] = [
   ['real-dump-extensions-clusterip', ['pod-a', 'svc/nginx', '--no-reply', '--iptables-save', `k8s-node1=${join(FIX, 'node1-extensions.save')}`]],
   ['real-dump-notrack-pod-across-nodes', ['pod-a', 'nginx-6b97fcfcdd-cdxqq', '--iptables-save', `k8s-node1=${join(FIX, 'node1-extensions.save')}`]],
   ['pod-to-internet-exits-network', ['pod-a', '8.8.8.8:443']],
+  ['external-client-by-ip-nodeport', ['192.168.2.50@k8s-node1', 'node/k8s-node1:30000']],
   ['real-iptables-save-dump', ['10.244.1.9@k8s-node1', '10.96.0.10:53', '--proto', 'udp', '--all-paths', '--no-reply', '--iptables-save', `k8s-node1=${join(REAL, 'kubeadm-flannel-node.nat.S.txt')}`]],
 ];
 
