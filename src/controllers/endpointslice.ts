@@ -170,32 +170,37 @@ export class EndpointSliceController extends Controller {
     const ns = svc.metadata.namespace!;
     const name = svc.metadata.name;
     const groups = new Map<string, { family: 'IPv4' | 'IPv6'; ports: EndpointPort[]; endpoints: Endpoint[] }>();
+    // One slice family per ipFamily of the Service, each pod with its address of that family.
+    const wanted = svc.spec.ipFamilies?.length ? svc.spec.ipFamilies : undefined;
     for (const pod of this.selectedPods(svc)) {
-      const ip = pod.status?.podIP;
-      if (!ip || pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed') continue;
-      const ports: EndpointPort[] = [];
-      for (const sp of svc.spec.ports ?? []) {
-        const port = resolveTargetPort(sp, pod);
-        if (port === undefined) continue; // this pod does not declare that named port
-        ports.push({ name: sp.name ?? '', port, protocol: sp.protocol ?? 'TCP', ...(sp.appProtocol ? { appProtocol: sp.appProtocol } : {}) });
+      if (!pod.status?.podIP || pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed') continue;
+      const podIPs = pod.status.podIPs?.length ? pod.status.podIPs.map((x) => x.ip) : [pod.status.podIP];
+      for (const ip of wanted ? podIPs : [pod.status.podIP]) {
+        const family = ipFamily(canonicalIP(ip) ?? ip) === 6 ? 'IPv6' : 'IPv4';
+        if (wanted && !wanted.includes(family)) continue;
+        const ports: EndpointPort[] = [];
+        for (const sp of svc.spec.ports ?? []) {
+          const port = resolveTargetPort(sp, pod);
+          if (port === undefined) continue; // this pod does not declare that named port
+          ports.push({ name: sp.name ?? '', port, protocol: sp.protocol ?? 'TCP', ...(sp.appProtocol ? { appProtocol: sp.appProtocol } : {}) });
+        }
+        const gk = `${family}|${JSON.stringify(ports)}`;
+        let g = groups.get(gk);
+        if (!g) groups.set(gk, (g = { family, ports, endpoints: [] }));
+        const terminating = !!pod.metadata.deletionTimestamp;
+        const ready = podIsReady(pod);
+        const node = pod.spec.nodeName ? this.store.get('Node', undefined, pod.spec.nodeName) : undefined;
+        const zone = node?.metadata.labels?.['topology.kubernetes.io/zone'];
+        g.endpoints.push({
+          addresses: [ip],
+          // publishNotReadyAddresses publishes every pod, terminating ones included (podToEndpoint).
+          conditions: { ready: !!svc.spec.publishNotReadyAddresses || (ready && !terminating), serving: ready, terminating },
+          ...(pod.spec.hostname && pod.spec.subdomain === name ? { hostname: pod.spec.hostname } : {}),
+          ...(pod.spec.nodeName ? { nodeName: pod.spec.nodeName } : {}),
+          ...(zone ? { zone } : {}),
+          targetRef: { kind: 'Pod', namespace: ns, name: pod.metadata.name, uid: pod.metadata.uid! },
+        });
       }
-      const family = ipFamily(canonicalIP(ip) ?? ip) === 6 ? 'IPv6' : 'IPv4';
-      const gk = `${family}|${JSON.stringify(ports)}`;
-      let g = groups.get(gk);
-      if (!g) groups.set(gk, (g = { family, ports, endpoints: [] }));
-      const terminating = !!pod.metadata.deletionTimestamp;
-      const ready = podIsReady(pod);
-      const node = pod.spec.nodeName ? this.store.get('Node', undefined, pod.spec.nodeName) : undefined;
-      const zone = node?.metadata.labels?.['topology.kubernetes.io/zone'];
-      g.endpoints.push({
-        addresses: [ip],
-        // publishNotReadyAddresses publishes every pod, terminating ones included (podToEndpoint).
-        conditions: { ready: !!svc.spec.publishNotReadyAddresses || (ready && !terminating), serving: ready, terminating },
-        ...(pod.spec.hostname && pod.spec.subdomain === name ? { hostname: pod.spec.hostname } : {}),
-        ...(pod.spec.nodeName ? { nodeName: pod.spec.nodeName } : {}),
-        ...(zone ? { zone } : {}),
-        targetRef: { kind: 'Pod', namespace: ns, name: pod.metadata.name, uid: pod.metadata.uid! },
-      });
     }
     const labels = { ...(svc.metadata.labels ?? {}), [SERVICE_NAME_LABEL]: name, [MANAGED_BY_LABEL]: CONTROLLER_NAME };
     const meta = { name: '', namespace: ns, labels, ownerReferences: [controllerRef(svc)] };
@@ -213,8 +218,9 @@ export class EndpointSliceController extends Controller {
       }
     }
     // A selector that matches nothing still gets one empty slice (no ports), as the controller keeps.
-    if (out.length === 0) {
-      const family = (svc.spec.ipFamilies?.[0] ?? 'IPv4') as 'IPv4' | 'IPv6';
+    for (const family of wanted ?? ['IPv4' as const]) {
+      if (out.some((sl) => sl.addressType === family)) continue;
+      if (!wanted && out.length) continue;
       out.push({ apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', metadata: { ...meta }, addressType: family, endpoints: [] });
     }
     return out;

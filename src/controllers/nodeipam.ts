@@ -1,48 +1,75 @@
 // kube-controller-manager's node IPAM (range allocator): each node gets the next free subnet of
-// the cluster pod CIDR, in node order; subnets already on a node are kept and reserved.
+// every cluster pod CIDR (dual-stack: one IPv4 and one IPv6, in the order of --cluster-cidr), in
+// node order; subnets already on a node are kept and reserved.
 import type { Node } from '../api/types.js';
 import { cidrsOverlap, formatCIDR, parseCIDR, subnetAt, type CIDR } from '../net/ip.js';
 import { Controller } from './controller.js';
 
+/** --node-cidr-mask-size-ipv6's default. */
+const IPV6_MASK_SIZE = 64;
+
+interface ClusterCIDR {
+  cidr: CIDR;
+  size: number;
+  /** Subnets of this CIDR held by nodes, by node name. */
+  used: Map<string, CIDR>;
+  cursor: number;
+}
+
 export class NodeIpamController extends Controller {
   readonly name = 'nodeipam';
-  private readonly used = new Map<string, CIDR>();
-  private cursor = 0;
+  private clusters?: ClusterCIDR[];
 
   start(): void {
     this.store.watch('Node', 0, (ev) => {
-      const cidr = ev.object.spec.podCIDR;
-      if (ev.type === 'DELETED') {
-        if (cidr) this.used.delete(ev.object.metadata.name);
-      } else if (cidr) this.used.set(ev.object.metadata.name, parseCIDR(cidr, true)!);
-      else this.enqueue(ev.object.metadata.name);
+      const name = ev.object.metadata.name;
+      const held = ev.object.spec.podCIDRs ?? (ev.object.spec.podCIDR ? [ev.object.spec.podCIDR] : []);
+      for (const c of this.cidrs()) {
+        if (ev.type === 'DELETED') c.used.delete(name);
+        else {
+          const mine = held.map((h) => parseCIDR(h, true)!).find((h) => h.family === c.cidr.family);
+          if (mine) c.used.set(name, mine);
+        }
+      }
+      if (ev.type !== 'DELETED' && !ev.object.spec.podCIDR) this.enqueue(name);
     });
   }
 
-  /** flannel's SubnetLen decides the per-node subnet when set; kube-controller-manager's default is /24. */
-  private maskSize(): number {
-    return this.ctx.flannel.subnetLen || 24;
+  private cidrs(): ClusterCIDR[] {
+    // flannel's SubnetLen decides the IPv4 per-node subnet when set; kube-controller-manager's default is /24.
+    this.clusters ??= this.ctx.networking.podSubnets.map((s) => {
+      const cidr = parseCIDR(s)!;
+      return { cidr, size: cidr.family === 4 ? this.ctx.flannel.subnetLen || 24 : IPV6_MASK_SIZE, used: new Map(), cursor: 0 };
+    });
+    return this.clusters;
   }
 
   protected sync(name: string): void {
     const node = this.store.get('Node', undefined, name);
     if (!node || node.spec.podCIDR) return;
-    const cluster = parseCIDR(this.ctx.networking.podSubnets[0]!)!;
-    const size = this.maskSize();
+    const got: CIDR[] = [];
+    for (const c of this.cidrs()) {
+      const next = this.next(c, node);
+      if (!next) return;
+      got.push(next);
+    }
+    got.forEach((g, i) => this.cidrs()[i]!.used.set(name, g));
+    const texts = got.map(formatCIDR);
+    const updated: Node = { ...node, spec: { ...node.spec, podCIDR: texts[0], podCIDRs: texts } };
+    this.store.update(updated);
+  }
+
+  private next(c: ClusterCIDR, node: Node): CIDR | undefined {
     // Same-size subnets clash only when equal; only odd-sized pinned ones need the overlap test.
     const same = new Set<string>();
     const odd: CIDR[] = [];
-    for (const u of this.used.values()) (u.prefix === size ? same.add(u.network) : odd.push(u));
-    for (let i = this.cursor; ; i++) {
-      const c = subnetAt(cluster, size, i);
-      if (!c) return this.ctx.fail(node, ['spec', 'podCIDR'], `no free /${size} left in the cluster pod subnet ${formatCIDR(cluster)}`);
-      if (same.has(c.network) || odd.some((u) => cidrsOverlap(u, c))) continue;
-      this.cursor = i + 1;
-      const text = formatCIDR(c);
-      this.used.set(name, c);
-      const updated: Node = { ...node, spec: { ...node.spec, podCIDR: text, podCIDRs: [text] } };
-      this.store.update(updated);
-      return;
+    for (const u of c.used.values()) (u.prefix === c.size ? same.add(u.network) : odd.push(u));
+    for (let i = c.cursor; ; i++) {
+      const s = subnetAt(c.cidr, c.size, i);
+      if (!s) return this.ctx.fail(node, ['spec', 'podCIDR'], `no free /${c.size} left in the cluster pod subnet ${formatCIDR(c.cidr)}`);
+      if (same.has(s.network) || odd.some((u) => cidrsOverlap(u, s))) continue;
+      c.cursor = i + 1;
+      return s;
     }
   }
 }

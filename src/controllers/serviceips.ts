@@ -8,6 +8,9 @@ import { Controller } from './controller.js';
 
 export const KUBE_DNS_INDEX = 10n;
 
+type Fam = 'IPv4' | 'IPv6';
+const familyName = (ipOrCidr: string): Fam => (ipOrCidr.includes(':') ? 'IPv6' : 'IPv4');
+
 function needsNodePorts(spec: ServiceSpec): boolean {
   return spec.type === 'NodePort' || (spec.type === 'LoadBalancer' && spec.allocateLoadBalancerNodePorts !== false);
 }
@@ -16,7 +19,7 @@ export class ServiceAllocController extends Controller {
   readonly name = 'service-allocator';
   private readonly ips = new Map<string, string>();
   private readonly ports = new Map<number, string>();
-  private nextIndex = 1n;
+  private readonly nextIndex = new Map<Fam, bigint>();
   private nextPort = 0;
 
   start(): void {
@@ -57,10 +60,14 @@ export class ServiceAllocController extends Controller {
       spec.ports = (spec.ports ?? []).map((p) => ({ ...p, protocol: p.protocol ?? 'TCP', targetPort: p.targetPort ?? p.port }));
       spec.internalTrafficPolicy ??= 'Cluster';
       if (type === 'NodePort' || type === 'LoadBalancer') spec.externalTrafficPolicy ??= 'Cluster';
-      if (!spec.clusterIP) spec.clusterIP = this.allocateIP(key, ns === 'kube-system' && name === 'kube-dns');
       if (spec.clusterIP !== 'None') {
-        spec.clusterIPs ??= [spec.clusterIP];
-        spec.ipFamilies ??= spec.clusterIPs.map((ip) => ((canonicalIP(ip) ?? ip).includes(':') ? 'IPv6' : 'IPv4'));
+        const given = spec.clusterIPs ?? (spec.clusterIP ? [spec.clusterIP] : []);
+        const families = this.families(svc, spec, given);
+        const isDNS = ns === 'kube-system' && name === 'kube-dns';
+        const ips = families.map((f, i) => given.find((ip) => familyName(ip) === f) ?? this.allocateIP(key, f, isDNS && i === 0));
+        spec.clusterIP = ips[0];
+        spec.clusterIPs = ips;
+        spec.ipFamilies = families;
       }
       spec.ipFamilyPolicy ??= 'SingleStack';
       if (needsNodePorts(spec)) {
@@ -73,23 +80,44 @@ export class ServiceAllocController extends Controller {
     if (JSON.stringify(spec) !== JSON.stringify(svc.spec)) this.store.update({ ...svc, spec });
   }
 
-  private range(): CIDR {
-    return parseCIDR(this.ctx.networking.serviceSubnets[0]!)!;
+  /** The configured service families, primary first (kube-apiserver's --service-cluster-ip-range). */
+  private configured(): Fam[] {
+    return this.ctx.networking.serviceSubnets.map(familyName);
   }
 
-  private allocateIP(key: string, isDNS: boolean): string {
-    const r = this.range();
+  /** kube-apiserver's family defaulting: the given ipFamilies or clusterIPs, else by ipFamilyPolicy. */
+  private families(svc: Service, spec: ServiceSpec, given: string[]): Fam[] {
+    const cfg = this.configured();
+    const want: Fam[] = spec.ipFamilies?.length ? [...spec.ipFamilies] : given.map(familyName);
+    for (const f of want) {
+      if (!cfg.includes(f)) this.ctx.fail(svc, ['spec', 'ipFamilies'], `${f} is not configured on this cluster (service subnets: ${this.ctx.networking.serviceSubnets.join(', ')})`);
+    }
+    const policy = spec.ipFamilyPolicy ?? 'SingleStack';
+    if (policy === 'RequireDualStack' && cfg.length < 2) {
+      this.ctx.fail(svc, ['spec', 'ipFamilyPolicy'], 'RequireDualStack: this cluster is not configured for dual-stack services');
+    }
+    if (!want.length) want.push(cfg[0]!);
+    if (policy !== 'SingleStack' && want.length < 2) want.push(...cfg.filter((f) => !want.includes(f)).slice(0, 1));
+    return policy === 'SingleStack' ? want.slice(0, 1) : want.slice(0, 2);
+  }
+
+  private range(family: Fam): CIDR {
+    return parseCIDR(this.ctx.networking.serviceSubnets.find((s) => familyName(s) === family)!)!;
+  }
+
+  private allocateIP(key: string, family: Fam, isDNS: boolean): string {
+    const r = this.range(family);
     const base = ipToBigInt(r.network);
     if (isDNS) {
       const ip = bigIntToIP(base + KUBE_DNS_INDEX, r.family);
       if (!this.ips.has(ip)) return this.take(ip, key);
     }
     const size = cidrSize(r);
-    for (let i = this.nextIndex; i < size - 1n; i++) {
+    for (let i = this.nextIndex.get(family) ?? 1n; i < size - 1n; i++) {
       if (i === KUBE_DNS_INDEX && !isDNS) continue;
       const ip = bigIntToIP(base + i, r.family);
       if (this.ips.has(ip)) continue;
-      this.nextIndex = i + 1n;
+      this.nextIndex.set(family, i + 1n);
       return this.take(ip, key);
     }
     const svc = this.store.get('Service', ...(key.split('/') as [string, string]))!;

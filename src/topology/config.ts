@@ -65,6 +65,10 @@ export interface KubeProxyConfig {
 export interface FlannelConfig {
   network: string;
   subnetLen: number;
+  /** EnableIPv4 (default true) and EnableIPv6 with its IPv6Network (dual-stack pods). */
+  enableIPv4: boolean;
+  enableIPv6: boolean;
+  ipv6Network?: string;
   backend: { type: 'vxlan' | 'host-gw'; vni: number; port: number; directRouting: boolean; mtu?: number };
   /** The net-conf.json text as given (absent = flannel's defaults rendered). */
   raw?: string;
@@ -97,7 +101,7 @@ export function defaultKubeProxyConfig(clusterCIDR: string): KubeProxyConfig {
 }
 
 export function defaultFlannelConfig(network: string): FlannelConfig {
-  return { network, subnetLen: 24, backend: { type: 'vxlan', vni: 1, port: 8472, directRouting: false } };
+  return { network, subnetLen: 24, enableIPv4: true, enableIPv6: false, backend: { type: 'vxlan', vni: 1, port: 8472, directRouting: false } };
 }
 
 export function defaultKernel(): NodeKernel {

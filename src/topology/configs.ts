@@ -171,6 +171,12 @@ export function readFlannelNetConf(f: Fields, cm: Record<string, unknown>, podSu
   const jf = new Fields(f.problems, f.ref, `${f.object} net-conf.json`);
   c.network = jf.cidr(j, ['Network']) ?? podSubnet;
   c.subnetLen = jf.int(j, ['SubnetLen'], 1, 30) ?? 24;
+  c.enableIPv4 = jf.bool(j, ['EnableIPv4']) ?? true;
+  c.enableIPv6 = jf.bool(j, ['EnableIPv6']) ?? false;
+  const v6 = jf.cidr(j, ['IPv6Network']);
+  if (v6 !== undefined && !v6.includes(':')) jf.fail(['IPv6Network'], `${v6} is not an IPv6 network`);
+  if (v6) c.ipv6Network = v6;
+  if (c.enableIPv6 && !c.ipv6Network) jf.fail(['IPv6Network'], 'please define a correct IPv6Network parameter in the flannel config (EnableIPv6 is true)');
   const given = jf.string(j, ['Backend', 'Type']) ?? 'vxlan';
   const type = given === 'vxlan' || given === 'host-gw' ? given : jf.fail(['Backend', 'Type'], `backend "${given}" is not modelled (vxlan, host-gw)`);
   c.backend = {
