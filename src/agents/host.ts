@@ -39,6 +39,8 @@ export function setupHost(kernel: NodeKernel, topology: Topology, node: Node): E
     }
   }
   if (!ext) throw new Error(`node ${name}: no interface holds its IP ${ip}`);
+  const ip6 = ns.addressesOf(ext.dev, 6).find((a) => a.scope === 'global' && a.address !== ip)?.address;
+  if (ip6) ext.ip6 = ip6;
   if (underlay && underlay.family === 4 && underlay.prefix < 31) {
     const gw = nthAddress(underlay, 1);
     const onLink = ns.addressesOf(ext.dev, 4).some((a) => cidrContains(parseCIDR(`${a.address}/${a.prefix}`)!, gw));
@@ -52,6 +54,8 @@ export function setupHost(kernel: NodeKernel, topology: Topology, node: Node): E
   }
   const k = topology.header.nodes.find((n) => n.name === name)?.kernel;
   ns.sysctl.set('net.ipv4.ip_forward', 1);
+  // kubeadm's prerequisites (/etc/sysctl.d/k8s.conf) set both families alike.
   ns.sysctl.set('net.bridge.bridge-nf-call-iptables', k?.bridgeNfCallIptables ?? 1);
+  ns.sysctl.set('net.bridge.bridge-nf-call-ip6tables', k?.bridgeNfCallIptables ?? 1);
   return ext;
 }

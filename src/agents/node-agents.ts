@@ -93,10 +93,10 @@ export class NodeKernels extends Map<string, NodeKernel> {
   }
 
   /** flanneld's iptables rules on a node, as iptables-restore lines per table (what it keeps ensuring). */
-  flannelRules(node: string): IptablesRestoreLines | undefined {
+  flannelRules(node: string, family: 4 | 6 = 4): IptablesRestoreLines | undefined {
     const a = this.started(node);
     if (!a) return undefined;
-    return a.flannel.iptablesRules(this.randomFully(node));
+    return a.flannel.iptablesRules(this.randomFully(node), family);
   }
 
   private randomFully(node: string): boolean {
@@ -149,6 +149,7 @@ export class NodeKernels extends Map<string, NodeKernel> {
           agents.kubeProxy ??= startKubeProxy(this.ctx, name, kernel);
           agents.kubeProxy.sync();
           ensureRules(kernel.xtables(4), flannel.iptablesRules(randomFully));
+          ensureRules(kernel.xtables(6), flannel.iptablesRules(randomFully, 6));
           applyPortmapRules(kernel.xtables(4), cni.portmapRules());
         }
         kubelet.refresh();

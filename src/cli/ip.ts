@@ -42,14 +42,14 @@ function parseSelectors(object: string, words: string[]): Selectors {
   return sel;
 }
 
-function render(ns: NetNamespace, object: 'addr' | 'link' | 'route' | 'neigh', sel: Selectors, opts: { four?: boolean; details?: boolean; brief?: boolean }): string {
+function render(ns: NetNamespace, object: 'addr' | 'link' | 'route' | 'neigh', sel: Selectors, opts: { family?: 4 | 6; details?: boolean; brief?: boolean }): string {
   if (sel.dev !== undefined && !ns.link(sel.dev)) {
     throw new InputError(object === 'route' || object === 'neigh' ? `Cannot find device "${sel.dev}"` : `Device "${sel.dev}" does not exist.`);
   }
   switch (object) {
     case 'addr':
-      if (opts.brief) return showBriefAddresses(ns, { ...(sel.dev ? { dev: sel.dev } : {}), ...(opts.four ? { family: 4 as const } : {}) });
-      return showAddresses(ns, { ...(sel.dev ? { dev: sel.dev } : {}), ...(opts.four ? { family: 4 as const } : {}) });
+      if (opts.brief) return showBriefAddresses(ns, { ...(sel.dev ? { dev: sel.dev } : {}), ...(opts.family ? { family: opts.family } : {}) });
+      return showAddresses(ns, { ...(sel.dev ? { dev: sel.dev } : {}), ...(opts.family ? { family: opts.family } : {}) });
     case 'link': {
       if (opts.brief) return showBriefLinks(ns, sel.dev);
       const unmodelled = (sel.dev ? [ns.mustLink(sel.dev)] : ns.links()).find((l) => l.kind !== 'vxlan');
@@ -57,9 +57,9 @@ function render(ns: NetNamespace, object: 'addr' | 'link' | 'route' | 'neigh', s
       return showLinks(ns, { ...(sel.dev ? { dev: sel.dev } : {}), details: !!opts.details });
     }
     case 'route':
-      return showRoutes(ns, { ...(sel.table ? { table: sel.table } : {}), ...(sel.dev ? { dev: sel.dev } : {}) });
+      return showRoutes(ns, { ...(sel.table ? { table: sel.table } : {}), ...(sel.dev ? { dev: sel.dev } : {}), ...(opts.family ? { family: opts.family } : {}) });
     case 'neigh':
-      return showNeighbours(ns, sel.dev);
+      return showNeighbours(ns, sel.dev, opts.family);
   }
 }
 
@@ -69,10 +69,13 @@ export function ipCommand(io: IO): Command {
     .argument('<object>', 'addr | link | route | neigh')
     .argument('[selectors...]', 'show [dev D] [table local|main|N] | route get ADDR [oif DEV]')
     .option('-4', 'IPv4 only (ip -4)')
+    .option('-6', 'IPv6 only (ip -6; routes are IPv4 unless -6 is given, as with ip)')
     .option('--brief', 'one line per device (ip -br; `-br` works too)')
     .option('-d, --details', 'details (ip -d link; vxlan devices)');
   addTargetOptions(cmd, true);
-  cmd.action((objectWord: string, words: string[], opts: TargetOptions & { 4?: boolean; details?: boolean; brief?: boolean }) => {
+  cmd.action((objectWord: string, words: string[], opts: TargetOptions & { 4?: boolean; 6?: boolean; details?: boolean; brief?: boolean }) => {
+    if (opts[4] && opts[6]) throw new InputError('error: -4 and -6 exclude each other', 2);
+    const family = opts[6] ? 6 : opts[4] ? 4 : undefined;
     const object = OBJECTS[objectWord];
     if (!object) throw new InputError(`Object "${objectWord}" is unknown, try "knet ip --help".`, 2);
     if (object === 'route' && words[0] === 'get') {
@@ -84,12 +87,12 @@ export function ipCommand(io: IO): Command {
         else throw new InputError(`Error: either "to" is duplicate, or "${rest[i]}" is a garbage.`, 2);
       }
       const { netns } = openTarget(opts, io);
-      io.out(routeGet(netns, addr, oif));
+      io.out(routeGet(netns, addr, oif, family));
       return;
     }
     const sel = parseSelectors(object, words);
     const { netns } = openTarget(opts, io);
-    io.out(render(netns, object, sel, { four: !!opts[4], details: !!opts.details, brief: !!opts.brief }));
+    io.out(render(netns, object, sel, { ...(family ? { family } : {}), details: !!opts.details, brief: !!opts.brief }));
   });
   return cmd;
 }

@@ -30,6 +30,7 @@ export function traceCommand(io: IO): Command {
     .option('-n, --namespace <ns>', 'namespace of SRC, and of DST names given without NS/', 'default')
     .addOption(new Option('--proto <proto>', 'transport protocol (default: the Service port\'s, else tcp)').choices(['tcp', 'udp', 'sctp']))
     .option('--all-paths', 'expand every backend branch with its probability')
+    .option('-6, --ipv6', "dual-stack: IPv6 (the Service's IPv6 ClusterIP, the pod's IPv6 address, the client's IPv6 source)")
     .option('--count <n>', 'N successive new connections from the same client (shows load balancing and affinity)')
     .option('--interval <duration>', 'time between --count connections on the simulated clock', '1s')
     .option('--seed <n>', 'seed for the statistic coin tosses and source ports', '1')
@@ -38,11 +39,11 @@ export function traceCommand(io: IO): Command {
     .addOption(new Option('-o, --output <format>', 'output format (svg, html: the cluster diagram with the path drawn on it)').choices(['text', 'json', 'svg', 'html']).default('text'));
   addTopologyOption(cmd);
   addDumpOptions(cmd);
-  cmd.action(async (src: string, dst: string, o: { namespace: string; proto?: 'tcp' | 'udp' | 'sctp'; allPaths?: boolean; count?: string; interval: string; seed: string; reply: boolean; iptablesSave: string[]; nftRuleset: string[]; output: string; filename: string[]; upstream?: string }) => {
+  cmd.action(async (src: string, dst: string, o: { namespace: string; proto?: 'tcp' | 'udp' | 'sctp'; allPaths?: boolean; count?: string; interval: string; seed: string; reply: boolean; ipv6?: boolean; iptablesSave: string[]; nftRuleset: string[]; output: string; filename: string[]; upstream?: string }) => {
     if (!/^\d+$/.test(o.seed)) throw new InputError(`--seed "${o.seed}": want a whole number`, 2);
     const cluster = openCluster(o, io);
     loadDumps(cluster, o);
-    const opts = { namespace: o.namespace, ...(o.proto ? { proto: o.proto } : {}), seed: Number(o.seed), reply: o.reply, allPaths: !!o.allPaths };
+    const opts = { namespace: o.namespace, ...(o.proto ? { proto: o.proto } : {}), ...(o.ipv6 ? { family: 6 as const } : {}), seed: Number(o.seed), reply: o.reply, allPaths: !!o.allPaths };
     const picture = o.output === 'svg' || o.output === 'html';
     if (o.count !== undefined) {
       if (picture) throw new InputError(`-o ${o.output} draws one flow; it does not combine with --count`, 2);

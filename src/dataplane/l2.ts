@@ -24,7 +24,7 @@ export function fromPod(w: Walk, node: string, sb: PodSandbox, p: Packet): Arriv
   const kernel = w.dp.node(node)!;
   const mac = arpOnBridge(kernel, rm.nexthop);
   if (!mac) return w.end('DROPPED', `no answer to ARP for ${rm.nexthop} on pod ${sb.pod}'s segment`, p);
-  w.step({ kind: 'neighbour', ip: rm.nexthop, lladdr: mac.mac, dev: 'eth0', state: 'REACHABLE' });
+  w.step({ kind: 'neighbour', ip: rm.nexthop, lladdr: mac.mac, dev: 'eth0', state: 'REACHABLE', ...ndp(rm.nexthop) });
   w.step({ kind: 'exit-interface', dev: 'eth0' });
   const peer = ns.peerOf(dev)!;
   w.hop(node, 'root');
@@ -32,7 +32,9 @@ export function fromPod(w: Walk, node: string, sb: PodSandbox, p: Packet): Arriv
   return bridgeIngress(w, kernel, peer.link, mac.mac, p);
 }
 
-/** Who answers ARP for `ip` on the node's pod bridge: the bridge itself or a pod behind a port. */
+const ndp = (ip: string): { ndp?: true } => (ip.includes(':') ? { ndp: true } : {});
+
+/** Who answers ARP (NDP for IPv6) for `ip` on the node's pod bridge: the bridge itself or a pod behind a port. */
 export function arpOnBridge(kernel: NodeKernel, ip: string): { mac: string; owner: string } | undefined {
   const root = kernel.root;
   const br = root.links().find((l) => l.kind === 'bridge' && root.addresses.some((a) => a.dev === l.name && a.address === ip));
@@ -93,7 +95,7 @@ export function egressBridge(w: Walk, nc: NodeCtx, br: Link, nexthop: string, p:
   const root = nc.kernel.root;
   const target = arpOnBridge(nc.kernel, nexthop);
   if (!target || target.owner === br.name) return w.end('DROPPED', `no answer to ARP for ${nexthop} on ${nc.node} ${br.name}: no pod holds that address`, p);
-  w.step({ kind: 'neighbour', ip: nexthop, lladdr: target.mac, dev: br.name, state: 'REACHABLE' });
+  w.step({ kind: 'neighbour', ip: nexthop, lladdr: target.mac, dev: br.name, state: 'REACHABLE', ...ndp(nexthop) });
   const fdb = root.fdb.lookup(target.mac, { master: br.name });
   if (!fdb) return w.end('DROPPED', `${br.name} has no FDB entry for ${target.mac}`, p);
   const out = root.link(fdb.dev)!;

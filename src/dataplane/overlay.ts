@@ -46,7 +46,8 @@ export function egressVxlan(w: Walk, nc: NodeCtx, vx: VxlanLink, nexthop: string
   const rk = w.dp.node(remote)!;
   w.hop(remote, 'root');
   w.step({ kind: 'enter-interface', dev: 'eth0', note: `UDP ${outer.src}:${srcPort} -> ${outer.dst}:${vx.port}` });
-  const rvx = rk.root.links().find((l): l is VxlanLink => l.kind === 'vxlan' && l.port === vx.port && l.vni === vx.vni);
+  // The outer header's family picks the socket: flannel.1 listens on IPv4, flannel-v6.1 on IPv6.
+  const rvx = rk.root.links().find((l): l is VxlanLink => l.kind === 'vxlan' && l.port === vx.port && l.vni === vx.vni && l.local.includes(':') === outer.dst.includes(':'));
   if (!rvx) return w.end('DROPPED', `${remote} has no VXLAN device for VNI ${vx.vni} port ${vx.port}`, p);
   w.step({ kind: 'vxlan-decap', dev: rvx.name, vni: rvx.vni, outerSrc: outer.src, outerDst: outer.dst });
   if (n.lladdr !== rvx.mac) return w.end('DROPPED', `inner frame is for ${n.lladdr}, but ${remote}'s ${rvx.name} is ${rvx.mac}`, p);

@@ -19,7 +19,7 @@ export function stepLine(s: Step): string {
     case 'no-route':
       return L('route', `no route to ${s.dst}`);
     case 'neighbour':
-      return L('neighbour', `${s.ip} dev ${s.dev} lladdr ${s.lladdr} ${s.state}`);
+      return L('neighbour', `${s.ip} dev ${s.dev} lladdr ${s.lladdr} ${s.state}${s.ndp ? '   (NDP: neighbour solicitation, advertisement)' : ''}`);
     case 'bridge':
       return L('bridge', `${s.bridge}: ${s.mac} -> port ${s.out}${s.hairpin ? ' (hairpin: back out the port it came in by)' : ''}`);
     case 'veth':

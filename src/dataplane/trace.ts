@@ -21,6 +21,8 @@ export interface TraceOptions {
   seed?: number;
   /** Client source port; by default one drawn from the seeded generator in 32768-60999. */
   sport?: number;
+  /** 6: a dual-stack Service's IPv6 ClusterIP, a pod's or node's IPv6 address (default: the primary family's). */
+  family?: 4 | 6;
 }
 
 const DEFAULT_TTL = 64;
@@ -52,7 +54,7 @@ function nodeIP(cluster: Cluster, name: string): string {
   return canonicalIP(n.ip)!;
 }
 
-function resolveClient(dp: Dataplane, ref: string, ns: string): Client {
+function resolveClient(dp: Dataplane, ref: string, ns: string, family?: 4 | 6): Client {
   const cluster = dp.cluster;
   const at = ref.match(/^(.+)@([^@]+)$/);
   if (at) {
@@ -62,6 +64,7 @@ function resolveClient(dp: Dataplane, ref: string, ns: string): Client {
     nodeIP(cluster, node);
     const k = dp.node(node)!;
     const sb = k.podByIP(ip);
+    if (family && ipFamily(ip) !== family) usage(`"${ref}": ${ip} is IPv${ipFamily(ip)}, the destination IPv${family}`);
     if (k.root.isLocal(ip)) return { at: { kind: 'host', node }, end: { typed: ref, object: `node ${node}`, ip, port: 0 } };
     if (sb) return { at: { kind: 'pod', node, sandbox: sb }, end: { typed: ref, object: `pod ${sb.pod}`, ip, port: 0 } };
     const ext = dp.externalByIP(ip);
@@ -70,22 +73,43 @@ function resolveClient(dp: Dataplane, ref: string, ns: string): Client {
   }
   if (ref.startsWith('node/')) {
     const node = ref.slice(5);
-    return { at: { kind: 'host', node }, end: { typed: ref, object: `node ${node}`, ip: nodeIP(cluster, node), port: 0 } };
+    return { at: { kind: 'host', node }, end: { typed: ref, object: `node ${node}`, ip: family ? nodeAddressOf(dp, node, family) : nodeIP(cluster, node), port: 0 } };
   }
   if (ref.startsWith('ext/')) {
     const name = ref.slice(4);
     const e = cluster.topology.header.external.find((x) => x.name === name);
     if (!e) throw new InputError(`external client "${name}" is not in the Cluster header (external: ${cluster.topology.header.external.map((x) => x.name).join(', ') || 'none'})`);
     const ip = canonicalIP(e.ip)!;
+    if (family && ipFamily(ip) !== family) throw new InputError(`external client ${name} has only ${ip}: it cannot reach an IPv${family} destination`);
     return { at: { kind: 'ext', name, ip }, end: { typed: ref, object: `ext ${name}`, ip, port: 0 } };
   }
   const pod = findPod(cluster, ref.replace(/^pods?\//, ''), ns);
   const key = `${pod.metadata.namespace}/${pod.metadata.name}`;
   if (!pod.spec.nodeName || !pod.status?.podIP) throw new InputError(`pod ${key} is not running on a node (phase ${pod.status?.phase ?? 'Pending'})`);
-  if (pod.spec.hostNetwork) return { at: { kind: 'host', node: pod.spec.nodeName }, end: { typed: ref, object: `pod ${key} (hostNetwork on ${pod.spec.nodeName})`, ip: pod.status.podIP, port: 0 } };
+  const ip = podAddressOf(pod, family);
+  if (pod.spec.hostNetwork) return { at: { kind: 'host', node: pod.spec.nodeName }, end: { typed: ref, object: `pod ${key} (hostNetwork on ${pod.spec.nodeName})`, ip, port: 0 } };
   const sb = dp.node(pod.spec.nodeName)?.pod(key);
   if (!sb) throw new InputError(`pod ${key} has no network namespace on ${pod.spec.nodeName}`);
-  return { at: { kind: 'pod', node: pod.spec.nodeName, sandbox: sb }, end: { typed: ref, object: `pod ${key}`, ip: pod.status.podIP, port: 0 } };
+  return { at: { kind: 'pod', node: pod.spec.nodeName, sandbox: sb }, end: { typed: ref, object: `pod ${key}`, ip, port: 0 } };
+}
+
+/** The pod's address of a family (its primary one when none is asked for). */
+function podAddressOf(pod: Pod, family?: 4 | 6): string {
+  const ips = (pod.status?.podIPs?.length ? pod.status.podIPs.map((x) => x.ip) : [pod.status!.podIP!]).map((ip) => canonicalIP(ip) ?? ip);
+  const ip = family ? ips.find((x) => ipFamily(x) === family) : ips[0];
+  if (!ip) throw new InputError(`pod ${pod.metadata.namespace}/${pod.metadata.name} has no IPv${family} address (podIPs: ${ips.join(', ')})`);
+  return ip;
+}
+
+/** The node's address of a family: its InternalIP, or its global address of the other family on the same interface. */
+function nodeAddressOf(dp: Dataplane, node: string, family: 4 | 6): string {
+  const primary = nodeIP(dp.cluster, node);
+  if (ipFamily(primary) === family) return primary;
+  const k = dp.node(node)!;
+  const dev = k.root.addresses.find((a) => a.address === primary)?.dev;
+  const other = k.root.addresses.find((a) => a.dev === dev && a.family === family && a.scope === 'global');
+  if (!other) throw new InputError(`node ${node} has no global IPv${family} address (only ${primary})`);
+  return other.address;
 }
 
 function splitPort(ref: string): [string, string | undefined] {
@@ -96,7 +120,7 @@ function splitPort(ref: string): [string, string | undefined] {
   return [ref.slice(0, i), ref.slice(i + 1)];
 }
 
-function resolveDestination(dp: Dataplane, ref: string, ns: string, proto?: L4Proto): { end: FlowEnd; proto: L4Proto } {
+function resolveDestination(dp: Dataplane, ref: string, ns: string, proto?: L4Proto, family?: 4 | 6): { end: FlowEnd; proto: L4Proto } {
   const cluster = dp.cluster;
   const [base, portText] = splitPort(ref);
   const num = (what: string): number => {
@@ -115,21 +139,26 @@ function resolveDestination(dp: Dataplane, ref: string, ns: string, proto?: L4Pr
     const sp = portText === undefined ? ports[0] : ports.find((p) => p.name === portText || String(p.port) === portText);
     if (!sp) throw new InputError(`svc/${name} has no port "${portText}" (ports: ${ports.map((p) => (p.name ? `${p.name}=${p.port}` : String(p.port))).join(', ')})`);
     const p = (proto ?? (sp.protocol ?? 'TCP').toLowerCase()) as L4Proto;
-    return { end: { typed: ref, object: `svc ${key}`, ip: canonicalIP(svc.spec.clusterIP)!, port: sp.port }, proto: p };
+    const ips = (svc.spec.clusterIPs?.length ? svc.spec.clusterIPs : [svc.spec.clusterIP]).map((ip) => canonicalIP(ip)!);
+    const ip = family ? ips.find((x) => ipFamily(x) === family) : ips[0];
+    if (!ip) throw new InputError(`svc/${name} has no IPv${family} ClusterIP (ipFamilies: ${(svc.spec.ipFamilies ?? []).join(', ') || 'IPv4'})`);
+    return { end: { typed: ref, object: `svc ${key}`, ip, port: sp.port }, proto: p };
   }
   if (base.startsWith('node/')) {
     const node = base.slice(5);
-    return { end: { typed: ref, object: `node ${node}`, ip: nodeIP(cluster, node), port: num('node/NAME:PORT') }, proto: proto ?? 'tcp' };
+    const ip = family === 6 ? nodeAddressOf(dp, node, 6) : nodeIP(cluster, node);
+    return { end: { typed: ref, object: `node ${node}`, ip, port: num('node/NAME:PORT') }, proto: proto ?? 'tcp' };
   }
   const ip = canonicalIP(base);
   if (ip) return { end: { typed: ref, ip, port: num('IP:PORT') }, proto: proto ?? 'tcp' };
   const pod = findPod(cluster, base.replace(/^pods?\//, ''), ns);
   if (!pod.status?.podIP) throw new InputError(`pod ${pod.metadata.namespace}/${pod.metadata.name} has no IP (phase ${pod.status?.phase ?? 'Pending'})`);
+  const podIP = podAddressOf(pod, family);
   const first = pod.spec.containers.flatMap((c) => c.ports ?? [])[0];
   const port = portText !== undefined ? num('POD:PORT') : first?.containerPort;
   if (port === undefined) usage(`"${ref}": pod ${pod.metadata.name} declares no containerPort; give one as ${base}:PORT`);
   const p = proto ?? (portText === undefined && first ? ((first.protocol ?? 'TCP').toLowerCase() as L4Proto) : 'tcp');
-  return { end: { typed: ref, object: `pod ${pod.metadata.namespace}/${pod.metadata.name}`, ip: pod.status.podIP, port }, proto: p };
+  return { end: { typed: ref, object: `pod ${pod.metadata.namespace}/${pod.metadata.name}`, ip: podIP, port }, proto: p };
 }
 
 /** One connection's first packet and its reply, with coin tosses from `choose`. */
@@ -162,8 +191,8 @@ function walkReply(dp: Dataplane, at: Location, got: Packet, client: Client, dst
   w.replyTo = { at: client.at, port: sport };
   const reply: Packet = { src: got.dst, dst: got.src, proto: got.proto, sport: got.dport, dport: got.sport, ttl: DEFAULT_TTL };
   const a = w.send(at, reply);
-  const from = `${a.packet.src}:${a.packet.sport}`;
-  const expected = `${dst.ip}:${dst.port}`;
+  const from = addrText(a.packet.src, a.packet.sport);
+  const expected = addrText(dst.ip, dst.port);
   if (a.verdict !== 'DELIVERED') return { verdict: a.verdict, reason: a.reason, from, hops: w.hops };
   if (a.receiver !== describeLocation(client.at) || a.packet.dst !== client.end.ip || a.packet.dport !== sport) {
     return { verdict: 'BROKEN', reason: `the reply went to ${a.receiver ?? a.packet.dst}, not back to the client`, from, hops: w.hops };
@@ -231,8 +260,10 @@ export function traceConnections(cluster: Cluster, src: string, dst: string, cou
 /** One flow on the dataplane's current state: the first path drawn by the seeded coins, or every path. */
 function flow(dp: Dataplane, src: string, dst: string, opts: TraceOptions): Trace {
   const ns = opts.namespace ?? 'default';
-  const client = resolveClient(dp, src, ns);
-  const { end, proto } = resolveDestination(dp, dst, ns, opts.proto);
+  // The source is named first (its errors come first); its address then follows the destination's family.
+  const first = resolveClient(dp, src, ns, opts.family);
+  const { end, proto } = resolveDestination(dp, dst, ns, opts.proto, opts.family);
+  const client = ipFamily(first.end.ip) === ipFamily(end.ip) ? first : resolveClient(dp, src, ns, ipFamily(end.ip)!);
   const rng = seededRandom(opts.seed ?? 1);
   const sport = opts.sport ?? 32768 + Math.floor(rng() * (60999 - 32768));
   client.end.port = sport;

@@ -31,7 +31,8 @@ export type Step =
       src?: string;
     }
   | { kind: 'no-route'; dst: string }
-  | { kind: 'neighbour'; ip: string; lladdr: string; dev: string; state: string }
+  /** `ndp`: an IPv6 next hop, resolved by neighbour solicitation and advertisement (IPv4's is ARP). */
+  | { kind: 'neighbour'; ip: string; lladdr: string; dev: string; state: string; ndp?: true }
   | { kind: 'bridge'; bridge: string; in: string; out: string; mac: string; hairpin: boolean }
   | { kind: 'veth'; from: string; to: string; peerNetns: string }
   /** A rule that matched (iptables or nft): where it sits, its text as its tool prints it, what it did. */

@@ -35,10 +35,11 @@ export function showBriefAddresses(ns: NetNamespace, opts: { dev?: string; famil
 }
 
 /** `ip route get ADDR [oif DEV]`: the route the kernel would use, with its source, as one cache line. */
-export function routeGet(ns: NetNamespace, addr: string, oif?: string): string {
+export function routeGet(ns: NetNamespace, addr: string, oif?: string, family?: 4 | 6): string {
   const dst = canonicalIP(addr);
   if (!dst) throw new InputError(`Error: any valid prefix is expected rather than "${addr}".`, 2);
-  if (ipFamily(dst) !== 4) throw new InputError('RTNETLINK answers: Network is unreachable', 2);
+  if (family !== undefined && ipFamily(dst) !== family) throw new InputError(`Error: inet${family === 6 ? '6' : ''} prefix is expected rather than "${addr}".`, 2);
+  if (ipFamily(dst) === 6) return routeGet6(ns, dst, oif);
   if (oif !== undefined && !ns.link(oif)) throw new InputError(`Cannot find device "${oif}"`);
   const m = ns.lookup(dst, oif !== undefined ? { oif } : {});
   if (!m || m.route.type === 'unreachable') throw new InputError('RTNETLINK answers: Network is unreachable', 2);
@@ -51,4 +52,18 @@ export function routeGet(ns: NetNamespace, addr: string, oif?: string): string {
   const src = r.src ?? ns.sourceFor(dev, dst) ?? '';
   if (r.type === 'broadcast') return `broadcast ${dst} dev ${dev}${table} src ${src} uid 0 \n    cache <local,brd> \n`;
   return `${dst}${r.via ? ` via ${r.via}` : ''} dev ${dev}${table} src ${src} uid 0 \n    cache \n`;
+}
+
+/** IPv6's answer is the route itself, on one line: `from ::`, its proto, metric and preference. */
+function routeGet6(ns: NetNamespace, dst: string, oif?: string): string {
+  if (oif !== undefined && !ns.link(oif)) throw new InputError(`Cannot find device "${oif}"`);
+  const m = ns.lookup(dst, oif !== undefined ? { oif } : {});
+  if (!m || m.route.type !== 'unicast' && m.route.type !== 'local') throw new InputError('RTNETLINK answers: Network is unreachable', 2);
+  const r = m.route;
+  const proto = r.proto === 'boot' ? '' : ` proto ${r.proto}`;
+  if (r.type === 'local') return `local ${dst} from :: dev lo table local${proto} src ${r.src ?? dst} metric ${r.metric ?? 0} pref medium\n`;
+  const dev = m.dev ?? '';
+  const src = r.src ?? ns.sourceFor(dev, dst) ?? '';
+  const table = r.table === RT_TABLE_MAIN ? '' : ` table ${r.table}`;
+  return `${dst} from ::${r.via ? ` via ${r.via}` : ''} dev ${dev}${table}${proto} src ${src} metric ${r.metric ?? 0} pref medium\n`;
 }

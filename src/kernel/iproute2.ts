@@ -11,23 +11,27 @@ import { RT_TABLE_MAIN, type Route } from './route.js';
 /** A route as `ip route` prints it, without the trailing blank (the form traces quote). */
 export function formatRoute(r: Route, opts: { linkdown?: boolean; hideDev?: boolean } = {}): string {
   const t: string[] = [];
+  const v6 = r.dst.includes(':');
   if (r.type !== 'unicast') t.push(r.type);
-  t.push(r.prefix === 0 ? 'default' : r.prefix === 32 ? r.dst : `${r.dst}/${r.prefix}`);
+  t.push(r.prefix === 0 ? 'default' : r.prefix === (v6 ? 128 : 32) ? r.dst : `${r.dst}/${r.prefix}`);
   if (r.via) t.push('via', r.via);
   if (r.dev && !opts.hideDev) t.push('dev', r.dev);
   if (r.proto !== 'boot') t.push('proto', r.proto);
-  if (r.scope !== 'universe') t.push('scope', r.scope);
+  // The kernel reports every IPv6 route with universe scope, and always its metric.
+  if (r.scope !== 'universe' && !v6) t.push('scope', r.scope);
   if (r.src) t.push('src', r.src);
-  if (r.metric) t.push('metric', String(r.metric));
+  if (r.metric || (v6 && r.metric !== undefined)) t.push('metric', String(r.metric));
   if (r.onlink) t.push('onlink');
   if (opts.linkdown) t.push('linkdown');
+  // Every IPv6 route has a router preference; iproute2 prints it last.
+  if (v6) t.push('pref', 'medium');
   return t.join(' ');
 }
 
 /** `ip route show [table T] [dev D]`. */
-export function showRoutes(ns: NetNamespace, opts: { table?: number; dev?: string } = {}): string {
+export function showRoutes(ns: NetNamespace, opts: { table?: number; dev?: string; family?: 4 | 6 } = {}): string {
   return ns
-    .routes(opts.table ?? RT_TABLE_MAIN)
+    .routes(opts.table ?? RT_TABLE_MAIN, opts.family ?? 4)
     .filter((r) => opts.dev === undefined || r.dev === opts.dev)
     .map((r) => {
       const dev = r.dev ? ns.link(r.dev) : undefined;
@@ -47,9 +51,10 @@ export function formatNeighbour(n: Neighbour, opts: { hideDev?: boolean } = {}):
 }
 
 /** `ip neigh show [dev D]`. */
-export function showNeighbours(ns: NetNamespace, dev?: string): string {
+export function showNeighbours(ns: NetNamespace, dev?: string, family?: 4 | 6): string {
   return ns.neigh
     .list(dev)
+    .filter((n) => family === undefined || n.ip.includes(':') === (family === 6))
     .map((n) => `${formatNeighbour(n, { hideDev: dev !== undefined })} \n`)
     .join('');
 }

@@ -152,10 +152,12 @@ export class NetNamespace {
   }
 
   // The kernel gives every link that comes up its IPv6 link-local address (::1 for lo).
+  // Its routes come with it: fe80::/64 in main, the address and ff00::/8 multicast in local.
   private linkLocal(l: Link): void {
-    if (this.addresses.some((a) => a.dev === l.name && a.family === 6)) return;
-    if (l.kind === 'loopback') this.addresses.push({ family: 6, dev: l.name, address: '::1', prefix: 128, scope: 'host' });
-    else this.addresses.push({ family: 6, dev: l.name, address: eui64LinkLocal(l.mac), prefix: 64, scope: 'link' });
+    if (this.addresses.some((a) => a.dev === l.name && a.family === 6 && a.scope !== 'global')) return;
+    if (l.kind === 'loopback') return this.addAddress({ family: 6, dev: l.name, address: '::1', prefix: 128, scope: 'host' });
+    this.addAddress({ family: 6, dev: l.name, address: eui64LinkLocal(l.mac), prefix: 64, scope: 'link' });
+    this.tables.get(RT_TABLE_LOCAL)!.add({ type: 'multicast', dst: 'ff00::', prefix: 8, scope: 'universe', proto: 'kernel', dev: l.name, metric: 256 });
   }
 
   // ---- addresses ----
@@ -177,7 +179,7 @@ export class NetNamespace {
       // IPv6: the address's own local route, and the connected prefix (metric 256, as the kernel adds it).
       const kernel6 = { proto: 'kernel' as const, dev: a.dev };
       this.tables.get(RT_TABLE_LOCAL)!.add({ type: 'local', dst: a.address, prefix: 128, scope: 'host', ...kernel6, metric: 0 });
-      if (a.prefix < 128) this.tables.get(RT_TABLE_MAIN)!.add({ type: 'unicast', dst: a.address, prefix: a.prefix, scope: 'universe', ...kernel6, metric: 256 });
+      if (this.mustLink(a.dev).kind !== 'loopback') this.tables.get(RT_TABLE_MAIN)!.add({ type: 'unicast', dst: a.address, prefix: a.prefix, scope: 'universe', ...kernel6, metric: 256 });
       return;
     }
     const cidr = parseCIDR(`${a.address}/${a.prefix}`)!;
@@ -215,9 +217,9 @@ export class NetNamespace {
     return t;
   }
 
-  /** Routes of a table (main by default) in dump order. */
-  routes(table = RT_TABLE_MAIN): Route[] {
-    return this.tables.get(table)?.routes() ?? [];
+  /** Routes of a table (main by default) and family in dump order. */
+  routes(table = RT_TABLE_MAIN, family: 4 | 6 = 4): Route[] {
+    return this.tables.get(table)?.routes(family) ?? [];
   }
 
   private full(r: RouteSpec): Omit<Route, 'table'> {

@@ -6,7 +6,7 @@ export const RT_TABLE_MAIN = 254;
 export const RT_TABLE_LOCAL = 255;
 export const RT_TABLE_DEFAULT = 253;
 
-export type RouteType = 'unicast' | 'local' | 'broadcast' | 'blackhole' | 'unreachable' | 'prohibit';
+export type RouteType = 'unicast' | 'local' | 'broadcast' | 'multicast' | 'blackhole' | 'unreachable' | 'prohibit';
 export type RouteScope = 'universe' | 'site' | 'link' | 'host' | 'nowhere';
 /** rtm_protocol names from /etc/iproute2/rt_protos; `boot` is what a route added without one gets. */
 export type RouteProto = 'kernel' | 'boot' | 'static' | 'dhcp' | 'ra';
@@ -65,12 +65,22 @@ function maskOf(prefix: number): number {
   return prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
 }
 
-const TYPE_ORDER: Record<RouteType, number> = { unicast: 0, local: 1, broadcast: 2, blackhole: 3, unreachable: 4, prohibit: 5 };
+const TYPE_ORDER: Record<RouteType, number> = { unicast: 0, local: 1, broadcast: 2, multicast: 3, blackhole: 4, unreachable: 5, prohibit: 6 };
 
-/** Kernel dump order: ascending destination, longer prefix first on the same key, then metric. */
+/**
+ * Kernel dump order. IPv4: ascending destination, longer prefix first on the same key. IPv6: the
+ * fib6 tree walked children first, so a prefix comes after every route inside it (default last).
+ * Then metric.
+ */
 function compare(a: Entry, b: Entry): number {
   if (a.v6 !== b.v6) return a.v6 ? 1 : -1;
-  const byNet = a.v6 ? (a.net6 < b.net6 ? -1 : a.net6 > b.net6 ? 1 : 0) : a.net - b.net;
+  let byNet: number;
+  if (a.v6) {
+    const m = mask6Of(Math.min(a.route.prefix, b.route.prefix));
+    const x = a.net6 & m;
+    const y = b.net6 & m;
+    byNet = x < y ? -1 : x > y ? 1 : 0;
+  } else byNet = a.net - b.net;
   return byNet || b.route.prefix - a.route.prefix || (a.route.metric ?? 0) - (b.route.metric ?? 0) || TYPE_ORDER[a.route.type] - TYPE_ORDER[b.route.type];
 }
 
@@ -91,7 +101,9 @@ export class RoutingTable {
   /** `ip route add`: fails (returns false) when a route with the same key exists. */
   add(route: Omit<Route, 'table'>): boolean {
     const r = normalise({ ...route, table: this.id });
-    if (this.entries.some((e) => sameKey(e.route, r) && (r.type !== 'local' && r.type !== 'broadcast' || e.route.dev === r.dev))) return false;
+    // Local and broadcast routes, and IPv6 routes (fe80::/64 on every link), are per device.
+    const perDev = r.type === 'local' || r.type === 'broadcast' || r.dst.includes(':');
+    if (this.entries.some((e) => sameKey(e.route, r) && (!perDev || e.route.dev === r.dev))) return false;
     this.insert(r);
     return true;
   }
@@ -115,7 +127,8 @@ export class RoutingTable {
     const e: Entry = v6
       ? { route: r, v6, net: 0, mask: 0, net6: ipToBigInt(r.dst), mask6: mask6Of(r.prefix) }
       : { route: r, v6, net: ipv4ToInt(r.dst), mask: maskOf(r.prefix), net6: 0n, mask6: 0n };
-    const i = this.entries.findIndex((x) => compare(e, x) < 0);
+    // An IPv6 route joins its fib6 node ahead of routes of equal key (the newest is listed first).
+    const i = this.entries.findIndex((x) => (v6 ? compare(e, x) <= 0 : compare(e, x) < 0));
     if (i < 0) this.entries.push(e);
     else this.entries.splice(i, 0, e);
   }
@@ -127,7 +140,7 @@ export class RoutingTable {
     const d6 = v6 ? ipToBigInt(dst) : 0n;
     let best: Entry | undefined;
     for (const e of this.entries) {
-      if (e.v6 !== v6) continue;
+      if (e.v6 !== v6 || e.route.type === 'multicast') continue;
       if (v6 ? (d6 & e.mask6) !== e.net6 : ((d & e.mask) >>> 0) !== e.net) continue;
       if (opts.oif && e.route.dev !== undefined && e.route.dev !== opts.oif) continue;
       if (!best || e.route.prefix > best.route.prefix || (e.route.prefix === best.route.prefix && (e.route.metric ?? 0) < (best.route.metric ?? 0))) best = e;
@@ -137,7 +150,8 @@ export class RoutingTable {
 }
 
 function normalise(r: Route): Route {
-  if (r.dst.includes(':')) return { ...r, dst: bigIntToIP(ipToBigInt(r.dst) & mask6Of(r.prefix), 6) };
+  // IPv6 routes always carry a metric: 256 for the kernel's prefix routes, 0 for local ones, 1024 (IP6_RT_PRIO_USER) for the rest.
+  if (r.dst.includes(':')) return { ...r, metric: r.metric ?? (r.type === 'local' ? 0 : r.proto === 'kernel' ? 256 : 1024), dst: bigIntToIP(ipToBigInt(r.dst) & mask6Of(r.prefix), 6) };
   const net = (ipv4ToInt(r.dst) & maskOf(r.prefix)) >>> 0;
   return { ...r, dst: intToIpv4(net) };
 }

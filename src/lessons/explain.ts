@@ -64,8 +64,8 @@ export function explainStep(s: Step, lang: Lang): string {
       return en ? `No route matches ${s.dst}: the kernel answers "network unreachable".` : `没有路由能匹配 ${s.dst}：内核返回"网络不可达"。`;
     case 'neighbour':
       return en
-        ? `ARP/neighbour table: the next hop ${s.ip} has MAC ${s.lladdr} on ${s.dev} (${s.state}${s.state === 'PERMANENT' ? ': flanneld wrote it, no ARP is sent' : ''}).`
-        : `邻居表（ARP）：下一跳 ${s.ip} 在 ${s.dev} 上的 MAC 是 ${s.lladdr}（${s.state}${s.state === 'PERMANENT' ? '：由 flanneld 写入，不发 ARP 请求' : ''}）。`;
+        ? `${s.ndp ? 'NDP' : 'ARP'}/neighbour table: the next hop ${s.ip} has MAC ${s.lladdr} on ${s.dev} (${s.state}${s.state === 'PERMANENT' ? `: flanneld wrote it, no ${s.ndp ? 'neighbour solicitation' : 'ARP request'} is sent` : ''}).`
+        : `邻居表（${s.ndp ? 'NDP' : 'ARP'}）：下一跳 ${s.ip} 在 ${s.dev} 上的 MAC 是 ${s.lladdr}（${s.state}${s.state === 'PERMANENT' ? `：由 flanneld 写入，不发${s.ndp ? '邻居请求' : ' ARP 请求'}` : ''}）。`;
     case 'bridge':
       return en
         ? `The bridge ${s.bridge} looks ${s.mac} up in its forwarding database (FDB) and switches the frame from port ${s.in} to port ${s.out}.${s.hairpin ? ' Hairpin: out by the same port it came in, allowed because the port has hairpin mode on.' : ''}`

@@ -29,7 +29,7 @@ export function stepRow(s: Step): StepRow {
     case 'no-route':
       return row('route', `no route to ${s.dst}`);
     case 'neighbour':
-      return row('neighbour', `${s.ip} dev ${s.dev} lladdr ${s.lladdr} ${s.state}`);
+      return row('neighbour', `${s.ip} dev ${s.dev} lladdr ${s.lladdr} ${s.state}${s.ndp ? ' (NDP)' : ''}`);
     case 'bridge':
       return row('bridge', `${s.bridge}: ${s.mac} -> port ${s.out}${s.hairpin ? ' (hairpin)' : ''}`);
     case 'veth':

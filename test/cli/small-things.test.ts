@@ -118,3 +118,29 @@ test('-n names the source\'s namespace; the destination takes NS/NAME and svc/NS
   t.is(c.code, 1);
   t.regex(c.err, /^pod "pod-a" not found in namespace kube-system/);
 });
+
+test('ip -6 on a dual-stack node: routes in fib6 dump order, route get as the kernel prints it', async (t) => {
+  const dual = ['-f', 'topologies/dual-stack.yaml'];
+  const r = await knet('ip', '-6', 'route', 'show', 'dev', 'flannel-v6.1', '--node', 'k8s-node2', ...dual);
+  t.is(r.code, 0, r.err);
+  t.is(
+    r.out,
+    'fd00:10:244::/64 via fd00:10:244:: metric 1024 onlink pref medium \n' +
+      'fd00:10:244:1::/64 via fd00:10:244:1:: metric 1024 onlink pref medium \n' +
+      'fd00:10:244:2:: proto kernel metric 256 pref medium \n' +
+      'fe80::/64 proto kernel metric 256 pref medium \n',
+  );
+  const get = await knet('ip', '-6', 'route', 'get', 'fd00:10:244:1::3', '--node', 'k8s-node2', ...dual);
+  t.is(get.out, 'fd00:10:244:1::3 from :: via fd00:10:244:1:: dev flannel-v6.1 src fd00:10:244:2:: metric 1024 pref medium\n');
+  const pod = await knet('ip', '-6', 'route', '--pod', 'pod-a', ...dual);
+  t.is(
+    pod.out,
+    'fd00:10:244:1::/64 dev eth0 proto kernel metric 256 pref medium \n' +
+      'fd00:10:244::/56 via fd00:10:244:1::1 dev eth0 metric 1024 pref medium \n' +
+      'fe80::/64 dev eth0 proto kernel metric 256 pref medium \n' +
+      'default via fd00:10:244:1::1 dev eth0 metric 1024 pref medium \n',
+  );
+  const wrong = await knet('ip', '-4', 'route', 'get', 'fd00:10:244:1::3', '--node', 'k8s-node2', ...dual);
+  t.is(wrong.code, 2);
+  t.is(wrong.err, 'Error: inet prefix is expected rather than "fd00:10:244:1::3".\n');
+});

@@ -11,6 +11,7 @@ const FIX = join(import.meta.dirname, '..', 'fixtures');
 const SCEN = ['-f', join(FIX, 'trace-scenarios.yaml')];
 const NF_OFF = ['-f', join(FIX, 'bridge-nf-off.yaml')];
 const REAL = join(import.meta.dirname, '..', 'vectors', 'real-dumps');
+const DUAL = ['-f', join(import.meta.dirname, '..', '..', 'topologies', 'dual-stack.yaml')];
 
 const scenarios: [string, string[]][] = [
   ['pod-to-pod-same-node', ['pod-a', 'nginx-6b97fcfcdd-m6qp9']],
@@ -33,6 +34,10 @@ const scenarios: [string, string[]][] = [
   ['real-dump-notrack-pod-across-nodes', ['pod-a', 'nginx-6b97fcfcdd-cdxqq', '--iptables-save', `k8s-node1=${join(FIX, 'node1-extensions.save')}`]],
   ['pod-to-internet-exits-network', ['pod-a', '8.8.8.8:443']],
   ['external-client-by-ip-nodeport', ['192.168.2.50@k8s-node1', 'node/k8s-node1:30000']],
+  ['dual-stack-pod-to-pod-ipv6-across-nodes', ['pod-a', 'nginx-6b97fcfcdd-cdxqq', '-6', ...DUAL]],
+  ['dual-stack-clusterip-ipv6-all-paths', ['pod-a', 'svc/nginx', '-6', '--all-paths', ...DUAL]],
+  ['dual-stack-clusterip-ipv4', ['pod-a', 'svc/nginx', ...DUAL]],
+  ['dual-stack-node-to-nodeport-ipv6', ['node/k8s-master', 'node/k8s-node2:30000', '-6', ...DUAL]],
   ['real-iptables-save-dump', ['10.244.1.9@k8s-node1', '10.96.0.10:53', '--proto', 'udp', '--all-paths', '--no-reply', '--iptables-save', `k8s-node1=${join(REAL, 'kubeadm-flannel-node.nat.S.txt')}`]],
 ];
 

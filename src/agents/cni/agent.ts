@@ -72,8 +72,10 @@ export class CniAgent {
     return env === undefined ? undefined : delegateConfig(readConflist(this.ctx.store), parseSubnetEnv(env));
   }
 
-  private ipam(conf: BridgeConf): HostLocalAllocator {
-    return new HostLocalAllocator(conf.ipam.ranges[0]!.map((r) => canonicalRange(r.subnet)), nodeIpamDisk(this.kernel.files, conf.name));
+  /** One host-local allocator per range set (rangeID = its index), sharing the network's directory. */
+  private ipams(conf: BridgeConf): HostLocalAllocator[] {
+    const disk = nodeIpamDisk(this.kernel.files, conf.name);
+    return conf.ipam.ranges.map((set, i) => new HostLocalAllocator(set.map((r) => canonicalRange(r.subnet)), disk, i));
   }
 
   private add(p: Pod): void {
@@ -86,12 +88,13 @@ export class CniAgent {
     this.pending.delete(key);
     // An address host-local cannot give (another CNI's IPAM chose it, as Calico's does) gets no
     // sandbox: the load has said so, and traces from or to the pod are refused.
-    if (!conf.ipam.ranges[0]!.some((r) => cidrContains(parseCIDR(r.subnet)!, canonicalIP(p.status!.podIP!) ?? ''))) return;
+    const ips = (p.status!.podIPs?.length ? p.status!.podIPs.map((x) => x.ip) : [p.status!.podIP!]).map((ip) => canonicalIP(ip) ?? ip);
+    if (!conf.ipam.ranges.flat().some((r) => cidrContains(parseCIDR(r.subnet)!, ips[0]!))) return;
     let attempt = 0;
     while (this.kernel.root.link(hostVethName(key, attempt))) attempt++;
     const sandbox = this.kernel.createSandbox(key, netnsName(key), containerID(key), hostVethName(key, attempt));
     this.kernel.files.set(`${FLANNEL_CNI_DATA_DIR}/${sandbox.containerID}`, JSON.stringify(conf));
-    bridgeAdd(this.kernel, sandbox, conf, this.ipam(conf), p.status!.podIP!);
+    bridgeAdd(this.kernel, sandbox, conf, this.ipams(conf), ips);
     this.attached.set(key, p.status!.podIP!);
     this.portmapAdd(p, sandbox.containerID, conf);
   }
@@ -122,7 +125,7 @@ export class CniAgent {
     if (!sandbox) return;
     const saved = this.kernel.files.get(`${FLANNEL_CNI_DATA_DIR}/${sandbox.containerID}`);
     if (saved) {
-      bridgeDel(sandbox, this.ipam(JSON.parse(saved) as BridgeConf));
+      bridgeDel(sandbox, this.ipams(JSON.parse(saved) as BridgeConf));
       this.kernel.files.delete(`${FLANNEL_CNI_DATA_DIR}/${sandbox.containerID}`);
     }
     this.kernel.removeSandbox(key);

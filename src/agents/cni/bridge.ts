@@ -3,7 +3,7 @@
 // configured), the host-local address on eth0 and the routes of the IPAM result via the gateway.
 import type { NodeKernel, PodSandbox } from '../../kernel/node.js';
 import { addVethPair } from '../../kernel/netns.js';
-import { intToIpv4, ipv4ToInt, parseCIDR } from '../../net/ip.js';
+import { intToIpv4, ipv4ToInt, parseCIDR, type CIDR } from '../../net/ip.js';
 import type { BridgeConf } from './flannel-plugin.js';
 import type { HostLocalAllocator } from './hostlocal.js';
 import { bridgeMac, hostVethMac, podEth0Mac } from './names.js';
@@ -14,7 +14,7 @@ function broadcastOf(address: string, prefix: number): string {
   return intToIpv4((ipv4ToInt(address) | (0xffffffff >>> prefix)) >>> 0);
 }
 
-function ensureBridge(kernel: NodeKernel, conf: BridgeConf, gatewayCidr: string | undefined): string {
+function ensureBridge(kernel: NodeKernel, conf: BridgeConf, gateways: CIDR[]): string {
   const ns = kernel.root;
   const name = conf.bridge ?? DEFAULT_BRIDGE;
   if (!ns.link(name)) {
@@ -22,26 +22,29 @@ function ensureBridge(kernel: NodeKernel, conf: BridgeConf, gatewayCidr: string 
     ns.sysctl.set(`net.ipv6.conf.${name}.accept_ra`, 0);
     ns.setUp(name, true);
   }
-  if (gatewayCidr) {
-    const gw = parseCIDR(gatewayCidr)!;
-    const v4 = ns.addressesOf(name, 4);
-    if (v4.length && !v4.some((a) => a.address === gw.address && a.prefix === gw.prefix)) {
-      throw new Error(`failed to set bridge addr: "${name}" already has an IP address different from ${gatewayCidr}`);
+  for (const gw of gateways) {
+    const have = ns.addressesOf(name, gw.family).filter((a) => a.scope === 'global');
+    if (have.length && !have.some((a) => a.address === gw.address && a.prefix === gw.prefix)) {
+      throw new Error(`failed to set bridge addr: "${name}" already has an IP address different from ${gw.address}/${gw.prefix}`);
     }
-    if (!v4.length) {
-      ns.addAddress({ family: 4, dev: name, address: gw.address, prefix: gw.prefix, broadcast: broadcastOf(gw.address, gw.prefix), scope: 'global' });
+    if (!have.length) {
+      const broadcast = gw.family === 4 ? { broadcast: broadcastOf(gw.address, gw.prefix) } : {};
+      ns.addAddress({ family: gw.family, dev: name, address: gw.address, prefix: gw.prefix, ...broadcast, scope: 'global' });
     }
-    ns.sysctl.set('net.ipv4.ip_forward', 1);
+    ns.sysctl.set(gw.family === 4 ? 'net.ipv4.ip_forward' : 'net.ipv6.conf.all.forwarding', 1);
   }
   return name;
 }
 
-export function bridgeAdd(kernel: NodeKernel, sandbox: PodSandbox, conf: BridgeConf, ipam: HostLocalAllocator, requestedIP?: string): void {
+/** ADD: one address per host-local range set (dual-stack: IPv4 and IPv6), each with its gateway on cni0. */
+export function bridgeAdd(kernel: NodeKernel, sandbox: PodSandbox, conf: BridgeConf, ipams: HostLocalAllocator[], requestedIPs: string[] = []): void {
   const isGateway = conf.isGateway || conf.isDefaultGateway;
-  const alloc = ipam.allocate(sandbox.containerID, 'eth0', requestedIP);
-  const addr = parseCIDR(alloc.address)!;
-  const gateway = alloc.gateway;
-  const bridge = ensureBridge(kernel, conf, isGateway ? `${gateway}/${addr.prefix}` : undefined);
+  const allocs = ipams.map((ipam) => {
+    const want = requestedIPs.find((ip) => ipam.holds(ip));
+    const a = ipam.allocate(sandbox.containerID, 'eth0', want);
+    return { addr: parseCIDR(a.address)!, gateway: a.gateway };
+  });
+  const bridge = ensureBridge(kernel, conf, isGateway ? allocs.map((a) => parseCIDR(`${a.gateway}/${a.addr.prefix}`)!) : []);
 
   const pod = sandbox.netns;
   const root = kernel.root;
@@ -55,13 +58,19 @@ export function bridgeAdd(kernel: NodeKernel, sandbox: PodSandbox, conf: BridgeC
 
   pod.sysctl.set('net.ipv4.conf.eth0.arp_notify', 1);
   pod.sysctl.set('net.ipv6.conf.eth0.accept_dad', 0);
-  pod.addAddress({ family: 4, dev: 'eth0', address: addr.address, prefix: addr.prefix, broadcast: broadcastOf(addr.address, addr.prefix), scope: 'global' });
+  for (const { addr } of allocs) {
+    const broadcast = addr.family === 4 ? { broadcast: broadcastOf(addr.address, addr.prefix) } : {};
+    pod.addAddress({ family: addr.family, dev: 'eth0', address: addr.address, prefix: addr.prefix, ...broadcast, scope: 'global' });
+  }
   pod.setUp('eth0', true);
-  const routes = [...conf.ipam.routes];
-  if (conf.isDefaultGateway && !routes.some((r) => r.dst === '0.0.0.0/0' && r.gw)) routes.push({ dst: '0.0.0.0/0', gw: gateway });
-  for (const r of routes) {
-    const c = parseCIDR(r.dst)!;
-    pod.addRoute({ type: 'unicast', dst: c.network, prefix: c.prefix, via: r.gw ?? gateway, dev: 'eth0' });
+  for (const { addr, gateway } of allocs) {
+    const routes = conf.ipam.routes.filter((r) => parseCIDR(r.dst)!.family === addr.family);
+    const any = addr.family === 4 ? '0.0.0.0/0' : '::/0';
+    if (conf.isDefaultGateway && !routes.some((r) => r.dst === any && r.gw)) routes.push({ dst: any, gw: gateway });
+    for (const r of routes) {
+      const c = parseCIDR(r.dst)!;
+      pod.addRoute({ type: 'unicast', dst: c.network, prefix: c.prefix, via: r.gw ?? gateway, dev: 'eth0', ...(c.family === 6 ? { metric: 1024 } : {}) });
+    }
   }
   // The pod's first frames (IPv6 MLD reports and router solicitations as eth0 comes up) teach the
   // bridge which port its MAC lives behind.
@@ -69,7 +78,7 @@ export function bridgeAdd(kernel: NodeKernel, sandbox: PodSandbox, conf: BridgeC
 }
 
 /** DEL: eth0 goes (and with it the veth pair); the address returns to host-local. cni0 stays. */
-export function bridgeDel(sandbox: PodSandbox, ipam: HostLocalAllocator): void {
+export function bridgeDel(sandbox: PodSandbox, ipams: HostLocalAllocator[]): void {
   if (sandbox.netns.link('eth0')) sandbox.netns.deleteLink('eth0');
-  ipam.release(sandbox.containerID, 'eth0');
+  for (const ipam of ipams) ipam.release(sandbox.containerID, 'eth0');
 }

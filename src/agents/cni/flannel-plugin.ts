@@ -69,8 +69,9 @@ export function delegateConfig(conflist: Conflist, env: SubnetEnv): BridgeConf {
     ipam: {
       ...ipam,
       type: ipam.type ?? 'host-local',
-      ranges: [[{ subnet: env.subnet }]],
-      routes: [...((ipam.routes ?? []) as { dst: string }[]), { dst: env.network }],
+      // One range set per family flanneld leased, IPv4 first; a route to each flannel network.
+      ranges: [...(env.subnet ? [[{ subnet: env.subnet }]] : []), ...(env.ipv6Subnet ? [[{ subnet: env.ipv6Subnet }]] : [])],
+      routes: [...((ipam.routes ?? []) as { dst: string }[]), ...(env.network ? [{ dst: env.network }] : []), ...(env.ipv6Network ? [{ dst: env.ipv6Network }] : [])],
     },
   };
   return sorted(conf) as BridgeConf;

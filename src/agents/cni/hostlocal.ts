@@ -80,6 +80,11 @@ export class HostLocalAllocator {
     return { address: `${this.text(v)}/${r.subnet.prefix}`, gateway: this.text(r.gateway) };
   }
 
+  /** Whether an address lies in one of this range set's ranges. */
+  holds(ip: string): boolean {
+    return ipFamily(ip) === this.family && this.rangeOf(ipToBigInt(ip)) >= 0;
+  }
+
   /** `rangeStart-rangeEnd` per range, as host-local names a range set in its errors. */
   describe(): string {
     return this.ranges.map((r) => `${this.text(r.rangeStart)}-${this.text(r.rangeEnd)}`).join(',');
@@ -88,7 +93,7 @@ export class HostLocalAllocator {
   /** Allocates for (container, ifname): the requested address, or the next free one after the last reserved. */
   allocate(id: string, ifname: string, requested?: string): Allocation {
     for (const f of this.disk.list()) {
-      if (this.disk.read(f) === `${id}\r\n${ifname}` && ipFamily(f)) throw new Error(`${id} already has an IP ${f} in this range set`);
+      if (this.disk.read(f) === `${id}\r\n${ifname}` && ipFamily(f) === this.family && this.rangeOf(ipToBigInt(f)) >= 0) throw new Error(`${id} already has an IP ${f} in this range set`);
     }
     if (requested !== undefined) {
       const v = ipToBigInt(requested);

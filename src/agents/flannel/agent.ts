@@ -5,7 +5,7 @@ import { InputError } from '../../api/errors.js';
 import type { WatchEvent } from '../../api/store.js';
 import type { Node } from '../../api/types.js';
 import type { NodeKernel } from '../../kernel/node.js';
-import { cidrContains, parseCIDR } from '../../net/ip.js';
+import { cidrContains, parseCIDR, type CIDR } from '../../net/ip.js';
 import type { AgentContext } from '../context.js';
 import type { ExternalInterface, FlannelBackend, RemoteLease } from './backend.js';
 import { HostGwBackend } from './hostgw.js';
@@ -16,23 +16,32 @@ import { VxlanBackend } from './vxlan.js';
 
 export const ANNOTATION_PREFIX = 'flannel.alpha.coreos.com';
 export const BACKEND_DATA = `${ANNOTATION_PREFIX}/backend-data`;
+export const BACKEND_V6_DATA = `${ANNOTATION_PREFIX}/backend-v6-data`;
 export const BACKEND_TYPE = `${ANNOTATION_PREFIX}/backend-type`;
 export const KUBE_SUBNET_MANAGER = `${ANNOTATION_PREFIX}/kube-subnet-manager`;
 export const PUBLIC_IP = `${ANNOTATION_PREFIX}/public-ip`;
+export const PUBLIC_IPV6 = `${ANNOTATION_PREFIX}/public-ipv6`;
 
-/** A remote node's lease, or undefined while its flanneld has not published one. */
-export function leaseOf(n: Node): RemoteLease | undefined {
+type Fam = 4 | 6;
+
+/** The node's podCIDR of a family (dual-stack nodes list one of each in spec.podCIDRs). */
+function podCIDROf(n: Node, family: Fam): CIDR | undefined {
+  const all = n.spec.podCIDRs?.length ? n.spec.podCIDRs : n.spec.podCIDR ? [n.spec.podCIDR] : [];
+  return all.map((c) => parseCIDR(c, true)).find((c): c is CIDR => !!c && c.family === family);
+}
+
+/** A remote node's lease of one family, or undefined while its flanneld has not published one. */
+export function leaseOf(n: Node, family: Fam = 4): RemoteLease | undefined {
   const a = n.metadata.annotations ?? {};
-  const subnet = n.spec.podCIDR;
+  const c = podCIDROf(n, family);
   const type = a[BACKEND_TYPE];
-  const publicIP = a[PUBLIC_IP];
-  if (!subnet || !type || !publicIP || a[BACKEND_DATA] === undefined) return undefined;
-  const c = parseCIDR(subnet, true);
-  if (!c) return undefined;
+  const publicIP = a[family === 4 ? PUBLIC_IP : PUBLIC_IPV6];
+  const data = a[family === 4 ? BACKEND_DATA : BACKEND_V6_DATA];
+  if (!c || !type || !publicIP || data === undefined) return undefined;
   let vtepMAC: string | undefined;
   try {
-    const data = JSON.parse(a[BACKEND_DATA]!) as { VtepMAC?: unknown } | null;
-    if (data && typeof data.VtepMAC === 'string') vtepMAC = data.VtepMAC;
+    const d = JSON.parse(data) as { VtepMAC?: unknown } | null;
+    if (d && typeof d.VtepMAC === 'string') vtepMAC = d.VtepMAC;
   } catch {
     return undefined;
   }
@@ -43,13 +52,19 @@ function sameLease(a: RemoteLease, b: RemoteLease): boolean {
   return a.subnet === b.subnet && a.publicIP === b.publicIP && a.backendType === b.backendType && a.vtepMAC === b.vtepMAC;
 }
 
+/** One family's overlay: its network, backend, this node's lease and the paths to the others. */
+interface Overlay {
+  family: Fam;
+  network: string;
+  backend: FlannelBackend;
+  lease?: string;
+  programmed: Map<string, RemoteLease>;
+  seen: Map<string, RemoteLease>;
+}
+
 export class FlannelAgent {
   readonly settings: FlannelSettings;
-  readonly backend: FlannelBackend;
-  /** This node's lease once acquired. */
-  lease?: string;
-  private readonly programmed = new Map<string, RemoteLease>();
-  private readonly seen = new Map<string, RemoteLease>();
+  private readonly overlays: Overlay[] = [];
 
   constructor(
     private readonly ctx: AgentContext,
@@ -58,10 +73,27 @@ export class FlannelAgent {
   ) {
     this.settings = flannelSettings(ctx);
     const b = this.settings.backend;
-    this.backend =
+    const make = (family: Fam): FlannelBackend =>
       b.type === 'vxlan'
-        ? new VxlanBackend(kernel.nodeName, ext, { vni: b.vni, port: b.port, directRouting: b.directRouting, ...(b.mtu ? { mtu: b.mtu } : {}) })
+        ? new VxlanBackend(kernel.nodeName, ext, { vni: b.vni, port: b.port, directRouting: b.directRouting, family, ...(b.mtu ? { mtu: b.mtu } : {}) })
         : new HostGwBackend(ext);
+    const overlay = (family: Fam, network: string): Overlay => ({ family, network, backend: make(family), programmed: new Map(), seen: new Map() });
+    const conf = ctx.topology.flannel;
+    if (conf.enableIPv4) this.overlays.push(overlay(4, this.settings.network));
+    if (conf.enableIPv6 && conf.ipv6Network) {
+      if (!ext.ip6) throw new InputError(`flanneld on node ${kernel.nodeName}: EnableIPv6 is set but ${ext.dev} has no global IPv6 address (flanneld: no IPv6 address found for given interface)`);
+      this.overlays.push(overlay(6, conf.ipv6Network));
+    }
+  }
+
+  /** The IPv4 backend (or the only one). */
+  get backend(): FlannelBackend {
+    return this.overlays[0]!.backend;
+  }
+
+  /** This node's IPv4 lease once acquired. */
+  get lease(): string | undefined {
+    return this.overlays.find((o) => o.family === 4)?.lease;
   }
 
   /**
@@ -75,7 +107,7 @@ export class FlannelAgent {
       'Node',
       0,
       (ev) => {
-        if (ev.type !== 'DELETED' && this.leaseFor(ev.object)) this.publish(ev.object);
+        if (ev.type !== 'DELETED' && this.overlays.every((o) => this.leaseFor(ev.object, o))) this.publish(ev.object);
       },
       { fields },
     );
@@ -87,17 +119,19 @@ export class FlannelAgent {
   }
 
   /**
-   * The rules flanneld keeps in iptables for this node, as iptables-restore lines per table
-   * (none before the lease is acquired).
+   * The rules flanneld keeps in iptables (family 4) or ip6tables (6) for this node, as
+   * iptables-restore lines per table (none before the lease is acquired).
    */
-  iptablesRules(randomFullySupported: boolean): IptablesRestoreLines {
-    if (!this.lease) return { nat: [], filter: [] };
+  iptablesRules(randomFullySupported: boolean, family: Fam = 4): IptablesRestoreLines {
+    const o = this.overlays.find((x) => x.family === family);
+    if (!o?.lease) return { nat: [], filter: [] };
     return flannelIptablesRules({
-      network: this.settings.network,
-      lease: this.lease,
+      network: o.network,
+      lease: o.lease,
       ipMasq: this.settings.ipMasq,
       forwardRules: this.settings.forwardRules,
       randomFully: randomFullySupported && !this.settings.randomFullyDisable,
+      family,
     });
   }
 
@@ -108,48 +142,58 @@ export class FlannelAgent {
       if (ev.type !== 'DELETED') this.acquire(n);
       return;
     }
-    const lease = ev.type === 'DELETED' ? undefined : leaseOf(n);
-    if (lease) this.seen.set(name, lease);
-    else this.seen.delete(name);
-    this.sync(name);
+    for (const o of this.overlays) {
+      const lease = ev.type === 'DELETED' ? undefined : leaseOf(n, o.family);
+      if (lease) o.seen.set(name, lease);
+      else o.seen.delete(name);
+      this.sync(o, name);
+    }
   }
 
-  /** The node's lease: its podCIDR, which must lie in the flannel network (none before node IPAM ran). */
-  private leaseFor(n: Node): string | undefined {
-    const podCIDR = n.spec.podCIDR;
-    if (!podCIDR) return undefined; // flanneld waits for the node IPAM controller
-    const c = parseCIDR(podCIDR, true)!;
-    const net = parseCIDR(this.settings.network)!;
+  /** The node's lease of a family: its podCIDR of that family, which must lie in the flannel network (none before node IPAM ran). */
+  private leaseFor(n: Node, o: Overlay): string | undefined {
+    const c = podCIDROf(n, o.family);
+    if (!c) return undefined; // flanneld waits for the node IPAM controller
+    const net = parseCIDR(o.network)!;
     if (!(net.prefix <= c.prefix && cidrContains(net, c.network))) {
+      const what = o.family === 4 ? 'PodCIDR' : 'IPv6 PodCIDR';
       throw new InputError(
-        `flanneld on node ${n.metadata.name}: subnet "${this.settings.network}" specified in the flannel net config doesn't contain "${podCIDR}" PodCIDR of the "${n.metadata.name}" node`,
+        `flanneld on node ${n.metadata.name}: subnet "${o.network}" specified in the flannel net config doesn't contain "${c.network}/${c.prefix}" ${what} of the "${n.metadata.name}" node`,
       );
     }
     return `${c.network}/${c.prefix}`;
   }
 
   private acquire(n: Node): void {
-    const lease = this.leaseFor(n);
-    if (!lease) return;
-    if (this.lease !== lease) {
-      this.lease = lease;
-      this.backend.setup(this.kernel, lease);
-      this.kernel.files.set(
-        SUBNET_ENV_PATH,
-        renderSubnetEnv({ network: this.settings.network, subnet: lease, mtu: this.backend.mtu, ipMasq: this.settings.ipMasq }),
-      );
-      for (const name of this.seen.keys()) this.sync(name);
-    }
+    const leases = this.overlays.map((o) => this.leaseFor(n, o));
+    if (leases.some((l) => !l)) return;
+    if (this.overlays.every((o, i) => o.lease === leases[i])) return;
+    this.overlays.forEach((o, i) => {
+      if (o.lease === leases[i]) return;
+      o.lease = leases[i]!;
+      o.backend.setup(this.kernel, o.lease);
+    });
+    const v4 = this.overlays.find((o) => o.family === 4);
+    const v6 = this.overlays.find((o) => o.family === 6);
+    this.kernel.files.set(
+      SUBNET_ENV_PATH,
+      renderSubnetEnv({
+        ...(v4 ? { network: v4.network, subnet: v4.lease } : {}),
+        ...(v6 ? { ipv6Network: v6.network, ipv6Subnet: v6.lease } : {}),
+        mtu: this.backend.mtu,
+        ipMasq: this.settings.ipMasq,
+      }),
+    );
+    for (const o of this.overlays) for (const name of o.seen.keys()) this.sync(o, name);
   }
 
   /** Writes the lease attributes and the NetworkUnavailable=False condition onto our Node, if not there yet. */
   private publish(n: Node): void {
-    const want: Record<string, string> = {
-      [BACKEND_DATA]: this.backend.backendData(),
-      [BACKEND_TYPE]: this.backend.type,
-      [KUBE_SUBNET_MANAGER]: 'true',
-      [PUBLIC_IP]: this.ext.ip,
-    };
+    const want: Record<string, string> = { [BACKEND_TYPE]: this.backend.type, [KUBE_SUBNET_MANAGER]: 'true' };
+    for (const o of this.overlays) {
+      want[o.family === 4 ? BACKEND_DATA : BACKEND_V6_DATA] = o.backend.backendData();
+      want[o.family === 4 ? PUBLIC_IP : PUBLIC_IPV6] = o.family === 4 ? this.ext.ip : this.ext.ip6!;
+    }
     const have = n.metadata.annotations ?? {};
     const cond = n.status?.conditions?.find((c) => c.type === 'NetworkUnavailable');
     if (Object.entries(want).every(([k, v]) => have[k] === v) && cond?.status === 'False') return;
@@ -158,24 +202,29 @@ export class FlannelAgent {
     const fresh = this.ctx.store.get('Node', undefined, n.metadata.name)!;
     this.ctx.store.update({
       ...fresh,
-      metadata: { ...fresh.metadata, annotations: { ...fresh.metadata.annotations, ...want } },
+      metadata: { ...fresh.metadata, annotations: { ...fresh.metadata.annotations, ...sortedKeys(want) } },
       status: { ...fresh.status, conditions },
     });
   }
 
   /** Brings the kernel in line with what we know of one remote node. */
-  private sync(name: string): void {
-    if (!this.lease) return;
-    const want = this.seen.get(name);
-    const have = this.programmed.get(name);
+  private sync(o: Overlay, name: string): void {
+    if (!o.lease) return;
+    const want = o.seen.get(name);
+    const have = o.programmed.get(name);
     if (have && want && sameLease(have, want)) return;
     if (have) {
-      this.backend.remove(this.kernel, have);
-      this.programmed.delete(name);
+      o.backend.remove(this.kernel, have);
+      o.programmed.delete(name);
     }
-    if (want && want.backendType === this.backend.type) {
-      this.backend.add(this.kernel, want);
-      this.programmed.set(name, want);
+    if (want && want.backendType === o.backend.type) {
+      o.backend.add(this.kernel, want);
+      o.programmed.set(name, want);
     }
   }
+}
+
+/** Annotations in key order, as the API server's JSON (a Go map) returns them. */
+function sortedKeys(o: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(o).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }

@@ -17,6 +17,8 @@ export interface RemoteLease {
 export interface ExternalInterface {
   dev: string;
   ip: string;
+  /** Its global IPv6 address, the VTEP of flannel-v6.<VNI> (EnableIPv6). */
+  ip6?: string;
   mtu: number;
 }
 

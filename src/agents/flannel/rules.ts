@@ -19,6 +19,8 @@ export interface FlannelRuleInputs {
   forwardRules: boolean;
   /** The node's iptables supports --random-fully and --ip-masq-fully-random-disable is not set. */
   randomFully: boolean;
+  /** 6: the ip6tables rules of the IPv6 network (multicast is ff00::/8 there). */
+  family?: 4 | 6;
 }
 
 /** kube-proxy's masquerade mark: packets it will SNAT itself are left alone. */
@@ -36,7 +38,7 @@ export function flannelIptablesRules(i: FlannelRuleInputs): IptablesRestoreLines
       `-A FLANNEL-POSTRTG -s ${i.lease} -d ${i.network} ${c} -j RETURN`,
       `-A FLANNEL-POSTRTG -s ${i.network} -d ${i.lease} ${c} -j RETURN`,
       `-A FLANNEL-POSTRTG ! -s ${i.network} -d ${i.lease} ${c} -j RETURN`,
-      `-A FLANNEL-POSTRTG -s ${i.network} ! -d 224.0.0.0/4 ${c} ${masq}`,
+      `-A FLANNEL-POSTRTG -s ${i.network} ! -d ${i.family === 6 ? 'ff00::/8' : '224.0.0.0/4'} ${c} ${masq}`,
       `-A FLANNEL-POSTRTG ! -s ${i.network} -d ${i.network} ${c} ${masq}`,
     );
   }

@@ -11,11 +11,18 @@ export interface VxlanOptions {
   port: number;
   directRouting: boolean;
   mtu?: number;
+  /** 6: the flannel-v6.<VNI> device for IPv6 pods, its VTEP the node's IPv6 address (EnableIPv6). */
+  family?: 4 | 6;
+}
+
+/** The device flanneld names for a family: flannel.<VNI> or flannel-v6.<VNI>. */
+export function vxlanDevice(vni: number, family: 4 | 6 = 4): string {
+  return family === 4 ? `flannel.${vni}` : `flannel-v6.${vni}`;
 }
 
 /** The VTEP MAC flanneld would pick at random, derived from the node name so runs repeat. */
-export function vtepMac(nodeName: string, vni: number): string {
-  return stableMac(`flannel.${vni}/${nodeName}`);
+export function vtepMac(nodeName: string, vni: number, family: 4 | 6 = 4): string {
+  return stableMac(`${vxlanDevice(vni, family)}/${nodeName}`);
 }
 
 export class VxlanBackend implements FlannelBackend {
@@ -23,15 +30,18 @@ export class VxlanBackend implements FlannelBackend {
   readonly mtu: number;
   readonly device: string;
   readonly mac: string;
+  readonly family: 4 | 6;
 
   constructor(
     nodeName: string,
     private readonly ext: ExternalInterface,
     private readonly opts: VxlanOptions,
   ) {
+    this.family = opts.family ?? 4;
+    // flanneld gives both devices the IPv4 overhead's MTU (the configured or interface MTU - 50).
     this.mtu = opts.mtu ?? ext.mtu - 50;
-    this.device = `flannel.${opts.vni}`;
-    this.mac = vtepMac(nodeName, opts.vni);
+    this.device = vxlanDevice(opts.vni, this.family);
+    this.mac = vtepMac(nodeName, opts.vni, this.family);
   }
 
   backendData(): string {
@@ -50,7 +60,7 @@ export class VxlanBackend implements FlannelBackend {
         up: false,
         vni: this.opts.vni,
         port: this.opts.port,
-        local: this.ext.ip,
+        local: this.family === 4 ? this.ext.ip : this.ext.ip6!,
         dev: this.ext.dev,
         learning: false,
         ageing: 300,
@@ -59,8 +69,9 @@ export class VxlanBackend implements FlannelBackend {
       ns.sysctl.set(`net.ipv6.conf.${this.device}.accept_ra`, 0);
       ns.setUp(this.device, true);
     }
-    for (const a of ns.addressesOf(this.device, 4)) if (a.address !== net) ns.deleteAddress(this.device, a.address);
-    if (!ns.addressesOf(this.device, 4).length) ns.addAddress({ family: 4, dev: this.device, address: net, prefix: 32, scope: 'global' });
+    const f = this.family;
+    for (const a of ns.addressesOf(this.device, f)) if (a.address !== net && a.scope === 'global') ns.deleteAddress(this.device, a.address);
+    if (!ns.addressesOf(this.device, f).some((a) => a.scope === 'global')) ns.addAddress({ family: f, dev: this.device, address: net, prefix: f === 4 ? 32 : 128, scope: 'global' });
   }
 
   /** DirectRouting applies when the remote public IP is on a connected subnet (route without gateway). */
