@@ -87,7 +87,10 @@ export class Dataplane {
 
   /** Every node's packet-path state; the function returned puts it back. */
   saveState(): () => void {
-    const restores = [...this.kernels.values()].map((k) => k.saveRuntime());
-    return () => restores.forEach((r) => r());
+    const saved = new Map([...this.kernels.startedKernels()].map(([name, k]) => [name, k.saveRuntime()]));
+    // A node first started after the snapshot was fresh then.
+    return () => {
+      for (const [name, k] of this.kernels.startedKernels()) (saved.get(name) ?? (() => k.resetConnections()))();
+    };
   }
 }
