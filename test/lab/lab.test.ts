@@ -384,3 +384,12 @@ kernelTest(`an up killed halfway (SIGKILL): its record lists what exists, and do
   spawnSync('ip', ['netns', 'del', foreign]);
   rmSync(`/etc/netns/${foreign}`, { recursive: true, force: true });
 });
+
+test('lab up on the dual-stack topology says it builds the IPv4 side only', async (t) => {
+  const r = await knet('lab', 'up', '--dry-run', '-f', 'topologies/dual-stack.yaml');
+  t.is(r.code, 0, r.err);
+  t.is(
+    r.err,
+    "Warning: knet lab builds the IPv4 side only: the IPv6 pod network fd00:10:244::/56 (pods' IPv6 addresses and routes, flannel-v6.1's addresses) is not created, and lab verify checks IPv4 flows\n",
+  );
+});
