@@ -20,7 +20,7 @@ export function formatRoute(r: Route, opts: { linkdown?: boolean; hideDev?: bool
   // The kernel reports every IPv6 route with universe scope, and always its metric.
   if (r.scope !== 'universe' && !v6) t.push('scope', r.scope);
   if (r.src) t.push('src', r.src);
-  if (r.metric || (v6 && r.metric !== undefined)) t.push('metric', String(r.metric));
+  if (r.metric || v6) t.push('metric', String(r.metric ?? 0));
   if (r.onlink) t.push('onlink');
   if (opts.linkdown) t.push('linkdown');
   // Every IPv6 route has a router preference; iproute2 prints it last.

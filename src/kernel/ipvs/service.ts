@@ -41,7 +41,8 @@ export interface RealServer {
   stats: IpvsStats;
 }
 
-export interface VirtualService {
+/** What `ipvsadm -A|-E` gives: the service's address, scheduler, flags and persistence. */
+export interface ServiceSpec {
   family: Family;
   proto: IpvsProto;
   addr: string;
@@ -51,7 +52,11 @@ export interface VirtualService {
   flags: number;
   /** Persistence timeout in seconds (meaningful with IP_VS_SVC_F_PERSISTENT). */
   timeout: number;
-  /** Persistence granularity as a prefix length (32 / 128 = per client address). */
+  /** Persistence granularity as a prefix length (32 / 128 = per client address; the family's full length by default). */
+  netmask?: number;
+}
+
+export interface VirtualService extends ServiceSpec {
   netmask: number;
   /** Destinations in kernel list order (head first). */
   dests: RealServer[];

@@ -5,23 +5,12 @@ import type { Family } from '../../net/ip.js';
 import { ConnTable, connKey, type ConnState, type IpvsConn } from './connections.js';
 import { HASH_SCHEDULERS } from './hashing.js';
 import { PLAIN_SCHEDULERS, type Pick, type Scheduler } from './schedulers.js';
-import { IP_VS_SVC_F_PERSISTENT, emptyStats, serviceKey, type ForwardMethod, type IpvsProto, type RealServer, type VirtualService } from './service.js';
+import { IP_VS_SVC_F_PERSISTENT, emptyStats, serviceKey, type ForwardMethod, type IpvsProto, type RealServer, type ServiceSpec, type VirtualService } from './service.js';
 
 /** Schedulers the kernel has as modules; lblcr is not modelled (knet refuses it by name). */
 export const SCHEDULERS: Record<string, Scheduler> = { ...PLAIN_SCHEDULERS, ...HASH_SCHEDULERS };
 
 export class IpvsError extends Error {}
-
-export interface ServiceSpec {
-  family: Family;
-  proto: IpvsProto;
-  addr: string;
-  port: number;
-  scheduler: string;
-  flags: number;
-  timeout: number;
-  netmask?: number;
-}
 
 export interface DestSpec {
   addr: string;
