@@ -90,9 +90,9 @@ function readDocs(files: string[], docs: SourceDoc[]): Topology {
     nodePortRange: { ...DEFAULT_NODE_PORT_RANGE },
   };
   let sawClusterConfig = false;
-  let proxyDoc: { f: Fields; o: Record<string, unknown> } | undefined;
+  let proxyDoc: { f: Fields; o: Record<string, unknown>; ref: SourceRef } | undefined;
   let flannelDoc: { f: Fields; o: Record<string, unknown> } | undefined;
-  let kubeletDoc: { f: Fields; o: Record<string, unknown> } | undefined;
+  let kubeletDoc: { f: Fields; o: Record<string, unknown>; ref: SourceRef } | undefined;
   const objects: SourcedObject[] = [];
   const unmodelled: Topology['unmodelled'] = [];
   // CustomResourceDefinitions first: they say whether their objects live in a namespace.
@@ -119,9 +119,12 @@ function readDocs(files: string[], docs: SourceDoc[]): Topology {
       readClusterConfiguration(f, o, networking);
       sawClusterConfig = true;
     } else if (kind === 'KubeProxyConfiguration' && apiVersion.startsWith('kubeproxy.config.k8s.io/')) {
-      proxyDoc = { f, o };
+      // One kube-proxy reads one configuration: with layered files the later one is the one used.
+      if (proxyDoc) f.warn([], `a second kube-proxy configuration (the first is at ${proxyDoc.ref.where()}); this one is used`);
+      proxyDoc = { f, o, ref };
     } else if (kind === 'KubeletConfiguration' && apiVersion.startsWith('kubelet.config.k8s.io/')) {
-      kubeletDoc = { f, o };
+      if (kubeletDoc) f.warn([], `a second KubeletConfiguration (the first is at ${kubeletDoc.ref.where()}); this one is used`);
+      kubeletDoc = { f, o, ref };
     } else if (UNMODELLED.has(kind)) {
       f.warn([], 'not modelled by knet; ignored');
     } else if (isKind(kind)) {
@@ -132,8 +135,9 @@ function readDocs(files: string[], docs: SourceDoc[]): Topology {
         const data = (obj as { data?: Record<string, string> }).data ?? {};
         if (name === 'kube-flannel-cfg') flannelDoc = { f, o };
         // kubeadm keeps kube-proxy's configuration in this ConfigMap; read it as the real daemon does.
-        if (name === 'kube-proxy' && obj.metadata.namespace === 'kube-system' && data['config.conf'] && !proxyDoc) {
-          proxyDoc = { f: new Fields(problems, ref, `${desc} config.conf`), o: parseEmbedded(f, data['config.conf']) };
+        if (name === 'kube-proxy' && obj.metadata.namespace === 'kube-system' && data['config.conf']) {
+          if (proxyDoc) f.warn(['data', 'config.conf'], `a second kube-proxy configuration (the first is at ${proxyDoc.ref.where()}); this one is used`);
+          proxyDoc = { f: new Fields(problems, ref, `${desc} config.conf`), o: parseEmbedded(f, data['config.conf']), ref };
         }
       }
     } else {

@@ -112,6 +112,13 @@ test('warning: leading zeros are read as kube-proxy reads them', async (t) => {
   t.regex(r.err, /^Warning: FILE:13: Service default\/s: spec.clusterIP: "10.96.0.041" is not in canonical form \(kube-apiserver would refuse it\); read as 10.96.0.41\n/);
 });
 
+test('warning: a second KubeProxyConfiguration is the one used, said with where the first is', async (t) => {
+  const kp = (mode: string) => `---\napiVersion: kubeproxy.config.k8s.io/v1alpha1\nkind: KubeProxyConfiguration\nmode: ${mode}\n`;
+  const r = await load(`${HEADER}${kp('iptables')}${kp('ipvs')}`);
+  t.is(r.code, 0);
+  t.is(r.err, 'Warning: FILE:13: KubeProxyConfiguration <unnamed>: a second kube-proxy configuration (the first is at FILE:9); this one is used\nNo resources found\n');
+});
+
 test('usage errors exit 2', async (t) => {
   t.is((await knet('get')).code, 2);
   t.is((await knet('get', 'gizmos')).code, 2);
