@@ -59,8 +59,8 @@ export function ipInput(w: Walk, node: string, inDev: string, p: Packet, opts: {
   if (kernel.root.sysctl.num(v6 ? 'net.ipv6.conf.all.forwarding' : 'net.ipv4.ip_forward') !== 1) {
     return w.end('DROPPED', `${node} has ${v6 ? 'net.ipv6.conf.all.forwarding' : 'net.ipv4.ip_forward'}=0`, p);
   }
-  if (p.ttl <= 1) return w.end('TTL_EXCEEDED', `TTL ran out at ${node}`, p);
-  w.step({ kind: 'ttl', before: p.ttl, after: p.ttl - 1 });
+  if (p.ttl <= 1) return w.end('TTL_EXCEEDED', `${v6 ? 'the hop limit' : 'TTL'} ran out at ${node}`, p);
+  w.step({ kind: 'ttl', before: p.ttl, after: p.ttl - 1, ...(v6 ? { hopLimit: true as const } : {}) });
   p.ttl -= 1;
   const out = rm.dev ?? '';
   const f = runHook(w, nc, 'forward', p, { in: inDev, out });

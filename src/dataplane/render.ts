@@ -37,7 +37,7 @@ export function stepLine(s: Step): string {
     case 'conntrack':
       return L('conntrack', `${s.action}: ${s.entry}`);
     case 'ttl':
-      return L('ttl', `${s.before} -> ${s.after}`);
+      return L(s.hopLimit ? 'hlim' : 'ttl', `${s.before} -> ${s.after}`);
     case 'vxlan-encap':
       return [
         L('vxlan', `encapsulate on ${s.dev}: VNI ${s.vni}, outer UDP ${s.outerSrc}:${s.srcPort} -> ${s.outerDst}:${s.dstPort}`),

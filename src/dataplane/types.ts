@@ -42,7 +42,7 @@ export type Step =
   | ({ kind: 'ipvs' } & Omit<IpvsEvidence, 'kind'>)
   | { kind: 'nat'; nat: 'DNAT' | 'SNAT' | 'MASQUERADE' | 'un-DNAT' | 'un-SNAT'; field: 'src' | 'dst'; before: string; after: string }
   | { kind: 'conntrack'; action: 'new' | 'confirmed' | 'reply' | 'established' | 'untracked'; entry: string; orig?: Tuple; reply?: Tuple }
-  | { kind: 'ttl'; before: number; after: number }
+  | { kind: 'ttl'; before: number; after: number; /** IPv6 calls the field the hop limit. */ hopLimit?: true }
   | { kind: 'vxlan-encap'; dev: string; vni: number; srcPort: number; dstPort: number; outerSrc: string; outerDst: string; innerSrcMac: string; innerDstMac: string; fdb: string; mtu: number }
   | { kind: 'vxlan-decap'; dev: string; vni: number; outerSrc: string; outerDst: string }
   | { kind: 'underlay'; from: string; to: string; dev: string }

@@ -96,6 +96,7 @@ export function explainStep(s: Step, lang: Lang): string {
         ? `conntrack ${s.action}: ${s.action === 'new' ? 'the first packet creates a connection entry (original and reply tuples)' : s.action === 'reply' ? 'the packet matches an entry\'s reply tuple' : 'the packet belongs to a known connection'}.`
         : `conntrack ${s.action}：${s.action === 'new' ? '首包创建一条连接记录（原方向和回复方向两个元组）' : s.action === 'reply' ? '数据包匹配某条记录的回复方向元组' : '数据包属于已知连接'}。`;
     case 'ttl':
+      if (s.hopLimit) return en ? `Routed, so the IPv6 hop limit drops by one: ${s.before} → ${s.after} (bridged frames keep it).` : `经过路由转发，IPv6 跳数限制（hop limit）减一：${s.before} → ${s.after}（网桥转发的帧不变）。`;
       return en ? `Routed, so the TTL drops by one: ${s.before} → ${s.after} (bridged frames keep their TTL).` : `经过路由转发，TTL 减一：${s.before} → ${s.after}（网桥转发的帧不改 TTL）。`;
     case 'vxlan-encap':
       return en

@@ -43,7 +43,7 @@ export function stepRow(s: Step): StepRow {
     case 'conntrack':
       return row('conntrack', `${s.action}: ${s.entry}`);
     case 'ttl':
-      return row('ttl', `${s.before} -> ${s.after}`);
+      return row(s.hopLimit ? 'hlim' : 'ttl', `${s.before} -> ${s.after}`);
     case 'vxlan-encap':
       return row('vxlan', `encapsulate on ${s.dev}: VNI ${s.vni}, outer UDP ${s.outerSrc}:${s.srcPort} -> ${s.outerDst}:${s.dstPort}; inner Ethernet ${s.innerSrcMac} -> ${s.innerDstMac}, MTU ${s.mtu}; FDB: ${s.fdb.trimEnd()}`);
     case 'vxlan-decap':
