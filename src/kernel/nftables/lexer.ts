@@ -29,77 +29,107 @@ const PUNCT = new Set(['{', '}', ';', ',']);
 const STOP = new Uint8Array(128);
 for (const c of ' \t\r\n\v\f{};,"#') STOP[c.charCodeAt(0)] = 1;
 
-export function tokenize(text: string, file: string): Token[] {
-  const out: Token[] = [];
-  let line = 1;
-  let lineStart = 0;
-  let i = 0;
-  const n = text.length;
-  while (i < n) {
-    const c = text[i]!;
-    if (c === '\n') {
-      out.push({ kind: 'nl', text: '\n', line, col: i - lineStart + 1, end: i - lineStart + 1, at: i, stop: i + 1 });
-      line++;
-      i++;
-      lineStart = i;
-      continue;
+/** Reads tokens one at a time, so a long transaction never holds all of its tokens at once. */
+class Lexer {
+  private line = 1;
+  private lineStart = 0;
+  private i = 0;
+  done = false;
+
+  constructor(
+    private readonly text: string,
+    private readonly file: string,
+  ) {}
+
+  next(): Token {
+    const text = this.text;
+    const n = text.length;
+    let i = this.i;
+    while (i < n) {
+      const c = text[i]!;
+      if (c === '\n') {
+        const col = i - this.lineStart + 1;
+        const t: Token = { kind: 'nl', text: '\n', line: this.line, col, end: col, at: i, stop: i + 1 };
+        this.line++;
+        this.i = this.lineStart = i + 1;
+        return t;
+      }
+      if (c === ' ' || c === '\t' || c === '\r') {
+        i++;
+        continue;
+      }
+      if (c === '#') {
+        while (i < n && text[i] !== '\n') i++;
+        continue;
+      }
+      if (c === '\\' && text[i + 1] === '\n') {
+        i += 2;
+        this.line++;
+        this.lineStart = i;
+        continue;
+      }
+      const line = this.line;
+      const col = i - this.lineStart + 1;
+      if (PUNCT.has(c)) {
+        this.i = i + 1;
+        return { kind: c as TokenKind, text: c, line, col, end: col, at: i, stop: i + 1 };
+      }
+      if (c === '"') {
+        let j = i + 1;
+        while (j < n && text[j] !== '"' && text[j] !== '\n') j++;
+        if (text[j] !== '"') throw errorAt(this.file, { line, col, end: j - this.lineStart }, 'syntax error, unterminated string');
+        this.i = j + 1;
+        return { kind: 'string', text: text.slice(i + 1, j), line, col, end: j - this.lineStart + 1, at: i, stop: j + 1 };
+      }
+      let j = i;
+      while (j < n && STOP[text.charCodeAt(j)] !== 1) j++;
+      this.i = j;
+      return { kind: 'word', text: text.slice(i, j), line, col, end: j - this.lineStart, at: i, stop: j };
     }
-    if (c === ' ' || c === '\t' || c === '\r') {
-      i++;
-      continue;
-    }
-    if (c === '#') {
-      while (i < n && text[i] !== '\n') i++;
-      continue;
-    }
-    if (c === '\\' && text[i + 1] === '\n') {
-      i += 2;
-      line++;
-      lineStart = i;
-      continue;
-    }
-    const col = i - lineStart + 1;
-    if (PUNCT.has(c)) {
-      out.push({ kind: c as TokenKind, text: c, line, col, end: col, at: i, stop: i + 1 });
-      i++;
-      continue;
-    }
-    if (c === '"') {
-      let j = i + 1;
-      let s = '';
-      while (j < n && text[j] !== '"' && text[j] !== '\n') s += text[j++];
-      if (text[j] !== '"') throw errorAt(file, { line, col, end: j - lineStart }, 'syntax error, unterminated string');
-      out.push({ kind: 'string', text: s, line, col, end: j - lineStart + 1, at: i, stop: j + 1 });
-      i = j + 1;
-      continue;
-    }
-    let j = i;
-    while (j < n && STOP[text.charCodeAt(j)] !== 1) j++;
-    out.push({ kind: 'word', text: text.slice(i, j), line, col, end: j - lineStart, at: i, stop: j });
-    i = j;
+    this.i = i;
+    this.done = true;
+    const col = i - this.lineStart + 1;
+    return { kind: 'eof', text: '', line: this.line, col, end: col, at: i, stop: i };
   }
-  out.push({ kind: 'eof', text: '', line, col: i - lineStart + 1, end: i - lineStart + 1, at: i, stop: i });
-  return out;
 }
 
 /** A cursor over tokens with nft-style errors. */
 export class Tokens {
+  /** Absolute index of the current token. */
   pos = 0;
+  private readonly lexer: Lexer;
+  /** Tokens read so far and not yet released; buf[0] is token number `base`. */
+  private buf: Token[] = [];
+  private base = 0;
 
   constructor(
-    readonly list: Token[],
     readonly file: string,
     readonly source: string,
-  ) {}
+  ) {
+    this.lexer = new Lexer(source, file);
+  }
+
+  /** Token number i (the end of input repeats as eof). */
+  at(i: number): Token {
+    const buf = this.buf;
+    while (i - this.base >= buf.length && !this.lexer.done) buf.push(this.lexer.next());
+    return buf[Math.min(i - this.base, buf.length - 1)]!;
+  }
+
+  /** Forgets the tokens before the current one (a finished command). */
+  release(): void {
+    if (this.pos - this.base < 256) return;
+    this.buf = this.buf.slice(this.pos - this.base);
+    this.base = this.pos;
+  }
 
   /** The source text from token `from` up to (not including) the current one. */
   textSince(from: number): string {
-    const last = this.list[this.pos - 1]!;
-    return this.source.slice(this.list[from]!.at, last.stop);
+    return this.source.slice(this.at(from).at, this.at(this.pos - 1).stop);
   }
 
   peek(k = 0): Token {
-    return this.list[Math.min(this.pos + k, this.list.length - 1)]!;
+    return this.at(this.pos + k);
   }
 
   next(): Token {
@@ -140,7 +170,7 @@ export class Tokens {
   }
 
   skipNewlines(): void {
-    while (this.peek().kind === 'nl' || this.peek().kind === ';') this.pos++;
+    for (let k = this.peek().kind; k === 'nl' || k === ';'; k = this.peek().kind) this.pos++;
   }
 
   /** At the end of a statement: newline, `;`, `}` or end of input. */

@@ -40,7 +40,7 @@ function primary(ts: Tokens): Selector {
   }
   if (t.text === 'meta' || BARE_META.has(t.text)) {
     const key = t.text === 'meta' ? ts.word('meta key') : t.text;
-    if (!(META_KEYS as readonly string[]).includes(key)) throw ts.fail(ts.list[ts.pos - 1]!, `syntax error, unsupported meta key "${key}"`);
+    if (!(META_KEYS as readonly string[]).includes(key)) throw ts.fail(ts.at(ts.pos - 1), `syntax error, unsupported meta key "${key}"`);
     return { k: 'meta', key: key as 'mark' };
   }
   if (t.text === 'ct') {
@@ -51,7 +51,7 @@ function primary(ts: Tokens): Selector {
       if ((proto !== 'ip' && proto !== 'ip6') || (field !== 'saddr' && field !== 'daddr')) throw ts.fail(t, `syntax error, unsupported ct ${key} expression`);
       return { k: 'ctTuple', dir: key, proto, field };
     }
-    if (!['state', 'status', 'mark', 'direction'].includes(key)) throw ts.fail(ts.list[ts.pos - 1]!, `syntax error, unsupported ct key "${key}"`);
+    if (!['state', 'status', 'mark', 'direction'].includes(key)) throw ts.fail(ts.at(ts.pos - 1), `syntax error, unsupported ct key "${key}"`);
     return { k: 'ct', key: key as 'state' };
   }
   if (t.text === 'fib') {
@@ -61,13 +61,13 @@ function primary(ts: Tokens): Selector {
       flags.push(ts.word('fib flag'));
     }
     const result = ts.word('type, oif or oifname');
-    if (!['type', 'oif', 'oifname'].includes(result)) throw ts.fail(ts.list[ts.pos - 1]!, `syntax error, unexpected "${result}"`);
+    if (!['type', 'oif', 'oifname'].includes(result)) throw ts.fail(ts.at(ts.pos - 1), `syntax error, unexpected "${result}"`);
     return { k: 'fib', flags, result: result as 'type' };
   }
   if (t.text === 'numgen') {
     const mode = ts.word('random or inc');
-    if (mode !== 'random' && mode !== 'inc') throw ts.fail(ts.list[ts.pos - 1]!, `syntax error, unexpected "${mode}"`);
-    if (ts.word('mod') !== 'mod') throw ts.fail(ts.list[ts.pos - 1]!, 'syntax error, expecting mod');
+    if (mode !== 'random' && mode !== 'inc') throw ts.fail(ts.at(ts.pos - 1), `syntax error, unexpected "${mode}"`);
+    if (ts.word('mod') !== 'mod') throw ts.fail(ts.at(ts.pos - 1), 'syntax error, expecting mod');
     const mod = Number(ts.word('number'));
     let offset = 0;
     if (ts.isWord('offset')) {
@@ -210,7 +210,7 @@ function natStmt(ts: Tokens, kind: 'dnat' | 'snat' | 'masquerade' | 'redirect'):
   const st: Extract<Stmt, { k: 'nat' }> = { k: 'nat', kind, flags: [] };
   if (ts.isWord('ip') || ts.isWord('ip6')) st.family = ts.next().text as 'ip';
   if (kind === 'dnat' || kind === 'snat') {
-    if (ts.word('to') !== 'to') throw ts.fail(ts.list[ts.pos - 1]!, 'syntax error, expecting to');
+    if (ts.word('to') !== 'to') throw ts.fail(ts.at(ts.pos - 1), 'syntax error, expecting to');
     const t = ts.next();
     const m = /^\[([0-9a-fA-F:.]+)\](?::(\d+))?$/.exec(t.text) ?? /^([0-9.]+)(?::(\d+))?$/.exec(t.text) ?? /^([0-9a-fA-F:]+)$/.exec(t.text);
     if (!m) throw ts.fail(t, `Could not parse address: ${t.text}`);
@@ -228,8 +228,41 @@ function natStmt(ts: Tokens, kind: 'dnat' | 'snat' | 'masquerade' | 'redirect'):
   return st;
 }
 
+/**
+ * Parsed rules by their text: the same rule on every node (endpoint chains, fixed chains) and in
+ * every sync is read once. Statements are never changed after parsing, so they can be shared.
+ */
+const parsedByText = new Map<string, Omit<ParsedRule, 'at'>>();
+const MEMO_LIMIT = 1_000_000;
+
 /** The statements of a rule up to the end of the line (or `;` / `}`). */
 export function parseRule(ts: Tokens, now: number): ParsedRule {
+  const start = ts.pos;
+  const at = ts.peek();
+  let end = start;
+  for (let depth = 0; ; end++) {
+    const k = ts.at(end).kind;
+    if (k === 'eof' || (depth === 0 && (k === 'nl' || k === ';' || k === '}'))) break;
+    if (k === '{') depth++;
+    else if (k === '}') depth--;
+  }
+  if (end === start) return parseStatements(ts, now);
+  const key = ts.source.slice(at.at, ts.at(end - 1).stop);
+  const hit = parsedByText.get(key);
+  if (hit) {
+    ts.pos = end;
+    return { ...hit, at };
+  }
+  const r = parseStatements(ts, now);
+  // Element timeouts are stamped with the clock: such a rule is read anew each time.
+  if (ts.pos === end && !/\b(timeout|expires)\b/.test(key)) {
+    if (parsedByText.size >= MEMO_LIMIT) parsedByText.clear();
+    parsedByText.set(key, { stmts: r.stmts, text: r.text, ...(r.comment !== undefined ? { comment: r.comment } : {}) });
+  }
+  return r;
+}
+
+function parseStatements(ts: Tokens, now: number): ParsedRule {
   const start = ts.pos;
   const at = ts.peek();
   const stmts: Stmt[] = [];
@@ -266,7 +299,7 @@ function statement(ts: Tokens, now: number): Stmt {
       if (ts.isWord('packets')) {
         ts.next();
         packets = Number(ts.word('number'));
-        if (ts.word('bytes') !== 'bytes') throw ts.fail(ts.list[ts.pos - 1]!, 'syntax error, expecting bytes');
+        if (ts.word('bytes') !== 'bytes') throw ts.fail(ts.at(ts.pos - 1), 'syntax error, expecting bytes');
         bytes = Number(ts.word('number'));
       }
       return { k: 'counter', packets, bytes };

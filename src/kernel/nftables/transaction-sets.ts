@@ -56,7 +56,7 @@ export abstract class TxSets extends TxCore {
           s.key.push(this.dataType());
         }
         if (isMap) {
-          if (ts.word(':') !== ':') throw this.fail(ts.list[ts.pos - 1]!, "syntax error, expecting ':'");
+          if (ts.word(':') !== ':') throw this.fail(ts.at(ts.pos - 1), "syntax error, expecting ':'");
           s.data = this.dataType();
         }
       } else if (w === 'typeof') throw this.fail(pt, 'typeof sets are not modelled by knet; use type');
@@ -71,7 +71,7 @@ export abstract class TxSets extends TxCore {
       else if (w === 'policy') ts.word('policy');
       else if (w === 'auto-merge') continue;
       else if (w === 'elements') {
-        if (ts.word('=') !== '=') throw this.fail(ts.list[ts.pos - 1]!, "syntax error, expecting '='");
+        if (ts.word('=') !== '=') throw this.fail(ts.at(ts.pos - 1), "syntax error, expecting '='");
         if (s.key.length === 0) throw this.fail(pt, 'set has no type');
         pendingElements = elementList(ts, s.key, s.data, this.now);
       } else throw this.fail(pt, `syntax error, unexpected "${w}"`);

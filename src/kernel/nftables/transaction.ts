@@ -5,7 +5,7 @@
 import type { ChainType, HookName } from '../hooks.js';
 import { PRIORITY } from '../hooks.js';
 import { targetsOf } from './expr.js';
-import { tokenize, Tokens, type Token } from './lexer.js';
+import { Tokens, type Token } from './lexer.js';
 import { parseRule } from './parse-rule.js';
 import { NftTable, setOf, tableKey, type BaseChain, type NftChain, type NftFamily, type NftRuleset } from './ruleset.js';
 import { EBUSY, EEXIST, ENOENT, HOOKS } from './transaction-core.js';
@@ -24,6 +24,7 @@ class Tx extends TxSets {
     const ts = this.ts;
     for (;;) {
       ts.skipNewlines();
+      ts.release();
       if (ts.peek().kind === 'eof') {
         for (const f of this.deferred) f();
         return;
@@ -181,11 +182,11 @@ class Tx extends TxSets {
     const ts = this.ts;
     const type = ts.word('chain type');
     if (!['filter', 'nat', 'route'].includes(type)) throw this.fail(at, `Could not process rule: No such file or directory`);
-    if (ts.word('hook') !== 'hook') throw this.fail(ts.list[ts.pos - 1]!, 'syntax error, expecting hook');
+    if (ts.word('hook') !== 'hook') throw this.fail(ts.at(ts.pos - 1), 'syntax error, expecting hook');
     const hookT = ts.peek();
     const hook = ts.word('hook name');
     if (!HOOKS.has(hook)) throw this.fail(hookT, `unknown chain hook ${hook}`);
-    if (ts.word('priority') !== 'priority') throw this.fail(ts.list[ts.pos - 1]!, 'syntax error, expecting priority');
+    if (ts.word('priority') !== 'priority') throw this.fail(ts.at(ts.pos - 1), 'syntax error, expecting priority');
     const pT = ts.peek();
     const p = ts.word('priority');
     let priority: number;
@@ -205,7 +206,7 @@ class Tx extends TxSets {
     if (ts.isWord('policy')) {
       ts.next();
       const w = ts.word('policy');
-      if (w !== 'accept' && w !== 'drop') throw this.fail(ts.list[ts.pos - 1]!, `syntax error, unexpected "${w}"`);
+      if (w !== 'accept' && w !== 'drop') throw this.fail(ts.at(ts.pos - 1), `syntax error, unexpected "${w}"`);
       policy = w;
       ts.accept(';');
     }
@@ -274,7 +275,7 @@ class Tx extends TxSets {
 
 /** Applies an `nft -f` text to the ruleset atomically. Returns the number of commands run. */
 export function applyNft(rs: NftRuleset, text: string, opts: ApplyOptions): void {
-  const tx = new Tx(rs, new Tokens(tokenize(text, opts.file), opts.file, text), opts.now);
+  const tx = new Tx(rs, new Tokens(opts.file, text), opts.now);
   try {
     tx.run();
   } catch (e) {
