@@ -80,16 +80,15 @@ export function labCommand(io: IO): Command {
     .option('--dry-run', 'print the commands instead of running them (no root needed)');
   addTopologyOption(up).action(async (o: PrefixOptions & { filename: string[]; dryRun?: boolean }) => {
     const prefix = checkPrefix(o.prefix);
+    const cluster = openCluster(o, io);
+    const dualStack = cluster.topology.networking.podSubnets.some((s) => s.includes(':'));
     if (!o.dryRun) {
-      checkHost(['ip', 'iptables-restore', 'sysctl']);
+      checkHost(['ip', 'iptables-restore', 'sysctl', ...(dualStack ? ['ip6tables-restore'] : [])]);
       refuseExisting(prefix);
     }
-    const cluster = openCluster(o, io);
     for (const f of loopFindings(new CorednsInstance(cluster))) io.err(`Warning: ${loopWarning(f)} (the lab runs knet's DNS server in that pod anyway)\n`);
     const plan = planLab(labInputs(cluster), prefix);
     if (plan.ipvsLeftOut.length) io.err(`Warning: ${ipvsNotice(plan.ipvsLeftOut.map((x) => x.node))}\n`);
-    const v6 = cluster.topology.networking.podSubnets.filter((s) => s.includes(':'));
-    if (v6.length) io.err(`Warning: knet lab builds the IPv4 side only: the IPv6 pod network ${v6.join(', ')} (pods' IPv6 addresses and routes, flannel-v6.1's addresses) is not created, and lab verify checks IPv4 flows\n`);
     if (o.dryRun) {
       io.out(formatPlan(plan, labScript('responder'), labScript('dns'), o.filename.map((f) => resolve(f))));
       return;

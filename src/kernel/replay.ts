@@ -57,11 +57,19 @@ export function replayCommands(kernel: NodeKernel, names: ReplayNames): string[]
       if (a.dev === 'lo' && a.address === '127.0.0.1') continue;
       cmds.push(['ip', '-n', n, 'addr', 'add', `${a.address}/${a.prefix}`, ...(a.broadcast ? ['brd', a.broadcast] : []), 'scope', a.scope, 'dev', a.dev]);
     }
-    for (const r of ns.routes()) {
-      if (r.proto === 'kernel') continue;
-      const dst = r.prefix === 0 ? 'default' : `${r.dst}/${r.prefix}`;
-      const t = r.type === 'unicast' ? [] : [r.type];
-      cmds.push(['ip', '-n', n, 'route', 'add', ...t, dst, ...(r.via ? ['via', r.via] : []), ...(r.dev ? ['dev', r.dev] : []), ...(r.onlink ? ['onlink'] : []), ...(r.metric ? ['metric', String(r.metric)] : []), ...(r.proto !== 'boot' ? ['proto', r.proto] : [])]);
+    // IPv6: the kernel makes ::1 and each link's fe80:: itself (from the same MAC); the rest is
+    // added without duplicate address detection so it is usable at once, as it is in the model.
+    for (const a of ns.addressesOf(undefined, 6)) {
+      if (a.scope !== 'global') continue;
+      cmds.push(['ip', '-n', n, '-6', 'addr', 'add', `${a.address}/${a.prefix}`, 'dev', a.dev, 'nodad']);
+    }
+    for (const family of [4, 6] as const) {
+      for (const r of ns.routes(undefined, family)) {
+        if (r.proto === 'kernel') continue;
+        const dst = r.prefix === 0 ? 'default' : `${r.dst}/${r.prefix}`;
+        const t = r.type === 'unicast' ? [] : [r.type];
+        cmds.push(['ip', '-n', n, ...(family === 6 ? ['-6'] : []), 'route', 'add', ...t, dst, ...(r.via ? ['via', r.via] : []), ...(r.dev ? ['dev', r.dev] : []), ...(r.onlink ? ['onlink'] : []), ...(r.metric ? ['metric', String(r.metric)] : []), ...(r.proto !== 'boot' ? ['proto', r.proto] : [])]);
+      }
     }
     for (const nb of ns.neigh.list()) {
       cmds.push(['ip', '-n', n, 'neigh', 'replace', nb.ip, ...(nb.lladdr ? ['lladdr', nb.lladdr] : []), 'dev', nb.dev, 'nud', nb.state.toLowerCase()]);

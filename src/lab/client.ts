@@ -31,6 +31,9 @@ export interface ProbeResult {
   code?: string;
 }
 
+/** `IP:PORT`, an IPv6 address in brackets as traces write it. */
+const hostPort = (ip: string, port: number): string => (ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`);
+
 function classify(code: string | undefined): ProbeOutcome {
   if (code === 'ECONNREFUSED') return 'refused';
   if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH') return 'unreachable';
@@ -71,7 +74,7 @@ function tcp(f: ProbeFlow, timeoutMs: number): Promise<ProbeResult> {
     const timer = setTimeout(() => done({ outcome: 'timeout' }), timeoutMs);
     let raw = Buffer.alloc(0);
     sock.on('connect', () => {
-      local = `${sock.localAddress}:${sock.localPort}`;
+      local = hostPort(sock.localAddress ?? '', sock.localPort ?? 0);
       if (f.dns) {
         const q = query(f.dns);
         const len = Buffer.alloc(2);
@@ -91,7 +94,7 @@ function tcp(f: ProbeFlow, timeoutMs: number): Promise<ProbeResult> {
 
 function udp(f: ProbeFlow, timeoutMs: number): Promise<ProbeResult> {
   return new Promise((resolve) => {
-    const sock = createSocket('udp4');
+    const sock = createSocket(f.ip.includes(':') ? 'udp6' : 'udp4');
     let local: string | undefined;
     const done = (r: ProbeResult): void => {
       clearTimeout(timer);
@@ -103,7 +106,7 @@ function udp(f: ProbeFlow, timeoutMs: number): Promise<ProbeResult> {
     sock.on('error', (e: NodeJS.ErrnoException) => done({ outcome: classify(e.code), ...(e.code ? { code: e.code } : {}) }));
     sock.connect(f.port, f.ip, () => {
       const a = sock.address();
-      local = `${a.address}:${a.port}`;
+      local = hostPort(a.address, a.port);
       sock.send(f.dns ? query(f.dns) : 'knet lab probe\n');
     });
   });

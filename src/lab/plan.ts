@@ -40,11 +40,12 @@ export interface ResponderSpec {
   listen: string[];
 }
 
-/** knet's DNS server standing in for CoreDNS in one CoreDNS pod, on the pod IP, port 53. */
+/** knet's DNS server standing in for CoreDNS in one CoreDNS pod, on the pod's IPs, port 53. */
 export interface DnsServerSpec {
   netns: string;
   /** `NS/NAME` of the CoreDNS pod. */
   pod: string;
+  /** The pod IPs, comma-separated (dual-stack: both). */
   ip: string;
 }
 
@@ -73,6 +74,8 @@ export interface LabInputs {
   kernels: ReadonlyMap<string, NodeKernel>;
   /** Each node's whole iptables ruleset as iptables-restore input. */
   rulesets: ReadonlyMap<string, string>;
+  /** Dual-stack: each node's ip6tables ruleset as ip6tables-restore input. */
+  rulesets6?: ReadonlyMap<string, string>;
   /** Each node's nftables state as `nft list ruleset` prints it (nft -f input); empty when it has none. */
   nftRulesets?: ReadonlyMap<string, string>;
   /** IPVS-mode nodes' ipsets as `ipset save` prints them (`ipset restore` input). */
@@ -179,6 +182,8 @@ export function planLab(inputs: LabInputs, prefix: string): LabPlan {
     if (sets) c.push({ argv: ['ip', 'netns', 'exec', names.node(n.name), 'ipset', 'restore'], stdin: sets });
     const rules = inputs.rulesets.get(n.name);
     if (rules) c.push({ argv: ['ip', 'netns', 'exec', names.node(n.name), 'iptables-restore'], stdin: rules });
+    const rules6 = inputs.rulesets6?.get(n.name);
+    if (rules6) c.push({ argv: ['ip', 'netns', 'exec', names.node(n.name), 'ip6tables-restore'], stdin: rules6 });
     const nft = inputs.nftRulesets?.get(n.name);
     if (nft) c.push({ argv: ['ip', 'netns', 'exec', names.node(n.name), NFT_BINARY, '-f', '-'], stdin: nft });
   }

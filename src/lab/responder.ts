@@ -6,7 +6,7 @@
 // as the body; one that says nothing gets the line after a short wait.
 //   node responder.js RECEIVER PROTO/PORT…      e.g. "pod default/nginx-0" tcp/80 udp/53
 import { createSocket } from 'node:dgram';
-import { createServer } from 'node:net';
+import { createServer, type Socket } from 'node:net';
 import { networkInterfaces } from 'node:os';
 
 const [receiver, ...listens] = process.argv.slice(2);
@@ -15,18 +15,22 @@ if (!receiver || listens.length === 0) {
   process.exit(2);
 }
 
+/** `IP:PORT`, an IPv6 address in brackets as traces write it. */
+const hostPort = (ip: string, port: number): string => (ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`);
+
 /** The one answer line: `RECEIVER LOCAL_IP:PORT PEER_IP:PORT`. */
 function answer(local: string, localPort: number, peer: string, peerPort: number): string {
-  return `${receiver} ${local}:${localPort} ${peer}:${peerPort}\n`;
+  return `${receiver} ${hostPort(local, localPort)} ${hostPort(peer, peerPort)}\n`;
 }
 
-/** IPv4 addresses of this namespace: a UDP socket per address, so replies leave from the address asked. */
-function localAddresses(): string[] {
+/** This namespace's addresses (IPv6: global ones): a UDP socket per address, so replies leave from the address asked. */
+function localAddresses(): { address: string; v6: boolean }[] {
   return Object.values(networkInterfaces())
     .flat()
-    .filter((a) => a && a.family === 'IPv4')
-    .map((a) => a!.address);
+    .filter((a) => a && (a.family === 'IPv4' || (a.family === 'IPv6' && a.scopeid === 0 && a.address !== '::1')))
+    .map((a) => ({ address: a!.address, v6: a!.family === 'IPv6' }));
 }
+const hasIPv6 = localAddresses().some((a) => a.v6);
 
 let pending = 0;
 function listening(): void {
@@ -45,8 +49,7 @@ for (const l of listens) {
   const [proto, portText] = l.split('/');
   const port = Number(portText);
   if (proto === 'tcp') {
-    pending++;
-    const server = createServer((sock) => {
+    const onConnection = (sock: Socket): void => {
       sock.on('error', () => sock.destroy());
       const line = answer(sock.localAddress ?? '', sock.localPort ?? 0, sock.remoteAddress ?? '', sock.remotePort ?? 0);
       let heard = '';
@@ -60,12 +63,18 @@ for (const l of listens) {
         if (!sock.writableEnded) sock.end(HTTP_REQUEST.test(heard) ? httpReply(line) : line);
       });
       sock.on('close', () => clearTimeout(timer));
-    });
-    server.listen({ host: '0.0.0.0', port }, listening);
-  } else if (proto === 'udp') {
-    for (const address of localAddresses()) {
+    };
+    pending++;
+    createServer(onConnection).listen({ host: '0.0.0.0', port }, listening);
+    // IPv6 on a socket of its own, so IPv4 peers keep their plain addresses on the first
+    if (hasIPv6) {
       pending++;
-      const sock = createSocket('udp4');
+      createServer(onConnection).listen({ host: '::', port, ipv6Only: true }, listening);
+    }
+  } else if (proto === 'udp') {
+    for (const { address, v6 } of localAddresses()) {
+      pending++;
+      const sock = createSocket(v6 ? 'udp6' : 'udp4');
       sock.on('message', (_msg, rinfo) => sock.send(answer(address, port, rinfo.address, rinfo.port), rinfo.port, rinfo.address));
       sock.on('error', () => undefined);
       sock.bind({ address, port }, listening);

@@ -23,6 +23,9 @@ import { labDown } from './down.js';
 export function labInputs(cluster: Cluster): LabInputs {
   const dp = Dataplane.of(cluster);
   const rulesets = new Map(dp.nodeNames().map((n) => [n, formatSave(dp.ruleset(n))]));
+  // A dual-stack cluster's IPv6 side goes in too; a single-stack one's lab stays IPv4 as its traces are
+  const dualStack = cluster.topology.networking.podSubnets.some((s) => s.includes(':'));
+  const rulesets6 = dualStack ? new Map(dp.nodeNames().map((n) => [n, formatSave(dp.ruleset(n, 6))])) : undefined;
   // IPVS mode: the ipsets go in with the real `ipset restore`; the IPVS table itself is left out (ipvsTables)
   const ipvsNodes = dp.nodeNames().filter((n) => dp.kernels.agents(n)?.kubeProxy?.mode === 'ipvs');
   const ipsets = new Map(ipvsNodes.map((n) => [n, ipsetSave(dp.node(n)!.ipsets)]));
@@ -35,8 +38,10 @@ export function labInputs(cluster: Cluster): LabInputs {
       .filter((p) => !p.spec.hostNetwork && p.status?.podIP)
       .map((p) => [key(p), { resolvConf: resolvConfText(resolvConfFor(cluster, p)), hosts: hostsFileText(hostsFileFor(cluster, p)) }]),
   );
-  const dns = corednsPods(cluster).filter((p) => !p.spec.hostNetwork).map((p) => ({ pod: key(p), ip: p.status!.podIP! }));
-  return { store: cluster.store, topology: cluster.topology, kernels: dp.kernels, rulesets, nftRulesets, ipsets, ipvsTables, corednsPods: dns, podFiles };
+  const dns = corednsPods(cluster)
+    .filter((p) => !p.spec.hostNetwork)
+    .map((p) => ({ pod: key(p), ip: (p.status!.podIPs?.map((x) => x.ip) ?? [p.status!.podIP!]).join(',') }));
+  return { store: cluster.store, topology: cluster.topology, kernels: dp.kernels, rulesets, ...(rulesets6 ? { rulesets6 } : {}), nftRulesets, ipsets, ipvsTables, corednsPods: dns, podFiles };
 }
 
 /** What `lab verify` compares against to know the lab was built from this topology. */

@@ -81,8 +81,9 @@ function expectationOf(p: PathResult, client: string): Expectation {
 
 export function predict(cluster: Cluster, f: Flow): Prediction {
   try {
-    const t = trace(cluster, f.src, f.dst, { proto: f.proto, allPaths: true });
-    const [, second] = traceConnections(cluster, f.src, f.dst, 2, 1000, { proto: f.proto });
+    const family = f.family ? { family: f.family } : {};
+    const t = trace(cluster, f.src, f.dst, { proto: f.proto, allPaths: true, ...family });
+    const [, second] = traceConnections(cluster, f.src, f.dst, 2, 1000, { proto: f.proto, ...family });
     const sticky = !!second?.paths[0]?.affinity;
     const ipvs = ipvsNode(t);
     return { trace: t, expectations: t.paths.map((p) => expectationOf(p, t.src.ip)), sticky, ...(ipvs ? { ipvs } : {}) };
@@ -105,7 +106,8 @@ function parseAnswer(text: string): Answer | undefined {
   return { receiver: w.slice(0, -2).join(' '), endpoint: w[w.length - 2]!, peer: w[w.length - 1]! };
 }
 
-const hostOf = (ipPort: string): string => ipPort.slice(0, ipPort.lastIndexOf(':'));
+/** The address of `IP:PORT` or `[IPv6]:PORT`. */
+const hostOf = (ipPort: string): string => ipPort.slice(0, ipPort.lastIndexOf(':')).replace(/^\[(.*)\]$/, '$1');
 
 /** Why one real outcome fits no predicted path (undefined when it fits one). */
 function mismatch(r: ProbeResult, p: Prediction): string | undefined {
@@ -176,7 +178,8 @@ const indent = (text: string, by: string): string => text.trimEnd().split('\n').
 /** The kernel's side of one disagreeing flow: one more connection with zeroed counters, then conntrack and the counters. */
 async function kernelSide(state: LabState, f: Flow, results: ProbeResult[], timeoutMs: number): Promise<string> {
   const nodes = state.namespaces.filter((n) => n.role === 'node');
-  for (const n of nodes) for (const t of ['raw', 'mangle', 'filter', 'nat']) tryRun(['ip', 'netns', 'exec', n.name, 'iptables', '-t', t, '-Z']);
+  const xt = f.family === 6 ? 'ip6tables' : 'iptables';
+  for (const n of nodes) for (const t of ['raw', 'mangle', 'filter', 'nat']) tryRun(['ip', 'netns', 'exec', n.name, xt, '-t', t, '-Z']);
   const again = (await probe(f.netns, [{ id: 0, proto: f.proto, ip: f.ip, port: f.port, samples: 1, ...(f.dns ? { dns: f.dns } : {}) }], timeoutMs)).get(0)![0]!;
   const lines = results.map((r, i) => `connection ${i + 1}: ${r.outcome}${r.answer ? ` "${r.answer}"` : ''}${r.code ? ` (${r.code})` : ''}${r.local ? ` from ${r.local}` : ''}`);
   lines.push(`one more connection: ${again.outcome}${again.answer ? ` "${again.answer}"` : ''}${again.local ? ` from ${again.local}` : ''}`);
@@ -185,7 +188,7 @@ async function kernelSide(state: LabState, f: Flow, results: ProbeResult[], time
   const sport = again.local ? again.local.slice(again.local.lastIndexOf(':') + 1) : undefined;
   let entries = 0;
   for (const n of nodes) {
-    const ct = tryRun(['ip', 'netns', 'exec', n.name, 'conntrack', '-L', '-p', f.proto]);
+    const ct = tryRun(['ip', 'netns', 'exec', n.name, 'conntrack', '-L', '-f', f.family === 6 ? 'ipv6' : 'ipv4', '-p', f.proto]);
     if (ct === undefined) {
       lines.push(`conntrack in ${n.object}: (conntrack -L failed; is conntrack installed?)`);
     } else {
@@ -194,15 +197,15 @@ async function kernelSide(state: LabState, f: Flow, results: ProbeResult[], time
       entries += mine.length;
       if (mine.length) lines.push(`conntrack in ${n.object}:`, ...mine.map((l) => `  ${l}`));
     }
-    const saved = tryRun(['ip', 'netns', 'exec', n.name, 'iptables-save', '-c']);
+    const saved = tryRun(['ip', 'netns', 'exec', n.name, `${xt}-save`, '-c']);
     if (saved === undefined) continue;
     const hit: string[] = [];
-    for (const t of parseIptablesSave(saved, `${n.name}: iptables-save -c`).tables.values()) {
+    for (const t of parseIptablesSave(saved, `${n.name}: ${xt}-save -c`).tables.values()) {
       for (const c of t.chains.values()) {
         for (const r of c.rules) if ((r.counters?.[0] ?? 0) > 0) hit.push(`  ${t.name.padEnd(6)} [${r.counters![0]} pkts] -A ${c.name} ${r.saveText}`);
       }
     }
-    if (hit.length) lines.push(`iptables rules that counted it in ${n.object}:`, ...hit);
+    if (hit.length) lines.push(`${xt} rules that counted it in ${n.object}:`, ...hit);
   }
   if (entries === 0) lines.push(`conntrack: no entry of this flow (from ${client ?? '?'}) left in any node`);
   return lines.join('\n');
@@ -250,7 +253,7 @@ export async function labVerify(cluster: Cluster, state: LabState, opts: VerifyO
       const traceText = p.trace ? renderTrace(p.trace, { allPaths: true }) : p.error ?? '';
       report.details = [
         ...problems.map((x) => `  ${x}`),
-        `  knet trace ${f.src} ${f.dst} --proto ${f.proto} --all-paths:`,
+        `  knet trace ${f.src} ${f.dst} --proto ${f.proto} --all-paths${f.family === 6 ? ' -6' : ''}:`,
         indent(traceText, '    '),
         '  kernel:',
         indent(await kernelSide(state, f, rs, opts.timeoutMs), '    '),

@@ -385,11 +385,30 @@ kernelTest(`an up killed halfway (SIGKILL): its record lists what exists, and do
   rmSync(`/etc/netns/${foreign}`, { recursive: true, force: true });
 });
 
-test('lab up on the dual-stack topology says it builds the IPv4 side only', async (t) => {
-  const r = await knet('lab', 'up', '--dry-run', '-f', 'topologies/dual-stack.yaml');
-  t.is(r.code, 0, r.err);
-  t.is(
-    r.err,
-    "Warning: knet lab builds the IPv4 side only: the IPv6 pod network fd00:10:244::/56 (pods' IPv6 addresses and routes, flannel-v6.1's addresses) is not created, and lab verify checks IPv4 flows\n",
-  );
+test('lab up --dry-run on the dual-stack topology: IPv6 addresses without DAD, IPv6 routes, ip6tables-restore, DNS servers on both pod IPs', (t) => {
+  const plan = planLab(labInputs(loadCluster(['topologies/dual-stack.yaml'])), 'knet');
+  const text = formatPlan(plan, 'responder.js');
+  t.is(text, golden('lab/dual-stack.plan.sh', text));
+  t.deepEqual(plan.dnsServers.map((d) => d.ip), ['10.244.2.2,fd00:10:244:2::2', '10.244.0.2,fd00:10:244::2']);
+});
+
+kernelTest(`dual-stack topology: verify agrees on every IPv4 and IPv6 flow${skipped}`, async (t) => {
+  const prefix = prefixFor('d');
+  try {
+    const up = await knet('lab', 'up', '--prefix', prefix, '-f', 'topologies/dual-stack.yaml');
+    t.is(up.code, 0, up.err);
+    t.is(up.err, '');
+    const v = await knet('lab', 'verify', '--prefix', prefix, '--samples', '2', '--timeout', '4000');
+    t.is(v.code, 0, v.out);
+    const lines = v.out.trimEnd().split('\n');
+    t.is(lines.at(-1), '110 agree, 0 disagree');
+    // pod → Service, pod → pod across nodes and node → Service, each over IPv6 too
+    t.true(lines.some((l) => /^agree {4}default\/pod-a -> \[fd00:10:1::\w+\]:80\/tcp \(svc default\/nginx\)/.test(l)), v.out);
+    t.true(lines.some((l) => /^agree {4}default\/pod-a -> \[fd00:10:244:2::3\]:80\/tcp /.test(l)), v.out);
+    t.true(lines.some((l) => /^agree {4}node\/k8s-master -> \[fd00:10:1::\w+\]:80\/tcp /.test(l)), v.out);
+    const curl = await knet('lab', 'exec', '--prefix', prefix, 'pod-a', '--', 'curl', '-gs', 'http://[fd00:10:1::1]/');
+    t.regex(curl.out, /^pod default\/nginx-\S+ \[fd00:10:244:[12]::\d\]:80 \[fd00:10:244:1::2\]:\d+\n$/);
+  } finally {
+    await down(t, prefix);
+  }
 });
