@@ -1,7 +1,8 @@
 // Turns a kube-proxy IPVS vector (test/vectors/ipvs/NN-*/input.yaml) into a knet topology: the
 // proxier's node with its addresses, a ClusterConfiguration whose service subnet and node port
 // range hold the vector's addresses and ports, the KubeProxyConfiguration the proxier block maps
-// to, and the objects of every step (the vectors sync once, after their last step).
+// to and the first step's objects; its later steps (and the second syncs the tests make after
+// them) become a knet steps file.
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import YAML from 'yaml';
@@ -46,11 +47,13 @@ export function loadIpvsVectors(): IpvsVector[] {
     });
 }
 
+type Obj = Record<string, unknown>;
+const key = (o: { kind: string; metadata?: { namespace?: string; name?: string }; namespace?: string; name?: string }): string =>
+  `${o.kind}/${o.metadata?.namespace ?? o.namespace}/${o.metadata?.name ?? o.name}`;
+
 /** The objects left after every step (create-or-replace by kind/namespace/name, then deletes). */
-export function finalObjects(input: IpvsVectorInput): Record<string, unknown>[] {
-  const objs = new Map<string, Record<string, unknown>>();
-  const key = (o: { kind: string; metadata?: { namespace?: string; name?: string }; namespace?: string; name?: string }): string =>
-    `${o.kind}/${o.metadata?.namespace ?? o.namespace}/${o.metadata?.name ?? o.name}`;
+export function finalObjects(input: IpvsVectorInput): Obj[] {
+  const objs = new Map<string, Obj>();
   for (const s of input.steps) {
     for (const o of s.apply ?? []) objs.set(key(o as never), o);
     for (const d of s.delete ?? []) objs.delete(key(d as never));
@@ -58,23 +61,40 @@ export function finalObjects(input: IpvsVectorInput): Record<string, unknown>[] 
   return [...objs.values()];
 }
 
-export function ipvsVectorTopology(input: IpvsVectorInput, objects = finalObjects(input)): string {
-  const p = input.proxier;
-  // the unit test's fake has no API server: ipvs-13 gives three Services nodePort 80, which
-  // kube-apiserver refuses; later ones get the next free port (its one asserted chain, nat
-  // KUBE-SERVICES, does not depend on the value)
+/**
+ * Every step's objects with the nodePorts kube-apiserver would accept. The unit test's fake has
+ * no API server: ipvs-13 gives three Services nodePort 80, which kube-apiserver refuses; later
+ * ones get the next free port (its one asserted chain, nat KUBE-SERVICES, does not depend on the
+ * value). A Service written again in a later step keeps the ports it was given.
+ */
+function admitted(input: IpvsVectorInput): IpvsVectorInput['steps'] {
   const taken = new Set<number>();
-  objects = objects.map((o) => {
-    if (o.kind !== 'Service') return o;
-    const svc = structuredClone(o) as { spec: { ports?: { nodePort?: number }[] } };
-    for (const port of svc.spec.ports ?? []) {
-      if (!port.nodePort) continue;
-      while (taken.has(port.nodePort)) port.nodePort++;
-      taken.add(port.nodePort);
-    }
-    return svc as unknown as Record<string, unknown>;
-  });
-  const services = objects.filter((o) => o.kind === 'Service') as { spec: { clusterIP?: string; ports?: { nodePort?: number }[] } }[];
+  const given = new Map<string, number>();
+  return input.steps.map((s) => ({
+    ...s,
+    apply: (s.apply ?? []).map((o) => {
+      if (o.kind !== 'Service') return o;
+      const svc = structuredClone(o) as { spec: { ports?: { nodePort?: number }[] } };
+      (svc.spec.ports ?? []).forEach((port, i) => {
+        if (!port.nodePort) return;
+        const k = `${key(o as never)}/${i}/${port.nodePort}`;
+        const had = given.get(k);
+        if (had === undefined) {
+          while (taken.has(port.nodePort)) port.nodePort++;
+          taken.add(port.nodePort);
+          given.set(k, port.nodePort);
+        } else port.nodePort = had;
+      });
+      return svc as unknown as Obj;
+    }),
+  }));
+}
+
+/** The topology: the proxier's node and configuration, and the first step's objects (the first sync). */
+export function ipvsVectorTopology(input: IpvsVectorInput): string {
+  const p = input.proxier;
+  const steps = admitted(input);
+  const services = steps.flatMap((s) => s.apply ?? []).filter((o) => o.kind === 'Service') as { spec: { clusterIP?: string; ports?: { nodePort?: number }[] } }[];
   const ips = services.map((s) => s.spec.clusterIP!).filter(Boolean);
   const serviceSubnet = [covering(ips, false), covering(ips, true)].filter(Boolean).join(',') || '10.96.0.0/12';
   const ports = services.flatMap((s) => (s.spec.ports ?? []).map((x) => x.nodePort ?? 0)).filter((n) => n > 0);
@@ -112,5 +132,20 @@ export function ipvsVectorTopology(input: IpvsVectorInput, objects = finalObject
     metadata: { name: 'kube-flannel-cfg', namespace: 'kube-flannel' },
     data: { 'net-conf.json': JSON.stringify({ Network: '10.244.0.0/16', Backend: { Type: 'host-gw' } }) },
   };
-  return [header, kubeadm, proxy, flannel, ...objects].map((d) => YAML.stringify(d)).join('---\n');
+  // a step's apply is create-or-replace: an object written twice in it is there once, as last written
+  const first = new Map((steps[0]?.apply ?? []).map((o) => [key(o as never), o]));
+  return [header, kubeadm, proxy, flannel, ...first.values()].map((d) => YAML.stringify(d)).join('---\n');
+}
+
+/**
+ * The vector's later steps, then `more`, as a knet steps file (undefined when there are none):
+ * each one's objects applied and deletions made, kube-proxy syncing after it.
+ */
+export function ipvsVectorSteps(input: IpvsVectorInput, more: { apply?: Obj[]; delete?: { kind: string; namespace: string; name: string }[] }[] = []): string | undefined {
+  const later = [...admitted(input).slice(1), ...more].map((s) => ({
+    ...(s.apply?.length ? { apply: s.apply } : {}),
+    ...(s.delete?.length ? { delete: s.delete } : {}),
+  }));
+  if (!later.length) return undefined;
+  return YAML.stringify({ apiVersion: 'knet.dev/v1alpha1', kind: 'Steps', steps: later });
 }

@@ -1,25 +1,30 @@
-// kube-proxy's own IPVS test cases (test/vectors/ipvs), run through knet's loader and CLI:
-// `knet rules ipvs` against the ipvsadm -Ln section, `knet rules ipset` against the asserted
-// sets' entries, `knet rules iptables` against the asserted chains — as the vectors' README says.
+// kube-proxy's own IPVS test cases (test/vectors/ipvs), run through knet's CLI: a topology file
+// for the first sync and a --steps file for the later ones, then `knet rules ipvs` against the
+// ipvsadm -Ln section, `knet rules ipset` against the asserted sets' entries, `knet rules
+// iptables` against the asserted chains — as the vectors' README says.
 import test from 'ava';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { kubeProxyIpvsFor } from '../../src/agents/kube-proxy/factory.js';
-import { Cluster } from '../../src/cluster/cluster.js';
-import { Dataplane } from '../../src/dataplane/dataplane.js';
-import { readTopologyText } from '../../src/topology/load.js';
 import { knet } from '../helpers/cli.js';
-import { ipvsVectorTopology, loadIpvsVectors, type IpvsVector } from './vector.js';
+import { finalObjects, ipvsVectorSteps, ipvsVectorTopology, loadIpvsVectors, type IpvsVector } from './vector.js';
 
 const vectors = loadIpvsVectors();
 const dir = mkdtempSync(join(tmpdir(), 'knet-ipvs-vectors-'));
 
-async function run(v: IpvsVector, what: string, ...args: string[]): Promise<string> {
+/** `knet rules WHAT` on the vector's node after its steps (and `steps`, a steps file's text, when given). */
+async function run(v: IpvsVector, what: string, args: string[] = [], steps = ipvsVectorSteps(v.input)): Promise<string> {
   const f = join(dir, `${v.name}.yaml`);
   writeFileSync(f, ipvsVectorTopology(v.input));
+  const more: string[] = [];
+  if (steps) {
+    const sf = join(dir, `${v.name}-${createHash('sha256').update(steps).digest('hex').slice(0, 8)}.steps.yaml`);
+    writeFileSync(sf, steps);
+    more.push('--steps', sf);
+  }
   const fam = v.input.proxier.ipFamily === 'IPv6' ? ['--family', 'ipv6'] : [];
-  const r = await knet('rules', what, '-f', f, '--node', v.input.proxier.nodeName, ...fam, ...args);
+  const r = await knet('rules', what, '-f', f, ...more, '--node', v.input.proxier.nodeName, ...fam, ...args);
   if (r.code !== 0) throw new Error(`knet exited ${r.code}: ${r.err}`);
   return r.out;
 }
@@ -53,7 +58,7 @@ for (const v of vectors) {
           t.deepEqual(got.get(vs!), rs);
         } else t.deepEqual(out, want);
         const save = sec.lines.filter((l) => l.startsWith('-A ') || l.startsWith('-a '));
-        if (save.length) t.is(await run(v, 'ipvs', '--format', 'save'), save.map((l) => l + '\n').join(''));
+        if (save.length) t.is(await run(v, 'ipvs', ['--format', 'save']), save.map((l) => l + '\n').join(''));
       });
     } else if (/== ipset/.test(sec.header)) {
       test(`${v.name}: ipset entries of the asserted sets`, async (t) => {
@@ -84,17 +89,13 @@ for (const v of vectors) {
         t.deepEqual(Object.fromEntries(got), Object.fromEntries(want));
       });
     } else if (/== after deleting the EndpointSlice/.test(sec.header)) {
-      // until --steps lands on main: the delete and the second sync through the agent API
-      test(`${v.name}: after deleting the EndpointSlice and syncing again`, (t) => {
-        const cluster = new Cluster(readTopologyText(ipvsVectorTopology(v.input), `${v.name}.yaml`));
-        const node = v.input.proxier.nodeName;
-        const kernel = Dataplane.of(cluster).kernels.get(node)!;
-        kubeProxyIpvsFor(cluster, node, kernel);
-        for (const s of cluster.store.list('EndpointSlice', { namespace: 'ns1' })) cluster.store.delete('EndpointSlice', 'ns1', s.metadata.name);
-        kubeProxyIpvsFor(cluster, node, kernel);
-        t.deepEqual([...kernel.ipsets.get('KUBE-LOOP-BACK')!.members.keys()], []);
-        t.is(kernel.ipvs.services().length, 2);
-        t.deepEqual(kernel.ipvs.services().map((s) => s.dests.length), [0, 0]);
+      // the test's second sync: a steps file deleting the slices; the virtual servers stay, empty
+      const first = v.sections.find((x) => /== IPVS/.test(x.header))!;
+      const slices = finalObjects(v.input).filter((o) => o.kind === 'EndpointSlice') as { metadata: { namespace: string; name: string } }[];
+      const steps = ipvsVectorSteps(v.input, [{ delete: slices.map((o) => ({ kind: 'EndpointSlice', ...o.metadata })) }]);
+      test(`${v.name}: after deleting the EndpointSlice and syncing again`, async (t) => {
+        t.deepEqual((await run(v, 'ipvs', [], steps)).split('\n').filter(Boolean), first.lines.filter((l) => !l.startsWith('  -> ') || l.startsWith('  -> RemoteAddress')));
+        t.deepEqual((await run(v, 'ipset', [], steps)).split('\n').filter((l) => l.startsWith('add KUBE-LOOP-BACK ')), []);
       });
     } else throw new Error(`${v.name}: unknown section ${sec.header}`);
   }
