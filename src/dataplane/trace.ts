@@ -245,8 +245,16 @@ export function trace(cluster: Cluster, src: string, dst: string, opts: TraceOpt
  * (state kept between them, so ClientIP affinity shows). Returns each connection's path.
  */
 export function traceConnections(cluster: Cluster, src: string, dst: string, count: number, intervalMs: number, opts: TraceOptions = {}): Trace[] {
+  Dataplane.of(cluster).resetState();
+  return openConnections(cluster, src, dst, count, intervalMs, opts);
+}
+
+/**
+ * The same N connections on the state the cluster holds now: what earlier traffic left
+ * (conntrack, IPVS connections and templates, scheduler state, counters) stays and grows.
+ */
+export function openConnections(cluster: Cluster, src: string, dst: string, count: number, intervalMs: number, opts: TraceOptions = {}): Trace[] {
   const dp = Dataplane.of(cluster);
-  dp.resetState();
   const rng = seededRandom(opts.seed ?? 1);
   const out: Trace[] = [];
   for (let i = 0; i < count; i++) {
@@ -255,6 +263,22 @@ export function traceConnections(cluster: Cluster, src: string, dst: string, cou
     out.push(flow(dp, src, dst, { ...opts, allPaths: false, sport, seed: Math.floor(rng() * 2 ** 31) }));
   }
   return out;
+}
+
+/** Resolves SRC and DST as a flow does, each on its own; `fail` is told which one a bad name is. */
+export function checkEnds(cluster: Cluster, src: string, dst: string, opts: TraceOptions, fail: (end: 'src' | 'dst', message: string) => never): void {
+  const dp = Dataplane.of(cluster);
+  const ns = opts.namespace ?? 'default';
+  const check = (end: 'src' | 'dst', resolve: () => unknown): void => {
+    try {
+      resolve();
+    } catch (e) {
+      if (e instanceof InputError) fail(end, e.message);
+      throw e;
+    }
+  };
+  check('src', () => resolveClient(dp, src, ns));
+  check('dst', () => resolveDestination(dp, dst, ns, opts.proto, opts.family));
 }
 
 /** One flow on the dataplane's current state: the first path drawn by the seeded coins, or every path. */

@@ -1,7 +1,8 @@
 // A steps file: changes applied to a running cluster after its topology loaded, in order. Each
 // step applies objects (create or replace), deletes objects, then lets the simulated clock run
-// before the agents react — the sync sequences of kube-proxy's tests, faults, a lesson's "now
-// the Service loses its endpoints".
+// before the agents react, then sends the step's traffic — the sync sequences of kube-proxy's
+// tests, faults, a lesson's "now the Service loses its endpoints", connections that fill the
+// IPVS connection table.
 import { readFileSync } from 'node:fs';
 import { InputError } from '../api/errors.js';
 import { KINDS, isKind, type AnyObject, type Kind } from '../api/types.js';
@@ -10,6 +11,7 @@ import { objectName } from './load.js';
 import { checkObject } from './objects.js';
 import { Problems } from './problems.js';
 import { SourceRef, parseFile } from './source.js';
+import { readStepTrace, type StepTrace } from './step-trace.js';
 
 export interface StepDelete {
   kind: Kind;
@@ -24,6 +26,8 @@ export interface Step {
   delete: StepDelete[];
   /** Simulated time to let pass before the agents react, in ms. */
   waitMs: number;
+  /** Connections sent once the agents have reacted. */
+  trace?: StepTrace;
 }
 
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
@@ -55,9 +59,9 @@ export function readSteps(file: string, problems = new Problems()): Step[] {
 function readStep(f: Fields, doc: Record<string, unknown>, i: number, problems: Problems, ref: SourceRef): Step {
   const at = ['steps', i];
   const s = f.at(doc, at);
-  if (s === null || typeof s !== 'object' || Array.isArray(s)) f.fail(at, 'a step is a mapping with apply, delete and/or wait');
-  const known = new Set(['apply', 'delete', 'wait']);
-  for (const k of Object.keys(s as object)) if (!known.has(k)) f.fail([...at, k], `unknown field (a step has apply, delete, wait)`);
+  if (s === null || typeof s !== 'object' || Array.isArray(s)) f.fail(at, 'a step is a mapping with apply, delete, wait and/or trace');
+  const known = new Set(['apply', 'delete', 'wait', 'trace']);
+  for (const k of Object.keys(s as object)) if (!known.has(k)) f.fail([...at, k], `unknown field (a step has apply, delete, wait, trace)`);
   const apply = f.array(doc, [...at, 'apply']).map((_, j) => {
     const path = [...at, 'apply', j];
     const o = f.at(doc, path) as Record<string, unknown>;
@@ -81,8 +85,9 @@ function readStep(f: Fields, doc: Record<string, unknown>, i: number, problems: 
     if (ms === undefined) f.fail([...at, 'wait'], `want a duration like 2s, 500ms or 1m, got ${JSON.stringify(w)}`);
     waitMs = ms!;
   }
-  if (!apply.length && !del.length && w === undefined) f.fail(at, 'an empty step: give apply, delete or wait');
-  return { where: ref.where(at), apply, delete: del, waitMs };
+  const trace = readStepTrace(f, doc, at, ref, parseDuration);
+  if (!apply.length && !del.length && w === undefined && !trace) f.fail(at, 'an empty step: give apply, delete, wait or trace');
+  return { where: ref.where(at), apply, delete: del, waitMs, ...(trace ? { trace } : {}) };
 }
 
 /** A ref whose paths start at an object nested in the document (so its errors name the right line). */

@@ -43,7 +43,7 @@ test('steps apply objects in order; the controllers and agents react; the clock 
 
 for (const [name, err] of [
   ['bad-wait', 'bad-wait.yaml:4: Steps: steps[0].wait: want a duration like 2s, 500ms or 1m, got "soon"'],
-  ['bad-field', 'bad-field.yaml:5: Steps: steps[1].applly: unknown field (a step has apply, delete, wait)'],
+  ['bad-field', 'bad-field.yaml:5: Steps: steps[1].applly: unknown field (a step has apply, delete, wait, trace)'],
   ['delete-missing', 'delete-missing.yaml:4: delete Service default/nope: not found'],
   ['bad-object', 'bad-object.yaml:9: Service default/broken: spec.ports[0].port: 70000 must be between 1 and 65535, inclusive'],
   ['wrong-kind', 'wrong-kind.yaml:2: Steps: kind: want "Steps" (apiVersion knet.dev/v1alpha1), got "Cluster"'],
