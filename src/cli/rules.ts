@@ -85,11 +85,20 @@ function iptablesCommand(io: IO): Command {
       reportProxy(proxy, opts.node!, io);
       if (proxy.mode === 'none') throw new InputError(`${opts.node}: ${proxy.reason}; the node has no kube-proxy rules`);
       if (proxy.mode === 'ipvs') {
-        if (opts.count || opts.since.length) throw new InputError('--count and --since are not built for IPVS-mode nodes yet', 2);
         if (opts.all && opts.format === 'restore') throw new InputError('--all shows the node in save form; it has no restore form (flanneld writes its rules itself)', 2);
+        if (opts.since.length) {
+          // IPVS mode has no partial syncs: the one after the change writes every chain of its own again
+          applyTopologyObjects(cluster, readTopology(opts.filename));
+          proxy.agent.sync();
+        }
+        const sync = proxy.agent.lastSync!;
+        if (opts.count) {
+          io.out(table(['TABLE', 'CHAIN', 'RULES'], countRows(only(sync.input, opts.table))));
+          return;
+        }
         const tables = { ...(opts.table ? { tables: [opts.table] } : {}), now: cluster.clock.now() };
         if (opts.all) io.out(formatSave(Dataplane.of(cluster).ruleset(opts.node!), tables));
-        else io.out(opts.format === 'restore' ? proxy.agent.lastSync!.restoreText : formatSave(proxy.agent.kernel, tables));
+        else io.out(opts.format === 'restore' ? sync.restoreText : formatSave(proxy.agent.kernel, tables));
         return;
       }
       // an old kube-proxy without ip_vs fell back to iptables mode on this node: shown below
