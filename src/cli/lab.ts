@@ -7,10 +7,10 @@ import { Command } from 'commander';
 import { InputError } from '../api/errors.js';
 import { CorednsInstance } from '../dns/instance.js';
 import { loopFindings, loopWarning } from '../dns/loop.js';
-import { checkHost, labScript, listNetns } from '../lab/host.js';
+import { checkHost, labScript, listNetns, toolOrder } from '../lab/host.js';
 import { labDown } from '../lab/down.js';
 import { checkPrefix, DEFAULT_PREFIX, LabNames } from '../lab/names.js';
-import { formatPlan, planLab } from '../lab/plan.js';
+import { formatPlan, planLab, planTools } from '../lab/plan.js';
 import { mustReadState, otherLabsHint, readState, statePath, type LabState } from '../lab/state.js';
 import { labInputs, labUp, planDigest } from '../lab/up.js';
 import { labVerify } from '../lab/verify.js';
@@ -81,13 +81,14 @@ export function labCommand(io: IO): Command {
   addTopologyOption(up).action(async (o: PrefixOptions & { filename: string[]; dryRun?: boolean }) => {
     const prefix = checkPrefix(o.prefix);
     const cluster = openCluster(o, io);
-    const dualStack = cluster.topology.networking.podSubnets.some((s) => s.includes(':'));
     if (!o.dryRun) {
-      checkHost(['ip', 'iptables-restore', 'sysctl', ...(dualStack ? ['ip6tables-restore'] : [])]);
+      checkHost(['ip']);
       refuseExisting(prefix);
     }
     for (const f of loopFindings(new CorednsInstance(cluster))) io.err(`Warning: ${loopWarning(f)} (the lab runs knet's DNS server in that pod anyway)\n`);
     const plan = planLab(labInputs(cluster), prefix);
+    // every program the plan runs (ipset on an IPVS topology, nft on an nftables one) before the first command
+    if (!o.dryRun) checkHost(toolOrder(planTools(plan)));
     if (plan.ipvsLeftOut.length) io.err(`Warning: ${ipvsNotice(plan.ipvsLeftOut.map((x) => x.node))}\n`);
     if (o.dryRun) {
       io.out(formatPlan(plan, labScript('responder'), labScript('dns'), o.filename.map((f) => resolve(f))));

@@ -2,7 +2,7 @@
 // (argument lists, never a shell).
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InputError } from '../api/errors.js';
 import type { LabCommand } from './plan.js';
@@ -12,16 +12,44 @@ function refuse(msg: string): never {
   throw new InputError(`knet lab: ${msg}`, 2);
 }
 
-/** Whether the host has what a lab needs; the reason it has not, else undefined. */
-export function labUnsupported(tools: readonly string[] = ['ip', 'iptables-restore']): string | undefined {
-  if (process.getuid?.() !== 0) return 'needs root (network namespaces, veth and iptables in them)';
+/** How to ask each program a lab runs whether it works, what the lab uses it for, and the Debian package that has it. */
+const TOOLS: Record<string, { args: string[]; shown?: string; for: string; pkg: string }> = {
+  ip: { args: ['netns', 'list'], shown: '`ip netns`', for: 'the namespaces, links, addresses and routes', pkg: 'iproute2' },
+  bridge: { args: ['-V'], for: 'hairpin ports and the FDB entries', pkg: 'iproute2' },
+  'iptables-restore': { args: ['--version'], for: 'the iptables rules', pkg: 'iptables' },
+  'ip6tables-restore': { args: ['--version'], for: "a dual-stack cluster's ip6tables rules", pkg: 'iptables' },
+  sysctl: { args: ['-V'], for: "the nodes' and pods' sysctls", pkg: 'procps' },
+  ipset: { args: ['--version'], for: "IPVS mode's ipsets (ipset restore)", pkg: 'ipset' },
+  nft: { args: ['--version'], for: "nftables mode's table (nft -f)", pkg: 'nftables' },
+};
+
+/** The programs in the order they are checked (the table's), unknown ones last. */
+export function toolOrder(tools: Iterable<string>): string[] {
+  const known = Object.keys(TOOLS);
+  const rank = (t: string): number => (known.includes(basename(t)) ? known.indexOf(basename(t)) : known.length);
+  return [...new Set(tools)].sort((a, b) => rank(a) - rank(b));
+}
+
+/** The first of the programs that does not run here, said with what it is for and the package to install; else undefined. */
+export function missingTool(tools: readonly string[]): string | undefined {
   for (const tool of tools) {
-    const args = tool === 'ip' ? ['netns', 'list'] : tool === 'sysctl' ? ['-V'] : ['--version'];
+    const t = TOOLS[basename(tool)];
+    const args = t?.args ?? ['--version'];
     const r = spawnSync(tool, args, { encoding: 'utf8' });
-    if (r.error) return `${tool === 'ip' ? '`ip netns`' : tool} is not available (${(r.error as NodeJS.ErrnoException).code ?? r.error.message}); install ${tool === 'sysctl' ? 'procps' : tool === 'ip' ? 'iproute2' : 'iptables'}`;
+    if (r.error) {
+      const code = (r.error as NodeJS.ErrnoException).code ?? r.error.message;
+      if (!t) return `${tool} is not available (${code})`;
+      return `${t.shown ?? tool} is not available (${code}), needed for ${t.for}; install the Debian package ${t.pkg} (apt-get install ${t.pkg})`;
+    }
     if (r.status !== 0) return `\`${tool} ${args.join(' ')}\` failed: ${(r.stderr || r.stdout).trim().split('\n')[0]}`;
   }
   return undefined;
+}
+
+/** Whether the host has what a lab needs; the reason it has not, else undefined. */
+export function labUnsupported(tools: readonly string[] = ['ip', 'iptables-restore']): string | undefined {
+  if (process.getuid?.() !== 0) return 'needs root (network namespaces, veth and iptables in them)';
+  return missingTool(tools);
 }
 
 export function checkHost(tools?: readonly string[]): void {

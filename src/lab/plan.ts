@@ -242,6 +242,13 @@ function responders(store: Store, kernels: ReadonlyMap<string, NodeKernel>, name
   return [...out.values()];
 }
 
+/** The programs the plan's commands run (inside a namespace: the one `ip netns exec` starts), in first-use order. */
+export function planTools(plan: LabPlan): string[] {
+  const tools = new Set<string>();
+  for (const { argv } of plan.commands) tools.add(argv[0] === 'ip' && argv[1] === 'netns' && argv[2] === 'exec' ? argv[4]! : argv[0]!);
+  return [...tools];
+}
+
 /** The plan as the commands a shell would run, one a line (what `knet lab up --dry-run` prints). */
 export function formatPlan(plan: LabPlan, responderScript = 'responder.js', dnsScript = 'dns.js', files: string[] = []): string {
   const quote = (w: string): string => (/^[\w@%+=:,./-]+$/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`);

@@ -66,7 +66,7 @@ test('lab exec/verify without a lab: exit 2, one line', async (t) => {
   t.is(r.out, '');
 });
 
-test('lab commands refuse without root, `ip netns` or iptables-restore (exit 2, one line)', async (t) => {
+test('lab commands refuse without root, `ip netns`, iptables-restore or (IPVS) ipset (exit 2, one line naming the Debian package)', async (t) => {
   const root = process.getuid?.() === 0;
   if (!root) {
     const r = await knet('lab', 'status');
@@ -90,12 +90,20 @@ test('lab commands refuse without root, `ip netns` or iptables-restore (exit 2, 
   try {
     const noIp = cli(['lab', 'exec', 'k8s-node1', '--', 'true'], { env: { ...process.env, PATH: dir } });
     t.is(noIp.status, 2);
-    t.is(noIp.stderr, 'knet lab: `ip netns` is not available (ENOENT); install iproute2\n');
-    const ip = spawnSync('sh', ['-c', 'command -v ip'], { encoding: 'utf8' }).stdout.trim();
-    symlinkSync(ip, join(dir, 'ip'));
+    t.is(noIp.stderr, 'knet lab: `ip netns` is not available (ENOENT), needed for the namespaces, links, addresses and routes; install the Debian package iproute2 (apt-get install iproute2)\n');
+    const link = (tool: string): void => symlinkSync(spawnSync('sh', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).stdout.trim(), join(dir, tool));
+    link('ip');
+    link('bridge');
     const noIptables = cli(['lab', 'up', '--prefix', 'noiptables'], { env: { ...process.env, PATH: dir } });
     t.is(noIptables.status, 2);
-    t.is(noIptables.stderr, 'knet lab: iptables-restore is not available (ENOENT); install iptables\n');
+    t.is(noIptables.stderr, 'knet lab: iptables-restore is not available (ENOENT), needed for the iptables rules; install the Debian package iptables (apt-get install iptables)\n');
+    // an IPVS topology's plan also runs ipset restore: refused before its first command
+    link('iptables-restore');
+    link('sysctl');
+    const noIpset = cli(['lab', 'up', '-f', 'topologies/ipvs-sh-affinity.yaml', '--prefix', 'noipset'], { env: { ...process.env, PATH: dir } });
+    t.is(noIpset.status, 2);
+    t.is(noIpset.stderr, "knet lab: ipset is not available (ENOENT), needed for IPVS mode's ipsets (ipset restore); install the Debian package ipset (apt-get install ipset)\n");
+    t.false(existsSync(statePath('noipset')));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
