@@ -23,7 +23,7 @@ export function conntrackCommand(io: IO): Command {
     loadDumps(cluster, o);
     const dp = Dataplane.of(cluster);
     if (!dp.node(o.node)) throw new InputError(`node "${o.node}" is not in the cluster (nodes: ${dp.nodeNames().join(', ')})`);
-    if (src && dst) trace(cluster, src, dst, { namespace: o.namespace, seed: Number(o.seed) });
+    if (src && dst) trace(cluster, src, dst, { namespace: o.namespace, seed: Number(o.seed), keepState: true });
     const table = dp.node(o.node)!.conntrack;
     io.out(table.format());
     io.err(`conntrack v1.4.7 (conntrack-tools): ${table.entries.length} flow entries have been shown.\n`);

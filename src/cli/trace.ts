@@ -43,7 +43,8 @@ export function traceCommand(io: IO): Command {
     if (!/^\d+$/.test(o.seed)) throw new InputError(`--seed "${o.seed}": want a whole number`, 2);
     const cluster = openCluster(o, io);
     loadDumps(cluster, o);
-    const opts = { namespace: o.namespace, ...(o.proto ? { proto: o.proto } : {}), ...(o.ipv6 ? { family: 6 as const } : {}), seed: Number(o.seed), reply: o.reply, allPaths: !!o.allPaths };
+    // the cluster is fresh but for what a steps file's traffic left, which the trace continues from
+    const opts = { namespace: o.namespace, ...(o.proto ? { proto: o.proto } : {}), ...(o.ipv6 ? { family: 6 as const } : {}), seed: Number(o.seed), reply: o.reply, allPaths: !!o.allPaths, keepState: true };
     const picture = o.output === 'svg' || o.output === 'html';
     if (o.count !== undefined) {
       if (picture) throw new InputError(`-o ${o.output} draws one flow; it does not combine with --count`, 2);
@@ -57,7 +58,8 @@ export function traceCommand(io: IO): Command {
     if (name) {
       if (picture) throw new InputError(`-o ${o.output} draws one flow: trace the address "${name.name}" resolves to (knet dns resolve ${name.name} --from ${src})`, 2);
       const inst = openInstance(cluster, o.upstream ? { upstream: o.upstream } : {}, io, false);
-      io.out(await traceByName(inst, src, name.name, name.port, opts, o.output === 'json'));
+      // the resolver walk's own datagrams went through the data plane: each trace after it starts afresh
+      io.out(await traceByName(inst, src, name.name, name.port, { ...opts, keepState: false }, o.output === 'json'));
       return;
     }
     const t = trace(cluster, src, dst, opts);

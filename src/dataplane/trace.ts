@@ -23,6 +23,8 @@ export interface TraceOptions {
   sport?: number;
   /** 6: a dual-stack Service's IPv6 ClusterIP, a pod's or node's IPv6 address (default: the primary family's). */
   family?: 4 | 6;
+  /** Start from the connections, templates and affinity the cluster holds (a steps file's traffic) instead of afresh. */
+  keepState?: boolean;
 }
 
 const DEFAULT_TTL = 64;
@@ -236,7 +238,7 @@ function allPaths(run: (choose: Chooser) => PathResult): PathResult[] {
 
 export function trace(cluster: Cluster, src: string, dst: string, opts: TraceOptions = {}): Trace {
   const dp = Dataplane.of(cluster);
-  dp.resetState();
+  if (!opts.keepState) dp.resetState();
   return flow(dp, src, dst, opts);
 }
 
@@ -245,7 +247,7 @@ export function trace(cluster: Cluster, src: string, dst: string, opts: TraceOpt
  * (state kept between them, so ClientIP affinity shows). Returns each connection's path.
  */
 export function traceConnections(cluster: Cluster, src: string, dst: string, count: number, intervalMs: number, opts: TraceOptions = {}): Trace[] {
-  Dataplane.of(cluster).resetState();
+  if (!opts.keepState) Dataplane.of(cluster).resetState();
   return openConnections(cluster, src, dst, count, intervalMs, opts);
 }
 
@@ -259,10 +261,27 @@ export function openConnections(cluster: Cluster, src: string, dst: string, coun
   const out: Trace[] = [];
   for (let i = 0; i < count; i++) {
     if (i > 0) cluster.clock.advance(intervalMs);
-    const sport = 32768 + Math.floor(rng() * (60999 - 32768));
+    const sport = EPHEMERAL.low + Math.floor(rng() * EPHEMERAL.size);
     out.push(flow(dp, src, dst, { ...opts, allPaths: false, sport, seed: Math.floor(rng() * 2 ** 31) }));
   }
   return out;
+}
+
+/** The client's ephemeral ports (net.ipv4.ip_local_port_range 32768 60999): where draws start. */
+const EPHEMERAL = { low: 32768, size: 60999 - 32768 };
+
+/**
+ * connect()'s source port: the one drawn, or the next one up whose 4-tuple no node's conntrack
+ * still holds — the kernel never gives a new connection the tuple of a live one, so earlier
+ * traffic (a steps file's, the connections before in a --count run) is not taken for this one.
+ */
+function freePort(dp: Dataplane, proto: L4Proto, src: string, dst: FlowEnd, drawn: number): number {
+  const tables = [...dp.kernels.startedKernels()].map(([, k]) => k.conntrack);
+  for (let i = 0; i < EPHEMERAL.size; i++) {
+    const sport = EPHEMERAL.low + ((drawn - EPHEMERAL.low + i) % EPHEMERAL.size);
+    if (!tables.some((t) => t.lookup({ proto, src, sport, dst: dst.ip, dport: dst.port }))) return sport;
+  }
+  return drawn;
 }
 
 /** Resolves SRC and DST as a flow does, each on its own; `fail` is told which one a bad name is. */
@@ -289,7 +308,7 @@ function flow(dp: Dataplane, src: string, dst: string, opts: TraceOptions): Trac
   const { end, proto } = resolveDestination(dp, dst, ns, opts.proto, opts.family);
   const client = ipFamily(first.end.ip) === ipFamily(end.ip) ? first : resolveClient(dp, src, ns, ipFamily(end.ip)!);
   const rng = seededRandom(opts.seed ?? 1);
-  const sport = opts.sport ?? 32768 + Math.floor(rng() * (60999 - 32768));
+  const sport = freePort(dp, proto, client.end.ip, end, opts.sport ?? EPHEMERAL.low + Math.floor(rng() * EPHEMERAL.size));
   client.end.port = sport;
   const withReply = opts.reply !== false;
   try {

@@ -5,6 +5,7 @@ import test from 'ava';
 import { join } from 'node:path';
 import { knet } from '../helpers/cli.js';
 import { golden } from '../helpers/golden.js';
+import type { Trace } from '../../src/dataplane/types.js';
 
 const STEPS = join(import.meta.dirname, '..', 'fixtures', 'steps');
 const steps = (name: string): string[] => ['--steps', join(STEPS, `${name}.yaml`)];
@@ -95,3 +96,30 @@ for (const [name, err, topology] of [
     t.is(r.err.split('\n').length, 2);
   });
 }
+
+test('trace after the traffic continues from it: the persistence template decides, not the hash', async (t) => {
+  const ipvsStep = async (...more: string[]): Promise<string> => {
+    const r = await knet('trace', 'pod-a', 'svc/echoc/nginx-service', '-f', 'topologies/ipvs-sh-affinity.yaml', '-o', 'json', ...more);
+    t.is(r.code, 0, r.err);
+    const tr = JSON.parse(r.out) as Trace;
+    return tr.paths[0]!.hops.flatMap((h) => h.steps).find((s) => s.kind === 'ipvs')!.decidedBy;
+  };
+  t.is(await ipvsStep(), 'sh hash bucket 77 of 256 for source 10.244.1.2 → position 3 of 3');
+  // the pod's template, 62 s after its last connection; the trace's port is the next one up from its first connection's
+  t.is(await ipvsStep(...steps('ipvs-traffic')), 'persistence template 10.244.1.2 → 10.244.1.3:80 (1738 s of 1800 s left)');
+});
+
+test("a new connection never takes a live connection's 4-tuple: the same seed twice gives ports of their own", async (t) => {
+  const r = await knet('rules', 'ipvs', ...IPVS, '--connections', ...steps('ipvs-traffic-same-seed'));
+  t.is(r.code, 0, r.err);
+  t.is(
+    r.out,
+    'IPVS connection entries\npro expire state       source             virtual            destination\n' +
+      'TCP 30:00  NONE        10.244.1.2:0       10.1.0.2:80        10.244.1.3:80\n' +
+      'TCP 14:58  ESTABLISHED 10.244.1.2:33098   10.1.0.2:80        10.244.1.3:80\n' +
+      'TCP 14:59  ESTABLISHED 10.244.1.2:60347   10.1.0.2:80        10.244.1.3:80\n' +
+      // the second step drew 33098 and 60347 again: the next ports up
+      'TCP 14:59  ESTABLISHED 10.244.1.2:33099   10.1.0.2:80        10.244.1.3:80\n' +
+      'TCP 15:00  ESTABLISHED 10.244.1.2:60348   10.1.0.2:80        10.244.1.3:80\n',
+  );
+});
