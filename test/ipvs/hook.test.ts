@@ -24,11 +24,29 @@ function env(now: number, seen: Choice[]): HookEnv {
   return { addrType: () => 'UNICAST', choose: (c) => (seen.push(c), draw(c)), now: () => now, ipsets: new IpsetTable(), ifaceOf: () => undefined };
 }
 
-test('IPVS runs at LOCAL_IN just before srcnat and at LOCAL_OUT just after dstnat', (t) => {
+test('IPVS runs at LOCAL_IN just before srcnat and at LOCAL_OUT just after dstnat; replies before them and at FORWARD', (t) => {
   t.deepEqual(
     ipvsPrograms(new IpvsTable(), 4).map((p) => [p.name, p.hook, p.priority]),
-    [['ipvs ip_vs_remote_request', 'input', 99], ['ipvs ip_vs_local_request', 'output', -98]],
+    [
+      ['ipvs ip_vs_remote_request', 'input', 99],
+      ['ipvs ip_vs_local_request', 'output', -98],
+      ['ipvs ip_vs_reply', 'input', 98],
+      ['ipvs ip_vs_reply', 'forward', 99],
+      ['ipvs ip_vs_local_reply', 'output', -99],
+    ],
   );
+});
+
+test("a reply of a scheduled connection counts in its service's and real server's out counters; other replies pass untouched", (t) => {
+  const tab = new IpvsTable();
+  const svc = tab.addService({ family: 4, proto: 'TCP', addr: '10.1.0.2', port: 80, scheduler: 'rr', flags: 0, timeout: 0 });
+  tab.addDest(svc, { addr: '10.244.1.3', port: 80, weight: 1 });
+  const [input, , , forward] = ipvsPrograms(tab, 4);
+  input!.run(pkt('10.244.0.5', 40000), env(0, []));
+  const reply = (src: string, sport: number): HookPacket => ({ ...pkt(src, sport, '10.244.0.5', 40000), ct: { state: 'ESTABLISHED', dnat: true, snat: false, direction: 'reply', origDst: '10.1.0.2', origDport: 80, mark: 0 } });
+  t.deepEqual(forward!.run(reply('10.244.1.3', 80), env(0, [])), { verdict: 'accept', mark: 0, evidence: [], evaluated: 1 });
+  t.deepEqual(forward!.run(reply('10.244.9.9', 80), env(0, [])), { verdict: 'accept', mark: 0, evidence: [], evaluated: 0 });
+  t.deepEqual([svc.stats, svc.dests[0]!.stats].map((s) => [s.inPkts, s.outPkts, s.inBytes, s.outBytes]), [[1, 1, 60, 60], [1, 1, 60, 60]]);
 });
 
 test('a new connection under rr: every real server offered, the kernel pick taken, then the entry is followed', (t) => {

@@ -9,7 +9,7 @@ import type { ConnState } from './connections.js';
 import { hostPort, type IpvsProto } from './service.js';
 import type { IpvsTable } from './table.js';
 
-/** Bytes the first packet of a connection adds to the counters: a SYN with options, a bare UDP/SCTP header. */
+/** Bytes a connection's first packet (and its reply) adds to the counters: a SYN (SYN-ACK) with options, a bare UDP/SCTP header. */
 const FIRST_PACKET_BYTES: Record<IpvsProto, number> = { TCP: 60, UDP: 28, SCTP: 48 };
 
 const FIRST_STATE: Record<IpvsProto, ConnState> = { TCP: 'ESTABLISHED', UDP: 'UDP', SCTP: 'SCTP_ESTABLISHED' };
@@ -93,8 +93,35 @@ function run(table: IpvsTable, p: HookPacket, env: HookEnv): ProgramResult {
   };
 }
 
-/** IPVS's two request hooks for a family, over the node's table. */
+/**
+ * ip_vs_out for a reply of a connection IPVS scheduled here (real server → client, the client's
+ * port, the connection's virtual address in conntrack's original tuple): the out counters and the
+ * entry's timer. Conntrack's entry undoes the DNAT, so the packet goes on as it came.
+ */
+function reply(table: IpvsTable, p: HookPacket, env: HookEnv): ProgramResult {
+  const pass: ProgramResult = { verdict: 'accept', mark: p.mark, evidence: [], evaluated: 0 };
+  if (p.ct.direction !== 'reply' || (p.proto !== 'tcp' && p.proto !== 'udp' && p.proto !== 'sctp')) return pass;
+  const proto = p.proto.toUpperCase() as IpvsProto;
+  const now = env.now();
+  const c = table.connection(proto, p.dst, p.dport, p.ct.origDst, p.ct.origDport, now);
+  if (!c || c.daddr !== p.src || c.dport !== p.sport) return pass;
+  table.conns.touch(c, now);
+  for (const s of [c.svc.stats, c.dest.stats]) {
+    s.outPkts++;
+    s.outBytes += FIRST_PACKET_BYTES[proto];
+  }
+  return { ...pass, evaluated: 1 };
+}
+
+/** IPVS's hooks for a family, over the node's table: the two for requests, the three for replies. */
 export function ipvsPrograms(table: IpvsTable, family: 4 | 6): HookProgram[] {
-  const program = (hook: HookName, priority: number, name: string): HookProgram => ({ name, family, hook, priority, type: 'filter', run: (p, env) => run(table, p, env) });
-  return [program('input', PRIORITY.srcnat - 1, 'ipvs ip_vs_remote_request'), program('output', PRIORITY.dstnat + 2, 'ipvs ip_vs_local_request')];
+  const program = (hook: HookName, priority: number, name: string, fn: typeof run): HookProgram => ({ name, family, hook, priority, type: 'filter', run: (p, env) => fn(table, p, env) });
+  return [
+    program('input', PRIORITY.srcnat - 1, 'ipvs ip_vs_remote_request', run),
+    program('output', PRIORITY.dstnat + 2, 'ipvs ip_vs_local_request', run),
+    program('input', PRIORITY.srcnat - 2, 'ipvs ip_vs_reply', reply),
+    // the kernel's is at 100; nf_nat has nothing to do at FORWARD, where knet's hooks would undo the DNAT from 100 on
+    program('forward', PRIORITY.srcnat - 1, 'ipvs ip_vs_reply', reply),
+    program('output', PRIORITY.dstnat + 1, 'ipvs ip_vs_local_reply', reply),
+  ];
 }
