@@ -25,8 +25,9 @@ export function conntrackCommand(io: IO): Command {
     if (!dp.node(o.node)) throw new InputError(`node "${o.node}" is not in the cluster (nodes: ${dp.nodeNames().join(', ')})`);
     if (src && dst) trace(cluster, src, dst, { namespace: o.namespace, seed: Number(o.seed), keepState: true });
     const table = dp.node(o.node)!.conntrack;
-    io.out(table.format());
-    io.err(`conntrack v1.4.7 (conntrack-tools): ${table.entries.length} flow entries have been shown.\n`);
+    const now = cluster.clock.now();
+    io.out(table.format(now));
+    io.err(`conntrack v1.4.7 (conntrack-tools): ${table.entries(now).length} flow entries have been shown.\n`);
   });
   return cmd;
 }

@@ -14,12 +14,13 @@ import { canonicalIP } from '../net/ip.js';
 import type { Cluster } from '../cluster/cluster.js';
 import { addTopologyOption, openCluster, type IO } from './context.js';
 import { addDumpOptions, loadDumps } from './dumps.js';
+import { parseDuration } from '../topology/duration.js';
 
-export function parseDuration(text: string): number {
-  const m = text.match(/^(\d+(?:\.\d+)?)(ms|s|m|h)?$/);
-  if (!m) throw new InputError(`"${text}" is not a duration (e.g. 500ms, 1s, 2m)`, 2);
-  const n = Number(m[1]);
-  return n * ({ ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] ?? 's'] ?? 1000);
+/** `--interval`: a Go duration, or a bare number of seconds. */
+function intervalMs(text: string): number {
+  const ms = /^\d+(\.\d+)?$/.test(text) ? Number(text) * 1000 : parseDuration(text);
+  if (ms === undefined) throw new InputError(`"${text}" is not a duration (e.g. 500ms, 1s, 2m)`, 2);
+  return ms;
 }
 
 export function traceCommand(io: IO): Command {
@@ -49,7 +50,7 @@ export function traceCommand(io: IO): Command {
     if (o.count !== undefined) {
       if (picture) throw new InputError(`-o ${o.output} draws one flow; it does not combine with --count`, 2);
       if (!/^\d+$/.test(o.count) || Number(o.count) < 1) throw new InputError(`--count "${o.count}": want a whole number ≥ 1`, 2);
-      const interval = parseDuration(o.interval);
+      const interval = intervalMs(o.interval);
       const ts = traceConnections(cluster, src, dst, Number(o.count), interval, opts);
       io.out(o.output === 'json' ? JSON.stringify(ts, null, 2) + '\n' : renderConnections(ts, interval));
       return;

@@ -53,10 +53,10 @@ export function ctLookup(w: Walk, nc: NodeCtx, p: Packet): void {
     w.step({ kind: 'conntrack', action: 'untracked', entry: 'NOTRACK: the packet bypasses conntrack (and so NAT)' });
     return;
   }
-  const found = nc.kernel.conntrack.lookup(tuple(p));
+  const found = nc.kernel.conntrack.lookup(tuple(p), w.now());
   if (found) {
     nc.ct = found;
-    w.step({ kind: 'conntrack', action: found.dir === 'reply' ? 'reply' : 'established', entry: formatEntry(found.entry).trim(), orig: found.entry.orig, reply: found.entry.reply });
+    w.step({ kind: 'conntrack', action: found.dir === 'reply' ? 'reply' : 'established', entry: formatEntry(found.entry, w.now()).trim(), orig: found.entry.orig, reply: found.entry.reply });
   } else nc.origTuple = tuple(p);
 }
 
@@ -86,13 +86,13 @@ export function ctRewriteSrc(w: Walk, nc: NodeCtx, p: Packet): void {
     p.sport = to.sport;
     w.step({ kind: 'nat', nat: dir === 'original' ? 'SNAT' : 'un-DNAT', field: 'src', before, after: addrText(p.src, p.sport) });
   }
-  if (dir === 'reply' && !e.seenReply) nc.kernel.conntrack.sawReply(e);
+  if (dir === 'reply' && !e.seenReply) nc.kernel.conntrack.sawReply(e, w.now());
 }
 
 /** __nf_conntrack_confirm: a new connection's entry, with the reply tuple its NAT decided. */
 export function ctConfirm(w: Walk, nc: NodeCtx, p: Packet): void {
   if (nc.ct || !nc.origTuple || nc.notrack) return;
-  const entry = nc.kernel.conntrack.confirm(nc.origTuple, invert(tuple(p)), nc.ctMark ?? 0);
+  const entry = nc.kernel.conntrack.confirm(nc.origTuple, invert(tuple(p)), nc.ctMark ?? 0, w.now());
   nc.ct = { entry, dir: 'original' };
-  w.step({ kind: 'conntrack', action: 'new', entry: formatEntry(entry).trim(), orig: entry.orig, reply: entry.reply });
+  w.step({ kind: 'conntrack', action: 'new', entry: formatEntry(entry, w.now()).trim(), orig: entry.orig, reply: entry.reply });
 }

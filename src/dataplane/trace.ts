@@ -277,9 +277,10 @@ const EPHEMERAL = { low: 32768, size: 60999 - 32768 };
  */
 function freePort(dp: Dataplane, proto: L4Proto, src: string, dst: FlowEnd, drawn: number): number {
   const tables = [...dp.kernels.startedKernels()].map(([, k]) => k.conntrack);
+  const now = dp.cluster.clock.now();
   for (let i = 0; i < EPHEMERAL.size; i++) {
     const sport = EPHEMERAL.low + ((drawn - EPHEMERAL.low + i) % EPHEMERAL.size);
-    if (!tables.some((t) => t.lookup({ proto, src, sport, dst: dst.ip, dport: dst.port }))) return sport;
+    if (!tables.some((t) => t.lookup({ proto, src, sport, dst: dst.ip, dport: dst.port }, now))) return sport;
   }
   return drawn;
 }

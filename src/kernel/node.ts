@@ -33,7 +33,7 @@ export class NodeKernel {
   private readonly sandboxes = new Map<string, PodSandbox>();
   /** Files on the node's disk that agents read and write, by absolute path. */
   readonly files = new Map<string, string>();
-  readonly conntrack = new ConntrackTable();
+  readonly conntrack = new ConntrackTable(this.root.sysctl);
   readonly recent = new RecentLists();
   /** `statistic --mode nth` counters, per rule. */
   private readonly nth = new Map<Rule, number>();

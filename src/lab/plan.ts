@@ -102,13 +102,16 @@ const ip = (netns: string, ...args: string[]): LabCommand => ({ argv: ['ip', '-n
 /** Keys of one device (`net.ipv4.conf.eth0.*`) come and go with the device; only the namespace-wide ones are written. */
 const DEVICE_KEY = /^net\.ipv[46]\.conf\.(?!all\.|default\.)/;
 
-function sysctlCommand(netns: string, ns: NetNamespace): LabCommand {
+/** nf_conntrack's keys appear once a rule has loaded nf_conntrack: they are written after the rules. */
+const CONNTRACK_KEY = /^net\.netfilter\./;
+
+function sysctlCommand(netns: string, ns: NetNamespace, which: 'conntrack' | 'rest' = 'rest'): LabCommand | undefined {
   const settings = ns.sysctl
     .entries()
     // net.ipv4.vs.* exist only with ip_vs, which the lab leaves out with the IPVS table
-    .filter(([k]) => !DEVICE_KEY.test(k) && !k.startsWith('net.ipv4.vs.'))
+    .filter(([k]) => !DEVICE_KEY.test(k) && !k.startsWith('net.ipv4.vs.') && CONNTRACK_KEY.test(k) === (which === 'conntrack'))
     .map(([k, v]) => `${k}=${v.replace(/\t/g, ' ')}`);
-  return { argv: ['ip', 'netns', 'exec', netns, 'sysctl', '-q', '-w', ...settings] };
+  return settings.length ? { argv: ['ip', 'netns', 'exec', netns, 'sysctl', '-q', '-w', ...settings] } : undefined;
 }
 
 const same = (a: string[], b: string[]): boolean => a.length === b.length && a.every((w, i) => w === b[i]);
@@ -157,8 +160,7 @@ export function planLab(inputs: LabInputs, prefix: string): LabPlan {
       // kube-ipvs0 is rebuilt as a veth (this kernel has no dummy link type) whose far end stays on no wire
       if (far !== `u-${KUBE_IPVS0}`) c.push(ip(U, 'link', 'set', port, 'master', UNDERLAY_BRIDGE, 'up'));
     }
-    c.push(sysctlCommand(names.node(n.name), k.root));
-    for (const s of k.pods()) c.push(sysctlCommand(podNetns(s.pod), s.netns));
+    for (const cmd of [sysctlCommand(names.node(n.name), k.root), ...k.pods().map((s) => sysctlCommand(podNetns(s.pod), s.netns))]) if (cmd) c.push(cmd);
   });
 
   const underlay = parseCIDR(topology.header.underlay.cidr);
@@ -186,6 +188,8 @@ export function planLab(inputs: LabInputs, prefix: string): LabPlan {
     if (rules6) c.push({ argv: ['ip', 'netns', 'exec', names.node(n.name), 'ip6tables-restore'], stdin: rules6 });
     const nft = inputs.nftRulesets?.get(n.name);
     if (nft) c.push({ argv: ['ip', 'netns', 'exec', names.node(n.name), NFT_BINARY, '-f', '-'], stdin: nft });
+    const ct = sysctlCommand(names.node(n.name), inputs.kernels.get(n.name)!.root, 'conntrack');
+    if (ct) c.push(ct);
   }
   const podNetns = new Map(namespaces.filter((n) => n.role === 'pod').map((n) => [n.object.slice(4), n.name]));
   const dnsServers = inputs.corednsPods.filter((p) => podNetns.has(p.pod)).map((p) => ({ netns: podNetns.get(p.pod)!, pod: p.pod, ip: p.ip }));

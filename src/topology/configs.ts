@@ -13,6 +13,7 @@ import {
   type Networking,
 } from './config.js';
 import { Fields } from './fields.js';
+import { parseDuration } from './duration.js';
 
 export function readClusterHeader(f: Fields, o: Record<string, unknown>): ClusterHeader {
   const name = f.string(o, ['metadata', 'name']) ?? 'cluster';
@@ -151,7 +152,9 @@ export function readKubeProxyConfiguration(f: Fields, o: Record<string, unknown>
   c.conntrack.maxPerCore = f.int(o, ['conntrack', 'maxPerCore'], 0, 1 << 30) ?? c.conntrack.maxPerCore;
   c.conntrack.min = f.int(o, ['conntrack', 'min'], 0, 1 << 30) ?? c.conntrack.min;
   for (const k of ['tcpEstablishedTimeout', 'tcpCloseWaitTimeout', 'udpTimeout', 'udpStreamTimeout'] as const) {
-    c.conntrack[k] = f.string(o, ['conntrack', k]) ?? c.conntrack[k];
+    const d = f.string(o, ['conntrack', k]);
+    if (d !== undefined && parseDuration(d) === undefined) f.fail(['conntrack', k], `"${d}" is not a duration (e.g. 24h0m0s, 1h, 30s)`);
+    c.conntrack[k] = d ?? c.conntrack[k];
   }
   return c;
 }

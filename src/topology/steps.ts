@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { InputError } from '../api/errors.js';
 import { KINDS, isKind, type AnyObject, type Kind } from '../api/types.js';
+import { parseDuration } from './duration.js';
 import { Fields } from './fields.js';
 import { objectName } from './load.js';
 import { checkObject } from './objects.js';
@@ -28,16 +29,6 @@ export interface Step {
   waitMs: number;
   /** Connections sent once the agents have reacted. */
   trace?: StepTrace;
-}
-
-const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-
-/** A Go duration as kubectl and the config files write it (`2s`, `1m30s`, `500ms`), in ms. */
-export function parseDuration(text: string): number | undefined {
-  if (text === '0') return 0;
-  const parts = [...text.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)];
-  if (!parts.length || parts.map((p) => p[0]).join('') !== text) return undefined;
-  return parts.reduce((ms, p) => ms + Number(p[1]) * UNITS[p[2]!]!, 0);
 }
 
 export function readSteps(file: string, problems = new Problems()): Step[] {

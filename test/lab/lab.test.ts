@@ -179,7 +179,7 @@ kernelTest(`default topology: up, status, exec, verify agrees on every flow, up 
   try {
     const up = await knet('lab', 'up', '--prefix', prefix);
     t.is(up.code, 0, up.err);
-    t.regex(up.out, new RegExp(`^lab ${prefix} is up: 11 namespaces, 6 responders, 2 DNS servers, 147 commands in `));
+    t.regex(up.out, new RegExp(`^lab ${prefix} is up: 11 namespaces, 6 responders, 2 DNS servers, 150 commands in `));
     t.regex(up.out, new RegExp(`\ntry: knet lab exec --prefix ${prefix} pod-a -- curl -s http://nginx/; knet lab verify --prefix ${prefix}\n$`));
 
     const status = await knet('lab', 'status', '--prefix', prefix);

@@ -71,6 +71,8 @@ const cases: [string, string, string][] = [
     'FILE:15: Deployment default/d: spec.template.metadata.labels: `selector` does not match template `labels`'],
   ['wrong type', `${HEADER}---\napiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec:\n  ports: [{port: eighty}]\n`,
     'FILE:13: Service default/s: spec.ports[0].port: must be an integer, got "eighty"'],
+  ['kube-proxy duration that is none', `${HEADER}---\napiVersion: kubeproxy.config.k8s.io/v1alpha1\nkind: KubeProxyConfiguration\nconntrack:\n  tcpEstablishedTimeout: soon\n`,
+    'FILE:12: KubeProxyConfiguration <unnamed>: conntrack.tcpEstablishedTimeout: "soon" is not a duration (e.g. 24h0m0s, 1h, 30s)'],
   ['unsupported enum value', `${HEADER}---\napiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec:\n  type: Magic\n  ports: [{port: 80}]\n`,
     'FILE:13: Service default/s: spec.type: Unsupported value: "Magic": supported values: "ClusterIP", "NodePort", "LoadBalancer", "ExternalName"'],
   ['no nodes at all', `apiVersion: v1\nkind: Namespace\nmetadata: {name: x}\n`,

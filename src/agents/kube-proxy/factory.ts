@@ -12,6 +12,7 @@ import type { Family } from '../../net/ip.js';
 import type { ClusterNode } from '../../topology/config.js';
 import type { KubeProxyIptables } from './iptables/agent.js';
 import { kubeProxyIptables, type ClusterView } from './iptables/node.js';
+import { applyConntrackSettings } from './conntrack.js';
 import { KubeProxyIpvs } from './ipvs/agent.js';
 import { kubeProxyNftables, nodeNftables, proxiedFamilies, type NftClusterView } from './nftables/node.js';
 
@@ -88,6 +89,13 @@ function createIpvs(cluster: ClusterView, node: ClusterNode, kernel: NodeKernel,
 }
 
 export function startKubeProxy(cluster: NftClusterView, node: string, kernel: NodeKernel): KubeProxyOnNode {
+  const proxy = startProxier(cluster, node, kernel);
+  // a kube-proxy that exited at start-up (IPVS without ip_vs) never got to its conntrack settings
+  if (proxy.mode !== 'none') applyConntrackSettings(kernel.root.sysctl, cluster.topology.kubeProxy);
+  return proxy;
+}
+
+function startProxier(cluster: NftClusterView, node: string, kernel: NodeKernel): KubeProxyOnNode {
   const mode = cluster.topology.kubeProxy.mode;
   if (mode === 'iptables') {
     // One proxier per family the cluster's Services have (dual-stack: iptables and ip6tables).

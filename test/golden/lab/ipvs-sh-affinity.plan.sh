@@ -265,6 +265,7 @@ COMMIT
 COMMIT
 # Completed on Thu Jan  1 00:00:00 2026
 EOF
+ip netns exec knet-node-k8s-master sysctl -q -w net.netfilter.nf_conntrack_tcp_timeout_close_wait=3600 net.netfilter.nf_conntrack_tcp_timeout_established=86400
 ip netns exec knet-node-k8s-node1 ipset restore <<'EOF'
 create KUBE-LOOP-BACK hash:ip,port,ip family inet hashsize 1024 maxelem 65536 bucketsize 12 initval 0x22988fb3
 add KUBE-LOOP-BACK 10.244.1.3,tcp:80,10.244.1.3
@@ -365,6 +366,7 @@ COMMIT
 COMMIT
 # Completed on Thu Jan  1 00:00:00 2026
 EOF
+ip netns exec knet-node-k8s-node1 sysctl -q -w net.netfilter.nf_conntrack_tcp_timeout_close_wait=3600 net.netfilter.nf_conntrack_tcp_timeout_established=86400
 ip netns exec knet-node-k8s-node2 ipset restore <<'EOF'
 create KUBE-LOOP-BACK hash:ip,port,ip family inet hashsize 1024 maxelem 65536 bucketsize 12 initval 0x22988fb3
 add KUBE-LOOP-BACK 10.244.2.3,tcp:80,10.244.2.3
@@ -467,6 +469,7 @@ COMMIT
 COMMIT
 # Completed on Thu Jan  1 00:00:00 2026
 EOF
+ip netns exec knet-node-k8s-node2 sysctl -q -w net.netfilter.nf_conntrack_tcp_timeout_close_wait=3600 net.netfilter.nf_conntrack_tcp_timeout_established=86400
 mkdir -p /etc/netns/knet-pod-default-pod-a
 cat > /etc/netns/knet-pod-default-pod-a/resolv.conf <<'EOF'
 search default.svc.cluster.local svc.cluster.local cluster.local
