@@ -19,7 +19,14 @@ export class NetNamespace {
   private readonly byIndex = new Map<number, Link>();
   private readonly byName = new Map<string, Link>();
   private nextIndex = 1;
+  /** Every address in the order it was added (`ip addr` lists each link's in this order). */
   readonly addresses: InterfaceAddress[] = [];
+  /** The same addresses per link. */
+  private readonly byDev = new Map<string, InterfaceAddress[]>();
+  /** How many IPv4 addresses each link holds per subnet (`dev network/prefix`): a second one is secondary. */
+  private readonly subnets = new Map<string, number>();
+  /** How many times addresses were added or removed, per `family` and per `family dev`. */
+  private readonly changes = new Map<string, number>();
   readonly tables = new Map<number, RoutingTable>([
     [RT_TABLE_LOCAL, new RoutingTable(RT_TABLE_LOCAL)],
     [RT_TABLE_MAIN, new RoutingTable(RT_TABLE_MAIN)],
@@ -111,7 +118,7 @@ export class NetNamespace {
   private forget(l: Link): void {
     this.byIndex.delete(l.ifindex);
     this.byName.delete(l.name);
-    for (let i = this.addresses.length - 1; i >= 0; i--) if (this.addresses[i]!.dev === l.name) this.addresses.splice(i, 1);
+    for (const a of [...(this.byDev.get(l.name) ?? [])]) this.forgetAddress(a);
     for (const t of this.tables.values()) t.delete({ dev: l.name });
     this.neigh.flushDev(l.name);
     this.fdb.flushDev(l.name);
@@ -154,7 +161,7 @@ export class NetNamespace {
   // The kernel gives every link that comes up its IPv6 link-local address (::1 for lo).
   // Its routes come with it: fe80::/64 in main, the address and ff00::/8 multicast in local.
   private linkLocal(l: Link): void {
-    if (this.addresses.some((a) => a.dev === l.name && a.family === 6 && a.scope !== 'global')) return;
+    if ((this.byDev.get(l.name) ?? []).some((a) => a.family === 6 && a.scope !== 'global')) return;
     if (l.kind === 'loopback') return this.addAddress({ family: 6, dev: l.name, address: '::1', prefix: 128, scope: 'host' });
     this.addAddress({ family: 6, dev: l.name, address: eui64LinkLocal(l.mac), prefix: 64, scope: 'link' });
     this.tables.get(RT_TABLE_LOCAL)!.add({ type: 'multicast', dst: 'ff00::', prefix: 8, scope: 'universe', proto: 'kernel', dev: l.name, metric: 256 });
@@ -164,8 +171,44 @@ export class NetNamespace {
 
   /** Addresses of one link (or all), IPv4 before IPv6 as `ip addr` prints them. */
   addressesOf(dev?: string, family?: 4 | 6): InterfaceAddress[] {
-    const sel = this.addresses.filter((a) => (dev === undefined || a.dev === dev) && (family === undefined || a.family === family));
-    return [...sel.filter((a) => a.family === 4), ...sel.filter((a) => a.family === 6)];
+    const all = dev === undefined ? this.addresses : (this.byDev.get(dev) ?? []);
+    if (family !== undefined) return all.filter((a) => a.family === family);
+    return [...all.filter((a) => a.family === 4), ...all.filter((a) => a.family === 6)];
+  }
+
+  /** A number that moves whenever an address of the family is added or removed (on one link, or on any). */
+  addressChanges(family: 4 | 6, dev?: string): number {
+    return this.changes.get(dev === undefined ? `${family}` : `${family} ${dev}`) ?? 0;
+  }
+
+  private changed(a: InterfaceAddress): void {
+    for (const k of [`${a.family}`, `${a.family} ${a.dev}`]) this.changes.set(k, (this.changes.get(k) ?? 0) + 1);
+  }
+
+  private remember(a: InterfaceAddress): void {
+    this.changed(a);
+    this.addresses.push(a);
+    let list = this.byDev.get(a.dev);
+    if (!list) this.byDev.set(a.dev, (list = []));
+    list.push(a);
+    if (a.family === 4) {
+      const k = subnetKey(a);
+      this.subnets.set(k, (this.subnets.get(k) ?? 0) + 1);
+    }
+  }
+
+  private forgetAddress(a: InterfaceAddress): void {
+    this.changed(a);
+    this.addresses.splice(this.addresses.lastIndexOf(a), 1);
+    const list = this.byDev.get(a.dev)!;
+    list.splice(list.lastIndexOf(a), 1);
+    if (list.length === 0) this.byDev.delete(a.dev);
+    if (a.family === 4) {
+      const k = subnetKey(a);
+      const n = this.subnets.get(k)! - 1;
+      if (n) this.subnets.set(k, n);
+      else this.subnets.delete(k);
+    }
   }
 
   /**
@@ -175,34 +218,34 @@ export class NetNamespace {
   addAddress(a: InterfaceAddress): void {
     this.mustLink(a.dev);
     if (a.family !== 4) {
-      this.addresses.push(a);
+      this.remember(a);
       // IPv6: the address's own local route, and the connected prefix (metric 256, as the kernel adds it).
       const kernel6 = { proto: 'kernel' as const, dev: a.dev };
       this.tables.get(RT_TABLE_LOCAL)!.add({ type: 'local', dst: a.address, prefix: 128, scope: 'host', ...kernel6, metric: 0 });
       if (this.mustLink(a.dev).kind !== 'loopback') this.tables.get(RT_TABLE_MAIN)!.add({ type: 'unicast', dst: a.address, prefix: a.prefix, scope: 'universe', ...kernel6, metric: 256 });
       return;
     }
-    const cidr = parseCIDR(`${a.address}/${a.prefix}`)!;
-    const secondary = this.addresses.some((x) => x.family === 4 && x.dev === a.dev && x.prefix === a.prefix && cidrContains(cidr, x.address));
-    this.addresses.push(secondary ? { ...a, secondary: true } : a);
+    const net = networkOf(a);
+    const secondary = this.subnets.has(subnetKey(a));
+    this.remember(secondary ? { ...a, secondary: true } : a);
     const local = this.tables.get(RT_TABLE_LOCAL)!;
     const kernel = { proto: 'kernel' as const, src: a.address, dev: a.dev };
     local.add({ type: 'local', dst: a.address, prefix: 32, scope: 'host', ...kernel });
     if (secondary) return;
     if (a.prefix < 32) {
-      if (this.mustLink(a.dev).kind === 'loopback') local.add({ type: 'local', dst: cidr.network, prefix: a.prefix, scope: 'host', ...kernel });
-      else this.tables.get(RT_TABLE_MAIN)!.add({ type: 'unicast', dst: cidr.network, prefix: a.prefix, scope: 'link', ...kernel });
+      if (this.mustLink(a.dev).kind === 'loopback') local.add({ type: 'local', dst: intToIpv4(net), prefix: a.prefix, scope: 'host', ...kernel });
+      else this.tables.get(RT_TABLE_MAIN)!.add({ type: 'unicast', dst: intToIpv4(net), prefix: a.prefix, scope: 'link', ...kernel });
     }
     if (a.prefix < 31) {
-      const bcast = intToIpv4((ipv4ToInt(cidr.network) | (0xffffffff >>> a.prefix)) >>> 0);
+      const bcast = intToIpv4((net | (0xffffffff >>> a.prefix)) >>> 0);
       local.add({ type: 'broadcast', dst: bcast, prefix: 32, scope: 'link', ...kernel });
     }
   }
 
   deleteAddress(dev: string, address: string): void {
-    const i = this.addresses.findIndex((a) => a.dev === dev && a.address === address);
-    if (i < 0) throw new Error(`RTNETLINK answers: Cannot assign requested address (${address} on ${dev})`);
-    this.addresses.splice(i, 1);
+    const a = this.byDev.get(dev)?.find((x) => x.address === address);
+    if (!a) throw new Error(`RTNETLINK answers: Cannot assign requested address (${address} on ${dev})`);
+    this.forgetAddress(a);
     for (const t of this.tables.values()) t.delete({ dev, proto: 'kernel', src: address });
   }
 
@@ -261,7 +304,7 @@ export class NetNamespace {
    */
   sourceFor(dev: string, dst: string): string | undefined {
     const family = dst.includes(':') ? 6 : 4;
-    const own = this.addresses.filter((a) => a.family === family && a.dev === dev && !a.secondary && a.scope !== 'host' && a.scope !== 'link');
+    const own = (this.byDev.get(dev) ?? []).filter((a) => a.family === family && !a.secondary && a.scope !== 'host' && a.scope !== 'link');
     const onSubnet = own.find((a) => cidrContains(parseCIDR(`${a.address}/${a.prefix}`)!, dst));
     return (onSubnet ?? own[0] ?? this.addresses.find((a) => a.family === family && a.scope === 'global'))?.address;
   }
@@ -270,6 +313,17 @@ export class NetNamespace {
   isLocal(ip: string): boolean {
     return this.tables.get(RT_TABLE_LOCAL)!.lookup(ip)?.type === 'local';
   }
+}
+
+/** An IPv4 address's network as a number. */
+function networkOf(a: InterfaceAddress): number {
+  const mask = a.prefix === 0 ? 0 : (0xffffffff << (32 - a.prefix)) >>> 0;
+  return (ipv4ToInt(a.address) & mask) >>> 0;
+}
+
+/** An IPv4 address's subnet on its link. */
+function subnetKey(a: InterfaceAddress): string {
+  return `${a.dev} ${networkOf(a)}/${a.prefix}`;
 }
 
 /**

@@ -89,7 +89,14 @@ function sameKey(a: Route, b: Route): boolean {
 }
 
 export class RoutingTable {
+  /** Every route in dump order. */
   private entries: Entry[] = [];
+  /** The FIB's view: per family, per prefix length, per network, the routes in dump order. */
+  private readonly byPrefix: [Map<number, Map<number | bigint, Entry[]>>, Map<number, Map<number | bigint, Entry[]>>] = [new Map(), new Map()];
+  /** Per family, the prefix lengths present, longest first (the order a lookup tries them). */
+  private readonly prefixes: [number[], number[]] = [[], []];
+  /** Routes by preferred source (an address going takes its routes along). */
+  private readonly bySrc = new Map<string, Set<Entry>>();
 
   constructor(readonly id: number) {}
 
@@ -100,37 +107,104 @@ export class RoutingTable {
 
   /** `ip route add`: fails (returns false) when a route with the same key exists. */
   add(route: Omit<Route, 'table'>): boolean {
-    const r = normalise({ ...route, table: this.id });
+    const e = entryOf(route, this.id);
+    const r = e.route;
     // Local and broadcast routes, and IPv6 routes (fe80::/64 on every link), are per device.
-    const perDev = r.type === 'local' || r.type === 'broadcast' || r.dst.includes(':');
-    if (this.entries.some((e) => sameKey(e.route, r) && (!perDev || e.route.dev === r.dev))) return false;
-    this.insert(r);
+    const perDev = r.type === 'local' || r.type === 'broadcast' || e.v6;
+    if (this.bucketOf(e).some((x) => sameKey(x.route, r) && (!perDev || x.route.dev === r.dev))) return false;
+    this.insert(e);
     return true;
   }
 
   /** `ip route replace`: the route with the same key is swapped for this one. */
   replace(route: Omit<Route, 'table'>): void {
-    const r = normalise({ ...route, table: this.id });
-    this.entries = this.entries.filter((e) => !sameKey(e.route, r));
-    this.insert(r);
+    const e = entryOf(route, this.id);
+    this.remove(this.bucketOf(e).filter((x) => sameKey(x.route, e.route)));
+    this.insert(e);
   }
 
   /** Deletes routes matching every given field; returns how many went. */
   delete(match: Partial<Route>): number {
-    const before = this.entries.length;
-    this.entries = this.entries.filter((e) => !Object.entries(match).every(([k, v]) => e.route[k as keyof Route] === v));
-    return before - this.entries.length;
+    const fields = Object.entries(match) as [keyof Route, unknown][];
+    const candidates = typeof match.src === 'string' ? [...(this.bySrc.get(match.src) ?? [])] : this.entries;
+    const gone = candidates.filter((e) => fields.every(([k, v]) => e.route[k] === v));
+    this.remove(gone);
+    return gone.length;
   }
 
-  private insert(r: Route): void {
-    const v6 = r.dst.includes(':');
-    const e: Entry = v6
-      ? { route: r, v6, net: 0, mask: 0, net6: ipToBigInt(r.dst), mask6: mask6Of(r.prefix) }
-      : { route: r, v6, net: ipv4ToInt(r.dst), mask: maskOf(r.prefix), net6: 0n, mask6: 0n };
+  private bucketOf(e: Entry): Entry[] {
+    return this.byPrefix[e.v6 ? 1 : 0].get(e.route.prefix)?.get(e.v6 ? e.net6 : e.net) ?? [];
+  }
+
+  private insert(e: Entry): void {
+    const { route: r, v6 } = e;
     // An IPv6 route joins its fib6 node ahead of routes of equal key (the newest is listed first).
-    const i = this.entries.findIndex((x) => (v6 ? compare(e, x) <= 0 : compare(e, x) < 0));
-    if (i < 0) this.entries.push(e);
-    else this.entries.splice(i, 0, e);
+    this.entries.splice(this.firstAfter(e, v6), 0, e);
+    const fam = v6 ? 1 : 0;
+    let nets = this.byPrefix[fam].get(r.prefix);
+    if (!nets) {
+      this.byPrefix[fam].set(r.prefix, (nets = new Map()));
+      const ps = this.prefixes[fam];
+      ps.push(r.prefix);
+      ps.sort((a, b) => b - a);
+    }
+    const key = v6 ? e.net6 : e.net;
+    const bucket = nets.get(key);
+    if (!bucket) nets.set(key, [e]);
+    // the bucket keeps dump order, by the same rule as the table
+    else {
+      const at = bucket.findIndex((x) => (v6 ? compare(e, x) <= 0 : compare(e, x) < 0));
+      if (at < 0) bucket.push(e);
+      else bucket.splice(at, 0, e);
+    }
+    if (r.src !== undefined) {
+      let s = this.bySrc.get(r.src);
+      if (!s) this.bySrc.set(r.src, (s = new Set()));
+      s.add(e);
+    }
+  }
+
+  /** Where e goes in dump order: the first entry sorting after it (IPv4), or not before it (IPv6). */
+  private firstAfter(e: Entry, v6: boolean): number {
+    let lo = 0;
+    let hi = this.entries.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      const c = compare(e, this.entries[mid]!);
+      if (v6 ? c <= 0 : c < 0) hi = mid;
+      else lo = mid + 1;
+    }
+    return lo;
+  }
+
+  private remove(gone: Entry[]): void {
+    if (gone.length === 0) return;
+    const set = new Set(gone);
+    if (gone.length > 8) this.entries = this.entries.filter((e) => !set.has(e));
+    for (const e of gone) {
+      if (gone.length <= 8) {
+        // equal keys sit together from the first entry not sorting before e
+        let i = this.firstAfter(e, true);
+        while (this.entries[i] !== e) i++;
+        this.entries.splice(i, 1);
+      }
+      const fam = e.v6 ? 1 : 0;
+      const nets = this.byPrefix[fam].get(e.route.prefix)!;
+      const key = e.v6 ? e.net6 : e.net;
+      const bucket = nets.get(key)!;
+      bucket.splice(bucket.indexOf(e), 1);
+      if (bucket.length === 0) nets.delete(key);
+      if (nets.size === 0) {
+        this.byPrefix[fam].delete(e.route.prefix);
+        const ps = this.prefixes[fam];
+        ps.splice(ps.indexOf(e.route.prefix), 1);
+      }
+      if (e.route.src !== undefined) {
+        const s = this.bySrc.get(e.route.src)!;
+        s.delete(e);
+        if (s.size === 0) this.bySrc.delete(e.route.src);
+      }
+    }
   }
 
   /** The longest prefix covering `dst` (lowest metric among equals), or undefined. */
@@ -138,20 +212,32 @@ export class RoutingTable {
     const v6 = dst.includes(':');
     const d = v6 ? 0 : ipv4ToInt(dst);
     const d6 = v6 ? ipToBigInt(dst) : 0n;
-    let best: Entry | undefined;
-    for (const e of this.entries) {
-      if (e.v6 !== v6 || e.route.type === 'multicast') continue;
-      if (v6 ? (d6 & e.mask6) !== e.net6 : ((d & e.mask) >>> 0) !== e.net) continue;
-      if (opts.oif && e.route.dev !== undefined && e.route.dev !== opts.oif) continue;
-      if (!best || e.route.prefix > best.route.prefix || (e.route.prefix === best.route.prefix && (e.route.metric ?? 0) < (best.route.metric ?? 0))) best = e;
+    const fam = v6 ? 1 : 0;
+    for (const prefix of this.prefixes[fam]) {
+      const bucket = this.byPrefix[fam].get(prefix)!.get(v6 ? d6 & mask6Of(prefix) : (d & maskOf(prefix)) >>> 0);
+      if (!bucket) continue;
+      let best: Entry | undefined;
+      for (const e of bucket) {
+        if (e.route.type === 'multicast') continue;
+        if (opts.oif && e.route.dev !== undefined && e.route.dev !== opts.oif) continue;
+        if (!best || (e.route.metric ?? 0) < (best.route.metric ?? 0)) best = e;
+      }
+      if (best) return best.route;
     }
-    return best?.route;
+    return undefined;
   }
 }
 
-function normalise(r: Route): Route {
-  // IPv6 routes always carry a metric: 256 for the kernel's prefix routes, 0 for local ones, 1024 (IP6_RT_PRIO_USER) for the rest.
-  if (r.dst.includes(':')) return { ...r, metric: r.metric ?? (r.type === 'local' ? 0 : r.proto === 'kernel' ? 256 : 1024), dst: bigIntToIP(ipToBigInt(r.dst) & mask6Of(r.prefix), 6) };
-  const net = (ipv4ToInt(r.dst) & maskOf(r.prefix)) >>> 0;
-  return { ...r, dst: intToIpv4(net) };
+/** The route as the table keeps it: the destination's host bits cleared (and an IPv6 route's metric filled in). */
+function entryOf(route: Omit<Route, 'table'>, table: number): Entry {
+  if (route.dst.includes(':')) {
+    const mask6 = mask6Of(route.prefix);
+    const net6 = ipToBigInt(route.dst) & mask6;
+    // IPv6 routes always carry a metric: 256 for the kernel's prefix routes, 0 for local ones, 1024 (IP6_RT_PRIO_USER) for the rest.
+    const metric = route.metric ?? (route.type === 'local' ? 0 : route.proto === 'kernel' ? 256 : 1024);
+    return { route: { ...route, table, metric, dst: bigIntToIP(net6, 6) }, v6: true, net: 0, mask: 0, net6, mask6 };
+  }
+  const mask = maskOf(route.prefix);
+  const net = (ipv4ToInt(route.dst) & mask) >>> 0;
+  return { route: { ...route, table, dst: intToIpv4(net) }, v6: false, net, mask, net6: 0n, mask6: 0n };
 }

@@ -35,6 +35,18 @@ function seedOf(name: string): number {
 
 export class IpsetTable implements IpsetLookup {
   private readonly sets = new Map<string, IpSet>();
+  /** Per set name, the serial of its last change (a program that writes a set can tell whether anyone else did since). */
+  private readonly changed = new Map<string, number>();
+  private serial = 0;
+
+  /** A number that moves whenever the named set is created, destroyed or its members change. */
+  generation(name: string): number {
+    return this.changed.get(name) ?? 0;
+  }
+
+  private touch(name: string): void {
+    this.changed.set(name, ++this.serial);
+  }
 
   /** Sets in creation order (what `ipset list` / `ipset save` walk). */
   list(): IpSet[] {
@@ -55,6 +67,7 @@ export class IpsetTable implements IpsetLookup {
     }
     const set: IpSet = { name, type, options, initval: seedOf(name), members: new Map() };
     this.sets.set(name, set);
+    this.touch(name);
     return set;
   }
 
@@ -79,6 +92,7 @@ export class IpsetTable implements IpsetLookup {
     }
     if (s.members.size >= s.options.maxelem) throw new IpsetError('ipset v7.17: Hash is full, cannot add more elements');
     s.members.set(e.text, e);
+    this.touch(name);
     return true;
   }
 
@@ -91,18 +105,21 @@ export class IpsetTable implements IpsetLookup {
       if (exist) return false;
       throw new IpsetError("ipset v7.17: Element cannot be deleted from the set: it's not added");
     }
+    this.touch(name);
     return true;
   }
 
   flush(name?: string): void {
-    for (const s of name === undefined ? this.sets.values() : [this.must(name)]) s.members.clear();
+    for (const s of name === undefined ? this.sets.values() : [this.must(name)]) {
+      s.members.clear();
+      this.touch(s.name);
+    }
   }
 
   destroy(name?: string): void {
-    if (name === undefined) this.sets.clear();
-    else {
-      this.must(name);
-      this.sets.delete(name);
+    for (const s of name === undefined ? [...this.sets.values()] : [this.must(name)]) {
+      this.sets.delete(s.name);
+      this.touch(s.name);
     }
   }
 

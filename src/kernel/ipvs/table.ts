@@ -36,6 +36,13 @@ export class IpvsTable {
   private readonly touched = new Set<VirtualService>();
   /** The kernel's connection hash size (`size=` in ipvsadm's header): CONFIG_IP_VS_TAB_BITS 12. */
   readonly connTabSize = 4096;
+  /** Per family, how many times services or destinations were added, edited or deleted. */
+  private readonly changes = { 4: 0, 6: 0 };
+
+  /** A number that moves whenever a service or destination of the family changes (not on traffic). */
+  generation(family: Family): number {
+    return this.changes[family];
+  }
 
   services(): VirtualService[] {
     return [...this.byKey.values()];
@@ -64,6 +71,7 @@ export class IpvsTable {
     const svc: VirtualService = { ...spec, netmask: spec.netmask ?? (spec.family === 4 ? 32 : 128), dests: [], sched: undefined, stats: emptyStats() };
     sched.update(svc);
     this.byKey.set(key, svc);
+    this.changes[svc.family]++;
     return svc;
   }
 
@@ -79,6 +87,7 @@ export class IpvsTable {
       svc.sched = undefined;
       sched.update(svc);
     }
+    this.changes[svc.family]++;
     return svc;
   }
 
@@ -87,6 +96,7 @@ export class IpvsTable {
     this.conns.forget((c) => c.svc === svc);
     this.touched.delete(svc);
     this.byKey.delete(serviceKey(proto, addr, port));
+    this.changes[svc.family]++;
   }
 
   addDest(svc: VirtualService, d: DestSpec): RealServer {
@@ -94,6 +104,7 @@ export class IpvsTable {
     const rs: RealServer = { addr: d.addr, port: d.port, weight: d.weight, lastWeight: d.weight, fwd: d.fwd ?? 'Masq', activeConns: 0, inactConns: 0, persistConns: 0, stats: emptyStats() };
     svc.dests.unshift(rs);
     this.scheduler(svc.scheduler).update(svc);
+    this.changes[svc.family]++;
     return rs;
   }
 
@@ -104,6 +115,7 @@ export class IpvsTable {
     if (d.weight > 0) rs.lastWeight = d.weight;
     if (d.fwd) rs.fwd = d.fwd;
     this.scheduler(svc.scheduler).update(svc);
+    this.changes[svc.family]++;
     return rs;
   }
 
@@ -113,6 +125,7 @@ export class IpvsTable {
     const [dest] = svc.dests.splice(index, 1);
     this.conns.forget((c) => c.dest === dest);
     this.scheduler(svc.scheduler).update(svc, { dest: dest!, index });
+    this.changes[svc.family]++;
   }
 
   /** The service a packet is addressed to. */

@@ -2,12 +2,17 @@
 // Service views as every mode) and, on each sync, writes the node's kernel only through its
 // interfaces — the kube-ipvs0 dummy link and its addresses, ipset create/add/del, IPVS service
 // and destination add/edit/del (with graceful termination of TCP real servers), sysctls — and
-// pipes the IPVS-mode rules to iptables-restore --noflush.
+// pipes the IPVS-mode rules to iptables-restore --noflush. kube-proxy compares every Service
+// with the kernel on every sync; knet leaves the same kernel state by writing only what the
+// changed Services' plans change, and compares everything again whenever the kernel's state
+// moved under it (someone else's ipset, ipvsadm or ip addr) or the node's own addresses did.
 import type { Store } from '../../../api/store.js';
 import type { NodeKernel } from '../../../kernel/node.js';
 import { applyRestore } from '../../../kernel/netfilter/restore.js';
 import { Rule } from '../../../kernel/netfilter/rule.js';
 import { Ruleset, type TableName } from '../../../kernel/netfilter/ruleset.js';
+import type { SetOptions } from '../../../kernel/ipset/table.js';
+import { hostPort, serviceKey } from '../../../kernel/ipvs/service.js';
 import type { IpvsTable } from '../../../kernel/ipvs/table.js';
 import { durationMs } from '../settings.js';
 import { stableMac } from '../../../net/mac.js';
@@ -16,7 +21,8 @@ import type { ClusterNode, KubeProxyConfig } from '../../../topology/config.js';
 import { proxierSettings, type ProxierSettings } from '../settings.js';
 import type { ServiceState } from '../objects.js';
 import { ChangeTracker } from '../tracker.js';
-import { FILTER_CHAINS, NAT_CHAINS, excluded, ipvsPlan, type IpvsPlan, type IpvsSettings, type RuleLine } from './proxier.js';
+import { DesiredState, type PlanDiff } from './desired.js';
+import { FILTER_CHAINS, NAT_CHAINS, excluded, ipvsRules, servicePlan, type IpvsSettings, type NodeAddresses, type RuleLine, type VirtualServerPlan } from './proxier.js';
 import { SET_DEFS, setName } from './sets.js';
 
 export const KUBE_IPVS0 = 'kube-ipvs0';
@@ -35,7 +41,6 @@ export const IPVS_JUMPS: readonly [TableName, string, string, string][] = [
 ];
 
 export interface IpvsSyncResult {
-  plan: IpvsPlan;
   /** What was piped to iptables-restore --noflush. */
   input: Ruleset;
   /** The same input as kube-proxy writes it (nat, then filter; rules in writeIptablesRules order). */
@@ -54,6 +59,13 @@ export class KubeProxyIpvs {
   private readonly attached: Ruleset[] = [];
   private readonly nodePortCIDRs: string[];
   private needSync = true;
+  private readonly desired = new DesiredState();
+  /** The kernel's change counters for what this proxier writes, as its last sync left them. */
+  private written?: string;
+  /** The node's addresses the plans were made for, and the address change count they were read at. */
+  private nodeAddrs?: { changes: number; addrs: NodeAddresses; text: string };
+  /** Virtual servers with removed TCP real servers still draining (weight 0 until their connections end). */
+  private readonly draining = new Map<string, VirtualServerPlan>();
 
   constructor(
     store: Store,
@@ -113,23 +125,54 @@ export class KubeProxyIpvs {
     this.sysctls();
     const ns = this.node.root;
     if (!ns.link(KUBE_IPVS0)) ns.addLink({ kind: 'dummy', name: KUBE_IPVS0, mac: stableMac(`${this.node.nodeName}/${KUBE_IPVS0}`), mtu: 1500, up: false });
-    const local = new Set(ns.addressesOf().filter((a) => a.dev !== KUBE_IPVS0).map((a) => a.address));
-    const states = this.views.serviceRules(false).map((x) => x.rules);
-    const plan = ipvsPlan(this.settings, this.ipvsSettings, states, { nodePortIPs: this.nodePortIPs(), local });
+    const before = this.nodeAddrs?.text;
+    const node = this.nodeAddresses();
+    const plan = (key: string): ReturnType<typeof servicePlan> | undefined => {
+      const st = this.views.rulesFor(key, false);
+      return st && servicePlan(this.settings, this.ipvsSettings, st, node);
+    };
+    const changed = [...this.views.changed].sort();
+    const replan = node.text !== before;
+    if (replan || this.written !== this.kernelMark()) {
+      // everything again: every Service's plan (each made anew if the node's addresses moved) against the kernel
+      const fresh = new Set(changed);
+      const keys = this.views.serviceRules(false).map((x) => x.key);
+      this.desired.reset(keys.map((k) => [k, replan || fresh.has(k) ? plan(k)! : this.desired.plan(k)!]));
+      this.syncSets();
+      this.syncAddresses();
+      this.syncAllServices(keys);
+    } else this.write(this.desired.change(changed.map((k) => [k, plan(k)])));
 
-    this.syncSets(plan);
-    this.syncAddresses(plan);
-    this.syncServices(plan);
-
-    const input = restoreRuleset(fam, plan.rules);
+    const rules = ipvsRules(this.settings, (set) => this.desired.has(set), this.desired.outFilter());
+    const input = restoreRuleset(fam, rules);
     for (const rs of [this.kernel, ...this.attached]) {
       applyRestore(rs, input);
       this.ensureJumps(rs);
     }
     this.views.synced();
     this.needSync = false;
-    this.lastSync = { plan, input, restoreText: restoreText(plan.rules) };
+    this.written = this.kernelMark();
+    this.lastSync = { input, restoreText: restoreText(rules) };
     return this.lastSync;
+  }
+
+  /** The change counters of everything this proxier writes: its ipsets, its family's IPVS services and kube-ipvs0's addresses. */
+  private kernelMark(): string {
+    const k = this.node;
+    return [k.ipvs.generation(this.family), k.root.addressChanges(this.family, KUBE_IPVS0), ...SET_DEFS.map((d) => k.ipsets.generation(setName(d.name, this.family)))].join(' ');
+  }
+
+  /** NodePort addresses and every address outside kube-ipvs0, read again only when one of them changed. */
+  private nodeAddresses(): NodeAddresses & { text: string } {
+    const ns = this.node.root;
+    const changes = [4, 6].reduce((n, f) => n + ns.addressChanges(f as Family) - ns.addressChanges(f as Family, KUBE_IPVS0), 0);
+    if (this.nodeAddrs?.changes !== changes) {
+      const local = new Set<string>();
+      for (const a of ns.addresses) if (a.dev !== KUBE_IPVS0) local.add(a.address);
+      const addrs = { nodePortIPs: this.nodePortIPs(), local };
+      this.nodeAddrs = { changes, addrs, text: JSON.stringify([addrs.nodePortIPs, [...local]]) };
+    }
+    return { ...this.nodeAddrs.addrs, text: this.nodeAddrs.text };
   }
 
   private sysctls(): void {
@@ -144,56 +187,105 @@ export class KubeProxyIpvs {
     }
   }
 
-  private syncSets(plan: IpvsPlan): void {
+  private setOptions(type: string): SetOptions {
+    const base = { family: this.family, hashsize: 1024, maxelem: 65536 };
+    return type === 'bitmap:port' ? { ...base, range: { from: 0, to: 65535 } } : base;
+  }
+
+  /** Every set against the plans: entries nobody wants go, missing ones are added. */
+  private syncSets(): void {
     const t = this.node.ipsets;
     for (const d of SET_DEFS) {
       const name = setName(d.name, this.family);
-      const opts = d.type === 'bitmap:port' ? { family: this.family, hashsize: 1024, maxelem: 65536, range: { from: 0, to: 65535 } } : { family: this.family, hashsize: 1024, maxelem: 65536 };
-      const set = t.create(name, d.type, opts, true);
-      const want = new Set(plan.sets.get(d.name) ?? []);
+      const set = t.create(name, d.type, this.setOptions(d.type), true);
+      const want = new Set(this.desired.entriesOf(d.name));
       for (const m of [...set.members.keys()]) if (!want.has(m)) t.del(name, m);
       for (const e of want) if (!set.members.has(e)) t.add(name, e, true);
     }
   }
 
-  private syncAddresses(plan: IpvsPlan): void {
+  private syncAddresses(): void {
     const ns = this.node.root;
-    const want = new Set(plan.bind);
+    const want = new Set(this.desired.bound());
     for (const a of ns.addressesOf(KUBE_IPVS0, this.family)) if (!want.has(a.address)) ns.deleteAddress(KUBE_IPVS0, a.address);
     const have = new Set(ns.addressesOf(KUBE_IPVS0, this.family).map((a) => a.address));
-    for (const ip of plan.bind) {
-      if (!have.has(ip)) ns.addAddress({ family: this.family, dev: KUBE_IPVS0, address: ip, prefix: this.family === 4 ? 32 : 128, scope: 'global' });
-    }
+    for (const ip of want) if (!have.has(ip)) this.bindAddress(ip);
   }
 
-  private syncServices(plan: IpvsPlan): void {
+  private bindAddress(ip: string): void {
+    this.node.root.addAddress({ family: this.family, dev: KUBE_IPVS0, address: ip, prefix: this.family === 4 ? 32 : 128, scope: 'global' });
+  }
+
+  /** Every virtual server against the plans (in Service key order), then the ones no Service has any more. */
+  private syncAllServices(keys: readonly string[]): void {
     const t = this.node.ipvs;
     const active = new Set<string>();
-    for (const vs of plan.services) {
-      const spec = { family: this.family, proto: vs.proto, addr: vs.addr, port: vs.port, scheduler: vs.scheduler, flags: vs.flags, timeout: vs.timeout };
-      let svc = t.service(vs.proto, vs.addr, vs.port);
-      if (!svc) svc = t.addService(spec);
-      else if (svc.scheduler !== spec.scheduler || svc.flags !== spec.flags || svc.timeout !== spec.timeout) t.editService(spec);
-      active.add(`${vs.proto} ${vs.addr} ${vs.port}`);
-      const want = new Set(vs.dests.map((d) => `${d.addr} ${d.port}`));
-      for (const d of vs.dests) {
-        const rs = svc.dests.find((x) => x.addr === d.addr && x.port === d.port);
-        if (!rs) t.addDest(svc, { addr: d.addr, port: d.port, weight: 1 });
-        else if (rs.weight !== 1) t.editDest(svc, { addr: d.addr, port: d.port, weight: 1 });
-      }
-      // graceful termination: a TCP real server with connections is quiesced (weight 0) until they drain
-      for (const rs of [...svc.dests]) {
-        if (want.has(`${rs.addr} ${rs.port}`)) continue;
-        const busy = vs.proto === 'TCP' && rs.activeConns + rs.inactConns > 0;
-        if (!busy) t.delDest(svc, rs.addr, rs.port);
-        else if (rs.weight !== 0) t.editDest(svc, { addr: rs.addr, port: rs.port, weight: 0 });
-      }
+    this.draining.clear();
+    for (const vs of this.desired.services(keys)) {
+      const key = serviceKey(vs.proto, vs.addr, vs.port);
+      active.add(key);
+      this.syncVirtualServer(vs);
     }
     for (const svc of t.services()) {
-      if (svc.family !== this.family || active.has(`${svc.proto} ${svc.addr} ${svc.port}`)) continue;
+      if (svc.family !== this.family || active.has(serviceKey(svc.proto, svc.addr, svc.port))) continue;
       if (excluded(this.ipvsSettings, svc.addr)) continue;
       t.delService(svc.proto, svc.addr, svc.port);
     }
+  }
+
+  /** A partial sync: only what the changed Services' plans change, and the real servers still draining. */
+  private write(diff: PlanDiff): void {
+    const t = this.node.ipsets;
+    for (const [set, e] of diff.entriesGone) if (t.has(setName(set, this.family), e)) t.del(setName(set, this.family), e);
+    for (const [set, e] of diff.entriesNew) t.add(setName(set, this.family), e, true);
+    for (const ip of diff.bindGone) this.node.root.deleteAddress(KUBE_IPVS0, ip);
+    for (const ip of diff.bindNew) this.bindAddress(ip);
+    // a virtual server two Services want is written as kube-proxy's walk over all of them leaves it
+    if (this.desired.hasShared) return this.syncAllServices(this.views.serviceRules(false).map((x) => x.key));
+    const ipvs = this.node.ipvs;
+    const done = new Set<string>();
+    for (const vs of diff.services) {
+      done.add(serviceKey(vs.proto, vs.addr, vs.port));
+      this.syncVirtualServer(vs);
+    }
+    for (const vs of diff.servicesGone) {
+      const key = serviceKey(vs.proto, vs.addr, vs.port);
+      this.draining.delete(key);
+      if (!excluded(this.ipvsSettings, vs.addr) && ipvs.service(vs.proto, vs.addr, vs.port)) ipvs.delService(vs.proto, vs.addr, vs.port);
+    }
+    for (const [key, vs] of [...this.draining]) if (!done.has(key)) this.syncVirtualServer(vs);
+  }
+
+  /** One virtual server brought to its plan; a removed TCP real server with connections is quiesced (weight 0) until they drain. */
+  private syncVirtualServer(vs: VirtualServerPlan): void {
+    const t = this.node.ipvs;
+    const spec = { family: this.family, proto: vs.proto, addr: vs.addr, port: vs.port, scheduler: vs.scheduler, flags: vs.flags, timeout: vs.timeout };
+    let svc = t.service(vs.proto, vs.addr, vs.port);
+    const fresh = !svc;
+    if (!svc) svc = t.addService(spec);
+    else if (svc.scheduler !== spec.scheduler || svc.flags !== spec.flags || svc.timeout !== spec.timeout) t.editService(spec);
+    const key = serviceKey(vs.proto, vs.addr, vs.port);
+    const have = fresh ? undefined : new Map(svc.dests.map((rs) => [hostPort(rs.addr, rs.port), rs]));
+    for (const d of vs.dests) {
+      const rs = have?.get(d.hostPort);
+      if (!rs) t.addDest(svc, { addr: d.ip, port: d.port, weight: 1 });
+      else if (rs.weight !== 1) t.editDest(svc, { addr: d.ip, port: d.port, weight: 1 });
+    }
+    // every wanted one is there now, so an equal count means nothing else is
+    if (svc.dests.length === vs.dests.length) return void this.draining.delete(key);
+    const want = new Set(vs.dests.map((d) => d.hostPort));
+    let draining = false;
+    for (const rs of [...svc.dests]) {
+      if (want.has(hostPort(rs.addr, rs.port))) continue;
+      const busy = vs.proto === 'TCP' && rs.activeConns + rs.inactConns > 0;
+      if (!busy) t.delDest(svc, rs.addr, rs.port);
+      else {
+        draining = true;
+        if (rs.weight !== 0) t.editDest(svc, { addr: rs.addr, port: rs.port, weight: 0 });
+      }
+    }
+    if (draining) this.draining.set(key, vs);
+    else this.draining.delete(key);
   }
 
   private ensureJumps(rs: Ruleset): void {

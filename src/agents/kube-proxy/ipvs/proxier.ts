@@ -1,7 +1,8 @@
-// The IPVS proxier's sync as a pure function of kube-proxy's view: for every Service port the
+// The IPVS proxier's sync as pure functions of kube-proxy's view: for each Service, per port, the
 // virtual servers (ClusterIP, each external IP, each LB ingress IP, each node IP for a NodePort)
-// with the real servers its traffic policy allows, the addresses kube-ipvs0 must hold, every
-// ipset's entries, and the iptables rules IPVS mode writes around them (writeIptablesRules).
+// with the real servers its traffic policy allows, the addresses kube-ipvs0 must hold and the
+// ipset entries it needs; and from which sets have entries, the iptables rules IPVS mode writes
+// around them (writeIptablesRules). The whole sync is every Service's plan in key order.
 import type { IpvsProto } from '../../../kernel/ipvs/service.js';
 import { IP_VS_SVC_F_PERSISTENT, IP_VS_SVC_F_SCHED2 } from '../../../kernel/ipvs/service.js';
 import { cidrContains, parseCIDR, type Family } from '../../../net/ip.js';
@@ -16,11 +17,6 @@ export interface IpvsSettings {
   strictARP: boolean;
 }
 
-export interface RealServerPlan {
-  addr: string;
-  port: number;
-}
-
 export interface VirtualServerPlan {
   proto: IpvsProto;
   addr: string;
@@ -28,8 +24,8 @@ export interface VirtualServerPlan {
   scheduler: string;
   flags: number;
   timeout: number;
-  /** Real servers in the order kube-proxy adds them (the endpoint strings sorted). */
-  dests: RealServerPlan[];
+  /** Real servers (endpoints, unique by ip:port) in the order kube-proxy adds them (the endpoint strings sorted). */
+  dests: readonly Endpoint[];
   /** The Service port it serves: `ns/name:port`. */
   spn: string;
 }
@@ -41,12 +37,15 @@ export interface RuleLine {
   text: string;
 }
 
-export interface IpvsPlan {
+/** What one Service needs written. */
+export interface ServicePlan {
+  /** Addresses kube-ipvs0 must hold, in the order the proxier binds them. */
   bind: string[];
-  /** Set base name (KUBE-…) → its entries. */
-  sets: Map<string, string[]>;
+  /** [set base name (KUBE-…), entry] in the order the proxier adds them; KUBE-IPVS-IPS holds the bound addresses. */
+  entries: [string, string][];
   services: VirtualServerPlan[];
-  rules: RuleLine[];
+  /** KUBE-IPVS-OUT-FILTER drops (LB VIPs the node itself may not reach). */
+  outFilter: RuleLine[];
 }
 
 /** What the proxier knows of the node: the addresses it serves NodePorts on and every local address. */
@@ -64,95 +63,90 @@ export function goMark(mark: string): string {
   return `0x${Number(mark).toString(16).padStart(6, '0')}`;
 }
 
-export function ipvsPlan(s: ProxierSettings, ipvs: IpvsSettings, services: readonly ServiceState[], node: NodeAddresses): IpvsPlan {
-  const sets = new Map<string, Set<string>>(S.SET_DEFS.map((d) => [d.name, new Set<string>()]));
-  const add = (set: string, entry: string): void => void sets.get(set)!.add(entry);
+/** One Service's share of the sync: its virtual servers, bound addresses, set entries and OUT-FILTER drops. */
+export function servicePlan(s: ProxierSettings, ipvs: IpvsSettings, st: ServiceState, node: NodeAddresses): ServicePlan {
+  const entries: [string, string][] = [];
+  const add = (set: string, entry: string): void => void entries.push([set, entry]);
   const bind = new Set<string>();
   const vss: VirtualServerPlan[] = [];
   const outFilter: RuleLine[] = [];
   const scheduler = ipvs.scheduler || 'rr';
 
-  for (const st of services) {
-    for (const sp of st.ports) {
-      const eps = st.endpoints.get(portKey(sp.portName, sp.protocol)) ?? [];
-      const cat = categorizeEndpoints(eps, sp);
-      const proto = sp.protocol.toUpperCase() as IpvsProto;
-      const p = sp.protocol;
-      for (const e of eps) if (e.local) add(S.KUBE_LOOP_BACK, `${e.ip},${p}:${e.port},${e.ip}`);
-      const flags = (sp.affinitySeconds ? IP_VS_SVC_F_PERSISTENT : 0) | (scheduler === 'mh' ? IP_VS_SVC_F_SCHED2 : 0);
-      const vs = (addr: string, port: number, onlyLocal: boolean): void => {
-        vss.push({ proto, addr, port, scheduler, flags, timeout: sp.affinitySeconds, dests: realServers(cat, onlyLocal), spn: sp.spn });
-      };
+  for (const sp of st.ports) {
+    const eps = st.endpoints.get(portKey(sp.portName, sp.protocol)) ?? [];
+    const cat = categorizeEndpoints(eps, sp);
+    const proto = sp.protocol.toUpperCase() as IpvsProto;
+    const p = sp.protocol;
+    for (const e of eps) if (e.local) add(S.KUBE_LOOP_BACK, `${e.ip},${p}:${e.port},${e.ip}`);
+    const flags = (sp.affinitySeconds ? IP_VS_SVC_F_PERSISTENT : 0) | (scheduler === 'mh' ? IP_VS_SVC_F_SCHED2 : 0);
+    const vs = (addr: string, port: number, onlyLocal: boolean): void => {
+      vss.push({ proto, addr, port, scheduler, flags, timeout: sp.affinitySeconds, dests: realServers(cat, onlyLocal), spn: sp.spn });
+    };
 
-      add(S.KUBE_CLUSTER_IP, `${sp.clusterIP},${p}:${sp.port}`);
-      vs(sp.clusterIP, sp.port, sp.internalPolicyLocal);
-      bind.add(sp.clusterIP);
+    add(S.KUBE_CLUSTER_IP, `${sp.clusterIP},${p}:${sp.port}`);
+    vs(sp.clusterIP, sp.port, sp.internalPolicyLocal);
+    bind.add(sp.clusterIP);
 
-      for (const ip of sp.externalIPs) {
-        add(sp.externalPolicyLocal ? S.KUBE_EXTERNAL_IP_LOCAL : S.KUBE_EXTERNAL_IP, `${ip},${p}:${sp.port}`);
-        vs(ip, sp.port, sp.externalPolicyLocal);
-        if (!node.local.has(ip)) bind.add(ip);
-      }
-
-      for (const ip of sp.loadBalancerVIPs) {
-        const entry = `${ip},${p}:${sp.port}`;
-        add(S.KUBE_LOAD_BALANCER, entry);
-        if (sp.externalPolicyLocal) add(S.KUBE_LOAD_BALANCER_LOCAL, entry);
-        if (sp.loadBalancerSourceRanges.length) {
-          add(S.KUBE_LOAD_BALANCER_FW, entry);
-          let allowFromNode = false;
-          for (const r of sp.loadBalancerSourceRanges) {
-            add(S.KUBE_LOAD_BALANCER_SOURCE_CIDR, `${ip},${p}:${sp.port},${r}`);
-            if (s.nodeIP && cidrContains(parseCIDR(r)!, s.nodeIP)) allowFromNode = true;
-          }
-          // the node itself may reach the VIP only when a source range admits the node's IP
-          if (allowFromNode) add(S.KUBE_LOAD_BALANCER_SOURCE_IP, `${ip},${p}:${sp.port},${ip}`);
-          else outFilter.push({ table: 'filter', chain: 'KUBE-IPVS-OUT-FILTER', text: `-s ${ip} -m ipvs --vaddr ${ip} --vproto ${p} --vport ${sp.port} -j DROP` });
-        }
-        vs(ip, sp.port, sp.externalPolicyLocal);
-        if (!node.local.has(ip)) bind.add(ip);
-      }
-
-      if (sp.nodePort) {
-        if (p === 'sctp') {
-          for (const ip of node.nodePortIPs) {
-            add(S.KUBE_NODE_PORT_SCTP, `${ip},sctp:${sp.nodePort}`);
-            if (sp.externalPolicyLocal) add(S.KUBE_NODE_PORT_LOCAL_SCTP, `${ip},sctp:${sp.nodePort}`);
-          }
-        } else {
-          const [all, local] = p === 'tcp' ? [S.KUBE_NODE_PORT_TCP, S.KUBE_NODE_PORT_LOCAL_TCP] : [S.KUBE_NODE_PORT_UDP, S.KUBE_NODE_PORT_LOCAL_UDP];
-          add(all, String(sp.nodePort));
-          if (sp.externalPolicyLocal) add(local, String(sp.nodePort));
-        }
-        for (const ip of node.nodePortIPs) vs(ip, sp.nodePort, sp.externalPolicyLocal);
-      }
-      if (sp.healthCheckNodePort) add(S.KUBE_HEALTH_CHECK_NODE_PORT, String(sp.healthCheckNodePort));
+    for (const ip of sp.externalIPs) {
+      add(sp.externalPolicyLocal ? S.KUBE_EXTERNAL_IP_LOCAL : S.KUBE_EXTERNAL_IP, `${ip},${p}:${sp.port}`);
+      vs(ip, sp.port, sp.externalPolicyLocal);
+      if (!node.local.has(ip)) bind.add(ip);
     }
+
+    for (const ip of sp.loadBalancerVIPs) {
+      const entry = `${ip},${p}:${sp.port}`;
+      add(S.KUBE_LOAD_BALANCER, entry);
+      if (sp.externalPolicyLocal) add(S.KUBE_LOAD_BALANCER_LOCAL, entry);
+      if (sp.loadBalancerSourceRanges.length) {
+        add(S.KUBE_LOAD_BALANCER_FW, entry);
+        let allowFromNode = false;
+        for (const r of sp.loadBalancerSourceRanges) {
+          add(S.KUBE_LOAD_BALANCER_SOURCE_CIDR, `${ip},${p}:${sp.port},${r}`);
+          if (s.nodeIP && cidrContains(parseCIDR(r)!, s.nodeIP)) allowFromNode = true;
+        }
+        // the node itself may reach the VIP only when a source range admits the node's IP
+        if (allowFromNode) add(S.KUBE_LOAD_BALANCER_SOURCE_IP, `${ip},${p}:${sp.port},${ip}`);
+        else outFilter.push({ table: 'filter', chain: 'KUBE-IPVS-OUT-FILTER', text: `-s ${ip} -m ipvs --vaddr ${ip} --vproto ${p} --vport ${sp.port} -j DROP` });
+      }
+      vs(ip, sp.port, sp.externalPolicyLocal);
+      if (!node.local.has(ip)) bind.add(ip);
+    }
+
+    if (sp.nodePort) {
+      if (p === 'sctp') {
+        for (const ip of node.nodePortIPs) {
+          add(S.KUBE_NODE_PORT_SCTP, `${ip},sctp:${sp.nodePort}`);
+          if (sp.externalPolicyLocal) add(S.KUBE_NODE_PORT_LOCAL_SCTP, `${ip},sctp:${sp.nodePort}`);
+        }
+      } else {
+        const [all, local] = p === 'tcp' ? [S.KUBE_NODE_PORT_TCP, S.KUBE_NODE_PORT_LOCAL_TCP] : [S.KUBE_NODE_PORT_UDP, S.KUBE_NODE_PORT_LOCAL_UDP];
+        add(all, String(sp.nodePort));
+        if (sp.externalPolicyLocal) add(local, String(sp.nodePort));
+      }
+      for (const ip of node.nodePortIPs) vs(ip, sp.nodePort, sp.externalPolicyLocal);
+    }
+    if (sp.healthCheckNodePort) add(S.KUBE_HEALTH_CHECK_NODE_PORT, String(sp.healthCheckNodePort));
   }
   for (const ip of bind) add(S.KUBE_IPVS_IPS, ip);
-  const out = new Map<string, string[]>();
-  for (const [k, v] of sets) out.set(k, [...v]);
-  return { bind: [...bind], sets: out, services: vss, rules: withOutFilter(iptablesRules(s, out), outFilter) };
+  return { bind: [...bind], entries, services: vss, outFilter };
 }
 
 /** syncEndpoint's choice: the Local endpoints for a Local policy (falling back to the Cluster ones when none), else the Cluster ones. */
-function realServers(cat: ReturnType<typeof categorizeEndpoints>, onlyLocal: boolean): RealServerPlan[] {
-  let list: Endpoint[] = onlyLocal ? cat.localEndpoints : cat.clusterEndpoints;
-  if (onlyLocal && cat.localEndpoints.length === 0) list = cat.clusterEndpoints;
-  return list.map((e) => ({ addr: e.ip, port: e.port }));
+function realServers(cat: ReturnType<typeof categorizeEndpoints>, onlyLocal: boolean): readonly Endpoint[] {
+  return onlyLocal && cat.localEndpoints.length > 0 ? cat.localEndpoints : cat.clusterEndpoints;
 }
 
-function withOutFilter(rules: RuleLine[], outFilter: RuleLine[]): RuleLine[] {
-  // the OUT-FILTER drops come right after the source-range firewall rules
+/** The iptables rules around the sets, with the Services' OUT-FILTER drops right after the source-range firewall rules. */
+export function ipvsRules(s: ProxierSettings, has: (set: string) => boolean, outFilter: readonly RuleLine[]): RuleLine[] {
+  const rules = iptablesRules(s, has);
   const at = rules.findIndex((r) => r.table === 'filter' && r.chain === 'KUBE-FORWARD');
   return [...rules.slice(0, at), ...outFilter, ...rules.slice(at)];
 }
 
 /** writeIptablesRules: a rule matching a set is written only while that set has entries. */
-function iptablesRules(s: ProxierSettings, sets: Map<string, string[]>): RuleLine[] {
+function iptablesRules(s: ProxierSettings, has: (set: string) => boolean): RuleLine[] {
   const fam: Family = s.family;
   const name = (n: string): string => S.setName(n, fam);
-  const has = (n: string): boolean => (sets.get(n)?.length ?? 0) > 0;
   const c = (n: string): string => `-m comment --comment "${S.commentOf(n)}"`;
   const mark = goMark(s.masqueradeMark);
   const out: RuleLine[] = [];

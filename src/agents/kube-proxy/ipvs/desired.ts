@@ -1,0 +1,169 @@
+// What the IPVS proxier wants in the kernel, kept up to date Service by Service: each Service's
+// plan, and over all of them how many Services want each set entry, each kube-ipvs0 address and
+// each virtual server. A Service's new plan gives the difference to write: what nobody wants
+// any more and what was wanted by nobody before, in the order a sync of every Service would
+// meet it, so a partial sync leaves the kernel as a full one would.
+import { serviceKey } from '../../../kernel/ipvs/service.js';
+import type { RuleLine, ServicePlan, VirtualServerPlan } from './proxier.js';
+
+/** What one or more Services' new plans change. */
+export interface PlanDiff {
+  /** [set base name, entry] no Service wants any more. */
+  entriesGone: [string, string][];
+  /** [set base name, entry] newly wanted, in the full sync's order. */
+  entriesNew: [string, string][];
+  bindGone: string[];
+  bindNew: string[];
+  /** Virtual servers of the changed Services, to bring to their plan. */
+  services: VirtualServerPlan[];
+  /** Virtual servers no Service wants any more. */
+  servicesGone: VirtualServerPlan[];
+}
+
+/** A reference count per key that remembers, for one batch of changes, each key's count before it. */
+class Counts {
+  readonly count = new Map<string, number>();
+  private before = new Map<string, number>();
+  private added: string[] = [];
+
+  /** One more wanter; `track` false when loading from nothing (no batch to report). */
+  inc(k: string, track: boolean): void {
+    const n = this.count.get(k) ?? 0;
+    if (track) {
+      if (!this.before.has(k)) this.before.set(k, n);
+      if (n === 0) this.added.push(k);
+    }
+    this.count.set(k, n + 1);
+  }
+
+  dec(k: string): void {
+    const n = this.count.get(k)!;
+    if (!this.before.has(k)) this.before.set(k, n);
+    if (n === 1) this.count.delete(k);
+    else this.count.set(k, n - 1);
+  }
+
+  /** The batch's outcome: keys wanted by nobody now, and keys wanted by nobody before (in the order first wanted). */
+  take(): { gone: string[]; added: string[] } {
+    const gone: string[] = [];
+    for (const [k, n] of this.before) if (n > 0 && !this.count.has(k)) gone.push(k);
+    const added = this.added.filter((k) => this.before.get(k) === 0 && this.count.has(k));
+    this.before = new Map();
+    this.added = [];
+    return { gone, added };
+  }
+}
+
+export class DesiredState {
+  private readonly plans = new Map<string, ServicePlan>();
+  /** Per set base name. */
+  private sets = new Map<string, Counts>();
+  private bind = new Counts();
+  private vss = new Counts();
+  /** Virtual server keys more than one Service wants. */
+  private readonly shared = new Set<string>();
+  /** Services with OUT-FILTER drops. */
+  private readonly filtered = new Set<string>();
+
+  plan(key: string): ServicePlan | undefined {
+    return this.plans.get(key);
+  }
+
+  /** Starts again from every Service's plan, in key order. */
+  reset(plans: Iterable<[string, ServicePlan]>): void {
+    this.plans.clear();
+    this.sets = new Map();
+    this.bind = new Counts();
+    this.vss = new Counts();
+    this.shared.clear();
+    this.filtered.clear();
+    for (const [key, plan] of plans) {
+      this.plans.set(key, plan);
+      this.count(key, plan, 1, false);
+    }
+  }
+
+  /** Replaces the plans of some Services (undefined: the Service is gone), given in key order. */
+  change(changes: Iterable<[string, ServicePlan | undefined]>): PlanDiff {
+    const list = [...changes];
+    const was = new Map<string, VirtualServerPlan>();
+    for (const [key] of list) {
+      const old = this.plans.get(key);
+      if (!old) continue;
+      this.count(key, old, -1, true);
+      for (const vs of old.services) was.set(serviceKey(vs.proto, vs.addr, vs.port), vs);
+    }
+    const services: VirtualServerPlan[] = [];
+    for (const [key, plan] of list) {
+      if (!plan) {
+        this.plans.delete(key);
+        continue;
+      }
+      this.plans.set(key, plan);
+      this.count(key, plan, 1, true);
+      services.push(...plan.services);
+    }
+    const entriesGone: [string, string][] = [];
+    const entriesNew: [string, string][] = [];
+    for (const [set, c] of this.sets) {
+      const { gone, added } = c.take();
+      for (const e of gone) entriesGone.push([set, e]);
+      for (const e of added) entriesNew.push([set, e]);
+    }
+    const b = this.bind.take();
+    const v = this.vss.take();
+    return { entriesGone, entriesNew, bindGone: b.gone, bindNew: b.added, services, servicesGone: v.gone.map((k) => was.get(k)!) };
+  }
+
+  private count(key: string, plan: ServicePlan, by: 1 | -1, track: boolean): void {
+    for (const [set, entry] of plan.entries) {
+      let c = this.sets.get(set);
+      if (!c) this.sets.set(set, (c = new Counts()));
+      if (by > 0) c.inc(entry, track);
+      else c.dec(entry);
+    }
+    for (const ip of plan.bind) {
+      if (by > 0) this.bind.inc(ip, track);
+      else this.bind.dec(ip);
+    }
+    for (const vs of plan.services) {
+      const k = serviceKey(vs.proto, vs.addr, vs.port);
+      if (by > 0) this.vss.inc(k, track);
+      else this.vss.dec(k);
+      if ((this.vss.count.get(k) ?? 0) > 1) this.shared.add(k);
+      else this.shared.delete(k);
+    }
+    if (plan.outFilter.length && by > 0) this.filtered.add(key);
+    else this.filtered.delete(key);
+  }
+
+  /** Whether some virtual server is wanted by two Services (then every sync goes through all of them in order, as kube-proxy's does). */
+  get hasShared(): boolean {
+    return this.shared.size > 0;
+  }
+
+  /** Whether a set has entries. */
+  has(set: string): boolean {
+    return (this.sets.get(set)?.count.size ?? 0) > 0;
+  }
+
+  /** A set's entries, in the order a full sync adds them (after reset()). */
+  entriesOf(set: string): Iterable<string> {
+    return this.sets.get(set)?.count.keys() ?? [];
+  }
+
+  /** kube-ipvs0's addresses, in the order a full sync binds them (after reset()). */
+  bound(): Iterable<string> {
+    return this.bind.count.keys();
+  }
+
+  /** Every virtual server in the plans' key order. */
+  services(keys: readonly string[]): VirtualServerPlan[] {
+    return keys.flatMap((k) => this.plans.get(k)?.services ?? []);
+  }
+
+  /** The OUT-FILTER drops in Service key order. */
+  outFilter(): RuleLine[] {
+    return [...this.filtered].sort().flatMap((k) => this.plans.get(k)!.outFilter);
+  }
+}
