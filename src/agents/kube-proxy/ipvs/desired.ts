@@ -14,7 +14,7 @@ export interface PlanDiff {
   entriesNew: [string, string][];
   bindGone: string[];
   bindNew: string[];
-  /** Virtual servers of the changed Services, to bring to their plan. */
+  /** Virtual servers of the changed Services, and those another Service stopped wanting, to bring to their plan. */
   services: VirtualServerPlan[];
   /** Virtual servers no Service wants any more. */
   servicesGone: VirtualServerPlan[];
@@ -60,6 +60,8 @@ export class DesiredState {
   private sets = new Map<string, Counts>();
   private bind = new Counts();
   private vss = new Counts();
+  /** Per virtual server key, the plans of the Services that want it. */
+  private readonly owners = new Map<string, VirtualServerPlan[]>();
   /** Virtual server keys more than one Service wants. */
   private readonly shared = new Set<string>();
   /** Services with OUT-FILTER drops. */
@@ -75,6 +77,7 @@ export class DesiredState {
     this.sets = new Map();
     this.bind = new Counts();
     this.vss = new Counts();
+    this.owners.clear();
     this.shared.clear();
     this.filtered.clear();
     for (const [key, plan] of plans) {
@@ -103,6 +106,9 @@ export class DesiredState {
       this.count(key, plan, 1, true);
       services.push(...plan.services);
     }
+    // a virtual server that lost one of two wanters is the other's again
+    const planned = new Set(services.map((vs) => serviceKey(vs.proto, vs.addr, vs.port)));
+    for (const k of was.keys()) if (!planned.has(k) && this.owners.has(k)) services.push(this.owners.get(k)![0]!);
     const entriesGone: [string, string][] = [];
     const entriesNew: [string, string][] = [];
     for (const [set, c] of this.sets) {
@@ -128,8 +134,17 @@ export class DesiredState {
     }
     for (const vs of plan.services) {
       const k = serviceKey(vs.proto, vs.addr, vs.port);
-      if (by > 0) this.vss.inc(k, track);
-      else this.vss.dec(k);
+      const owners = this.owners.get(k);
+      if (by > 0) {
+        this.vss.inc(k, track);
+        if (owners) owners.push(vs);
+        else this.owners.set(k, [vs]);
+      } else if (owners) {
+        this.vss.dec(k);
+        const rest = owners.filter((x) => x !== vs);
+        if (rest.length) this.owners.set(k, rest);
+        else this.owners.delete(k);
+      }
       if ((this.vss.count.get(k) ?? 0) > 1) this.shared.add(k);
       else this.shared.delete(k);
     }
