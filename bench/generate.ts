@@ -4,7 +4,7 @@ export interface ScaleSpec {
   services: number;
   podsPerService: number;
   /** kube-proxy's mode (KubeProxyConfiguration mode; absent: kubeadm's default, iptables). */
-  proxyMode?: 'iptables' | 'nftables';
+  proxyMode?: 'iptables' | 'ipvs' | 'nftables';
 }
 
 export function generateCluster(s: ScaleSpec): Record<string, unknown>[] {

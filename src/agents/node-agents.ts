@@ -75,7 +75,7 @@ export class NodeKernels extends Map<string, NodeKernel> {
   ownerOf(ip: string): string | undefined {
     for (const [name, e] of this.byNode) {
       if (!e.started && this.inPodCIDR(name, ip)) this.started(name);
-      if (e.kernel.root.addresses.some((a) => a.address === ip && a.dev !== 'lo')) return name;
+      if (e.kernel.root.holders(ip).some((a) => a.dev !== 'lo')) return name;
     }
     return undefined;
   }

@@ -35,7 +35,7 @@ function env(w: Walk, nc: NodeCtx): HookEnv {
   const root = nc.kernel.root;
   return {
     addrType: (ip: string, iface?: string): AddrType => {
-      if (iface !== undefined ? root.addresses.some((a) => a.dev === iface && a.address === ip) : root.isLocal(ip)) return 'LOCAL';
+      if (iface !== undefined ? root.holders(ip).some((a) => a.dev === iface) : root.isLocal(ip)) return 'LOCAL';
       if (ip === '255.255.255.255') return 'BROADCAST';
       if (ip.includes(':') ? ip.toLowerCase().startsWith('ff') : Number(ip.split('.')[0]) >= 224 && Number(ip.split('.')[0]) <= 239) return 'MULTICAST';
       return 'UNICAST';
@@ -43,7 +43,7 @@ function env(w: Walk, nc: NodeCtx): HookEnv {
     choose: w.choose,
     now: w.now,
     ipsets: nc.kernel.ipsetLookup,
-    ifaceOf: (ip) => root.addresses.find((a) => a.address === ip)?.dev,
+    ifaceOf: (ip) => root.holders(ip)[0]?.dev,
   };
 }
 

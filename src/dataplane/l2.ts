@@ -37,7 +37,7 @@ const ndp = (ip: string): { ndp?: true } => (ip.includes(':') ? { ndp: true } : 
 /** Who answers ARP (NDP for IPv6) for `ip` on the node's pod bridge: the bridge itself or a pod behind a port. */
 export function arpOnBridge(kernel: NodeKernel, ip: string): { mac: string; owner: string } | undefined {
   const root = kernel.root;
-  const br = root.links().find((l) => l.kind === 'bridge' && root.addresses.some((a) => a.dev === l.name && a.address === ip));
+  const br = root.links().find((l) => l.kind === 'bridge' && root.holders(ip).some((a) => a.dev === l.name));
   if (br) return { mac: br.mac, owner: br.name };
   const sb = kernel.podByIP(ip);
   if (sb) return { mac: sb.netns.mustLink('eth0').mac, owner: `pod ${sb.pod}` };

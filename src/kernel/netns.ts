@@ -21,8 +21,9 @@ export class NetNamespace {
   private nextIndex = 1;
   /** Every address in the order it was added (`ip addr` lists each link's in this order). */
   readonly addresses: InterfaceAddress[] = [];
-  /** The same addresses per link. */
+  /** The same addresses per link, and per address text. */
   private readonly byDev = new Map<string, InterfaceAddress[]>();
+  private readonly byAddress = new Map<string, InterfaceAddress[]>();
   /** How many IPv4 addresses each link holds per subnet (`dev network/prefix`): a second one is secondary. */
   private readonly subnets = new Map<string, number>();
   /** How many times addresses were added or removed, per `family` and per `family dev`. */
@@ -181,6 +182,11 @@ export class NetNamespace {
     return this.changes.get(dev === undefined ? `${family}` : `${family} ${dev}`) ?? 0;
   }
 
+  /** The links' entries for one address, in the order they were added. */
+  holders(ip: string): readonly InterfaceAddress[] {
+    return this.byAddress.get(ip) ?? [];
+  }
+
   private changed(a: InterfaceAddress): void {
     for (const k of [`${a.family}`, `${a.family} ${a.dev}`]) this.changes.set(k, (this.changes.get(k) ?? 0) + 1);
   }
@@ -191,6 +197,9 @@ export class NetNamespace {
     let list = this.byDev.get(a.dev);
     if (!list) this.byDev.set(a.dev, (list = []));
     list.push(a);
+    const same = this.byAddress.get(a.address);
+    if (same) same.push(a);
+    else this.byAddress.set(a.address, [a]);
     if (a.family === 4) {
       const k = subnetKey(a);
       this.subnets.set(k, (this.subnets.get(k) ?? 0) + 1);
@@ -203,6 +212,9 @@ export class NetNamespace {
     const list = this.byDev.get(a.dev)!;
     list.splice(list.lastIndexOf(a), 1);
     if (list.length === 0) this.byDev.delete(a.dev);
+    const same = this.byAddress.get(a.address)!;
+    same.splice(same.indexOf(a), 1);
+    if (same.length === 0) this.byAddress.delete(a.address);
     if (a.family === 4) {
       const k = subnetKey(a);
       const n = this.subnets.get(k)! - 1;

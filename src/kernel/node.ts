@@ -46,6 +46,7 @@ export class NodeKernel {
   ipsetLookup: IpsetLookup = this.ipsets;
   /** Other hook programs (nft base chains, IPVS), each source asked afresh when the hooks run. */
   private readonly programSources: (() => HookProgram[])[] = [];
+  private nftBase?: { generation: number; programs: HookProgram[] };
   /** Agents that compute their part of the state when something reads it (lazy syncs). */
   private readonly readers: (() => void)[] = [];
   private settling = false;
@@ -71,7 +72,9 @@ export class NodeKernel {
   /** Every program registered at the netfilter hooks, in registration order (programsFor sorts them). */
   programs(): HookProgram[] {
     const state = { recent: this.recent, nth: this.nth };
-    return [...[...this.xt.values()].flatMap((rs) => xtablesPrograms(rs, state)), ...nftPrograms(this.nft), ...this.programSources.flatMap((s) => s())];
+    // the base chains are found once per nft transaction, not among every chain at every hook
+    if (this.nftBase?.generation !== this.nft.generation) this.nftBase = { generation: this.nft.generation, programs: nftPrograms(this.nft) };
+    return [...[...this.xt.values()].flatMap((rs) => xtablesPrograms(rs, state)), ...this.nftBase.programs, ...this.programSources.flatMap((s) => s())];
   }
 
   /** Registers an agent's catch-up, run before anything reads the kernel. */

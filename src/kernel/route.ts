@@ -96,7 +96,7 @@ export class RoutingTable {
   /** Per family, the prefix lengths present, longest first (the order a lookup tries them). */
   private readonly prefixes: [number[], number[]] = [[], []];
   /** Routes by preferred source (an address going takes its routes along). */
-  private readonly bySrc = new Map<string, Set<Entry>>();
+  private readonly bySrc = new Map<string, Entry[]>();
 
   constructor(readonly id: number) {}
 
@@ -158,9 +158,9 @@ export class RoutingTable {
       else bucket.splice(at, 0, e);
     }
     if (r.src !== undefined) {
-      let s = this.bySrc.get(r.src);
-      if (!s) this.bySrc.set(r.src, (s = new Set()));
-      s.add(e);
+      const same = this.bySrc.get(r.src);
+      if (same) same.push(e);
+      else this.bySrc.set(r.src, [e]);
     }
   }
 
@@ -200,9 +200,9 @@ export class RoutingTable {
         ps.splice(ps.indexOf(e.route.prefix), 1);
       }
       if (e.route.src !== undefined) {
-        const s = this.bySrc.get(e.route.src)!;
-        s.delete(e);
-        if (s.size === 0) this.bySrc.delete(e.route.src);
+        const same = this.bySrc.get(e.route.src)!;
+        same.splice(same.indexOf(e), 1);
+        if (same.length === 0) this.bySrc.delete(e.route.src);
       }
     }
   }

@@ -20,12 +20,32 @@ export function ipFamily(ip: string): Family | undefined {
  */
 export function canonicalIP(ip: string): string | undefined {
   const s = ip.trim();
+  const v4 = canonicalIPv4(s);
+  if (v4 !== undefined) return v4;
   if (isIPv6(s)) return collapseIPv6Number(ipnum.expandIPv6Number(s)).toLowerCase();
-  const m = s.match(/^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/);
-  if (!m) return undefined;
-  const o = m.slice(1).map(Number);
-  if (o.some((x) => x > 255)) return undefined;
-  return o.join('.');
+  return undefined;
+}
+
+/** Four decimal octets of one to three digits each (leading zeros dropped); undefined for anything else. */
+function canonicalIPv4(s: string): string | undefined {
+  let octets = 0;
+  let digits = 0;
+  let value = 0;
+  let canonical = true;
+  for (let i = 0; i <= s.length; i++) {
+    const c = i < s.length ? s.charCodeAt(i) : 46;
+    if (c === 46) {
+      if (digits === 0 || value > 255 || ++octets > 4) return undefined;
+      digits = 0;
+      value = 0;
+    } else if (c >= 48 && c <= 57) {
+      if (++digits > 3) return undefined;
+      if (digits === 2 && value === 0) canonical = false;
+      value = value * 10 + (c - 48);
+    } else return undefined;
+  }
+  if (octets !== 4) return undefined;
+  return canonical ? s : s.split('.').map(Number).join('.');
 }
 
 export function ipv4ToInt(ip: string): number {

@@ -1,7 +1,7 @@
 // The ipset types kube-proxy uses, as the kernel's ip_set modules know them: what one entry is
 // made of (address, proto:port, network), how it is written and printed, the revision the
 // kernel reports, and what `-m set` compares per dimension.
-import { canonicalIP, cidrContains, ipFamily, parseCIDR, type Family } from '../../net/ip.js';
+import { canonicalIP, cidrContains, parseCIDR, type Family } from '../../net/ip.js';
 
 export const SET_TYPES = ['hash:ip', 'hash:ip,port', 'hash:ip,port,ip', 'hash:ip,port,net', 'hash:net', 'bitmap:port'] as const;
 export type SetType = (typeof SET_TYPES)[number];
@@ -70,7 +70,7 @@ export function parseEntry(type: SetType, family: Family, text: string): Entry |
     switch (dims[i]) {
       case 'ip': {
         const ip = canonicalIP(w);
-        if (!ip || ipFamily(ip) !== family) return `Syntax error: cannot parse ${w}: resolving to IPv${family} address failed`;
+        if (!ip || (ip.includes(':') ? 6 : 4) !== family) return `Syntax error: cannot parse ${w}: resolving to IPv${family} address failed`;
         parts.push(ip);
         out.push(ip);
         break;
