@@ -242,7 +242,7 @@ export class NetNamespace {
     this.remember(secondary ? { ...a, secondary: true } : a);
     const local = this.tables.get(RT_TABLE_LOCAL)!;
     const kernel = { proto: 'kernel' as const, src: a.address, dev: a.dev };
-    local.add({ type: 'local', dst: a.address, prefix: 32, scope: 'host', ...kernel });
+    local.add({ type: 'local', dst: a.address, prefix: 32, scope: 'host', proto: 'kernel', src: a.address, dev: a.dev });
     if (secondary) return;
     if (a.prefix < 32) {
       if (this.mustLink(a.dev).kind === 'loopback') local.add({ type: 'local', dst: intToIpv4(net), prefix: a.prefix, scope: 'host', ...kernel });

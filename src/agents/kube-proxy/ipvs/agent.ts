@@ -198,9 +198,8 @@ export class KubeProxyIpvs {
     for (const d of SET_DEFS) {
       const name = setName(d.name, this.family);
       const set = t.create(name, d.type, this.setOptions(d.type), true);
-      const want = new Set(this.desired.entriesOf(d.name));
-      for (const m of [...set.members.keys()]) if (!want.has(m)) t.del(name, m);
-      for (const e of want) if (!set.members.has(e)) t.add(name, e, true);
+      for (const m of [...set.members.keys()]) if (!this.desired.wants(d.name, m)) t.del(name, m);
+      for (const e of this.desired.entriesOf(d.name)) if (!set.members.has(e)) t.add(name, e, true);
     }
   }
 

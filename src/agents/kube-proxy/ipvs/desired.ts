@@ -162,6 +162,11 @@ export class DesiredState {
     return (this.sets.get(set)?.count.size ?? 0) > 0;
   }
 
+  /** Whether some Service wants the entry in the set. */
+  wants(set: string, entry: string): boolean {
+    return this.sets.get(set)?.count.has(entry) ?? false;
+  }
+
   /** A set's entries, in the order a full sync adds them (after reset()). */
   entriesOf(set: string): Iterable<string> {
     return this.sets.get(set)?.count.keys() ?? [];
