@@ -26,8 +26,8 @@ export class NetNamespace {
   private readonly byAddress = new Map<string, InterfaceAddress[]>();
   /** How many IPv4 addresses each link holds per subnet (`dev network/prefix`): a second one is secondary. */
   private readonly subnets = new Map<string, number>();
-  /** How many times addresses were added or removed, per `family` and per `family dev`. */
-  private readonly changes = new Map<string, number>();
+  /** How many times addresses were added or removed, per family: in all, and per link. */
+  private readonly changes = { 4: { all: 0, dev: new Map<string, number>() }, 6: { all: 0, dev: new Map<string, number>() } };
   readonly tables = new Map<number, RoutingTable>([
     [RT_TABLE_LOCAL, new RoutingTable(RT_TABLE_LOCAL)],
     [RT_TABLE_MAIN, new RoutingTable(RT_TABLE_MAIN)],
@@ -179,7 +179,8 @@ export class NetNamespace {
 
   /** A number that moves whenever an address of the family is added or removed (on one link, or on any). */
   addressChanges(family: 4 | 6, dev?: string): number {
-    return this.changes.get(dev === undefined ? `${family}` : `${family} ${dev}`) ?? 0;
+    const c = this.changes[family];
+    return dev === undefined ? c.all : (c.dev.get(dev) ?? 0);
   }
 
   /** The links' entries for one address, in the order they were added. */
@@ -188,10 +189,13 @@ export class NetNamespace {
   }
 
   private changed(a: InterfaceAddress): void {
-    for (const k of [`${a.family}`, `${a.family} ${a.dev}`]) this.changes.set(k, (this.changes.get(k) ?? 0) + 1);
+    const c = this.changes[a.family];
+    c.all++;
+    c.dev.set(a.dev, (c.dev.get(a.dev) ?? 0) + 1);
   }
 
-  private remember(a: InterfaceAddress): void {
+  /** `subnet`: the address's subnetKey (IPv4). */
+  private remember(a: InterfaceAddress, subnet?: string): void {
     this.changed(a);
     this.addresses.push(a);
     let list = this.byDev.get(a.dev);
@@ -201,7 +205,7 @@ export class NetNamespace {
     if (same) same.push(a);
     else this.byAddress.set(a.address, [a]);
     if (a.family === 4) {
-      const k = subnetKey(a);
+      const k = subnet ?? subnetKey(a);
       this.subnets.set(k, (this.subnets.get(k) ?? 0) + 1);
     }
   }
@@ -238,8 +242,9 @@ export class NetNamespace {
       return;
     }
     const net = networkOf(a);
-    const secondary = this.subnets.has(subnetKey(a));
-    this.remember(secondary ? { ...a, secondary: true } : a);
+    const subnet = subnetKey(a);
+    const secondary = this.subnets.has(subnet);
+    this.remember(secondary ? { ...a, secondary: true } : a, subnet);
     const local = this.tables.get(RT_TABLE_LOCAL)!;
     const kernel = { proto: 'kernel' as const, src: a.address, dev: a.dev };
     local.add({ type: 'local', dst: a.address, prefix: 32, scope: 'host', proto: 'kernel', src: a.address, dev: a.dev });
