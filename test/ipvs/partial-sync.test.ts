@@ -37,13 +37,21 @@ function kernelFor(): NodeKernel {
   const k = new NodeKernel('node1');
   k.root.addLink({ kind: 'ether', name: 'eth0', mac: '02:00:00:00:00:02', mtu: 1500, up: true, qdisc: 'fq_codel' });
   k.root.addAddress({ family: 4, dev: 'eth0', address: '192.168.0.2', prefix: 24, scope: 'global' });
+  k.root.addAddress({ family: 6, dev: 'eth0', address: 'fd00::2', prefix: 64, scope: 'global' });
   return k;
+}
+
+/** Makes a proxier on `k` compare everything on its next sync: someone else's ipset change, undone. */
+function nudge(k: NodeKernel, set: string, entry: string): void {
+  if (!k.ipsets.get(set)) return;
+  k.ipsets.add(set, entry);
+  k.ipsets.del(set, entry);
 }
 
 function dump(proxy: KubeProxyIpvs, k: NodeKernel): string {
   const dests = k.ipvs.services().map((s) => `${s.proto} ${s.addr}:${s.port} ${s.scheduler} ${s.flags} ${s.timeout}: ${s.dests.map((d) => `${d.addr}:${d.port}/${d.weight}`).join(' ')}`);
   const addrs = k.root.addressesOf('kube-ipvs0').map((a) => `${a.address}/${a.prefix}`);
-  const local = k.root.routes(RT_TABLE_LOCAL).map((r) => `${r.type} ${r.dst}/${r.prefix} ${r.dev} ${r.src ?? ''}`);
+  const local = [4, 6].flatMap((f) => k.root.routes(RT_TABLE_LOCAL, f as 4 | 6).map((r) => `${r.type} ${r.dst}/${r.prefix} ${r.dev} ${r.src ?? ''}`));
   return [ipsetSave(k.ipsets), ipvsadmSave(k.ipvs), dests.join('\n'), addrs.join(' '), local.join('\n'), iptablesSave(proxy.kernel)].join('\n----\n');
 }
 
@@ -82,11 +90,7 @@ test('partial syncs leave the kernel as syncing every Service does, step by step
   const full = new KubeProxyIpvs(store, node, config, 4, kb);
   const sync = (step: string): void => {
     partial.sync();
-    // someone else's change, undone: the second proxier finds its kernel moved and compares everything
-    if (kb.ipsets.get('KUBE-CLUSTER-IP')) {
-      kb.ipsets.add('KUBE-CLUSTER-IP', '10.255.255.254,tcp:1');
-      kb.ipsets.del('KUBE-CLUSTER-IP', '10.255.255.254,tcp:1');
-    }
+    nudge(kb, 'KUBE-CLUSTER-IP', '10.255.255.254,tcp:1');
     full.sync();
     t.is(dump(partial, ka), dump(full, kb), step);
   };
@@ -130,4 +134,42 @@ test('partial syncs leave the kernel as syncing every Service does, step by step
   t.false(ka.ipsets.has('KUBE-CLUSTER-IP', '10.9.9.9,tcp:9'));
   partial.stop();
   full.stop();
+});
+
+test('dual stack: the IPv4 and IPv6 proxiers share the kernel, and one family\'s partial syncs are not disturbed by the other\'s writes', (t) => {
+  const store = new Store();
+  const v6 = (name: string, ips: string[], local: string[] = []): EndpointSlice => ({ ...slice(name, [], [{ name: 'http', port: 8080, protocol: 'TCP' }]), metadata: { name: `${name}-6`, namespace: 'ns', labels: { 'kubernetes.io/service-name': name } }, addressType: 'IPv6', endpoints: ips.map((ip) => ({ addresses: [ip], conditions: { ready: true }, nodeName: local.includes(ip) ? 'node1' : 'node2' })) });
+  const both = (name: string, n: number): Service => service(name, { type: 'NodePort', clusterIP: `10.96.1.${n}`, clusterIPs: [`10.96.1.${n}`, `fd00:96::${n}`], ipFamilies: ['IPv4', 'IPv6'], ports: [{ name: 'http', port: 80, protocol: 'TCP', nodePort: 30000 + n }] });
+  for (const n of [1, 2, 3]) {
+    store.create(both(`s${n}`, n));
+    store.create(slice(`s${n}`, [`10.2.${n}.1`, `10.2.${n}.2`], [{ name: 'http', port: 8080, protocol: 'TCP' }], [`10.2.${n}.1`]));
+    store.create(v6(`s${n}`, [`fd00:2:${n}::1`, `fd00:2:${n}::2`], [`fd00:2:${n}::2`]));
+  }
+  const v6config = { ...config, clusterCIDR: '10.0.0.0/8,fd00::/48' };
+  const ka = kernelFor();
+  const kb = kernelFor();
+  const proxies = (k: NodeKernel) => [new KubeProxyIpvs(store, node, v6config, 4, k), new KubeProxyIpvs(store, node, v6config, 6, k)];
+  const pa = proxies(ka);
+  const pb = proxies(kb);
+  const sync = (step: string): void => {
+    for (const p of pa) p.sync();
+    nudge(kb, 'KUBE-CLUSTER-IP', '10.255.255.254,tcp:1');
+    nudge(kb, 'KUBE-6-CLUSTER-IP', 'fd00:ffff::1,tcp:1');
+    for (const p of pb) p.sync();
+    t.is(pa.map((p) => dump(p, ka)).join('\n====\n'), pb.map((p) => dump(p, kb)).join('\n====\n'), step);
+  };
+  sync('first sync of both families');
+  t.truthy(ka.ipvs.service('TCP', 'fd00:96::2', 80));
+  const old = store.get('EndpointSlice', 'ns', 's2-6')!;
+  store.update({ ...v6('s2', ['fd00:2:2::3', 'fd00:2:2::2'], ['fd00:2:2::2', 'fd00:2:2::3']), metadata: { ...old.metadata } });
+  // a sync that compares everything re-declares every set (ipset create -exist); a partial one does not
+  let creates = 0;
+  const create = ka.ipsets.create.bind(ka.ipsets);
+  ka.ipsets.create = (...args) => (creates++, create(...args));
+  sync('IPv6 endpoints changed');
+  t.is(creates, 0, 'both proxiers synced partially');
+  store.delete('Service', 'ns', 's1');
+  sync('a dual-stack Service gone');
+  t.falsy(ka.ipvs.service('TCP', 'fd00:96::1', 80));
+  for (const p of [...pa, ...pb]) p.stop();
 });
