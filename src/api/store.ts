@@ -12,17 +12,22 @@ export { stableUid };
 /** Every object carries this creation time: knet runs on a fixed clock so output is reproducible. */
 export const FIXED_CLOCK = '2026-01-01T00:00:00Z';
 
+/** Where one object lives: an update replaces `obj` in place, so neither map is written. */
+interface Slot {
+  obj: AnyObject;
+  /** Creation order within the kind (index results are put back in this order). */
+  order: number;
+}
+
 /** One kind's objects: by key in creation order, by namespace then name, and its indexes. */
 interface Bucket {
-  all: Map<string, AnyObject>;
-  /** Namespace ("" for cluster-scoped kinds) → name → object: get() without building a key. */
-  byNs: Map<string, Map<string, AnyObject>>;
+  all: Map<string, Slot>;
+  /** Namespace ("" for cluster-scoped kinds) → name → slot: get() without building a key. */
+  byNs: Map<string, Map<string, Slot>>;
   /** spec.nodeName ("" when unscheduled) → pod keys; Pods only. */
   nodes?: FieldIndex;
   /** Built on the first list with a label selector, kept current from then on. */
   labels?: LabelIndex;
-  /** Creation order of each key, while `labels` exists (index results are put back in order). */
-  order?: Map<string, number>;
   nextOrder: number;
 }
 
@@ -79,7 +84,7 @@ export class Store {
   }
 
   get<K extends Kind>(kind: K, namespace: string | undefined, name: string): KindMap[K] | undefined {
-    return this.bucket(kind).byNs.get(KINDS[kind].namespaced ? (namespace ?? '') : '')?.get(name) as KindMap[K] | undefined;
+    return this.bucket(kind).byNs.get(KINDS[kind].namespaced ? (namespace ?? '') : '')?.get(name)?.obj as KindMap[K] | undefined;
   }
 
   /** Objects in creation order (the order kubectl would show after sorting is the caller's). */
@@ -90,7 +95,7 @@ export class Store {
     const out: KindMap[K][] = [];
     if (candidates) {
       for (const key of candidates) {
-        const o = b.all.get(key)!;
+        const o = b.all.get(key)!.obj;
         if (ns !== undefined && o.metadata.namespace !== ns) continue;
         if (opts.selector && !selectorMatches(opts.selector, o.metadata.labels)) continue;
         if (opts.fields && !fieldsMatch(opts.fields, o)) continue;
@@ -99,7 +104,7 @@ export class Store {
       return out;
     }
     const source = ns !== undefined && KINDS[kind].namespaced ? (b.byNs.get(ns)?.values() ?? []) : b.all.values();
-    for (const o of source) {
+    for (const { obj: o } of source) {
       if (ns !== undefined && o.metadata.namespace !== ns) continue;
       if (opts.selector && !selectorMatches(opts.selector, o.metadata.labels)) continue;
       if (opts.fields && !fieldsMatch(opts.fields, o)) continue;
@@ -134,22 +139,14 @@ export class Store {
   private labelIndex(b: Bucket): LabelIndex {
     if (b.labels) return b.labels;
     b.labels = new LabelIndex();
-    b.order = new Map();
-    for (const [key, o] of b.all) {
-      b.labels.add(o.metadata.labels, key);
-      b.order.set(key, b.nextOrder++);
-    }
+    for (const [key, slot] of b.all) b.labels.add(slot.obj.metadata.labels, key);
     return b.labels;
   }
 
   private inOrder(b: Bucket, keys: ReadonlySet<string>): string[] {
     if (keys.size < 2) return [...keys];
-    if (!b.order) {
-      b.order = new Map();
-      for (const key of b.all.keys()) b.order.set(key, b.nextOrder++);
-    }
-    const order = b.order;
-    return [...keys].sort((x, y) => order.get(x)! - order.get(y)!);
+    const all = b.all;
+    return [...keys].sort((x, y) => all.get(x)!.order - all.get(y)!.order);
   }
 
   /** The resourceVersion of the last change to any object of `kind` (0 if none): a cache key. */
@@ -184,11 +181,11 @@ export class Store {
     } as T;
     if (!namespaced) delete stored.metadata.namespace;
     if (!names) b.byNs.set(namespace ?? '', (names = new Map()));
-    names.set(meta.name, stored);
-    b.all.set(key, stored);
+    const slot: Slot = { obj: stored, order: b.nextOrder++ };
+    names.set(meta.name, slot);
+    b.all.set(key, slot);
     b.nodes?.add(podNodeName(stored)!, key);
     b.labels?.add(stored.metadata.labels, key);
-    b.order?.set(key, b.nextOrder++);
     this.emit({ type: 'ADDED', kind, object: stored, resourceVersion: rv });
     return stored;
   }
@@ -232,8 +229,9 @@ export class Store {
     const kind = obj.kind;
     const b = this.bucket(kind);
     const names = b.byNs.get(KINDS[kind].namespaced ? (obj.metadata.namespace ?? '') : '');
-    const old = names?.get(obj.metadata.name);
-    if (!old) throw new ApiError('NotFound', `${KINDS[kind].plural} "${obj.metadata.name}" not found`);
+    const slot = names?.get(obj.metadata.name);
+    if (!slot) throw new ApiError('NotFound', `${KINDS[kind].plural} "${obj.metadata.name}" not found`);
+    const old = slot.obj;
     const given = obj.metadata.resourceVersion;
     if (given !== undefined && given !== old.metadata.resourceVersion) {
       throw new ApiError(
@@ -246,37 +244,41 @@ export class Store {
       ...obj,
       metadata: { ...obj.metadata, uid: old.metadata.uid, creationTimestamp: old.metadata.creationTimestamp, resourceVersion: String(rv) },
     } as T;
-    const key = keyOf(old);
-    names!.set(obj.metadata.name, stored);
-    b.all.set(key, stored);
+    slot.obj = stored;
+    if (b.nodes || b.labels) this.reindex(b, old, stored);
+    this.emit({ type: 'MODIFIED', kind, object: stored, oldObject: old, resourceVersion: rv });
+    return stored;
+  }
+
+  /** Keeps the node and label indexes current across an update. */
+  private reindex(b: Bucket, old: AnyObject, stored: AnyObject): void {
     if (b.nodes) {
       const was = podNodeName(old)!;
       const now = podNodeName(stored)!;
       if (was !== now) {
+        const key = keyOf(old);
         b.nodes.remove(was, key);
         b.nodes.add(now, key);
       }
     }
     if (b.labels && old.metadata.labels !== stored.metadata.labels) {
+      const key = keyOf(old);
       b.labels.remove(old.metadata.labels, key);
       b.labels.add(stored.metadata.labels, key);
     }
-    this.emit({ type: 'MODIFIED', kind, object: stored, oldObject: old, resourceVersion: rv });
-    return stored;
   }
 
   delete<K extends Kind>(kind: K, namespace: string | undefined, name: string): KindMap[K] {
     const b = this.bucket(kind);
     const ns = KINDS[kind].namespaced ? (namespace ?? '') : '';
     const names = b.byNs.get(ns);
-    const old = names?.get(name) as KindMap[K] | undefined;
+    const old = names?.get(name)?.obj as KindMap[K] | undefined;
     if (!old) throw new ApiError('NotFound', `${KINDS[kind].plural} "${name}" not found`);
     const key = keyOf(old);
     names!.delete(name);
     b.all.delete(key);
     b.nodes?.remove(podNodeName(old)!, key);
     b.labels?.remove(old.metadata.labels, key);
-    b.order?.delete(key);
     const rv = ++this.rv;
     this.emit({ type: 'DELETED', kind, object: old, resourceVersion: rv });
     return old;
@@ -366,15 +368,10 @@ export class Store {
   /** Field-selector watchers an event may concern (by the object's name and node, before and after). */
   private selective(w: Watchers, ev: WatchEvent): Subscription[] | undefined {
     let out: Subscription[] | undefined;
-    const add = (subs: Subscription[] | undefined): void => {
-      if (!subs) return;
-      out ??= [];
-      for (const s of subs) if (!out.includes(s)) out.push(s);
-    };
-    if (w.byName.size) add(w.byName.get(ev.object.metadata.name));
+    if (w.byName.size) out = joined(out, w.byName.get(ev.object.metadata.name));
     if (w.byNode.size && ev.object.kind === 'Pod') {
-      add(w.byNode.get(podNodeName(ev.object)!));
-      if (ev.oldObject) add(w.byNode.get(podNodeName(ev.oldObject)!));
+      out = joined(out, w.byNode.get(podNodeName(ev.object)!));
+      if (ev.oldObject) out = joined(out, w.byNode.get(podNodeName(ev.oldObject)!));
     }
     return out;
   }
@@ -393,4 +390,12 @@ export class Store {
       this.dispatching = false;
     }
   }
+}
+
+/** `out` with the subscriptions of `subs` it lacks (created on the first one). */
+function joined(out: Subscription[] | undefined, subs: Subscription[] | undefined): Subscription[] | undefined {
+  if (!subs) return out;
+  out ??= [];
+  for (const s of subs) if (!out.includes(s)) out.push(s);
+  return out;
 }

@@ -14,6 +14,10 @@ export function stableUid(kind: string, key: string): string {
     c = Math.imul(c ^ ch, 0x01000193) >>> 0;
     d = Math.imul(d ^ ch, 0x01000193) >>> 0;
   }
-  const h = [a, b, c, d].map((x) => x.toString(16).padStart(8, '0')).join('');
+  const h = hex8(a) + hex8(b) + hex8(c) + hex8(d);
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${((parseInt(h[16]!, 16) & 3) | 8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+function hex8(x: number): string {
+  return x.toString(16).padStart(8, '0');
 }
