@@ -1,3 +1,4 @@
+import { copyOf, withFields } from './copy.js';
 import { ApiError } from './errors.js';
 import { FieldIndex, LabelIndex, fieldsMatch, filteredEvent, podNodeName, type FieldSelector } from './fields.js';
 import { selectorMatches } from './selector.js';
@@ -87,6 +88,11 @@ export class Store {
     return this.bucket(kind).byNs.get(KINDS[kind].namespaced ? (namespace ?? '') : '')?.get(name)?.obj as KindMap[K] | undefined;
   }
 
+  /** get() by the object's key (namespace/name; the name of a cluster-scoped object), as controllers queue it. */
+  getByKey<K extends Kind>(kind: K, key: string): KindMap[K] | undefined {
+    return this.bucket(kind).all.get(key)?.obj as KindMap[K] | undefined;
+  }
+
   /** Objects in creation order (the order kubectl would show after sorting is the caller's). */
   list<K extends Kind>(kind: K, opts: ListOptions = {}): KindMap[K][] {
     const b = this.bucket(kind);
@@ -169,17 +175,12 @@ export class Store {
     if (names?.has(meta.name)) throw new ApiError('AlreadyExists', `${KINDS[kind].plural} "${meta.name}" already exists`);
     const key = objectKey(namespace, meta.name);
     const rv = ++this.rv;
-    const stored = {
-      ...obj,
-      metadata: {
-        ...meta,
-        ...(namespaced ? { namespace } : {}),
-        uid: meta.uid ?? stableUid(kind, `${key}/${rv}`),
-        resourceVersion: String(rv),
-        creationTimestamp: meta.creationTimestamp ?? FIXED_CLOCK,
-      },
-    } as T;
-    if (!namespaced) delete stored.metadata.namespace;
+    const metadata = copyOf(meta, namespaced ? undefined : 'namespace');
+    if (namespaced) metadata.namespace = namespace;
+    metadata.uid = meta.uid ?? stableUid(kind, `${key}/${rv}`);
+    metadata.resourceVersion = String(rv);
+    metadata.creationTimestamp = meta.creationTimestamp ?? FIXED_CLOCK;
+    const stored = withFields(obj, { metadata } as Partial<T>);
     if (!names) b.byNs.set(namespace ?? '', (names = new Map()));
     const slot: Slot = { obj: stored, order: b.nextOrder++ };
     names.set(meta.name, slot);
@@ -240,10 +241,11 @@ export class Store {
       );
     }
     const rv = ++this.rv;
-    const stored = {
-      ...obj,
-      metadata: { ...obj.metadata, uid: old.metadata.uid, creationTimestamp: old.metadata.creationTimestamp, resourceVersion: String(rv) },
-    } as T;
+    const metadata = copyOf(obj.metadata);
+    metadata.uid = old.metadata.uid;
+    metadata.creationTimestamp = old.metadata.creationTimestamp;
+    metadata.resourceVersion = String(rv);
+    const stored = withFields(obj, { metadata } as Partial<T>);
     slot.obj = stored;
     if (b.nodes || b.labels) this.reindex(b, old, stored);
     this.emit({ type: 'MODIFIED', kind, object: stored, oldObject: old, resourceVersion: rv });

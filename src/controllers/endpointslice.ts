@@ -129,7 +129,7 @@ export class EndpointSliceController extends Controller {
     }
     const out: Pod[] = [];
     for (const pk of smallest ?? []) {
-      const p = this.store.get('Pod', ns, pk.slice(ns.length + 1));
+      const p = this.store.getByKey('Pod', pk);
       if (p && mapSelectorMatches(sel, p.metadata.labels)) out.push(p);
     }
     return out;

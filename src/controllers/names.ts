@@ -4,8 +4,8 @@
 /** k8s.io/apimachinery/pkg/util/rand's alphabet: no vowels, no confusable characters. */
 const ALPHANUMS = 'bcdfghjklmnpqrstvwxz2456789';
 
-export function fnv32a(text: string): number {
-  let h = 0x811c9dc5;
+export function fnv32a(text: string, from = 0x811c9dc5): number {
+  let h = from;
   for (let i = 0; i < text.length; i++) {
     h ^= text.charCodeAt(i);
     h = Math.imul(h, 0x01000193) >>> 0;
@@ -27,11 +27,13 @@ export function templateHash(template: unknown): string {
 
 /** A 5-character suffix like the ones generateName produces, derived from `seed`. */
 export function suffix5(seed: string): string {
-  let h = fnv32a(seed);
+  const base = fnv32a(seed);
+  let h = base;
   let out = '';
   for (let i = 0; i < 5; i++) {
     out += ALPHANUMS[h % ALPHANUMS.length];
-    h = Math.floor(h / ALPHANUMS.length) ^ fnv32a(`${seed}#${i}`);
+    // fnv32a(`${seed}#${i}`), carried on from the seed's hash.
+    h = Math.floor(h / ALPHANUMS.length) ^ fnv32a(`#${i}`, base);
     h >>>= 0;
   }
   return out;

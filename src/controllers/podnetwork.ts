@@ -2,6 +2,7 @@
 // hostNetwork pods take the node's IP; others get the next free address of the node's podCIDR
 // after the last one handed out (host-local's round-robin from .2; .1 is cni0), and the pod
 // reports Running and Ready.
+import { withFields } from '../api/copy.js';
 import { keyOf, type Pod, type PodStatus } from '../api/types.js';
 import { bigIntToIP, canonicalIP, cidrContains, cidrSize, formatCIDR, ipFamily, ipToBigInt, parseCIDR, type CIDR } from '../net/ip.js';
 import { Controller } from './controller.js';
@@ -13,7 +14,11 @@ const RUNNING_CONDITIONS = Object.freeze(
 interface NodeRange {
   cidr: CIDR;
   base: bigint;
-  used: Set<bigint>;
+  /** The usable addresses: from .2 (.1 is the bridge's) to the last before broadcast. */
+  first: bigint;
+  lastUsable: bigint;
+  /** Address → the key of the pod holding it. */
+  owners: Map<bigint, string>;
   /** host-local's last_reserved_ip: allocation resumes after it. */
   last: bigint;
 }
@@ -22,7 +27,6 @@ export class PodNetworkController extends Controller {
   readonly name = 'kubelet-cni';
   /** Per node, one range per podCIDR (dual-stack: IPv4 then IPv6, as the node lists them). */
   private readonly ranges = new Map<string, NodeRange[]>();
-  private readonly owners = new Map<string, string>();
   private nodeIPs?: Map<string, string[]>;
   private readonly early = new Map<string, [string, string][]>();
 
@@ -39,10 +43,13 @@ export class PodNetworkController extends Controller {
       const key = keyOf(p);
       if (ev.type === 'DELETED') return this.release(p);
       const ips = ipsOf(p);
-      const was = ev.oldObject ? ipsOf(ev.oldObject) : [];
-      if (was.some((ip) => !ips.includes(ip))) this.release(ev.oldObject!);
-      if (!p.spec.hostNetwork && p.spec.nodeName) {
-        for (const ip of ips) if (!was.includes(ip) && this.owners.get(`${p.spec.nodeName}/${ip}`) !== key) this.reserve(p.spec.nodeName, ip, key);
+      // The same status (a binding) holds the same addresses: nothing to release or reserve.
+      if (p.status !== ev.oldObject?.status) {
+        const was = ev.oldObject ? ipsOf(ev.oldObject) : [];
+        if (was.some((ip) => !ips.includes(ip))) this.release(ev.oldObject!);
+        if (!p.spec.hostNetwork && p.spec.nodeName) {
+          for (const ip of ips) if (!was.includes(ip) && this.ownerOf(p.spec.nodeName, ip) !== key) this.reserve(p.spec.nodeName, ip, key);
+        }
       }
       if (p.spec.nodeName && (!ips.length || p.status?.phase !== 'Running' || this.missing(p).length)) this.enqueue(key);
     });
@@ -56,7 +63,8 @@ export class PodNetworkController extends Controller {
     if (!cidrs.length) return undefined;
     rs = cidrs.map((cidr) => {
       const base = ipToBigInt(cidr.network);
-      return { cidr, base, used: new Set<bigint>(), last: base + 1n };
+      const lastUsable = base + cidrSize(cidr) - (cidr.family === 4 ? 2n : 1n);
+      return { cidr, base, first: base + 2n, lastUsable, owners: new Map<bigint, string>(), last: base + 1n };
     });
     this.ranges.set(nodeName, rs);
     // Addresses pods held before the node had its podCIDR (pinned in the topology) are taken.
@@ -68,8 +76,20 @@ export class PodNetworkController extends Controller {
   /** The node's ranges of families the pod has no address in yet (a pinned IPv4 pod on a dual-stack node). */
   private missing(pod: Pod): NodeRange[] {
     if (pod.spec.hostNetwork || !pod.spec.nodeName) return [];
+    const rs = this.rangesOf(pod.spec.nodeName);
+    if (!rs) return [];
     const have = ipsOf(pod).map((ip) => ipFamily(canonicalIP(ip) ?? ''));
-    return (this.rangesOf(pod.spec.nodeName) ?? []).filter((r) => !have.includes(r.cidr.family));
+    return rs.length === 1 && have.includes(rs[0]!.cidr.family) ? [] : rs.filter((r) => !have.includes(r.cidr.family));
+  }
+
+  /** The range of the node's that holds `ip` (canonical), if any. */
+  private rangeOf(nodeName: string, ip: string): NodeRange | undefined {
+    return this.ranges.get(nodeName)?.find((x) => cidrContains(x.cidr, ip));
+  }
+
+  private ownerOf(nodeName: string, ip: string): string | undefined {
+    const c = canonicalIP(ip);
+    return c ? this.rangeOf(nodeName, c)?.owners.get(ipToBigInt(c)) : undefined;
   }
 
   private reserve(nodeName: string, ip: string, key: string): void {
@@ -83,18 +103,17 @@ export class PodNetworkController extends Controller {
     const c = canonicalIP(ip);
     const r = c ? rs.find((x) => cidrContains(x.cidr, c)) : undefined;
     if (!r) return;
-    r.used.add(ipToBigInt(c!));
-    this.owners.set(`${nodeName}/${c}`, key);
+    r.owners.set(ipToBigInt(c!), key);
   }
 
   private release(p: Pod): void {
     if (p.spec.hostNetwork || !p.spec.nodeName) return;
     for (const ip of ipsOf(p)) {
       const c = canonicalIP(ip);
-      const r = c ? this.ranges.get(p.spec.nodeName)?.find((x) => cidrContains(x.cidr, c)) : undefined;
-      if (!r || this.owners.get(`${p.spec.nodeName}/${c}`) !== keyOf(p)) continue;
-      r.used.delete(ipToBigInt(c!));
-      this.owners.delete(`${p.spec.nodeName}/${c}`);
+      const r = c ? this.rangeOf(p.spec.nodeName, c) : undefined;
+      if (!r) continue;
+      const v = ipToBigInt(c!);
+      if (r.owners.get(v) === keyOf(p)) r.owners.delete(v);
     }
   }
 
@@ -108,8 +127,7 @@ export class PodNetworkController extends Controller {
   }
 
   protected sync(key: string): void {
-    const [ns, name] = key.split('/') as [string, string];
-    const pod = this.store.get('Pod', ns, name);
+    const pod = this.store.getByKey('Pod', key);
     if (!pod?.spec.nodeName) return;
     const hostIPs = this.hostIPs(pod.spec.nodeName);
     let ips = ipsOf(pod);
@@ -123,34 +141,31 @@ export class PodNetworkController extends Controller {
         }
       }
       // host-local hands out one address per range set, in the conflist's order (the node's podCIDRs').
-      const added = this.missing(pod).map((r) => this.allocate(pod, r));
-      ips = [...ips, ...added].sort((a, b) => rs.findIndex((r) => cidrContains(r.cidr, a)) - rs.findIndex((r) => cidrContains(r.cidr, b)));
+      const added = this.missing(pod).map((r) => this.allocate(pod, r, key));
+      ips = [...ips, ...added];
+      if (ips.length > 1) ips.sort((a, b) => rs.findIndex((r) => cidrContains(r.cidr, a)) - rs.findIndex((r) => cidrContains(r.cidr, b)));
     }
     if (!ips.length) return;
     const given = pod.status?.conditions;
-    const status: PodStatus = {
-      ...pod.status,
+    const status = withFields(pod.status, {
       phase: pod.status?.phase && pod.status.phase !== 'Pending' ? pod.status.phase : 'Running',
       conditions: given?.length ? given : RUNNING_CONDITIONS,
-      ...(hostIPs[0] ? { hostIP: hostIPs[0] } : {}),
-      podIP: ips[0],
-      podIPs: ips.map((ip) => ({ ip })),
-    };
-    this.store.update({ ...pod, status });
+    });
+    if (hostIPs[0]) status.hostIP = hostIPs[0];
+    status.podIP = ips[0];
+    status.podIPs = ips.map((ip) => ({ ip }));
+    this.store.update(withFields(pod, { status }));
   }
 
-  private allocate(pod: Pod, r: NodeRange): string {
-    const first = r.base + 2n;
-    const lastUsable = r.base + cidrSize(r.cidr) - (r.cidr.family === 4 ? 2n : 1n);
+  private allocate(pod: Pod, r: NodeRange, key: string): string {
+    const { first, lastUsable } = r;
     let cand = r.last;
     for (let tries = lastUsable - first + 1n; tries > 0n; tries--) {
       cand = cand >= lastUsable || cand < first ? first : cand + 1n;
-      if (r.used.has(cand)) continue;
-      r.used.add(cand);
+      if (r.owners.has(cand)) continue;
+      r.owners.set(cand, key);
       r.last = cand;
-      const ip = bigIntToIP(cand, r.cidr.family);
-      this.owners.set(`${pod.spec.nodeName}/${ip}`, keyOf(pod));
-      return ip;
+      return bigIntToIP(cand, r.cidr.family);
     }
     return this.ctx.fail(pod, ['spec', 'nodeName'], `no free address left in the podCIDR ${formatCIDR(r.cidr)} of node ${pod.spec.nodeName}`);
   }

@@ -1,6 +1,7 @@
 // kube-scheduler, reduced to what decides placement in a small emulated cluster: filter by
 // nodeName/nodeSelector/taints (and host ports, the NodePorts filter), then spread (fewest pods,
 // ties in node order). A pod no node takes stays Pending with the scheduler's reason.
+import { withFields } from '../api/copy.js';
 import { keyOf, type Node, type Pod, type PodCondition } from '../api/types.js';
 import { Controller } from './controller.js';
 import { hostPortsConflict, hostPortsOf, podFitsNode, unfitReason } from './eligibility.js';
@@ -9,6 +10,8 @@ const PORTS_TAKEN = "node(s) didn't have free ports for the requested pod ports"
 
 /** Nodes that pass one set of filters, with a lazy min-heap on (pods on node, node order). */
 interface Candidates {
+  /** The Node kind's version the set was built at. */
+  version: number;
   nodes: Node[];
   heap: [count: number, index: number][];
 }
@@ -87,12 +90,11 @@ export class SchedulerController extends Controller {
   }
 
   protected sync(key: string): void {
-    const [ns, name] = key.split('/') as [string, string];
-    const pod = this.store.get('Pod', ns, name);
+    const pod = this.store.getByKey('Pod', key);
     if (!pod || pod.spec.nodeName) return;
-    const best = hostPortsOf(pod.spec).length ? this.pickWithPorts(pod) : this.pick(pod);
+    const best = asksHostPorts(pod) ? this.pickWithPorts(pod) : this.pick(pod);
     if (!best) return this.unschedulable(pod);
-    this.store.update({ ...pod, spec: { ...pod.spec, nodeName: best.metadata.name } });
+    this.store.update(withFields(pod, { spec: withFields(pod.spec, { nodeName: best.metadata.name }) }));
   }
 
   /** Pods asking for host ports: every node is checked against the ports its pods already hold. */
@@ -154,14 +156,21 @@ export class SchedulerController extends Controller {
 
   /** Pods with the same constraints share one candidate set, rebuilt when nodes change. */
   private eligible(pod: Pod): Candidates {
-    const sig = JSON.stringify([pod.spec.nodeSelector ?? null, pod.spec.tolerations ?? null, this.store.kindVersion('Node')]);
+    const { nodeSelector, tolerations } = pod.spec;
+    const sig = nodeSelector || tolerations ? JSON.stringify([nodeSelector ?? null, tolerations ?? null]) : '';
+    const version = this.store.kindVersion('Node');
     let c = this.candidates.get(sig);
-    if (!c) {
+    if (!c || c.version !== version) {
       const nodes = this.store.list('Node').filter((n) => podFitsNode(pod.spec, n));
-      c = { nodes, heap: [] };
+      c = { version, nodes, heap: [] };
       nodes.forEach((_, i) => push(c!.heap, [this.podsOnNode.get(nodes[i]!.metadata.name) ?? 0, i]));
       this.candidates.set(sig, c);
     }
     return c;
   }
+}
+
+function asksHostPorts(pod: Pod): boolean {
+  for (const c of pod.spec.containers) for (const p of c.ports ?? []) if (p.hostPort) return true;
+  return false;
 }

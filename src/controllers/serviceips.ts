@@ -21,6 +21,8 @@ export class ServiceAllocController extends Controller {
   private readonly ports = new Map<number, string>();
   private readonly nextIndex = new Map<Fam, bigint>();
   private nextPort = 0;
+  private readonly ranges = new Map<Fam, CIDR>();
+  private apiserver?: boolean;
 
   start(): void {
     this.store.watch('Service', 0, (ev) => {
@@ -48,7 +50,8 @@ export class ServiceAllocController extends Controller {
   protected sync(key: string): void {
     // Without a control-plane node there is no kube-apiserver to default or allocate anything:
     // Services stay exactly as written, the way kube-proxy's own test cases build them.
-    if (!this.ctx.header.nodes.some((n) => n.roles.includes('control-plane') || n.roles.includes('master'))) return;
+    this.apiserver ??= this.ctx.header.nodes.some((n) => n.roles.includes('control-plane') || n.roles.includes('master'));
+    if (!this.apiserver) return;
     const [ns, name] = key.split('/') as [string, string];
     const svc = this.store.get('Service', ns, name);
     if (!svc) return;
@@ -102,7 +105,9 @@ export class ServiceAllocController extends Controller {
   }
 
   private range(family: Fam): CIDR {
-    return parseCIDR(this.ctx.networking.serviceSubnets.find((s) => familyName(s) === family)!)!;
+    let r = this.ranges.get(family);
+    if (!r) this.ranges.set(family, (r = parseCIDR(this.ctx.networking.serviceSubnets.find((s) => familyName(s) === family)!)!));
+    return r;
   }
 
   private allocateIP(key: string, family: Fam, isDNS: boolean): string {

@@ -1,3 +1,4 @@
+import { copyOf, withFields } from '../api/copy.js';
 import type { ObjectMeta, OwnerReference, Pod, PodTemplateSpec } from '../api/types.js';
 
 /** A controller reference as the workload controllers set it. */
@@ -19,11 +20,11 @@ export function podFromTemplate(
     metadata: {
       name,
       namespace,
-      labels: { ...(template.metadata?.labels ?? {}), ...extraLabels },
-      ...(template.metadata?.annotations ? { annotations: { ...template.metadata.annotations } } : {}),
+      labels: withFields(template.metadata?.labels, extraLabels),
+      ...(template.metadata?.annotations ? { annotations: copyOf(template.metadata.annotations) } : {}),
       ownerReferences: [owner],
     },
-    spec: { ...template.spec },
+    spec: copyOf(template.spec),
     status: { phase: 'Pending' },
   };
 }
