@@ -26,9 +26,14 @@ export function selectorMatches(sel: LabelSelector, labels: Labels): boolean {
 
 /** A Service's map selector: an empty or absent map selects nothing (no managed endpoints). */
 export function mapSelectorMatches(sel: Record<string, string> | undefined, labels: Labels): boolean {
-  if (!sel || Object.keys(sel).length === 0) return false;
-  for (const [k, v] of Object.entries(sel)) if (labels?.[k] !== v) return false;
-  return true;
+  if (!sel) return false;
+  let any = false;
+  for (const k in sel) {
+    if (!Object.prototype.hasOwnProperty.call(sel, k)) continue;
+    if (labels?.[k] !== sel[k]) return false;
+    any = true;
+  }
+  return any;
 }
 
 /**

@@ -25,7 +25,10 @@ interface Bucket {
   all: Map<string, Slot>;
   /** Namespace ("" for cluster-scoped kinds) → name → slot: get() without building a key. */
   byNs: Map<string, Map<string, Slot>>;
-  /** spec.nodeName ("" when unscheduled) → pod keys; Pods only. */
+  /**
+   * spec.nodeName → keys of the pods bound to it; Pods only. Unbound pods are found by a scan:
+   * a large workload's are many at once and each only until the scheduler binds it.
+   */
   nodes?: FieldIndex;
   /** Built on the first list with a label selector, kept current from then on. */
   labels?: LabelIndex;
@@ -124,7 +127,7 @@ export class Store {
     const name = opts.fields?.['metadata.name'];
     if (name !== undefined) return this.byName(b, name, opts.namespace);
     const node = opts.fields?.['spec.nodeName'];
-    if (node !== undefined && b.nodes) return this.inOrder(b, b.nodes.get(node) ?? new Set());
+    if (node && b.nodes) return this.inOrder(b, b.nodes.get(node) ?? new Set());
     const sel = opts.selector;
     if (!sel) return undefined;
     const narrow: ReadonlySet<string>[] = [];
@@ -185,7 +188,8 @@ export class Store {
     const slot: Slot = { obj: stored, order: b.nextOrder++ };
     names.set(meta.name, slot);
     b.all.set(key, slot);
-    b.nodes?.add(podNodeName(stored)!, key);
+    const node = b.nodes && podNodeName(stored);
+    if (node) b.nodes!.add(node, key);
     b.labels?.add(stored.metadata.labels, key);
     this.emit({ type: 'ADDED', kind, object: stored, resourceVersion: rv });
     return stored;
@@ -259,8 +263,8 @@ export class Store {
       const now = podNodeName(stored)!;
       if (was !== now) {
         const key = keyOf(old);
-        b.nodes.remove(was, key);
-        b.nodes.add(now, key);
+        if (was) b.nodes.remove(was, key);
+        if (now) b.nodes.add(now, key);
       }
     }
     if (b.labels && old.metadata.labels !== stored.metadata.labels) {
@@ -279,7 +283,8 @@ export class Store {
     const key = keyOf(old);
     names!.delete(name);
     b.all.delete(key);
-    b.nodes?.remove(podNodeName(old)!, key);
+    const node = b.nodes && podNodeName(old);
+    if (node) b.nodes!.remove(node, key);
     b.labels?.remove(old.metadata.labels, key);
     const rv = ++this.rv;
     this.emit({ type: 'DELETED', kind, object: old, resourceVersion: rv });

@@ -1,6 +1,7 @@
 // The EndpointSlice controller: for every Service with a selector, slices of the pods it
 // selects, with named target ports resolved per pod. Pods whose ports resolve differently go
 // into different slices, as the real controller groups endpoints by port set.
+import { copyOf, withFields } from '../api/copy.js';
 import {
   MANAGED_BY_LABEL,
   SERVICE_NAME_LABEL,
@@ -13,7 +14,7 @@ import {
   type ServicePort,
 } from '../api/types.js';
 import { mapSelectorMatches } from '../api/selector.js';
-import { ipFamily, canonicalIP } from '../net/ip.js';
+import { canonicalIP } from '../net/ip.js';
 import { Controller } from './controller.js';
 import { suffix5 } from './names.js';
 import { controllerRef } from './workload.js';
@@ -36,25 +37,35 @@ export function resolveTargetPort(sp: ServicePort, pod: Pod): number | undefined
   return undefined;
 }
 
-/** Label pair index: "ns\0key=value" → keys of objects carrying it (pods) or selecting by it (services). */
+const NONE: ReadonlySet<string> = new Set();
+
+/**
+ * Label pair index: namespace → key → value → keys of objects carrying it (pods) or selecting by
+ * it (services). Nested maps rather than one map of joined strings: the label strings are shared
+ * by every pod of a template, so their hashes are computed once.
+ */
 class PairIndex {
-  private readonly m = new Map<string, Set<string>>();
-  private static k(ns: string, k: string, v: string): string {
-    return `${ns}\0${k}=${v}`;
-  }
+  private readonly m = new Map<string, Map<string, Map<string, Set<string>>>>();
   add(ns: string, labels: Record<string, string> | undefined, key: string): void {
-    for (const [k, v] of Object.entries(labels ?? {})) {
-      const ik = PairIndex.k(ns, k, v);
-      let s = this.m.get(ik);
-      if (!s) this.m.set(ik, (s = new Set()));
+    if (!labels) return;
+    let byKey = this.m.get(ns);
+    if (!byKey) this.m.set(ns, (byKey = new Map()));
+    for (const k in labels) {
+      let byValue = byKey.get(k);
+      if (!byValue) byKey.set(k, (byValue = new Map()));
+      const v = labels[k]!;
+      let s = byValue.get(v);
+      if (!s) byValue.set(v, (s = new Set()));
       s.add(key);
     }
   }
   remove(ns: string, labels: Record<string, string> | undefined, key: string): void {
-    for (const [k, v] of Object.entries(labels ?? {})) this.m.get(PairIndex.k(ns, k, v))?.delete(key);
+    if (!labels) return;
+    const byKey = this.m.get(ns);
+    for (const k in labels) byKey?.get(k)?.get(labels[k]!)?.delete(key);
   }
-  get(ns: string, k: string, v: string): Set<string> {
-    return this.m.get(PairIndex.k(ns, k, v)) ?? new Set();
+  get(ns: string, k: string, v: string): ReadonlySet<string> {
+    return this.m.get(ns)?.get(k)?.get(v) ?? NONE;
   }
 }
 
@@ -110,9 +121,10 @@ export class EndpointSliceController extends Controller {
 
   private enqueueSelecting(p: Pod): void {
     const ns = p.metadata.namespace!;
-    for (const [k, v] of Object.entries(p.metadata.labels ?? {})) {
-      for (const sk of this.servicesBySelector.get(ns, k, v)) {
-        if (mapSelectorMatches(this.selectors.get(sk), p.metadata.labels)) this.enqueue(sk);
+    const labels = p.metadata.labels;
+    for (const k in labels) {
+      for (const sk of this.servicesBySelector.get(ns, k, labels[k]!)) {
+        if (mapSelectorMatches(this.selectors.get(sk), labels)) this.enqueue(sk);
       }
     }
   }
@@ -122,7 +134,7 @@ export class EndpointSliceController extends Controller {
     const ns = svc.metadata.namespace!;
     const sel = svc.spec.selector;
     if (!sel || Object.keys(sel).length === 0) return [];
-    let smallest: Set<string> | undefined;
+    let smallest: ReadonlySet<string> | undefined;
     for (const [k, v] of Object.entries(sel)) {
       const s = this.podsByLabel.get(ns, k, v);
       if (!smallest || s.size < smallest.size) smallest = s;
@@ -160,7 +172,7 @@ export class EndpointSliceController extends Controller {
         let sliceName: string;
         do sliceName = `${name}-${suffix5(`${ns}/${name}/${i}/${n++}`)}`;
         while (this.store.get('EndpointSlice', ns, sliceName));
-        this.store.create({ ...d, metadata: { ...d.metadata, name: sliceName } });
+        this.store.create(withFields(d, { metadata: withFields(d.metadata, { name: sliceName }) }));
       }
     });
     for (const extra of names.slice(desired.length)) this.store.delete('EndpointSlice', ns, extra);
@@ -172,34 +184,42 @@ export class EndpointSliceController extends Controller {
     const groups = new Map<string, { family: 'IPv4' | 'IPv6'; ports: EndpointPort[]; endpoints: Endpoint[] }>();
     // One slice family per ipFamily of the Service, each pod with its address of that family.
     const wanted = svc.spec.ipFamilies?.length ? svc.spec.ipFamilies : undefined;
+    // Pods of one template share their containers: their ports resolve alike (per family, so no two groups share an array).
+    const resolved = new Map<unknown, { ports: EndpointPort[]; key: string }>();
     for (const pod of this.selectedPods(svc)) {
       if (!pod.status?.podIP || pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed') continue;
       const podIPs = pod.status.podIPs?.length ? pod.status.podIPs.map((x) => x.ip) : [pod.status.podIP];
       for (const ip of wanted ? podIPs : [pod.status.podIP]) {
-        const family = ipFamily(canonicalIP(ip) ?? ip) === 6 ? 'IPv6' : 'IPv4';
+        const c = canonicalIP(ip);
+        const family = c !== undefined && c.includes(':') ? 'IPv6' : 'IPv4';
         if (wanted && !wanted.includes(family)) continue;
-        const ports: EndpointPort[] = [];
-        for (const sp of svc.spec.ports ?? []) {
-          const port = resolveTargetPort(sp, pod);
-          if (port === undefined) continue; // this pod does not declare that named port
-          ports.push({ name: sp.name ?? '', port, protocol: sp.protocol ?? 'TCP', ...(sp.appProtocol ? { appProtocol: sp.appProtocol } : {}) });
+        const rk = pod.spec.containers;
+        let r = resolved.get(rk);
+        if (!r || !r.key.startsWith(family)) {
+          const ports: EndpointPort[] = [];
+          for (const sp of svc.spec.ports ?? []) {
+            const port = resolveTargetPort(sp, pod);
+            if (port === undefined) continue; // this pod does not declare that named port
+            ports.push({ name: sp.name ?? '', port, protocol: sp.protocol ?? 'TCP', ...(sp.appProtocol ? { appProtocol: sp.appProtocol } : {}) });
+          }
+          resolved.set(rk, (r = { ports, key: `${family}|${JSON.stringify(ports)}` }));
         }
-        const gk = `${family}|${JSON.stringify(ports)}`;
-        let g = groups.get(gk);
-        if (!g) groups.set(gk, (g = { family, ports, endpoints: [] }));
+        let g = groups.get(r.key);
+        if (!g) groups.set(r.key, (g = { family, ports: r.ports, endpoints: [] }));
         const terminating = !!pod.metadata.deletionTimestamp;
         const ready = podIsReady(pod);
         const node = pod.spec.nodeName ? this.store.get('Node', undefined, pod.spec.nodeName) : undefined;
         const zone = node?.metadata.labels?.['topology.kubernetes.io/zone'];
-        g.endpoints.push({
+        const ep: Endpoint = {
           addresses: [ip],
           // publishNotReadyAddresses publishes every pod, terminating ones included (podToEndpoint).
           conditions: { ready: !!svc.spec.publishNotReadyAddresses || (ready && !terminating), serving: ready, terminating },
-          ...(pod.spec.hostname && pod.spec.subdomain === name ? { hostname: pod.spec.hostname } : {}),
-          ...(pod.spec.nodeName ? { nodeName: pod.spec.nodeName } : {}),
-          ...(zone ? { zone } : {}),
-          targetRef: { kind: 'Pod', namespace: ns, name: pod.metadata.name, uid: pod.metadata.uid! },
-        });
+        };
+        if (pod.spec.hostname && pod.spec.subdomain === name) ep.hostname = pod.spec.hostname;
+        if (pod.spec.nodeName) ep.nodeName = pod.spec.nodeName;
+        if (zone) ep.zone = zone;
+        ep.targetRef = { kind: 'Pod', namespace: ns, name: pod.metadata.name, uid: pod.metadata.uid! };
+        g.endpoints.push(ep);
       }
     }
     const labels = { ...(svc.metadata.labels ?? {}), [SERVICE_NAME_LABEL]: name, [MANAGED_BY_LABEL]: CONTROLLER_NAME };
@@ -210,7 +230,7 @@ export class EndpointSliceController extends Controller {
         out.push({
           apiVersion: 'discovery.k8s.io/v1',
           kind: 'EndpointSlice',
-          metadata: { ...meta },
+          metadata: copyOf(meta),
           addressType: g.family,
           endpoints: g.endpoints.slice(i, i + MAX_ENDPOINTS_PER_SLICE),
           ports: g.ports,
@@ -221,7 +241,7 @@ export class EndpointSliceController extends Controller {
     for (const family of wanted ?? ['IPv4' as const]) {
       if (out.some((sl) => sl.addressType === family)) continue;
       if (!wanted && out.length) continue;
-      out.push({ apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', metadata: { ...meta }, addressType: family, endpoints: [] });
+      out.push({ apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', metadata: copyOf(meta), addressType: family, endpoints: [] });
     }
     return out;
   }

@@ -2,6 +2,7 @@
 // addresses upward instead of at random so every run agrees: `kubernetes` takes the first
 // address of the service range, kube-dns the tenth (kubeadm pins it there), others the lowest
 // free one; nodePorts go upward from the start of the node port range.
+import { copyOf, withFields } from '../api/copy.js';
 import { keyOf, type Service, type ServiceSpec } from '../api/types.js';
 import { canonicalIP, cidrSize, ipToBigInt, bigIntToIP, parseCIDR, type CIDR } from '../net/ip.js';
 import { Controller } from './controller.js';
@@ -55,12 +56,12 @@ export class ServiceAllocController extends Controller {
     const [ns, name] = key.split('/') as [string, string];
     const svc = this.store.get('Service', ns, name);
     if (!svc) return;
-    const spec: ServiceSpec = { ...svc.spec };
+    const spec: ServiceSpec = copyOf(svc.spec);
     const type = spec.type ?? 'ClusterIP';
     spec.type = type;
     spec.sessionAffinity ??= 'None';
     if (type !== 'ExternalName') {
-      spec.ports = (spec.ports ?? []).map((p) => ({ ...p, protocol: p.protocol ?? 'TCP', targetPort: p.targetPort ?? p.port }));
+      spec.ports = (spec.ports ?? []).map((p) => withFields(p, { protocol: p.protocol ?? 'TCP', targetPort: p.targetPort ?? p.port }));
       spec.internalTrafficPolicy ??= 'Cluster';
       if (type === 'NodePort' || type === 'LoadBalancer') spec.externalTrafficPolicy ??= 'Cluster';
       if (spec.clusterIP !== 'None') {
@@ -74,13 +75,13 @@ export class ServiceAllocController extends Controller {
       }
       spec.ipFamilyPolicy ??= 'SingleStack';
       if (needsNodePorts(spec)) {
-        spec.ports = spec.ports.map((p) => (p.nodePort ? p : { ...p, nodePort: this.allocatePort(key) }));
+        spec.ports = spec.ports.map((p) => (p.nodePort ? p : withFields(p, { nodePort: this.allocatePort(key) })));
       }
       if (type === 'LoadBalancer' && spec.externalTrafficPolicy === 'Local' && !spec.healthCheckNodePort) {
         spec.healthCheckNodePort = this.allocatePort(key);
       }
     }
-    if (JSON.stringify(spec) !== JSON.stringify(svc.spec)) this.store.update({ ...svc, spec });
+    if (JSON.stringify(spec) !== JSON.stringify(svc.spec)) this.store.update(withFields(svc, { spec }));
   }
 
   /** The configured service families, primary first (kube-apiserver's --service-cluster-ip-range). */
