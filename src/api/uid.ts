@@ -14,15 +14,18 @@ export function stableUid(kind: string, key: string): string {
     c = Math.imul(c ^ ch, 0x01000193) >>> 0;
     d = Math.imul(d ^ ch, 0x01000193) >>> 0;
   }
-  const h = hex8(a) + hex8(b) + hex8(c) + hex8(d);
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${((parseInt(h[16]!, 16) & 3) | 8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+  // 8-4-4-4-12 hex digits of a..d, version 5 in digit 12, the RFC 4122 variant in digit 16;
+  // written out as character codes so the uid is one flat string, not a tree of slices.
+  const words = [a, b, c, d];
+  const codes: number[] = [];
+  for (let i = 0; i < 32; i++) {
+    let digit = (words[i >> 3]! >>> (28 - 4 * (i & 7))) & 15;
+    if (i === 12) digit = 5;
+    else if (i === 16) digit = (digit & 3) | 8;
+    if (i === 8 || i === 12 || i === 16 || i === 20) codes.push(45);
+    codes.push(HEX.charCodeAt(digit));
+  }
+  return String.fromCharCode(...codes);
 }
 
 const HEX = '0123456789abcdef';
-
-/** The 8 hex digits of an unsigned 32-bit number (Number#toString(16) is slow in V8). */
-function hex8(x: number): string {
-  let out = '';
-  for (let shift = 28; shift >= 0; shift -= 4) out += HEX[(x >>> shift) & 15];
-  return out;
-}
