@@ -55,12 +55,10 @@ export class EndpointsController extends Controller {
         if (e.conditions?.terminating && !svc.spec.publishNotReadyAddresses) continue;
         let sub = subsets.get(pk);
         if (!sub) subsets.set(pk, (sub = { ...(ports.length ? { ports } : {}) }));
-        const addr: EndpointAddress = {
-          ip: e.addresses[0]!,
-          ...(e.hostname ? { hostname: e.hostname } : {}),
-          ...(e.nodeName ? { nodeName: e.nodeName } : {}),
-          ...(e.targetRef ? { targetRef: e.targetRef } : {}),
-        };
+        const addr: EndpointAddress = { ip: e.addresses[0]! };
+        if (e.hostname) addr.hostname = e.hostname;
+        if (e.nodeName) addr.nodeName = e.nodeName;
+        if (e.targetRef) addr.targetRef = e.targetRef;
         const list = e.conditions?.ready === false ? 'notReadyAddresses' : 'addresses';
         (sub[list] ??= []).push(addr);
       }

@@ -16,6 +16,8 @@ export abstract class PodKeeper extends Controller {
   start(): void {
     this.store.watch(this.kind, 0, (ev) => this.enqueue(keyOf(ev.object)));
     this.store.watch('Pod', 0, (ev) => {
+      // The same owner references as before: nothing for the index (the common case, a pod's status).
+      if (ev.type === 'MODIFIED' && ev.oldObject!.metadata.ownerReferences === ev.object.metadata.ownerReferences) return;
       const owner = controllerOf(ev.object);
       if (owner?.kind !== this.kind) return;
       if (ev.type === 'DELETED') {

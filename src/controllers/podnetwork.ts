@@ -40,8 +40,10 @@ export class PodNetworkController extends Controller {
     });
     this.store.watch('Pod', 0, (ev) => {
       const p = ev.object;
-      const key = keyOf(p);
       if (ev.type === 'DELETED') return this.release(p);
+      // A pod on no node, before and after, holds and needs no address.
+      if (!p.spec.nodeName && !ev.oldObject?.spec.nodeName) return;
+      const key = keyOf(p);
       const ips = ipsOf(p);
       // The same status (a binding) holds the same addresses: nothing to release or reserve.
       if (p.status !== ev.oldObject?.status) {

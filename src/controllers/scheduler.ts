@@ -57,12 +57,12 @@ export class SchedulerController extends Controller {
     this.store.watch('Pod', 0, (ev) => {
       const n = ev.object.spec.nodeName;
       const was = ev.oldObject?.spec.nodeName;
-      const key = keyOf(ev.object);
       if (n === was && ev.type === 'MODIFIED') {
         // Counts stay; a pod still waiting may fit now.
-        if (!n) this.enqueue(key);
+        if (!n) this.enqueue(keyOf(ev.object));
         return;
       }
+      const key = keyOf(ev.object);
       if (was) this.bump(was, -1);
       if (ev.type === 'DELETED') {
         this.unscheduled.delete(key);
