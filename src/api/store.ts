@@ -1,4 +1,4 @@
-import { copyOf, withFields } from './copy.js';
+import { copyOf } from './copy.js';
 import { ApiError } from './errors.js';
 import { FieldIndex, LabelIndex, fieldsMatch, filteredEvent, podNodeName, type FieldSelector } from './fields.js';
 import { selectorMatches } from './selector.js';
@@ -183,7 +183,8 @@ export class Store {
     metadata.uid = meta.uid ?? stableUid(kind, `${key}/${rv}`);
     metadata.resourceVersion = String(rv);
     metadata.creationTimestamp = meta.creationTimestamp ?? FIXED_CLOCK;
-    const stored = withFields(obj, { metadata } as Partial<T>);
+    const stored = copyOf(obj);
+    stored.metadata = metadata;
     if (!names) b.byNs.set(namespace ?? '', (names = new Map()));
     const slot: Slot = { obj: stored, order: b.nextOrder++ };
     names.set(meta.name, slot);
@@ -249,7 +250,8 @@ export class Store {
     metadata.uid = old.metadata.uid;
     metadata.creationTimestamp = old.metadata.creationTimestamp;
     metadata.resourceVersion = String(rv);
-    const stored = withFields(obj, { metadata } as Partial<T>);
+    const stored = copyOf(obj);
+    stored.metadata = metadata;
     slot.obj = stored;
     if (b.nodes || b.labels) this.reindex(b, old, stored);
     this.emit({ type: 'MODIFIED', kind, object: stored, oldObject: old, resourceVersion: rv });

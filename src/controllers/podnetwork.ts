@@ -29,6 +29,8 @@ export class PodNetworkController extends Controller {
   private readonly ranges = new Map<string, NodeRange[]>();
   private nodeIPs?: Map<string, string[]>;
   private readonly early = new Map<string, [string, string][]>();
+  /** The status sync() is writing: its addresses are reserved already and none is missing. */
+  private writing?: PodStatus;
 
   start(): void {
     this.store.watch('Node', 0, (ev) => {
@@ -44,6 +46,10 @@ export class PodNetworkController extends Controller {
       // A pod on no node, before and after, holds and needs no address.
       if (!p.spec.nodeName && !ev.oldObject?.spec.nodeName) return;
       const key = keyOf(p);
+      if (p.status && p.status === this.writing) {
+        if (p.status.phase !== 'Running') this.enqueue(key);
+        return;
+      }
       const ips = ipsOf(p);
       // The same status (a binding) holds the same addresses: nothing to release or reserve.
       if (p.status !== ev.oldObject?.status) {
@@ -156,7 +162,12 @@ export class PodNetworkController extends Controller {
     if (hostIPs[0]) status.hostIP = hostIPs[0];
     status.podIP = ips[0];
     status.podIPs = ips.map((ip) => ({ ip }));
-    this.store.update(withFields(pod, { status }));
+    this.writing = status;
+    try {
+      this.store.update(withFields(pod, { status }));
+    } finally {
+      this.writing = undefined;
+    }
   }
 
   private allocate(pod: Pod, r: NodeRange, key: string): string {
