@@ -83,7 +83,7 @@ export function filteredEvent(ev: WatchEvent, f: FieldSelector): WatchEvent | un
   const now = ev.type !== 'DELETED' && fieldsMatch(f, ev.object);
   const was = ev.type === 'DELETED' ? fieldsMatch(f, ev.object) : ev.oldObject !== undefined && fieldsMatch(f, ev.oldObject);
   if (now && was) return ev;
-  if (now) return { type: 'ADDED', kind: ev.kind, object: ev.object, resourceVersion: ev.resourceVersion };
-  if (was) return ev.type === 'DELETED' ? ev : { type: 'DELETED', kind: ev.kind, object: ev.oldObject!, resourceVersion: ev.resourceVersion };
+  if (now) return { type: 'ADDED', kind: ev.kind, key: ev.key, object: ev.object, resourceVersion: ev.resourceVersion };
+  if (was) return ev.type === 'DELETED' ? ev : { type: 'DELETED', kind: ev.kind, key: ev.key, object: ev.oldObject!, resourceVersion: ev.resourceVersion };
   return undefined;
 }

@@ -18,6 +18,7 @@ interface Slot {
   obj: AnyObject;
   /** Creation order within the kind (index results are put back in this order). */
   order: number;
+  key: string;
 }
 
 /** One kind's objects: by key in creation order, by namespace then name, and its indexes. */
@@ -186,13 +187,13 @@ export class Store {
     const stored = copyOf(obj);
     stored.metadata = metadata;
     if (!names) b.byNs.set(namespace ?? '', (names = new Map()));
-    const slot: Slot = { obj: stored, order: b.nextOrder++ };
+    const slot: Slot = { obj: stored, order: b.nextOrder++, key };
     names.set(meta.name, slot);
     b.all.set(key, slot);
     const node = b.nodes && podNodeName(stored);
     if (node) b.nodes!.add(node, key);
     b.labels?.add(stored.metadata.labels, key);
-    this.emit({ type: 'ADDED', kind, object: stored, resourceVersion: rv });
+    this.emit({ type: 'ADDED', kind, key, object: stored, resourceVersion: rv });
     return stored;
   }
 
@@ -253,24 +254,22 @@ export class Store {
     const stored = copyOf(obj);
     stored.metadata = metadata;
     slot.obj = stored;
-    if (b.nodes || b.labels) this.reindex(b, old, stored);
-    this.emit({ type: 'MODIFIED', kind, object: stored, oldObject: old, resourceVersion: rv });
+    if (b.nodes || b.labels) this.reindex(b, slot.key, old, stored);
+    this.emit({ type: 'MODIFIED', kind, key: slot.key, object: stored, oldObject: old, resourceVersion: rv });
     return stored;
   }
 
   /** Keeps the node and label indexes current across an update. */
-  private reindex(b: Bucket, old: AnyObject, stored: AnyObject): void {
+  private reindex(b: Bucket, key: string, old: AnyObject, stored: AnyObject): void {
     if (b.nodes) {
       const was = podNodeName(old)!;
       const now = podNodeName(stored)!;
       if (was !== now) {
-        const key = keyOf(old);
         if (was) b.nodes.remove(was, key);
         if (now) b.nodes.add(now, key);
       }
     }
     if (b.labels && old.metadata.labels !== stored.metadata.labels) {
-      const key = keyOf(old);
       b.labels.remove(old.metadata.labels, key);
       b.labels.add(stored.metadata.labels, key);
     }
@@ -280,16 +279,17 @@ export class Store {
     const b = this.bucket(kind);
     const ns = KINDS[kind].namespaced ? (namespace ?? '') : '';
     const names = b.byNs.get(ns);
-    const old = names?.get(name)?.obj as KindMap[K] | undefined;
-    if (!old) throw new ApiError('NotFound', `${KINDS[kind].plural} "${name}" not found`);
-    const key = keyOf(old);
+    const slot = names?.get(name);
+    if (!slot) throw new ApiError('NotFound', `${KINDS[kind].plural} "${name}" not found`);
+    const old = slot.obj as KindMap[K];
+    const key = slot.key;
     names!.delete(name);
     b.all.delete(key);
     const node = b.nodes && podNodeName(old);
     if (node) b.nodes!.remove(node, key);
     b.labels?.remove(old.metadata.labels, key);
     const rv = ++this.rv;
-    this.emit({ type: 'DELETED', kind, object: old, resourceVersion: rv });
+    this.emit({ type: 'DELETED', kind, key, object: old, resourceVersion: rv });
     return old;
   }
 
@@ -314,7 +314,7 @@ export class Store {
     } else if (fromResourceVersion === 0) {
       // From the beginning after a compaction: every current object as ADDED, as list+watch gives.
       replay = this.list(kind, f ? { fields: f } : {})
-        .map((o): WatchEvent => ({ type: 'ADDED', kind, object: o, resourceVersion: Number(o.metadata.resourceVersion) }))
+        .map((o): WatchEvent => ({ type: 'ADDED', kind, key: keyOf(o), object: o, resourceVersion: Number(o.metadata.resourceVersion) }))
         .sort((a, b) => a.resourceVersion - b.resourceVersion);
     } else {
       throw new ApiError('Expired', `too old resource version: ${fromResourceVersion} (${this.compactedRV})`);

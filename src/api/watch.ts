@@ -8,6 +8,11 @@ export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
 export interface WatchEvent<K extends Kind = Kind> {
   type: WatchEventType;
   kind: K;
+  /**
+   * The object's key (namespace/name; the name of a cluster-scoped object): the string the store
+   * indexes it by, so handlers that key their own maps by it share that one string.
+   */
+  key: string;
   object: KindMap[K];
   /** The object as it was before a MODIFIED event. */
   oldObject?: KindMap[K];

@@ -9,7 +9,7 @@ export class DaemonSetController extends Controller {
   readonly name = 'daemonset';
 
   start(): void {
-    this.store.watch('DaemonSet', 0, (ev) => this.enqueue(keyOf(ev.object)));
+    this.store.watch('DaemonSet', 0, (ev) => this.enqueue(ev.key));
     this.store.watch('Node', 0, () => {
       for (const ds of this.store.list('DaemonSet')) this.enqueue(keyOf(ds));
     });

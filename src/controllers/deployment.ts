@@ -1,5 +1,5 @@
 // The Deployment controller: one ReplicaSet per pod template, named <deployment>-<pod-template-hash>.
-import { keyOf, type ReplicaSet } from '../api/types.js';
+import type { ReplicaSet } from '../api/types.js';
 import { Controller, controllerOf } from './controller.js';
 import { templateHash } from './names.js';
 import { controllerRef, OwnerIndex } from './workload.js';
@@ -11,12 +11,12 @@ export class DeploymentController extends Controller {
   private readonly owned = new OwnerIndex();
 
   start(): void {
-    this.store.watch('Deployment', 0, (ev) => this.enqueue(keyOf(ev.object)));
+    this.store.watch('Deployment', 0, (ev) => this.enqueue(ev.key));
     this.store.watch('ReplicaSet', 0, (ev) => {
       const owner = controllerOf(ev.object);
       if (owner?.kind !== 'Deployment') return;
-      if (ev.type === 'DELETED') this.owned.remove(owner.uid, keyOf(ev.object));
-      else this.owned.add(owner.uid, keyOf(ev.object));
+      if (ev.type === 'DELETED') this.owned.remove(owner.uid, ev.key);
+      else this.owned.add(owner.uid, ev.key);
     });
   }
 

@@ -4,7 +4,6 @@
 import {
   MANAGED_BY_LABEL,
   SERVICE_NAME_LABEL,
-  keyOf,
   type EndpointAddress,
   type EndpointSubset,
   type Endpoints,
@@ -22,7 +21,7 @@ export class EndpointsController extends Controller {
   private readonly slices = new Map<string, Set<string>>();
 
   start(): void {
-    this.store.watch('Service', 0, (ev) => this.enqueue(keyOf(ev.object)));
+    this.store.watch('Service', 0, (ev) => this.enqueue(ev.key));
     this.store.watch('EndpointSlice', 0, (ev) => {
       const s = ev.object;
       const svc = s.metadata.labels?.[SERVICE_NAME_LABEL];

@@ -5,7 +5,6 @@ import { copyOf, withFields } from '../api/copy.js';
 import {
   MANAGED_BY_LABEL,
   SERVICE_NAME_LABEL,
-  keyOf,
   type Endpoint,
   type EndpointPort,
   type EndpointSlice,
@@ -81,7 +80,7 @@ export class EndpointSliceController extends Controller {
     this.store.watch('Service', 0, (ev) => {
       const s = ev.object;
       const ns = s.metadata.namespace!;
-      const key = keyOf(s);
+      const key = ev.key;
       if (ev.oldObject) this.servicesBySelector.remove(ns, ev.oldObject.spec.selector, key);
       if (ev.type === 'DELETED') {
         this.servicesBySelector.remove(ns, s.spec.selector, key);
@@ -105,7 +104,7 @@ export class EndpointSliceController extends Controller {
     this.store.watch('Pod', 0, (ev) => {
       const p = ev.object;
       const ns = p.metadata.namespace!;
-      const key = keyOf(p);
+      const key = ev.key;
       const sameLabels = ev.oldObject?.metadata.labels === p.metadata.labels;
       // A pod without an address is in no slice before or after (e.g. being scheduled): nothing to do.
       if (sameLabels && ev.type === 'MODIFIED' && !p.status?.podIP && !ev.oldObject?.status?.podIP) return;

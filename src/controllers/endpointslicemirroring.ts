@@ -4,7 +4,6 @@
 import {
   MANAGED_BY_LABEL,
   SERVICE_NAME_LABEL,
-  keyOf,
   type Endpoint,
   type EndpointAddress,
   type EndpointPort,
@@ -33,8 +32,8 @@ export class EndpointSliceMirroringController extends Controller {
   readonly name = 'endpointslicemirroring';
 
   start(): void {
-    this.store.watch('Endpoints', 0, (ev) => this.enqueue(keyOf(ev.object)));
-    this.store.watch('Service', 0, (ev) => this.enqueue(keyOf(ev.object)));
+    this.store.watch('Endpoints', 0, (ev) => this.enqueue(ev.key));
+    this.store.watch('Service', 0, (ev) => this.enqueue(ev.key));
   }
 
   private mirrored(ns: string, name: string): EndpointSlice[] {

@@ -2,7 +2,7 @@
 // ReplicationController, Job): their pods indexed by controller reference from the Pod watch, the
 // owner requeued when one of its pods goes, the garbage collector's removal of a deleted owner's
 // pods, and scaling to a count with names <owner>-<5 chars> never reused.
-import { keyOf, type ObjectMeta, type OwnerReference, type Pod, type PodTemplateSpec } from '../api/types.js';
+import type { ObjectMeta, OwnerReference, Pod, PodTemplateSpec } from '../api/types.js';
 import { Controller, controllerOf } from './controller.js';
 import { suffix5 } from './names.js';
 import { OwnerIndex, podFromTemplate } from './workload.js';
@@ -14,16 +14,16 @@ export abstract class PodKeeper extends Controller {
   private readonly serial = new Map<string, number>();
 
   start(): void {
-    this.store.watch(this.kind, 0, (ev) => this.enqueue(keyOf(ev.object)));
+    this.store.watch(this.kind, 0, (ev) => this.enqueue(ev.key));
     this.store.watch('Pod', 0, (ev) => {
       // The same owner references as before: nothing for the index (the common case, a pod's status).
       if (ev.type === 'MODIFIED' && ev.oldObject!.metadata.ownerReferences === ev.object.metadata.ownerReferences) return;
       const owner = controllerOf(ev.object);
       if (owner?.kind !== this.kind) return;
       if (ev.type === 'DELETED') {
-        this.owned.remove(owner.uid, keyOf(ev.object));
+        this.owned.remove(owner.uid, ev.key);
         this.enqueue(`${ev.object.metadata.namespace}/${owner.name}`);
-      } else if (ev.oldObject?.metadata.ownerReferences !== ev.object.metadata.ownerReferences) this.owned.add(owner.uid, keyOf(ev.object));
+      } else if (ev.oldObject?.metadata.ownerReferences !== ev.object.metadata.ownerReferences) this.owned.add(owner.uid, ev.key);
     });
   }
 

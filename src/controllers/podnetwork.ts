@@ -45,7 +45,7 @@ export class PodNetworkController extends Controller {
       if (ev.type === 'DELETED') return this.release(p);
       // A pod on no node, before and after, holds and needs no address.
       if (!p.spec.nodeName && !ev.oldObject?.spec.nodeName) return;
-      const key = keyOf(p);
+      const key = ev.key;
       if (p.status && p.status === this.writing) {
         if (p.status.phase !== 'Running') this.enqueue(key);
         return;

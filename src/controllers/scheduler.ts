@@ -2,7 +2,7 @@
 // nodeName/nodeSelector/taints (and host ports, the NodePorts filter), then spread (fewest pods,
 // ties in node order). A pod no node takes stays Pending with the scheduler's reason.
 import { withFields } from '../api/copy.js';
-import { keyOf, type Node, type Pod, type PodCondition } from '../api/types.js';
+import type { Node, Pod, PodCondition } from '../api/types.js';
 import { Controller } from './controller.js';
 import { hostPortsConflict, hostPortsOf, podFitsNode, unfitReason } from './eligibility.js';
 
@@ -59,10 +59,10 @@ export class SchedulerController extends Controller {
       const was = ev.oldObject?.spec.nodeName;
       if (n === was && ev.type === 'MODIFIED') {
         // Counts stay; a pod still waiting may fit now.
-        if (!n) this.enqueue(keyOf(ev.object));
+        if (!n) this.enqueue(ev.key);
         return;
       }
-      const key = keyOf(ev.object);
+      const key = ev.key;
       if (was) this.bump(was, -1);
       if (ev.type === 'DELETED') {
         this.unscheduled.delete(key);

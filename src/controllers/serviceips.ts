@@ -3,7 +3,7 @@
 // address of the service range, kube-dns the tenth (kubeadm pins it there), others the lowest
 // free one; nodePorts go upward from the start of the node port range.
 import { copyOf, withFields } from '../api/copy.js';
-import { keyOf, type Service, type ServiceSpec } from '../api/types.js';
+import type { Service, ServiceSpec } from '../api/types.js';
 import { canonicalIP, cidrSize, ipToBigInt, bigIntToIP, parseCIDR, type CIDR } from '../net/ip.js';
 import { Controller } from './controller.js';
 
@@ -27,7 +27,7 @@ export class ServiceAllocController extends Controller {
 
   start(): void {
     this.store.watch('Service', 0, (ev) => {
-      const key = keyOf(ev.object);
+      const key = ev.key;
       for (const ip of this.ipsOf(ev.oldObject ?? ev.object)) if (this.ips.get(ip) === key) this.ips.delete(ip);
       for (const p of this.portsOf(ev.oldObject ?? ev.object)) if (this.ports.get(p) === key) this.ports.delete(p);
       if (ev.type === 'DELETED') return;

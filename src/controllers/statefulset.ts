@@ -1,6 +1,5 @@
 // The StatefulSet controller: pods <name>-0 … <name>-(N-1), each with hostname and subdomain so
 // the governing headless Service gives it a DNS name.
-import { keyOf } from '../api/types.js';
 import { Controller, controllerOf } from './controller.js';
 import { templateHash } from './names.js';
 import { controllerRef, podFromTemplate } from './workload.js';
@@ -9,7 +8,7 @@ export class StatefulSetController extends Controller {
   readonly name = 'statefulset';
 
   start(): void {
-    this.store.watch('StatefulSet', 0, (ev) => this.enqueue(keyOf(ev.object)));
+    this.store.watch('StatefulSet', 0, (ev) => this.enqueue(ev.key));
   }
 
   protected sync(key: string): void {
