@@ -24,6 +24,8 @@ export class ServiceAllocController extends Controller {
   private nextPort = 0;
   private readonly ranges = new Map<Fam, CIDR>();
   private apiserver?: boolean;
+  /** The spec sync() is writing: defaulted and allocated already, so its event needs no second sync. */
+  private writing?: ServiceSpec;
 
   start(): void {
     this.store.watch('Service', 0, (ev) => {
@@ -33,7 +35,7 @@ export class ServiceAllocController extends Controller {
       if (ev.type === 'DELETED') return;
       for (const ip of this.ipsOf(ev.object)) this.ips.set(ip, key);
       for (const p of this.portsOf(ev.object)) this.ports.set(p, key);
-      this.enqueue(key);
+      if (ev.object.spec !== this.writing) this.enqueue(key);
     });
   }
 
@@ -81,7 +83,13 @@ export class ServiceAllocController extends Controller {
         spec.healthCheckNodePort = this.allocatePort(key);
       }
     }
-    if (JSON.stringify(spec) !== JSON.stringify(svc.spec)) this.store.update(withFields(svc, { spec }));
+    if (JSON.stringify(spec) === JSON.stringify(svc.spec)) return;
+    this.writing = spec;
+    try {
+      this.store.update(withFields(svc, { spec }));
+    } finally {
+      this.writing = undefined;
+    }
   }
 
   /** The configured service families, primary first (kube-apiserver's --service-cluster-ip-range). */
