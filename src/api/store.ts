@@ -254,25 +254,19 @@ export class Store {
     const stored = copyOf(obj);
     stored.metadata = metadata;
     slot.obj = stored;
-    if (b.nodes || b.labels) this.reindex(b, slot.key, old, stored);
-    this.emit({ type: 'MODIFIED', kind, key: slot.key, object: stored, oldObject: old, resourceVersion: rv });
-    return stored;
-  }
-
-  /** Keeps the node and label indexes current across an update. */
-  private reindex(b: Bucket, key: string, old: AnyObject, stored: AnyObject): void {
-    if (b.nodes) {
-      const was = podNodeName(old)!;
-      const now = podNodeName(stored)!;
-      if (was !== now) {
-        if (was) b.nodes.remove(was, key);
-        if (now) b.nodes.add(now, key);
-      }
+    const key = slot.key;
+    const was = b.nodes && podNodeName(old);
+    const now = b.nodes && podNodeName(stored);
+    if (was !== now) {
+      if (was) b.nodes!.remove(was, key);
+      if (now) b.nodes!.add(now, key);
     }
     if (b.labels && old.metadata.labels !== stored.metadata.labels) {
       b.labels.remove(old.metadata.labels, key);
       b.labels.add(stored.metadata.labels, key);
     }
+    this.emit({ type: 'MODIFIED', kind, key, object: stored, oldObject: old, resourceVersion: rv });
+    return stored;
   }
 
   delete<K extends Kind>(kind: K, namespace: string | undefined, name: string): KindMap[K] {
