@@ -5,7 +5,7 @@ import { selectorMatches } from './selector.js';
 import { KINDS, keyOf, objectKey, type AnyObject, type Kind, type KindMap, type UnmodelledObject } from './types.js';
 
 import { stableUid } from './uid.js';
-import type { ListOptions, WatchEvent, WatchHandler, WatchOptions } from './watch.js';
+import { selective, type ListOptions, type Subscription, type WatchEvent, type WatchHandler, type Watchers, type WatchOptions } from './watch.js';
 
 export type { ListOptions, WatchEvent, WatchEventType, WatchHandler, WatchOptions } from './watch.js';
 export { stableUid };
@@ -34,22 +34,6 @@ interface Bucket {
   /** Built on the first list with a label selector, kept current from then on. */
   labels?: LabelIndex;
   nextOrder: number;
-}
-
-interface Subscription {
-  id: number;
-  handler: WatchHandler<Kind>;
-  fields?: FieldSelector;
-}
-
-/** One kind's watchers; arrays are replaced, never mutated, so a dispatch can hold one. */
-interface Watchers {
-  all: Subscription[];
-  /** The handlers of `all`, handed to a dispatch as they are. */
-  handlers: WatchHandler<Kind>[];
-  /** Field-selector watchers by the value they select (metadata.name first, else spec.nodeName). */
-  byName: Map<string, Subscription[]>;
-  byNode: Map<string, Subscription[]>;
 }
 
 /**
@@ -162,6 +146,18 @@ export class Store {
   /** The resourceVersion of the last change to any object of `kind` (0 if none): a cache key. */
   kindVersion(kind: Kind): number {
     return this.lastChange.get(kind) ?? 0;
+  }
+
+  /** The namespaces holding objects of `kind`, in the order a list() first meets them. */
+  namespaces(kind: Kind): string[] {
+    const firsts: [string, number][] = [];
+    for (const [ns, names] of this.bucket(kind).byNs) {
+      for (const slot of names.values()) {
+        firsts.push([ns, slot.order]); // each namespace's oldest object: its map is in creation order
+        break;
+      }
+    }
+    return firsts.sort((a, b) => a[1] - b[1]).map(([ns]) => ns);
   }
 
   count(kind: Kind): number {
@@ -352,7 +348,7 @@ export class Store {
     if (++this.historySize > this.autoCompactAfter) this.compact();
     const w = this.watchers.get(ev.kind);
     if (w) {
-      const picked = this.selective(w, ev);
+      const picked = selective(w, ev);
       if (!picked) {
         if (w.handlers.length) this.pending.push({ ev, handlers: w.handlers });
       } else {
@@ -366,17 +362,6 @@ export class Store {
       }
     }
     this.drain();
-  }
-
-  /** Field-selector watchers an event may concern (by the object's name and node, before and after). */
-  private selective(w: Watchers, ev: WatchEvent): Subscription[] | undefined {
-    let out: Subscription[] | undefined;
-    if (w.byName.size) out = joined(out, w.byName.get(ev.object.metadata.name));
-    if (w.byNode.size && ev.object.kind === 'Pod') {
-      out = joined(out, w.byNode.get(podNodeName(ev.object)!));
-      if (ev.oldObject) out = joined(out, w.byNode.get(podNodeName(ev.oldObject)!));
-    }
-    return out;
   }
 
   // Handlers that write to the store see their own events after they return, never re-entrantly.
@@ -393,12 +378,4 @@ export class Store {
       this.dispatching = false;
     }
   }
-}
-
-/** `out` with the subscriptions of `subs` it lacks (created on the first one). */
-function joined(out: Subscription[] | undefined, subs: Subscription[] | undefined): Subscription[] | undefined {
-  if (!subs) return out;
-  out ??= [];
-  for (const s of subs) if (!out.includes(s)) out.push(s);
-  return out;
 }

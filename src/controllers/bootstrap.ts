@@ -28,9 +28,7 @@ export class BootstrapController extends Controller {
 
   private syncNamespaces(): void {
     const wanted = new Set(SYSTEM_NAMESPACES);
-    for (const kind of NAMESPACED_SOURCES) {
-      for (const o of this.store.list(kind)) wanted.add(o.metadata.namespace!);
-    }
+    for (const kind of NAMESPACED_SOURCES) for (const ns of this.store.namespaces(kind)) wanted.add(ns);
     for (const kind of this.store.keptKinds()) for (const o of this.store.kept(kind)) if (o.metadata.namespace) wanted.add(o.metadata.namespace);
     for (const ns of wanted) {
       if (!this.store.get('Namespace', undefined, ns)) {
