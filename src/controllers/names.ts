@@ -41,11 +41,16 @@ export function suffix5(seed: string): string {
 
 export function canonicalJSON(v: unknown): string {
   if (v === null || typeof v !== 'object') return JSON.stringify(v) ?? 'null';
-  if (Array.isArray(v)) return `[${v.map(canonicalJSON).join(',')}]`;
+  if (Array.isArray(v)) {
+    let out = '[';
+    for (let i = 0; i < v.length; i++) out += (i ? ',' : '') + canonicalJSON(v[i]);
+    return out + ']';
+  }
   const o = v as Record<string, unknown>;
-  return `{${Object.keys(o)
-    .filter((k) => o[k] !== undefined)
-    .sort()
-    .map((k) => `${JSON.stringify(k)}:${canonicalJSON(o[k])}`)
-    .join(',')}}`;
+  let out = '{';
+  for (const k of Object.keys(o).sort()) {
+    if (o[k] === undefined) continue;
+    out += (out.length > 1 ? ',' : '') + JSON.stringify(k) + ':' + canonicalJSON(o[k]);
+  }
+  return out + '}';
 }

@@ -138,11 +138,10 @@ export class SchedulerController extends Controller {
 
   private pick(pod: Pod): Node | undefined {
     const c = this.eligible(pod);
-    const count = (i: number) => this.podsOnNode.get(c.nodes[i]!.metadata.name) ?? 0;
     // Entries go stale as counts change elsewhere; refresh the top until it is current.
     while (c.heap.length) {
       const [n, i] = c.heap[0]!;
-      const now = count(i);
+      const now = this.podsOnNode.get(c.nodes[i]!.metadata.name) ?? 0;
       if (n === now) {
         pop(c.heap);
         push(c.heap, [now + 1, i]);
