@@ -2,6 +2,7 @@
 // ReplicationController, Job): their pods indexed by controller reference from the Pod watch, the
 // owner requeued when one of its pods goes, the garbage collector's removal of a deleted owner's
 // pods, and scaling to a count with names <owner>-<5 chars> never reused.
+import { ApiError } from '../api/errors.js';
 import type { ObjectMeta, OwnerReference, Pod, PodTemplateSpec } from '../api/types.js';
 import { Controller, controllerOf } from './controller.js';
 import { suffix5 } from './names.js';
@@ -49,12 +50,20 @@ export abstract class PodKeeper extends Controller {
     const ns = owner.metadata.namespace!;
     const name = owner.metadata.name;
     const uid = owner.metadata.uid!;
-    while (pods.length < want) {
-      const n = this.serial.get(uid) ?? 0;
-      this.serial.set(uid, n + 1);
-      const podName = `${name}-${suffix5(`${name}/${n}`)}`;
-      if (this.store.get('Pod', ns, podName)) continue;
-      pods.push(this.store.create(podFromTemplate(template, podName, ns, ref, labels)));
+    const from = this.serial.get(uid) ?? 0;
+    let n = from;
+    try {
+      while (pods.length < want) {
+        const podName = `${name}-${suffix5(`${name}/${n++}`)}`;
+        try {
+          pods.push(this.store.create(podFromTemplate(template, podName, ns, ref, labels)));
+        } catch (e) {
+          // A name some pod holds already (one written in the topology) is passed over.
+          if (!(e instanceof ApiError && e.reason === 'AlreadyExists')) throw e;
+        }
+      }
+    } finally {
+      if (n !== from) this.serial.set(uid, n);
     }
     while (pods.length > want) this.store.delete('Pod', ns, pods.pop()!.metadata.name);
   }
