@@ -141,22 +141,24 @@ export function formatRestore(input: Ruleset): string {
   const out: string[] = [];
   const tables = [...input.tables.values()].sort((a, b) => (a.name < b.name ? -1 : 1));
   for (const t of tables) {
-    out.push(`*${t.name}`);
+    out.push(`*${t.name}\n`);
     const names = sortChainNames(t.chains.keys());
-    for (const n of names) out.push(`:${n} - [0:0]`);
+    for (const n of names) out.push(`:${n} - [0:0]\n`);
     for (const n of names) {
-      const rules = t.chains.get(n)!.rules;
+      const c = t.chains.get(n)!;
       const entry = serviceOrdered(t, n);
-      if (!entry) for (let i = 0; i < rules.length; i++) out.push(`-A ${n} ${rules[i]!.text}`);
-      else if (rules.length) out.push(entryText(t, n, rules, entry.lastRuleLast).slice(0, -1));
+      if (entry) {
+        if (c.size) out.push(entryText(t, n, c.rules, entry.lastRuleLast));
+      } else if (c.lines) out.push(c.lines.text);
+      else for (const r of c.rules) out.push(`-A ${n} ${r.text}\n`);
     }
     if (t.deletions.length) {
       const deleted = new Set(t.deletions);
-      for (const n of names) if (deleted.has(n)) out.push(`-X ${n}`);
+      for (const n of names) if (deleted.has(n)) out.push(`-X ${n}\n`);
     }
-    out.push('COMMIT');
+    out.push('COMMIT\n');
   }
-  return out.join('\n') + '\n';
+  return out.join('');
 }
 
 /**
@@ -169,7 +171,8 @@ export function applyRestore(kernel: Ruleset, input: Ruleset): void {
     for (const [name, c] of t.chains) {
       const kc = kt.ensureChain(name);
       if (c.builtin) kc.policy = c.policy;
-      kc.setRules([...c.rules]);
+      if (c.lines) kc.setLines(c.lines);
+      else kc.setRules([...c.rules]);
     }
     for (const name of t.deletions) kt.chains.delete(name);
   }

@@ -2,7 +2,7 @@
 // holds it. Also the shape of an iptables-restore input (a partial set of chains to rewrite,
 // plus chains to delete), so one model serves the generator, the parser and the evaluator.
 import type { Family } from '../../net/ip.js';
-import type { Rule } from './rule.js';
+import { Rule } from './rule.js';
 
 export type TableName = 'raw' | 'mangle' | 'filter' | 'nat' | 'security';
 
@@ -22,15 +22,33 @@ export function isTableName(s: string): s is TableName {
   return Object.prototype.hasOwnProperty.call(BUILTIN_CHAINS, s);
 }
 
+/**
+ * A chain's rules as the restore lines that write them (`-A NAME args` each, newline-ended), as
+ * a generator produces them: they become Rule objects only when something reads the chain.
+ */
+export interface ChainLines {
+  readonly table: string;
+  readonly family: Family;
+  readonly text: string;
+  readonly count: number;
+}
+
+// Shared by every chain that has no rules / no counters of its own (100,000 chains are common):
+// never changed in place, a chain gets its own list when it is first edited.
+const NO_RULES: Rule[] = [];
+const NO_COUNTERS: [number, number] = [0, 0];
+
 export class Chain {
-  private list: Rule[] = [];
+  private list: Rule[] = NO_RULES;
+  private pending?: ChainLines;
   private rev = 0;
 
   constructor(
     readonly name: string,
     /** ACCEPT/DROP for a built-in chain, '-' for a user chain. */
     public policy: string,
-    public counters: [number, number] = [0, 0],
+    /** Replaced, never changed in place. */
+    public counters: [number, number] = NO_COUNTERS,
   ) {}
 
   get builtin(): boolean {
@@ -38,7 +56,18 @@ export class Chain {
   }
 
   get rules(): readonly Rule[] {
+    if (this.pending) this.materialize();
     return this.list;
+  }
+
+  /** How many rules the chain holds (without reading them). */
+  get size(): number {
+    return this.pending ? this.pending.count : this.list.length;
+  }
+
+  /** The chain's restore lines while it still holds them as text. */
+  get lines(): ChainLines | undefined {
+    return this.pending;
   }
 
   /** Changes with every edit of the rule list (what caches of a chain's compiled form key on). */
@@ -47,31 +76,63 @@ export class Chain {
   }
 
   append(rule: Rule): void {
-    this.list.push(rule);
+    this.own().push(rule);
     rule.position = this.list.length;
     this.rev++;
   }
 
   /** Inserts at a 1-based position (iptables -I). */
   insert(rule: Rule, position = 1): void {
-    this.list.splice(position - 1, 0, rule);
+    this.own().splice(position - 1, 0, rule);
     this.renumber(position - 1);
   }
 
   delete(position: number): void {
-    this.list.splice(position - 1, 1);
+    this.own().splice(position - 1, 1);
     this.renumber(position - 1);
   }
 
   /** Replaces every rule (a restore's flush + appends). */
   setRules(rules: Rule[]): void {
+    this.pending = undefined;
     this.list = rules;
     this.renumber(0);
   }
 
-  flush(): void {
-    this.list = [];
+  /** Replaces every rule with the ones these restore lines write (read when first needed). */
+  setLines(lines: ChainLines): void {
+    this.pending = lines.count ? lines : undefined;
+    this.list = NO_RULES;
     this.rev++;
+  }
+
+  flush(): void {
+    this.pending = undefined;
+    this.list = NO_RULES;
+    this.rev++;
+  }
+
+  /** The rule list, the chain's own, for an edit. */
+  private own(): Rule[] {
+    if (this.pending) this.materialize();
+    if (this.list === NO_RULES) this.list = [];
+    return this.list;
+  }
+
+  private materialize(): void {
+    const { table, family, text, count } = this.pending!;
+    this.pending = undefined;
+    const skip = this.name.length + 4; // `-A NAME `
+    const list: Rule[] = new Array(count);
+    let at = 0;
+    for (let i = 0; i < count; i++) {
+      const end = text.indexOf('\n', at);
+      const r = new Rule(table, this.name, text.slice(at + skip, end), family);
+      r.position = i + 1;
+      list[i] = r;
+      at = end + 1;
+    }
+    this.list = list;
   }
 
   private renumber(from: number): void {
@@ -136,7 +197,7 @@ export class Ruleset {
   /** Total rules per table and chain. */
   ruleCount(): number {
     let n = 0;
-    for (const t of this.tables.values()) for (const c of t.chains.values()) n += c.rules.length;
+    for (const t of this.tables.values()) for (const c of t.chains.values()) n += c.size;
     return n;
   }
 }

@@ -77,11 +77,10 @@ export class KubeProxyIptables {
   private syncs = 0;
   private readonly tracker: ChangeTracker<ServiceRules>;
   private readonly now: () => number;
-  /** Service key → its chains at the last sync; chain → owning Service. */
-  private readonly chainsOf = new Map<string, string[]>();
-  private readonly owner = new Map<string, string>();
-  /** Chains that stopped being produced and wait for the next cleanup. */
-  private readonly staleCandidates = new Set<string>();
+  /** Service key → its rules as the last sync wrote them. */
+  private readonly written = new Map<string, ServiceRules>();
+  /** Chains that stopped being produced and wait for the next cleanup, with the Service that produced them. */
+  private readonly staleCandidates = new Map<string, string>();
   private readonly unwatchNode: () => void;
 
   constructor(
@@ -142,33 +141,46 @@ export class KubeProxyIptables {
     const services = this.tracker.serviceRules(large);
     const changed = full ? services.map((x) => x.key) : [...this.tracker.changed];
 
-    // Track which Service produces which chain, and which chains nothing produces any more.
-    for (const key of full ? new Set([...this.chainsOf.keys(), ...services.map((x) => x.key)]) : this.tracker.changed) {
-      const next = [...(this.tracker.rulesOf(key)?.chains.keys() ?? [])];
-      for (const c of this.chainsOf.get(key) ?? []) if (!next.includes(c)) this.staleCandidates.add(c);
-      for (const c of next) this.owner.set(c, key);
-      if (next.length) this.chainsOf.set(key, next);
-      else this.chainsOf.delete(key);
-    }
+    // Chains a changed Service no longer produces wait for the next cleanup.
+    const visit = (key: string): void => {
+      const prev = this.written.get(key);
+      const next = this.tracker.rulesOf(key);
+      if (prev === next) return;
+      if (prev) for (const c of prev.chains.keys()) if (!next?.chains.has(c)) this.staleCandidates.set(c, key);
+      if (next) this.written.set(key, next);
+      else this.written.delete(key);
+    };
+    if (full) {
+      for (const key of this.written.keys()) if (!this.tracker.rulesOf(key)) visit(key);
+      for (const { key } of services) visit(key);
+    } else for (const key of this.tracker.changed) visit(key);
+
+    const input = restoreInput(s, { full, changed: full ? new Set() : new Set(changed), services });
+    const nat = this.kernel.table('nat');
+    const inNat = input.table('nat');
     let stale: string[] = [];
     const now = this.now();
     if (!large || now - this.lastCleanup > s.syncPeriodMs) {
-      const nat = this.kernel.table('nat');
-      const candidates = full ? [...nat.chains.keys()].filter(isServiceChain) : [...this.staleCandidates];
-      stale = candidates.filter((c) => nat.chains.has(c) && !this.chainsOf.get(this.owner.get(c) ?? '')?.includes(c)).sort();
-      for (const c of stale) this.owner.delete(c);
+      // Stale: a service chain in the kernel that no Service produces now (a full sync's input holds every one that is).
+      if (full) for (const c of nat.chains.keys()) if (isServiceChain(c) && !inNat.chains.has(c)) stale.push(c);
+      if (!full) for (const [c, key] of this.staleCandidates) if (nat.chains.has(c) && !this.tracker.rulesOf(key)?.chains.has(c)) stale.push(c);
+      stale.sort();
+      for (const c of stale) {
+        inNat.ensureChain(c);
+        inNat.deletions.push(c);
+      }
       this.staleCandidates.clear();
       this.lastCleanup = now;
     }
 
-    const input = restoreInput(s, { full, changed: new Set(changed), services, stale });
     // What the nat table held before, without copying 100,000 chain names on every sync: the
     // table after it, plus what it deleted, minus what it created.
-    const nat = this.kernel.table('nat');
-    const created = new Set([...(input.tables.get('nat')?.chains.keys() ?? [])].filter((c) => !nat.chains.has(c)));
+    const createdList: string[] = [];
+    for (const c of inNat.chains.keys()) if (!nat.chains.has(c)) createdList.push(c);
     const gen = ++this.syncs;
     const natChainsBefore = (): string[] => {
       if (gen !== this.syncs) throw new Error('natChainsBefore is known only until the next sync');
+      const created = new Set(createdList);
       return [...nat.chains.keys(), ...stale].filter((c) => isServiceChain(c) && !created.has(c)).sort();
     };
     for (const rs of [this.kernel, ...this.attached]) applyRestore(rs, input);

@@ -1,6 +1,6 @@
 // kube-proxy's chain names: fixed chains, and per Service port / endpoint chains named by a
 // prefix plus the first 16 characters of BASE32(SHA-256(input)).
-import * as crypto from 'node:crypto';
+import { sha256 } from './sha256.js';
 
 export const KUBE_SERVICES = 'KUBE-SERVICES';
 export const KUBE_EXTERNAL_SERVICES = 'KUBE-EXTERNAL-SERVICES';
@@ -22,26 +22,24 @@ export function isServiceChain(name: string): boolean {
 }
 
 const B32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-const sha256hex: (s: string) => string =
-  typeof (crypto as { hash?: unknown }).hash === 'function'
-    ? (s) => (crypto as unknown as { hash(a: string, d: string, e: string): string }).hash('sha256', s, 'hex')
-    : (s) => crypto.createHash('sha256').update(s).digest('hex');
+
+const codes: number[] = new Array(16);
 
 /** First 16 BASE32 characters (80 bits = the first 10 bytes) of SHA-256(input). */
 export function hash16(input: string): string {
-  const hex = sha256hex(input);
-  let out = '';
-  // 10 bytes = 20 hex digits, consumed as two 40-bit groups of 8 base32 characters.
-  for (let g = 0; g < 2; g++) {
-    let v = parseInt(hex.slice(g * 10, g * 10 + 10), 16);
-    let chunk = '';
-    for (let i = 0; i < 8; i++) {
-      chunk = B32[v % 32]! + chunk;
-      v = Math.floor(v / 32);
+  const d = sha256(input);
+  let acc = 0;
+  let bits = 0;
+  let n = 0;
+  for (let i = 0; i < 10; i++) {
+    acc = ((acc << 8) | ((d[i >> 2]! >>> (24 - 8 * (i & 3))) & 255)) & 0xfff;
+    bits += 8;
+    while (bits >= 5) {
+      bits -= 5;
+      codes[n++] = B32.charCodeAt((acc >>> bits) & 31);
     }
-    out += chunk;
   }
-  return out;
+  return String.fromCharCode(...codes);
 }
 
 export interface ServicePortChains {
@@ -49,29 +47,37 @@ export interface ServicePortChains {
   svl: string;
   ext: string;
   fw: string;
+  /** The hash input naming them (ServicePortName + protocol). */
+  input: string;
+  /** Endpoint (ip:port) → its KUBE-SEP chain. */
+  seps: Map<string, string>;
 }
 
 // Chain names depend only on their inputs: computed once per process, shared by every node's
 // kube-proxy and every sync (a SHA-256 per endpoint is most of a large ruleset's naming cost).
 const portChains = new Map<string, ServicePortChains>();
-const sepChains = new Map<string, string>();
+let sepCount = 0;
 
 export function servicePortChains(spn: string, protocol: string): ServicePortChains {
   const input = spn + protocol;
   let c = portChains.get(input);
   if (!c) {
     const h = hash16(input);
-    portChains.set(input, (c = { svc: `KUBE-SVC-${h}`, svl: `KUBE-SVL-${h}`, ext: `KUBE-EXT-${h}`, fw: `KUBE-FW-${h}` }));
+    portChains.set(input, (c = { svc: `KUBE-SVC-${h}`, svl: `KUBE-SVL-${h}`, ext: `KUBE-EXT-${h}`, fw: `KUBE-FW-${h}`, input, seps: new Map() }));
   }
   return c;
 }
 
-export function endpointChain(spn: string, protocol: string, hostPort: string): string {
-  const input = spn + protocol + hostPort;
-  let c = sepChains.get(input);
+/** The endpoint's KUBE-SEP chain for a Service port. */
+export function endpointChain(port: ServicePortChains, hostPort: string): string {
+  let c = port.seps.get(hostPort);
   if (!c) {
-    if (sepChains.size >= 2_000_000) sepChains.clear(); // bounded under endless endpoint churn
-    sepChains.set(input, (c = `KUBE-SEP-${hash16(input)}`));
+    if (++sepCount > 2_000_000) {
+      // bounded under endless endpoint churn
+      for (const p of portChains.values()) p.seps.clear();
+      sepCount = 1;
+    }
+    port.seps.set(hostPort, (c = `KUBE-SEP-${hash16(port.input + hostPort)}`));
   }
   return c;
 }

@@ -3,7 +3,7 @@
 // chains (EXT, FW, SVC, SVL, SEP) — and the iptables-restore input of a full or partial sync.
 import { Rule } from '../../../kernel/netfilter/rule.js';
 import { cidrContains, parseCIDR } from '../../../net/ip.js';
-import { Ruleset } from '../../../kernel/netfilter/ruleset.js';
+import { Ruleset, type ChainLines } from '../../../kernel/netfilter/ruleset.js';
 import { categorizeEndpoints, portKey, type Endpoint, type ServicePort, type ServiceState } from '../objects.js';
 import type { ProxierSettings } from '../settings.js';
 import {
@@ -17,6 +17,7 @@ import {
   KUBE_SERVICES,
   endpointChain,
   servicePortChains,
+  type ServicePortChains,
 } from './chains.js';
 
 const CT_INVALID_COUNTER = 'ct_state_invalid_dropped_pkts';
@@ -36,8 +37,58 @@ export interface ServiceRules {
   filterFirewall: Rule[];
   natServices: Rule[];
   natNodePorts: Rule[];
-  /** EXT/FW/SVC/SVL/SEP chains in declaration order, with their rules. */
-  chains: Map<string, Rule[]>;
+  /** EXT/FW/SVC/SVL/SEP chains in declaration order, with their rules as restore lines. */
+  chains: Map<string, ChainLines>;
+}
+
+/** A chain's lines while they are being written (joined once at the end: one flat string per chain, not a tree of pieces). */
+interface Lines {
+  parts: string[];
+  count: number;
+}
+
+/** One Service's nat chains as they are written, in declaration order. */
+class ChainWriter {
+  private readonly chains = new Map<string, Lines>();
+
+  declare(chain: string): Lines {
+    let lines = this.chains.get(chain);
+    if (!lines) this.chains.set(chain, (lines = { parts: [], count: 0 }));
+    return lines;
+  }
+
+  add(lines: Lines, chain: string, args: string): void {
+    lines.parts.push('-A ', chain, ' ', args, '\n');
+    lines.count++;
+  }
+
+  finish(family: 4 | 6): Map<string, ChainLines> {
+    const out = new Map<string, ChainLines>();
+    for (const [chain, l] of this.chains) out.set(chain, { table: 'nat', family, text: l.parts.join(''), count: l.count });
+    return out;
+  }
+}
+
+/** A KUBE-SVC / KUBE-SVL chain: the masquerade rule first where it goes, then one jump per endpoint by probability. */
+function balance(w: ChainWriter, chain: string, list: Endpoint[], sp: ServicePort, ch: ServicePortChains, masq: string | undefined, largeCluster: boolean): void {
+  const lines = w.declare(chain);
+  if (masq) w.add(lines, chain, masq);
+  if (sp.affinitySeconds) {
+    for (const e of list) {
+      const sep = endpointChain(ch, e.hostPort);
+      w.add(lines, chain, `${endpointComment(sp, e, largeCluster)}-m recent --name ${sep} --rcheck --seconds ${sp.affinitySeconds} --reap -j ${sep}`);
+    }
+  }
+  const n = list.length;
+  for (let i = 0; i < n; i++) {
+    const e = list[i]!;
+    const stat = i < n - 1 ? `-m statistic --mode random --probability ${probability(n - i)} ` : '';
+    w.add(lines, chain, `${endpointComment(sp, e, largeCluster)}${stat}-j ${endpointChain(ch, e.hostPort)}`);
+  }
+}
+
+function endpointComment(sp: ServicePort, e: Endpoint, largeCluster: boolean): string {
+  return largeCluster ? '' : `-m comment --comment "${sp.spn} -> ${e.hostPort}" `;
 }
 
 /** The rules for one Service (all its ports). `largeCluster` drops the per-endpoint comments. */
@@ -46,11 +97,7 @@ export function serviceRules(s: ProxierSettings, st: ServiceState, largeCluster:
   const out: ServiceRules = { filterServices: [], filterExternal: [], filterNodePorts: [], filterFirewall: [], natServices: [], natNodePorts: [], chains: new Map() };
   const nat = (chain: string, text: string): Rule => new Rule('nat', chain, text, fam);
   const filter = (chain: string, text: string): Rule => new Rule('filter', chain, text, fam);
-  const declare = (chain: string): Rule[] => {
-    let rules = out.chains.get(chain);
-    if (!rules) out.chains.set(chain, (rules = []));
-    return rules;
-  };
+  const w = new ChainWriter();
 
   for (const sp of st.ports) {
     const eps = st.endpoints.get(portKey(sp.portName, sp.protocol)) ?? [];
@@ -106,59 +153,42 @@ export function serviceRules(s: ProxierSettings, st: ServiceState, largeCluster:
 
     // The Service port's own chains, in kube-proxy's declaration order: EXT, FW, SVC, SVL, SEPs.
     const masq = hasInternal ? (s.masqueradeAll ? '' : s.localDetector ? ` ${s.localDetector.ifNotLocal}` : undefined) : undefined;
-    const internalMasq = masq === undefined ? undefined : nat(internalChain, `${clusterIPMatch}${masq} -j ${KUBE_MARK_MASQ}`);
+    const internalMasq = masq === undefined ? undefined : `${clusterIPMatch}${masq} -j ${KUBE_MARK_MASQ}`;
     if (usesExt) {
-      const ext = declare(ch.ext);
+      const ext = w.declare(ch.ext);
+      const e = ch.ext;
       if (!sp.externalPolicyLocal) {
-        ext.push(nat(ch.ext, `-m comment --comment "masquerade traffic for ${spn} external destinations" -j ${KUBE_MARK_MASQ}`));
+        w.add(ext, e, `-m comment --comment "masquerade traffic for ${spn} external destinations" -j ${KUBE_MARK_MASQ}`);
       } else {
-        if (s.localDetector) ext.push(nat(ch.ext, `-m comment --comment "pod traffic for ${spn} external destinations" ${s.localDetector.ifLocal} -j ${ch.svc}`));
-        ext.push(nat(ch.ext, `-m comment --comment "masquerade LOCAL traffic for ${spn} external destinations" -m addrtype --src-type LOCAL -j ${KUBE_MARK_MASQ}`));
-        ext.push(nat(ch.ext, `-m comment --comment "route LOCAL traffic for ${spn} external destinations" -m addrtype --src-type LOCAL -j ${ch.svc}`));
+        if (s.localDetector) w.add(ext, e, `-m comment --comment "pod traffic for ${spn} external destinations" ${s.localDetector.ifLocal} -j ${ch.svc}`);
+        w.add(ext, e, `-m comment --comment "masquerade LOCAL traffic for ${spn} external destinations" -m addrtype --src-type LOCAL -j ${KUBE_MARK_MASQ}`);
+        w.add(ext, e, `-m comment --comment "route LOCAL traffic for ${spn} external destinations" -m addrtype --src-type LOCAL -j ${ch.svc}`);
       }
-      if (hasExternal) ext.push(nat(ch.ext, `-j ${externalPolicyChain}`));
+      if (hasExternal) w.add(ext, e, `-j ${externalPolicyChain}`);
     }
     if (usesFW) {
-      const fw = declare(ch.fw);
+      const fw = w.declare(ch.fw);
       const c = `-m comment --comment "${spn} loadbalancer IP"`;
       let allowFromNode = false;
       for (const r of sp.loadBalancerSourceRanges) {
-        fw.push(nat(ch.fw, `${c} -s ${r} -j ${ch.ext}`));
+        w.add(fw, ch.fw, `${c} -s ${r} -j ${ch.ext}`);
         if (cidrHas(r, s.nodeIP)) allowFromNode = true;
       }
-      if (allowFromNode) for (const lb of sp.loadBalancerVIPs) fw.push(nat(ch.fw, `${c} -s ${lb} -j ${ch.ext}`));
-      fw.push(nat(ch.fw, `-m comment --comment "other traffic to ${spn} will be dropped by KUBE-PROXY-FIREWALL"`));
+      if (allowFromNode) for (const lb of sp.loadBalancerVIPs) w.add(fw, ch.fw, `${c} -s ${lb} -j ${ch.ext}`);
+      w.add(fw, ch.fw, `-m comment --comment "other traffic to ${spn} will be dropped by KUBE-PROXY-FIREWALL"`);
     }
-    const sepOf = new Map<Endpoint, string>();
-    const sep = (e: Endpoint): string => {
-      let n = sepOf.get(e);
-      if (!n) sepOf.set(e, (n = endpointChain(spn, p, e.hostPort)));
-      return n;
-    };
-    const balance = (chain: string, list: Endpoint[]): void => {
-      const rules = declare(chain);
-      if (internalMasq && chain === internalChain) rules.push(internalMasq);
-      const comment = (e: Endpoint): string => (largeCluster ? '' : `-m comment --comment "${spn} -> ${e.hostPort}" `);
-      if (sp.affinitySeconds) {
-        for (const e of list) rules.push(nat(chain, `${comment(e)}-m recent --name ${sep(e)} --rcheck --seconds ${sp.affinitySeconds} --reap -j ${sep(e)}`));
-      }
-      const n = list.length;
-      list.forEach((e, i) => {
-        const stat = i < n - 1 ? `-m statistic --mode random --probability ${probability(n - i)} ` : '';
-        rules.push(nat(chain, `${comment(e)}${stat}-j ${sep(e)}`));
-      });
-    };
-    if (usesClusterChain) balance(ch.svc, clusterEndpoints);
-    if (usesLocalChain) balance(ch.svl, localEndpoints);
+    if (usesClusterChain) balance(w, ch.svc, clusterEndpoints, sp, ch, internalChain === ch.svc ? internalMasq : undefined, largeCluster);
+    if (usesLocalChain) balance(w, ch.svl, localEndpoints, sp, ch, internalChain === ch.svl ? internalMasq : undefined, largeCluster);
     const spnComment = largeCluster ? '' : `-m comment --comment ${spn} `;
     for (const e of reachable) {
-      const name = sep(e);
-      const rules = declare(name);
-      rules.push(nat(name, `${spnComment}-s ${e.ip} -j ${KUBE_MARK_MASQ}`));
+      const name = endpointChain(ch, e.hostPort);
+      const lines = w.declare(name);
+      w.add(lines, name, `${spnComment}-s ${e.ip} -j ${KUBE_MARK_MASQ}`);
       const recent = sp.affinitySeconds ? `-m recent --name ${name} --set ` : '';
-      rules.push(nat(name, `${spnComment}${recent}${pm} -j DNAT --to-destination ${e.hostPort}`));
+      w.add(lines, name, `${spnComment}${recent}${pm} -j DNAT --to-destination ${e.hostPort}`);
     }
   }
+  out.chains = w.finish(fam);
   return out;
 }
 
@@ -174,11 +204,9 @@ export interface SyncPlan {
   changed: ReadonlySet<string>;
   /** Service keys in order, with their rules. */
   services: readonly { key: string; rules: ServiceRules }[];
-  /** Stale service chains to flush and delete. */
-  stale: readonly string[];
 }
 
-/** The iptables-restore input for one sync (filter table first, then nat). */
+/** The iptables-restore input for one sync (filter table first, then nat); the caller adds the stale chains to delete. */
 export function restoreInput(s: ProxierSettings, plan: SyncPlan): Ruleset {
   const fam = s.family;
   const rs = new Ruleset(fam, 'restore');
@@ -214,11 +242,7 @@ export function restoreInput(s: ProxierSettings, plan: SyncPlan): Ruleset {
     push(fFirewall, rules.filterFirewall);
     push(nServices, rules.natServices);
     push(nNodePorts, rules.natNodePorts);
-    if (plan.full || plan.changed.has(key)) for (const [chain, list] of rules.chains) nat.ensureChain(chain).setRules(list);
-  }
-  for (const chain of plan.stale) {
-    nat.ensureChain(chain);
-    nat.deletions.push(chain);
+    if (plan.full || plan.changed.has(key)) for (const [chain, lines] of rules.chains) nat.ensureChain(chain).setLines(lines);
   }
 
   const last = '-m comment --comment "kubernetes service nodeports; NOTE: this must be the last rule in this chain"';
