@@ -28,8 +28,8 @@ export class ChangeTracker<ServiceRules> {
   /** Services changed since the last successful sync. */
   readonly changed = new Set<string>();
   private totalEndpoints = 0;
-  /** serviceRules()'s last answer, while nothing changed. */
-  private list?: { large: boolean; services: { key: string; rules: ServiceRules }[] };
+  /** serviceRules()'s last answer, kept in step with sortedKeys; `stale` entries are recomputed on the next call. */
+  private list?: { large: boolean; services: { key: string; rules: ServiceRules }[]; stale: Set<string> };
   private readonly unwatch: (() => void)[] = [];
 
   constructor(
@@ -75,9 +75,11 @@ export class ChangeTracker<ServiceRules> {
         if (old) {
           this.entries.delete(key);
           this.totalEndpoints -= old.endpoints;
-          this.sortedKeys.splice(search(this.sortedKeys, key), 1);
+          const at = search(this.sortedKeys, key);
+          this.sortedKeys.splice(at, 1);
+          this.list?.services.splice(at, 1);
+          this.list?.stale.delete(key);
           this.changed.add(key);
-          this.list = undefined;
         }
         continue;
       }
@@ -91,10 +93,14 @@ export class ChangeTracker<ServiceRules> {
       }
       const n = endpointCount(state);
       this.totalEndpoints += n - (old?.endpoints ?? 0);
-      if (!old) this.sortedKeys.splice(search(this.sortedKeys, key), 0, key);
+      if (!old) {
+        const at = search(this.sortedKeys, key);
+        this.sortedKeys.splice(at, 0, key);
+        this.list?.services.splice(at, 0, { key, rules: undefined as unknown as ServiceRules });
+      }
       this.entries.set(key, { state, ...(fingerprint ? { fingerprint } : {}), endpoints: n });
+      this.list?.stale.add(key);
       this.changed.add(key);
-      this.list = undefined;
     }
     this.dirty.clear();
   }
@@ -106,9 +112,14 @@ export class ChangeTracker<ServiceRules> {
 
   /** Every Service (in key order) with its rules for the given comment mode. */
   serviceRules(largeCluster: boolean): { key: string; rules: ServiceRules }[] {
-    if (this.list?.large === largeCluster) return this.list.services;
+    const l = this.list;
+    if (l?.large === largeCluster) {
+      for (const key of l.stale) l.services[search(this.sortedKeys, key)] = { key, rules: this.rulesFor(key, largeCluster)! };
+      l.stale.clear();
+      return l.services;
+    }
     const services = this.sortedKeys.map((key) => ({ key, rules: this.rulesFor(key, largeCluster)! }));
-    this.list = { large: largeCluster, services };
+    this.list = { large: largeCluster, services, stale: new Set() };
     return services;
   }
 

@@ -206,28 +206,73 @@ export interface SyncPlan {
   services: readonly { key: string; rules: ServiceRules }[];
 }
 
-/** The iptables-restore input for one sync (filter table first, then nat); the caller adds the stale chains to delete. */
-export function restoreInput(s: ProxierSettings, plan: SyncPlan): Ruleset {
+/** The rules of the fixed chains, which depend on the settings only. */
+interface FixedRules {
+  postrouting: Rule[];
+  markMasq: Rule[];
+  firewall?: Rule[];
+  forward: Rule[];
+  /** nat KUBE-SERVICES' last rule(s): the jump to KUBE-NODEPORTS. */
+  nodePortsLast: Rule[];
+}
+
+// The same objects every sync: the entry chain's text is then reused up to its very end (restore.ts).
+const fixed = new WeakMap<ProxierSettings, FixedRules>();
+
+function fixedRules(s: ProxierSettings): FixedRules {
+  let r = fixed.get(s);
+  if (r) return r;
   const fam = s.family;
-  const rs = new Ruleset(fam, 'restore');
-  const filter = rs.table('filter');
-  const nat = rs.table('nat');
   const mark = s.masqueradeMark;
-  for (const c of [KUBE_SERVICES, KUBE_EXTERNAL_SERVICES, KUBE_FORWARD, KUBE_NODEPORTS, KUBE_PROXY_FIREWALL]) filter.ensureChain(c);
-  for (const c of [KUBE_SERVICES, KUBE_NODEPORTS, KUBE_POSTROUTING, KUBE_MARK_MASQ]) nat.ensureChain(c);
   const n = (chain: string, text: string): Rule => new Rule('nat', chain, text, fam);
   const f = (chain: string, text: string): Rule => new Rule('filter', chain, text, fam);
-  nat.chain(KUBE_POSTROUTING)!.setRules([
-    n(KUBE_POSTROUTING, `-m mark ! --mark ${mark}/${mark} -j RETURN`),
-    n(KUBE_POSTROUTING, `-j MARK --xor-mark ${mark}`),
-    n(KUBE_POSTROUTING, `-m comment --comment "kubernetes service traffic requiring SNAT" -j MASQUERADE${s.randomFully ? ' --random-fully' : ''}`),
-  ]);
-  nat.chain(KUBE_MARK_MASQ)!.setRules([n(KUBE_MARK_MASQ, `-j MARK --or-mark ${mark}`)]);
+  r = {
+    postrouting: [
+      n(KUBE_POSTROUTING, `-m mark ! --mark ${mark}/${mark} -j RETURN`),
+      n(KUBE_POSTROUTING, `-j MARK --xor-mark ${mark}`),
+      n(KUBE_POSTROUTING, `-m comment --comment "kubernetes service traffic requiring SNAT" -j MASQUERADE${s.randomFully ? ' --random-fully' : ''}`),
+    ],
+    markMasq: [n(KUBE_MARK_MASQ, `-j MARK --or-mark ${mark}`)],
+    forward: [],
+    nodePortsLast: [],
+  };
   if (fam === 4 && s.localhostNodePorts) {
-    filter.ensureChain(KUBE_FIREWALL).setRules([
+    r.firewall = [
       f(KUBE_FIREWALL, '-m comment --comment "block incoming localnet connections" -d 127.0.0.0/8 ! -s 127.0.0.0/8 -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -j DROP'),
-    ]);
+    ];
   }
+  const last = '-m comment --comment "kubernetes service nodeports; NOTE: this must be the last rule in this chain"';
+  if (s.nodePortAddresses.matchAll) {
+    const not = fam === 6 ? ' ! -d ::1/128' : s.localhostNodePorts ? '' : ' ! -d 127.0.0.0/8';
+    r.nodePortsLast.push(n(KUBE_SERVICES, `${last} -m addrtype --dst-type LOCAL${not} -j ${KUBE_NODEPORTS}`));
+  } else {
+    for (const ip of s.nodePortAddresses.ips) {
+      const loopback = fam === 6 ? ip === '::1' : ip.startsWith('127.');
+      if (loopback && (fam === 6 || !s.localhostNodePorts)) continue;
+      r.nodePortsLast.push(n(KUBE_SERVICES, `${last} -d ${ip} -j ${KUBE_NODEPORTS}`));
+    }
+  }
+  if (!s.conntrackTCPLiberal) {
+    const acct = s.nfacct.has(CT_INVALID_COUNTER) ? ` -m nfacct --nfacct-name ${CT_INVALID_COUNTER}` : '';
+    r.forward.push(f(KUBE_FORWARD, `-m conntrack --ctstate INVALID${acct} -j DROP`));
+  }
+  r.forward.push(f(KUBE_FORWARD, `-m comment --comment "kubernetes forwarding rules" -m mark --mark ${mark}/${mark} -j ACCEPT`));
+  r.forward.push(f(KUBE_FORWARD, '-m comment --comment "kubernetes forwarding conntrack rule" -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT'));
+  fixed.set(s, r);
+  return r;
+}
+
+/** The iptables-restore input for one sync (filter table first, then nat); the caller adds the stale chains to delete. */
+export function restoreInput(s: ProxierSettings, plan: SyncPlan): Ruleset {
+  const rs = new Ruleset(s.family, 'restore');
+  const filter = rs.table('filter');
+  const nat = rs.table('nat');
+  const fx = fixedRules(s);
+  for (const c of [KUBE_SERVICES, KUBE_EXTERNAL_SERVICES, KUBE_FORWARD, KUBE_NODEPORTS, KUBE_PROXY_FIREWALL]) filter.ensureChain(c);
+  for (const c of [KUBE_SERVICES, KUBE_NODEPORTS, KUBE_POSTROUTING, KUBE_MARK_MASQ]) nat.ensureChain(c);
+  nat.chain(KUBE_POSTROUTING)!.setRules([...fx.postrouting]);
+  nat.chain(KUBE_MARK_MASQ)!.setRules([...fx.markMasq]);
+  if (fx.firewall) filter.ensureChain(KUBE_FIREWALL).setRules([...fx.firewall]);
 
   const fServices: Rule[] = [];
   const fExternal: Rule[] = [];
@@ -235,41 +280,40 @@ export function restoreInput(s: ProxierSettings, plan: SyncPlan): Ruleset {
   const fFirewall: Rule[] = [];
   const nServices: Rule[] = [];
   const nNodePorts: Rule[] = [];
-  for (const { key, rules } of plan.services) {
-    push(fServices, rules.filterServices);
-    push(fExternal, rules.filterExternal);
-    push(fNodePorts, rules.filterNodePorts);
-    push(fFirewall, rules.filterFirewall);
-    push(nServices, rules.natServices);
-    push(nNodePorts, rules.natNodePorts);
-    if (plan.full || plan.changed.has(key)) for (const [chain, lines] of rules.chains) nat.ensureChain(chain).setLines(lines);
+  const list = plan.services;
+  for (let i = 0; i < list.length; i++) {
+    const { rules } = list[i]!;
+    // most Services have just their cluster IP rule
+    if (rules.natServices.length === 1) nServices.push(rules.natServices[0]!);
+    else push(nServices, rules.natServices);
+    if (rules.filterServices.length) push(fServices, rules.filterServices);
+    if (rules.filterExternal.length) push(fExternal, rules.filterExternal);
+    if (rules.filterNodePorts.length) push(fNodePorts, rules.filterNodePorts);
+    if (rules.filterFirewall.length) push(fFirewall, rules.filterFirewall);
+    if (rules.natNodePorts.length) push(nNodePorts, rules.natNodePorts);
+    if (plan.full) for (const [chain, lines] of rules.chains) nat.ensureChain(chain).setLines(lines);
   }
-
-  const last = '-m comment --comment "kubernetes service nodeports; NOTE: this must be the last rule in this chain"';
-  if (s.nodePortAddresses.matchAll) {
-    const not = fam === 6 ? ' ! -d ::1/128' : s.localhostNodePorts ? '' : ' ! -d 127.0.0.0/8';
-    nServices.push(n(KUBE_SERVICES, `${last} -m addrtype --dst-type LOCAL${not} -j ${KUBE_NODEPORTS}`));
-  } else {
-    for (const ip of s.nodePortAddresses.ips) {
-      const loopback = fam === 6 ? ip === '::1' : ip.startsWith('127.');
-      if (loopback && (fam === 6 || !s.localhostNodePorts)) continue;
-      nServices.push(n(KUBE_SERVICES, `${last} -d ${ip} -j ${KUBE_NODEPORTS}`));
+  if (!plan.full) {
+    // the changed Services' chains, found in the key-ordered list
+    for (const key of [...plan.changed].sort()) {
+      let lo = 0;
+      let hi = list.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (list[mid]!.key < key) lo = mid + 1;
+        else hi = mid;
+      }
+      const e = list[lo];
+      if (e?.key === key) for (const [chain, lines] of e.rules.chains) nat.ensureChain(chain).setLines(lines);
     }
   }
-
-  const forward: Rule[] = [];
-  if (!s.conntrackTCPLiberal) {
-    const acct = s.nfacct.has(CT_INVALID_COUNTER) ? ` -m nfacct --nfacct-name ${CT_INVALID_COUNTER}` : '';
-    forward.push(f(KUBE_FORWARD, `-m conntrack --ctstate INVALID${acct} -j DROP`));
-  }
-  forward.push(f(KUBE_FORWARD, `-m comment --comment "kubernetes forwarding rules" -m mark --mark ${mark}/${mark} -j ACCEPT`));
-  forward.push(f(KUBE_FORWARD, '-m comment --comment "kubernetes forwarding conntrack rule" -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT'));
+  push(nServices, fx.nodePortsLast);
 
   filter.chain(KUBE_SERVICES)!.setRules(fServices);
   filter.chain(KUBE_EXTERNAL_SERVICES)!.setRules(fExternal);
   filter.chain(KUBE_NODEPORTS)!.setRules(fNodePorts);
   filter.chain(KUBE_PROXY_FIREWALL)!.setRules(fFirewall);
-  filter.chain(KUBE_FORWARD)!.setRules(forward);
+  filter.chain(KUBE_FORWARD)!.setRules([...fx.forward]);
   nat.chain(KUBE_SERVICES)!.setRules(nServices);
   nat.chain(KUBE_NODEPORTS)!.setRules(nNodePorts);
   return rs;
