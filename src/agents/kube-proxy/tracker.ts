@@ -4,7 +4,8 @@
 // Service changed only when its view really changed.
 import type { Store } from '../../api/store.js';
 import { SERVICE_NAME_LABEL, type EndpointSlice, type Service } from '../../api/types.js';
-import { endpointCount, serviceEndpoints, servicePorts, type ServiceState } from './objects.js';
+import { endpointCount, type ServiceState } from './objects.js';
+import { sharedServiceEndpoints, sharedServicePorts, sharedServiceState } from './views.js';
 import type { ProxierSettings } from './settings.js';
 
 /** How a proxy mode turns one Service's view into its rules (`largeCluster`: kube-proxy's > 1000 endpoints mode). */
@@ -67,10 +68,11 @@ export class ChangeTracker<ServiceRules> {
   /** Folds pending watch events into the Service views; returns the keys whose view changed. */
   update(): void {
     const s = this.settings;
+    const added: string[] = [];
     for (const key of this.dirty) {
       const svc = this.services.get(key);
       const old = this.entries.get(key);
-      const ports = svc ? servicePorts(svc, s.family).sort((a, b) => cmp(a.spn + a.protocol, b.spn + b.protocol)) : [];
+      const ports = svc ? sharedServicePorts(svc, s.family) : [];
       if (ports.length === 0) {
         if (old) {
           this.entries.delete(key);
@@ -83,8 +85,10 @@ export class ChangeTracker<ServiceRules> {
         }
         continue;
       }
-      const endpoints = serviceEndpoints(this.slices.get(key)?.values() ?? [], s.family, s.nodeName);
-      const state = { ports, endpoints };
+      const slices = this.slices.get(key);
+      const endpoints = sharedServiceEndpoints(slices ? [...slices.values()] : [], s.family, s.nodeName);
+      const state = sharedServiceState(ports, endpoints);
+      if (old?.state === state) continue;
       let fingerprint: string | undefined;
       if (old) {
         old.fingerprint ??= fingerprintOf(old.state);
@@ -93,16 +97,23 @@ export class ChangeTracker<ServiceRules> {
       }
       const n = endpointCount(state);
       this.totalEndpoints += n - (old?.endpoints ?? 0);
-      if (!old) {
-        const at = search(this.sortedKeys, key);
-        this.sortedKeys.splice(at, 0, key);
-        this.list?.services.splice(at, 0, { key, rules: undefined as unknown as ServiceRules });
-      }
+      if (!old) added.push(key);
       this.entries.set(key, { state, ...(fingerprint ? { fingerprint } : {}), endpoints: n });
       this.list?.stale.add(key);
       this.changed.add(key);
     }
     this.dirty.clear();
+    if (added.length > 32) {
+      // many at once (the initial list): one merge instead of an insertion each
+      this.sortedKeys = merge(this.sortedKeys, added.sort());
+      this.list = undefined;
+    } else {
+      for (const key of added) {
+        const at = search(this.sortedKeys, key);
+        this.sortedKeys.splice(at, 0, key);
+        this.list?.services.splice(at, 0, { key, rules: undefined as unknown as ServiceRules });
+      }
+    }
   }
 
   /** kube-proxy drops per-endpoint comments once all Services together have more than 1000 endpoints. */
@@ -149,8 +160,16 @@ function fingerprintOf(st: ServiceState): string {
   return JSON.stringify([st.ports, [...st.endpoints]]);
 }
 
-function cmp(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
+/** Two sorted lists as one. */
+function merge(a: string[], b: string[]): string[] {
+  if (a.length === 0) return b;
+  const out: string[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length && j < b.length) out.push(a[i]! < b[j]! ? a[i++]! : b[j++]!);
+  while (i < a.length) out.push(a[i++]!);
+  while (j < b.length) out.push(b[j++]!);
+  return out;
 }
 
 /** Index of `key` in the sorted list, or where it would be inserted. */

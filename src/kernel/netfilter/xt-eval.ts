@@ -107,11 +107,13 @@ export function runTable(rs: Ruleset, table: TableName, hook: string, p: HookPac
       continue;
     }
     const rule = chain.rules[i++]!;
+    // Its place in this chain (a generated rule object can sit in several nodes' chains).
+    const position = i;
     res.evaluated++;
     if (++steps > MAX_STEPS) throw new NetfilterError(`${table} chain ${chain.name}: more than ${MAX_STEPS} rules evaluated for one packet (a goto loop?)`);
     const c = compile(rule);
     if (!c.quick(pkt)) continue;
-    const ev: RuleEvidence = { kind: 'rule', tool: 'iptables', family, table, chain: rule.chain, position: rule.position, text: '', action: c.actionText, ...(c.comment !== undefined ? { comment: c.comment } : {}) };
+    const ev: RuleEvidence = { kind: 'rule', tool: 'iptables', family, table, chain: rule.chain, position, text: '', action: c.actionText, ...(c.comment !== undefined ? { comment: c.comment } : {}) };
     pkt.mark = res.mark;
     pkt.ct.mark = ctMark;
     const ctx: MatchCtx = { p: pkt, env, recent: state.recent, nth: state.nth, ev };
@@ -124,7 +126,7 @@ export function runTable(rs: Ruleset, table: TableName, hook: string, p: HookPac
     }
     if (!matched && !ev.branch) {
       // A rule knet could not fully judge is said even when it did not match.
-      if (ev.assumed) res.evidence.push({ kind: 'note', text: `${table} ${rule.chain} rule ${rule.position} (-A ${rule.chain} ${rule.saveText}): ${ev.assumed}` });
+      if (ev.assumed) res.evidence.push({ kind: 'note', text: `${table} ${rule.chain} rule ${position} (-A ${rule.chain} ${rule.saveText}): ${ev.assumed}` });
       continue;
     }
     ev.text = `-A ${rule.chain} ${rule.saveText}`;
@@ -166,9 +168,9 @@ export function runTable(rs: Ruleset, table: TableName, hook: string, p: HookPac
         return finish();
       case 'chain': {
         const next = t.chain(a.chain);
-        if (!next) throw new NetfilterError(`${table} ${chain.name} rule ${rule.position} jumps to chain ${a.chain}, which does not exist`);
+        if (!next) throw new NetfilterError(`${table} ${chain.name} rule ${position} jumps to chain ${a.chain}, which does not exist`);
         if (stack.length >= MAX_DEPTH || stack.some((f) => f.chain === next.name) || next.name === chain.name) {
-          throw new NetfilterError(`${table} chain ${next.name} is entered again from ${chain.name} rule ${rule.position}: a loop`);
+          throw new NetfilterError(`${table} chain ${next.name} is entered again from ${chain.name} rule ${position}: a loop`);
         }
         if (!a.goto) stack.push({ chain: chain.name, pos: i });
         chain = next;

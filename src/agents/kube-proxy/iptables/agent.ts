@@ -22,7 +22,7 @@ import {
   isServiceChain,
 } from './chains.js';
 import { ChangeTracker } from '../tracker.js';
-import { restoreInput, serviceRules, type ServiceRules } from './proxier.js';
+import { restoreInput, sharedServiceRules, type ServiceRules } from './proxier.js';
 
 /** Jump rules kube-proxy inserts (iptables -I … 1, if absent) on every full sync, in its order. */
 export const KUBE_PROXY_JUMPS: readonly [TableName, string, string, string][] = [
@@ -94,7 +94,7 @@ export class KubeProxyIptables {
     this.kernel = new Ruleset(family, 'kernel');
     this.now = opts.now ?? (() => 0);
     for (const t of CANARY_TABLES) this.kernel.table(t).ensureChain(KUBE_PROXY_CANARY);
-    this.tracker = new ChangeTracker(store, this.settings, serviceRules);
+    this.tracker = new ChangeTracker(store, this.settings, sharedServiceRules);
     let labels = topologyLabels(store.get('Node', undefined, node.name));
     this.unwatchNode = store.watch('Node', store.resourceVersion, (ev) => {
       if (ev.object.metadata.name !== node.name || ev.type === 'DELETED') return;

@@ -192,6 +192,35 @@ export function serviceRules(s: ProxierSettings, st: ServiceState, largeCluster:
   return out;
 }
 
+// Rules depend on the Service's view and a few settings; nodes whose settings agree share them
+// (the view objects are shared too: views.ts). A Service whose rules read the node's IP
+// (loadBalancerSourceRanges) is computed per node.
+const contexts = new WeakMap<ProxierSettings, string>();
+const sharedRules = new Map<string, WeakMap<ServiceState, ServiceRules>>();
+
+function contextOf(s: ProxierSettings, largeCluster: boolean): string {
+  let c = contexts.get(s);
+  if (c === undefined) {
+    const d = s.localDetector;
+    c = JSON.stringify([s.family, d?.ifLocal, d?.ifNotLocal, s.masqueradeAll, s.localhostNodePorts, s.nfacct.has(LOCALHOST_NP_COUNTER)]);
+    contexts.set(s, c);
+  }
+  return `${c}${largeCluster}`;
+}
+
+/** serviceRules, shared by every node's kube-proxy that would compute the same. */
+export function sharedServiceRules(s: ProxierSettings, st: ServiceState, largeCluster: boolean): ServiceRules {
+  const ctx = contextOf(s, largeCluster);
+  let m = sharedRules.get(ctx);
+  if (!m) sharedRules.set(ctx, (m = new WeakMap()));
+  let r = m.get(st);
+  if (!r) {
+    r = serviceRules(s, st, largeCluster);
+    if (!st.ports.some((p) => p.loadBalancerSourceRanges.length > 0)) m.set(st, r);
+  }
+  return r;
+}
+
 function cidrHas(cidr: string, ip: string): boolean {
   const c = parseCIDR(cidr);
   return !!c && cidrContains(c, ip);
