@@ -1,12 +1,12 @@
 // kube-proxy's change tracking, shared by every proxy mode: which Services' own rules must be
-// rewritten since the last successful sync. Watches Services and EndpointSlices, keeps each
-// Service's view (ports and endpoints) and the rules the mode derives from it, and marks a
-// Service changed only when its view really changed.
+// rewritten since the last successful sync. Follows the store's Services and EndpointSlices
+// (source.ts), keeps each Service's view (ports and endpoints) and the rules the mode derives
+// from it, and marks a Service changed only when its view really changed.
 import type { Store } from '../../api/store.js';
-import { SERVICE_NAME_LABEL, type EndpointSlice, type Service } from '../../api/types.js';
 import { endpointCount, type ServiceState } from './objects.js';
 import { sharedServiceEndpoints, sharedServicePorts, sharedServiceState } from './views.js';
 import type { ProxierSettings } from './settings.js';
+import { serviceSource, type ServiceSource } from './source.js';
 
 /** How a proxy mode turns one Service's view into its rules (`largeCluster`: kube-proxy's > 1000 endpoints mode). */
 export type RulesOf<R> = (s: ProxierSettings, st: ServiceState, largeCluster: boolean) => R;
@@ -21,8 +21,7 @@ interface Entry<ServiceRules> {
 }
 
 export class ChangeTracker<ServiceRules> {
-  private readonly services = new Map<string, Service>();
-  private readonly slices = new Map<string, Map<string, EndpointSlice>>();
+  private readonly source: ServiceSource;
   private readonly entries = new Map<string, Entry<ServiceRules>>();
   private sortedKeys: string[] = [];
   private readonly dirty = new Set<string>();
@@ -31,38 +30,19 @@ export class ChangeTracker<ServiceRules> {
   private totalEndpoints = 0;
   /** serviceRules()'s last answer, kept in step with sortedKeys; `stale` entries are recomputed on the next call. */
   private list?: { large: boolean; services: { key: string; rules: ServiceRules }[]; stale: Set<string> };
-  private readonly unwatch: (() => void)[] = [];
+  private readonly unsubscribe: () => void;
 
   constructor(
     store: Store,
     private readonly settings: ProxierSettings,
     private readonly rulesOfState: RulesOf<ServiceRules>,
   ) {
-    this.unwatch.push(
-      store.watch('Service', 0, (ev) => {
-        const key = `${ev.object.metadata.namespace}/${ev.object.metadata.name}`;
-        if (ev.type === 'DELETED') this.services.delete(key);
-        else this.services.set(key, ev.object);
-        this.dirty.add(key);
-      }),
-      store.watch('EndpointSlice', 0, (ev) => {
-        for (const s of ev.oldObject ? [ev.oldObject, ev.object] : [ev.object]) {
-          const svc = s.metadata.labels?.[SERVICE_NAME_LABEL];
-          if (!svc) continue;
-          const key = `${s.metadata.namespace}/${svc}`;
-          let m = this.slices.get(key);
-          if (!m) this.slices.set(key, (m = new Map()));
-          if (ev.type === 'DELETED' || s === ev.oldObject) m.delete(s.metadata.name);
-          else m.set(s.metadata.name, s);
-          if (m.size === 0) this.slices.delete(key);
-          this.dirty.add(key);
-        }
-      }),
-    );
+    this.source = serviceSource(store);
+    this.unsubscribe = this.source.subscribe((key) => this.dirty.add(key));
   }
 
   stop(): void {
-    for (const u of this.unwatch) u();
+    this.unsubscribe();
   }
 
   /** Folds pending watch events into the Service views; returns the keys whose view changed. */
@@ -70,7 +50,7 @@ export class ChangeTracker<ServiceRules> {
     const s = this.settings;
     const added: string[] = [];
     for (const key of this.dirty) {
-      const svc = this.services.get(key);
+      const svc = this.source.services.get(key);
       const old = this.entries.get(key);
       const ports = svc ? sharedServicePorts(svc, s.family) : [];
       if (ports.length === 0) {
@@ -85,7 +65,7 @@ export class ChangeTracker<ServiceRules> {
         }
         continue;
       }
-      const slices = this.slices.get(key);
+      const slices = this.source.slices.get(key);
       const endpoints = sharedServiceEndpoints(slices ? [...slices.values()] : [], s.family, s.nodeName);
       const state = sharedServiceState(ports, endpoints);
       if (old?.state === state) continue;

@@ -152,7 +152,7 @@ export function formatRestore(input: Ruleset): string {
   for (const t of tables) {
     out.push(`*${t.name}\n`);
     const names = sortChainNames(t);
-    for (const n of names) out.push(`:${n} - [0:0]\n`);
+    if (names.length) out.push(`:${names.join(' - [0:0]\n:')} - [0:0]\n`);
     for (const n of names) {
       const c = t.chains.get(n)!;
       const entry = serviceOrdered(t, n);

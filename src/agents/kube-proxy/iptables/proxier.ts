@@ -195,24 +195,22 @@ export function serviceRules(s: ProxierSettings, st: ServiceState, largeCluster:
 // Rules depend on the Service's view and a few settings; nodes whose settings agree share them
 // (the view objects are shared too: views.ts). A Service whose rules read the node's IP
 // (loadBalancerSourceRanges) is computed per node.
-const contexts = new WeakMap<ProxierSettings, string>();
-const sharedRules = new Map<string, WeakMap<ServiceState, ServiceRules>>();
-
-function contextOf(s: ProxierSettings, largeCluster: boolean): string {
-  let c = contexts.get(s);
-  if (c === undefined) {
-    const d = s.localDetector;
-    c = JSON.stringify([s.family, d?.ifLocal, d?.ifNotLocal, s.masqueradeAll, s.localhostNodePorts, s.nfacct.has(LOCALHOST_NP_COUNTER)]);
-    contexts.set(s, c);
-  }
-  return `${c}${largeCluster}`;
-}
+type Shared = WeakMap<ServiceState, ServiceRules>;
+/** Per settings: the shared caches for [normal, large cluster] mode. */
+const contexts = new WeakMap<ProxierSettings, [Shared, Shared]>();
+const sharedRules = new Map<string, [Shared, Shared]>();
 
 /** serviceRules, shared by every node's kube-proxy that would compute the same. */
 export function sharedServiceRules(s: ProxierSettings, st: ServiceState, largeCluster: boolean): ServiceRules {
-  const ctx = contextOf(s, largeCluster);
-  let m = sharedRules.get(ctx);
-  if (!m) sharedRules.set(ctx, (m = new WeakMap()));
+  let c = contexts.get(s);
+  if (!c) {
+    const d = s.localDetector;
+    const key = JSON.stringify([s.family, d?.ifLocal, d?.ifNotLocal, s.masqueradeAll, s.localhostNodePorts, s.nfacct.has(LOCALHOST_NP_COUNTER)]);
+    c = sharedRules.get(key);
+    if (!c) sharedRules.set(key, (c = [new WeakMap(), new WeakMap()]));
+    contexts.set(s, c);
+  }
+  const m = c[largeCluster ? 1 : 0];
   let r = m.get(st);
   if (!r) {
     r = serviceRules(s, st, largeCluster);

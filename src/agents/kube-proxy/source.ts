@@ -1,0 +1,55 @@
+// What kube-proxy's informers hold, kept once per store for every node's kube-proxy: the
+// Services and each Service's EndpointSlices by Service key, with the keys each watch event
+// touched handed to every subscribed change tracker (a node's tracker then reads these maps
+// instead of replaying and storing every Service and slice itself).
+import type { Store } from '../../api/store.js';
+import { SERVICE_NAME_LABEL, type EndpointSlice, type Service } from '../../api/types.js';
+
+export class ServiceSource {
+  readonly services = new Map<string, Service>();
+  /** Service key → its slices by name. */
+  readonly slices = new Map<string, Map<string, EndpointSlice>>();
+  private readonly subscribers = new Set<(key: string) => void>();
+
+  constructor(store: Store) {
+    store.watch('Service', 0, (ev) => {
+      const key = `${ev.object.metadata.namespace}/${ev.object.metadata.name}`;
+      if (ev.type === 'DELETED') this.services.delete(key);
+      else this.services.set(key, ev.object);
+      this.touched(key);
+    });
+    store.watch('EndpointSlice', 0, (ev) => {
+      for (const s of ev.oldObject ? [ev.oldObject, ev.object] : [ev.object]) {
+        const svc = s.metadata.labels?.[SERVICE_NAME_LABEL];
+        if (!svc) continue;
+        const key = `${s.metadata.namespace}/${svc}`;
+        let m = this.slices.get(key);
+        if (!m) this.slices.set(key, (m = new Map()));
+        if (ev.type === 'DELETED' || s === ev.oldObject) m.delete(s.metadata.name);
+        else m.set(s.metadata.name, s);
+        if (m.size === 0) this.slices.delete(key);
+        this.touched(key);
+      }
+    });
+  }
+
+  /** Calls `fn` with every key known now, then with each key a later event touches; returns the unsubscribe. */
+  subscribe(fn: (key: string) => void): () => void {
+    for (const key of this.services.keys()) fn(key);
+    for (const key of this.slices.keys()) if (!this.services.has(key)) fn(key);
+    this.subscribers.add(fn);
+    return () => this.subscribers.delete(fn);
+  }
+
+  private touched(key: string): void {
+    for (const fn of this.subscribers) fn(key);
+  }
+}
+
+const sources = new WeakMap<Store, ServiceSource>();
+
+export function serviceSource(store: Store): ServiceSource {
+  let s = sources.get(store);
+  if (!s) sources.set(store, (s = new ServiceSource(store)));
+  return s;
+}
