@@ -1,4 +1,4 @@
-// One netfilter rule: where it sits (table, chain, position), the words it was written with, and
+// One netfilter rule: where it sits (table, chain), the words it was written with, and
 // its parsed form (address/protocol/interface matches, match extensions in order, the target)
 // from which the iptables-save text is printed. An evaluator walks `spec`.
 import { parseCIDR, type Family } from '../../net/ip.js';
@@ -163,13 +163,12 @@ export function saveRuleText(spec: RuleSpec, family: Family): string {
 }
 
 /**
- * A rule in one chain. `text` holds the arguments after `-A CHAIN` exactly as they were written
+ * A rule of one chain (its place is its index there: a generated rule can sit in the same chain
+ * of many nodes' rulesets, at different places). `text` holds the arguments after `-A CHAIN` exactly as they were written
  * (kube-proxy's restore words, or a dump's line); the parsed form and the save text are
  * computed on first use, so large generated rulesets cost only their text until read.
  */
 export class Rule {
-  /** 1-based place in its chain, kept current by the chain. */
-  position = 0;
   /** [packets, bytes] as `iptables-save -c` printed them, for a rule read from such a dump. */
   counters?: [number, number];
   private parsed?: RuleSpec;

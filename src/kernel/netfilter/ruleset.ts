@@ -77,26 +77,25 @@ export class Chain {
 
   append(rule: Rule): void {
     this.own().push(rule);
-    rule.position = this.list.length;
     this.rev++;
   }
 
   /** Inserts at a 1-based position (iptables -I). */
   insert(rule: Rule, position = 1): void {
     this.own().splice(position - 1, 0, rule);
-    this.renumber(position - 1);
+    this.rev++;
   }
 
   delete(position: number): void {
     this.own().splice(position - 1, 1);
-    this.renumber(position - 1);
+    this.rev++;
   }
 
   /** Replaces every rule (a restore's flush + appends). */
   setRules(rules: Rule[]): void {
     this.pending = undefined;
     this.list = rules;
-    this.renumber(0);
+    this.rev++;
   }
 
   /** Replaces every rule with the ones these restore lines write (read when first needed). */
@@ -127,17 +126,10 @@ export class Chain {
     let at = 0;
     for (let i = 0; i < count; i++) {
       const end = text.indexOf('\n', at);
-      const r = new Rule(table, this.name, text.slice(at + skip, end), family);
-      r.position = i + 1;
-      list[i] = r;
+      list[i] = new Rule(table, this.name, text.slice(at + skip, end), family);
       at = end + 1;
     }
     this.list = list;
-  }
-
-  private renumber(from: number): void {
-    this.rev++;
-    for (let i = from; i < this.list.length; i++) this.list[i]!.position = i + 1;
   }
 }
 

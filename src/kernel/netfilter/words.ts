@@ -16,36 +16,39 @@ export function splitWords(line: string): string[] | undefined {
       i++;
       continue;
     }
+    // A word is taken as slices of the line between its quotes and escapes.
     let word = '';
     let quoted = false;
+    let from = i;
     while (i < n) {
       c = line.charCodeAt(i);
       if (quoted) {
         if (c === 92 && i + 1 < n) {
-          word += line[i + 1];
+          word += line.slice(from, i) + line[i + 1];
           i += 2;
+          from = i;
           continue;
         }
         if (c === 34) {
+          word += line.slice(from, i);
           quoted = false;
-          i++;
+          from = ++i;
           continue;
         }
-        word += line[i];
         i++;
         continue;
       }
       if (c === 32 || c === 9) break;
       if (c === 34) {
+        word += line.slice(from, i);
         quoted = true;
-        i++;
+        from = ++i;
         continue;
       }
-      word += line[i];
       i++;
     }
     if (quoted) return undefined;
-    out.push(word);
+    out.push(word + line.slice(from, i));
   }
   return out;
 }

@@ -22,6 +22,7 @@ import {
   isServiceChain,
 } from './chains.js';
 import { ChangeTracker } from '../tracker.js';
+import { EntryChains } from './entries.js';
 import { restoreInput, sharedServiceRules, type ServiceRules } from './proxier.js';
 
 /** Jump rules kube-proxy inserts (iptables -I … 1, if absent) on every full sync, in its order. */
@@ -81,6 +82,7 @@ export class KubeProxyIptables {
   private readonly written = new Map<string, ServiceRules>();
   /** Chains that stopped being produced and wait for the next cleanup, with the Service that produced them. */
   private readonly staleCandidates = new Map<string, string>();
+  private readonly entries = new EntryChains();
   private readonly unwatchNode: () => void;
 
   constructor(
@@ -155,7 +157,7 @@ export class KubeProxyIptables {
       for (const { key } of services) visit(key);
     } else for (const key of this.tracker.changed) visit(key);
 
-    const input = restoreInput(s, { full, changed: full ? new Set() : new Set(changed), services });
+    const input = restoreInput(s, { full, changed: full ? new Set() : new Set(changed), services, entries: this.entries });
     const nat = this.kernel.table('nat');
     const inNat = input.table('nat');
     let stale: string[] = [];

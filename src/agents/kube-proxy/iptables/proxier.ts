@@ -6,6 +6,7 @@ import { cidrContains, parseCIDR } from '../../../net/ip.js';
 import { Ruleset, type ChainLines } from '../../../kernel/netfilter/ruleset.js';
 import { categorizeEndpoints, portKey, type Endpoint, type ServicePort, type ServiceState } from '../objects.js';
 import type { ProxierSettings } from '../settings.js';
+import type { EntryChains } from './entries.js';
 import {
   KUBE_EXTERNAL_SERVICES,
   KUBE_FIREWALL,
@@ -231,6 +232,8 @@ export interface SyncPlan {
   changed: ReadonlySet<string>;
   /** Service keys in order, with their rules. */
   services: readonly { key: string; rules: ServiceRules }[];
+  /** This kube-proxy's entry chains as of its last sync. */
+  entries: EntryChains;
 }
 
 /** The rules of the fixed chains, which depend on the settings only. */
@@ -301,26 +304,10 @@ export function restoreInput(s: ProxierSettings, plan: SyncPlan): Ruleset {
   nat.chain(KUBE_MARK_MASQ)!.setRules([...fx.markMasq]);
   if (fx.firewall) filter.ensureChain(KUBE_FIREWALL).setRules([...fx.firewall]);
 
-  const fServices: Rule[] = [];
-  const fExternal: Rule[] = [];
-  const fNodePorts: Rule[] = [];
-  const fFirewall: Rule[] = [];
-  const nServices: Rule[] = [];
-  const nNodePorts: Rule[] = [];
   const list = plan.services;
-  for (let i = 0; i < list.length; i++) {
-    const { rules } = list[i]!;
-    // most Services have just their cluster IP rule
-    if (rules.natServices.length === 1) nServices.push(rules.natServices[0]!);
-    else push(nServices, rules.natServices);
-    if (rules.filterServices.length) push(fServices, rules.filterServices);
-    if (rules.filterExternal.length) push(fExternal, rules.filterExternal);
-    if (rules.filterNodePorts.length) push(fNodePorts, rules.filterNodePorts);
-    if (rules.filterFirewall.length) push(fFirewall, rules.filterFirewall);
-    if (rules.natNodePorts.length) push(nNodePorts, rules.natNodePorts);
-    if (plan.full) for (const [chain, lines] of rules.chains) nat.ensureChain(chain).setLines(lines);
-  }
-  if (!plan.full) {
+  const e = plan.entries.update(list, plan.full ? undefined : plan.changed);
+  if (plan.full) for (const { rules } of list) for (const [chain, lines] of rules.chains) nat.ensureChain(chain).setLines(lines);
+  else {
     // the changed Services' chains, found in the key-ordered list
     for (const key of [...plan.changed].sort()) {
       let lo = 0;
@@ -330,22 +317,16 @@ export function restoreInput(s: ProxierSettings, plan: SyncPlan): Ruleset {
         if (list[mid]!.key < key) lo = mid + 1;
         else hi = mid;
       }
-      const e = list[lo];
-      if (e?.key === key) for (const [chain, lines] of e.rules.chains) nat.ensureChain(chain).setLines(lines);
+      const x = list[lo];
+      if (x?.key === key) for (const [chain, lines] of x.rules.chains) nat.ensureChain(chain).setLines(lines);
     }
   }
-  push(nServices, fx.nodePortsLast);
-
-  filter.chain(KUBE_SERVICES)!.setRules(fServices);
-  filter.chain(KUBE_EXTERNAL_SERVICES)!.setRules(fExternal);
-  filter.chain(KUBE_NODEPORTS)!.setRules(fNodePorts);
-  filter.chain(KUBE_PROXY_FIREWALL)!.setRules(fFirewall);
+  filter.chain(KUBE_SERVICES)!.setRules(e.filterServices.slice());
+  filter.chain(KUBE_EXTERNAL_SERVICES)!.setRules(e.filterExternal.slice());
+  filter.chain(KUBE_NODEPORTS)!.setRules(e.filterNodePorts.slice());
+  filter.chain(KUBE_PROXY_FIREWALL)!.setRules(e.filterFirewall.slice());
   filter.chain(KUBE_FORWARD)!.setRules([...fx.forward]);
-  nat.chain(KUBE_SERVICES)!.setRules(nServices);
-  nat.chain(KUBE_NODEPORTS)!.setRules(nNodePorts);
+  nat.chain(KUBE_SERVICES)!.setRules([...e.natServices, ...fx.nodePortsLast]);
+  nat.chain(KUBE_NODEPORTS)!.setRules(e.natNodePorts.slice());
   return rs;
-}
-
-function push(into: Rule[], from: Rule[]): void {
-  for (let i = 0; i < from.length; i++) into.push(from[i]!);
 }
