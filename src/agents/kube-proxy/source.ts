@@ -4,12 +4,15 @@
 // instead of replaying and storing every Service and slice itself).
 import type { Store } from '../../api/store.js';
 import { SERVICE_NAME_LABEL, type EndpointSlice, type Service } from '../../api/types.js';
+import type { Derived } from './views.js';
 
 export class ServiceSource {
   readonly services = new Map<string, Service>();
   /** Service key → its slices by name. */
   readonly slices = new Map<string, Map<string, EndpointSlice>>();
   private readonly subscribers = new Set<(key: string) => void>();
+  /** Per key, what views.ts derived from its objects; dropped when they change. */
+  private readonly derivedOf = new Map<string, Derived>();
 
   constructor(store: Store) {
     store.watch('Service', 0, (ev) => {
@@ -41,7 +44,14 @@ export class ServiceSource {
     return () => this.subscribers.delete(fn);
   }
 
+  derived(key: string): Derived {
+    let d = this.derivedOf.get(key);
+    if (!d) this.derivedOf.set(key, (d = { state: [undefined, undefined] }));
+    return d;
+  }
+
   private touched(key: string): void {
+    this.derivedOf.delete(key);
     for (const fn of this.subscribers) fn(key);
   }
 }

@@ -4,7 +4,7 @@
 // from it, and marks a Service changed only when its view really changed.
 import type { Store } from '../../api/store.js';
 import { endpointCount, type ServiceState } from './objects.js';
-import { sharedServiceEndpoints, sharedServicePorts, sharedServiceState } from './views.js';
+import { serviceView } from './views.js';
 import type { ProxierSettings } from './settings.js';
 import { serviceSource, type ServiceSource } from './source.js';
 
@@ -50,10 +50,9 @@ export class ChangeTracker<ServiceRules> {
     const s = this.settings;
     const added: string[] = [];
     for (const key of this.dirty) {
-      const svc = this.source.services.get(key);
       const old = this.entries.get(key);
-      const ports = svc ? sharedServicePorts(svc, s.family) : [];
-      if (ports.length === 0) {
+      const state = serviceView(this.source, key, s.family, s.nodeName);
+      if (!state) {
         if (old) {
           this.entries.delete(key);
           this.totalEndpoints -= old.endpoints;
@@ -65,9 +64,6 @@ export class ChangeTracker<ServiceRules> {
         }
         continue;
       }
-      const slices = this.source.slices.get(key);
-      const endpoints = sharedServiceEndpoints(slices ? [...slices.values()] : [], s.family, s.nodeName);
-      const state = sharedServiceState(ports, endpoints);
       if (old?.state === state) continue;
       let fingerprint: string | undefined;
       if (old) {

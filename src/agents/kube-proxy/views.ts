@@ -2,60 +2,41 @@
 // shared: a Service's ports and its endpoints are the same on every node except for which
 // endpoints are local, so a node with none of a Service's endpoints gets the shared view (the
 // very same object, which is what lets the proxiers share the rules they derive from it) and a
-// node with some gets its own.
-import type { EndpointSlice, Service } from '../../api/types.js';
+// node with some gets its own. What is derived is kept with the source's key until its objects
+// change (source.ts).
 import type { Family } from '../../net/ip.js';
-import { serviceEndpoints, servicePorts, type Endpoint, type ServicePort, type ServiceState } from './objects.js';
+import { serviceEndpoints, servicePorts, type ServiceState } from './objects.js';
+import type { ServiceSource } from './source.js';
 
-const portsOf: Record<Family, WeakMap<Service, ServicePort[]>> = { 4: new WeakMap(), 6: new WeakMap() };
+/** What one Service key's objects give, per family (index 0: IPv4, 1: IPv6). */
+export interface Derived {
+  state: (ServiceState | null | undefined)[];
+}
 
-/** The Service's ports for one family, in ServicePortName + protocol order (the store's object is never changed, so it keys them). */
-export function sharedServicePorts(svc: Service, family: Family): ServicePort[] {
-  let ports = portsOf[family].get(svc);
-  if (!ports) {
-    ports = servicePorts(svc, family).sort((a, b) => cmp(a.spn + a.protocol, b.spn + b.protocol));
-    portsOf[family].set(svc, ports);
+/**
+ * The view of the Service `key` for a node: ports of the family in ServicePortName + protocol
+ * order, endpoints with the node's local ones marked. Undefined when the Service has no ports
+ * of the family (or is gone).
+ */
+export function serviceView(source: ServiceSource, key: string, family: Family, nodeName: string): ServiceState | undefined {
+  const d = source.derived(key);
+  const f = family === 4 ? 0 : 1;
+  let shared = d.state[f];
+  if (shared === undefined) {
+    const svc = source.services.get(key);
+    const ports = svc ? servicePorts(svc, family).sort((a, b) => cmp(a.spn + a.protocol, b.spn + b.protocol)) : [];
+    const slices = source.slices.get(key);
+    shared = d.state[f] = ports.length ? { ports, endpoints: serviceEndpoints(slices ? slices.values() : [], family, '') } : null;
   }
-  return ports;
+  if (!shared) return undefined;
+  const slices = source.slices.get(key);
+  if (!nodeName || !slices || !hasLocal(slices.values(), nodeName)) return shared;
+  return { ports: shared.ports, endpoints: serviceEndpoints(slices.values(), family, nodeName) };
 }
 
-const NO_ENDPOINTS = new Map<string, Endpoint[]>();
-
-interface SliceView {
-  slices: EndpointSlice[];
-  endpoints: Record<Family, Map<string, Endpoint[]> | undefined>;
-}
-
-/** Keyed by a Service's first EndpointSlice; the list confirms the rest. */
-const endpointsOf = new WeakMap<EndpointSlice, SliceView>();
-
-function hasLocal(slices: EndpointSlice[], nodeName: string): boolean {
-  if (!nodeName) return false;
+function hasLocal(slices: Iterable<{ endpoints?: { nodeName?: string }[] }>, nodeName: string): boolean {
   for (const s of slices) for (const e of s.endpoints ?? []) if (e.nodeName === nodeName) return true;
   return false;
-}
-
-/** The endpoints of a Service's slices as `nodeName` sees them: the shared map unless some are local to it. */
-export function sharedServiceEndpoints(slices: EndpointSlice[], family: Family, nodeName: string): Map<string, Endpoint[]> {
-  if (slices.length === 0) return NO_ENDPOINTS;
-  if (hasLocal(slices, nodeName)) return serviceEndpoints(slices, family, nodeName);
-  let v = endpointsOf.get(slices[0]!);
-  if (!v || v.slices.length !== slices.length || v.slices.some((s, i) => s !== slices[i])) {
-    v = { slices, endpoints: { 4: undefined, 6: undefined } };
-    endpointsOf.set(slices[0]!, v);
-  }
-  return (v.endpoints[family] ??= serviceEndpoints(slices, family, ''));
-}
-
-const states = new WeakMap<ServicePort[], WeakMap<Map<string, Endpoint[]>, ServiceState>>();
-
-/** One view object per (ports, endpoints) pair, so equal inputs give the same state. */
-export function sharedServiceState(ports: ServicePort[], endpoints: Map<string, Endpoint[]>): ServiceState {
-  let m = states.get(ports);
-  if (!m) states.set(ports, (m = new WeakMap()));
-  let st = m.get(endpoints);
-  if (!st) m.set(endpoints, (st = { ports, endpoints }));
-  return st;
 }
 
 function cmp(a: string, b: string): number {
