@@ -11,7 +11,7 @@ import type { NodeKernel } from '../../kernel/node.js';
 import type { Family } from '../../net/ip.js';
 import type { ClusterNode } from '../../topology/config.js';
 import type { KubeProxyIptables } from './iptables/agent.js';
-import { kubeProxyIptables, type ClusterView } from './iptables/node.js';
+import { kubeProxyIptables, kubeProxyIptablesAgent, type ClusterView } from './iptables/node.js';
 import { applyConntrackSettings } from './conntrack.js';
 import { KubeProxyIpvs } from './ipvs/agent.js';
 import { kubeProxyNftables, nodeNftables, proxiedFamilies, type NftClusterView } from './nftables/node.js';
@@ -100,7 +100,8 @@ function startProxier(cluster: NftClusterView, node: string, kernel: NodeKernel)
   if (mode === 'iptables') {
     // One proxier per family the cluster's Services have (dual-stack: iptables and ip6tables).
     const families = proxiedFamilies(cluster);
-    for (const f of families) kubeProxyIptables(cluster, node, f).attach(kernel.xtables(f));
+    // attached before its first sync, which then programs the node's kernel too (one full sync, not two)
+    for (const f of families) kubeProxyIptablesAgent(cluster, node, f).attach(kernel.xtables(f));
     return { mode, logs: [], sync: () => families.forEach((f) => void kubeProxyIptables(cluster, node, f)) };
   }
   if (mode === 'nftables') {

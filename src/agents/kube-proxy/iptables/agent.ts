@@ -160,12 +160,13 @@ export class KubeProxyIptables {
     const input = restoreInput(s, { full, changed: full ? new Set() : new Set(changed), services, entries: this.entries });
     const nat = this.kernel.table('nat');
     const inNat = input.table('nat');
-    let stale: string[] = [];
+    const stale: string[] = [];
     const now = this.now();
     if (!large || now - this.lastCleanup > s.syncPeriodMs) {
       // Stale: a service chain in the kernel that no Service produces now (a full sync's input holds every one that is).
-      if (full) for (const c of nat.chains.keys()) if (isServiceChain(c) && !inNat.chains.has(c)) stale.push(c);
-      if (!full) for (const [c, key] of this.staleCandidates) if (nat.chains.has(c) && !this.tracker.rulesOf(key)?.chains.has(c)) stale.push(c);
+      if (full) {
+        for (const c of nat.chains.keys()) if (isServiceChain(c) && !inNat.chains.has(c)) stale.push(c);
+      } else for (const [c, key] of this.staleCandidates) if (nat.chains.has(c) && !this.tracker.rulesOf(key)?.chains.has(c)) stale.push(c);
       stale.sort();
       for (const c of stale) {
         inNat.ensureChain(c);

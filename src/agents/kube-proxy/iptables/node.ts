@@ -16,8 +16,8 @@ export interface ClusterView {
 
 const agents = new WeakMap<ClusterView, Map<string, KubeProxyIptables>>();
 
-/** The node's kube-proxy for the family, created (and fully synced) on first use, synced when the store changed since. */
-export function kubeProxyIptables(cluster: ClusterView, nodeName: string, family: Family = 4): KubeProxyIptables {
+/** The node's kube-proxy for the family, created on first use (not synced: see kubeProxyIptables). */
+export function kubeProxyIptablesAgent(cluster: ClusterView, nodeName: string, family: Family = 4): KubeProxyIptables {
   const node = cluster.topology.header.nodes.find((n) => n.name === nodeName);
   if (!node) {
     const known = cluster.topology.header.nodes.map((n) => n.name).join(', ');
@@ -31,6 +31,12 @@ export function kubeProxyIptables(cluster: ClusterView, nodeName: string, family
     agent = new KubeProxyIptables(cluster.store, node, cluster.topology.kubeProxy, family, { now: () => cluster.clock.now() });
     perCluster.set(key, agent);
   }
+  return agent;
+}
+
+/** The node's kube-proxy for the family, created (and fully synced) on first use, synced when the store changed since. */
+export function kubeProxyIptables(cluster: ClusterView, nodeName: string, family: Family = 4): KubeProxyIptables {
+  const agent = kubeProxyIptablesAgent(cluster, nodeName, family);
   if (agent.pending) agent.sync();
   return agent;
 }
