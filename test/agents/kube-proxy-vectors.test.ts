@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KubeProxyIptables } from '../../src/agents/kube-proxy/iptables/agent.js';
 import { formatRestore } from '../../src/kernel/netfilter/restore.js';
+import { Rule } from '../../src/kernel/netfilter/rule.js';
 import { Cluster } from '../../src/cluster/cluster.js';
 import { readTopologyText } from '../../src/topology/load.js';
 import type { AnyObject } from '../../src/api/types.js';
@@ -148,6 +149,23 @@ function lineAssertions(t: import('ava').ExecutionContext, v: Vector): void {
     for (const s of step.outputDoesNotContain ?? []) t.false(out.includes(s), `${what}: output does not contain ${s}`);
   }
 }
+
+test('rules kube-proxy builds with their parsed form already given parse to exactly that form', (t) => {
+  let checked = 0;
+  for (const v of vectors.filter((x) => x.assertion === 'full-sorted')) {
+    const cluster = new Cluster(readTopologyText(vectorTopology(v.input), `${v.name}.yaml`));
+    const agent = new KubeProxyIptables(cluster.store, cluster.topology.header.nodes[0]!, cluster.topology.kubeProxy, v.input.proxier.ipFamily === 'IPv6' ? 6 : 4);
+    for (const table of agent.sync().input.tables.values()) {
+      for (const chain of table.chains.values()) {
+        for (const r of chain.rules) {
+          t.deepEqual(r.spec, Rule.parse(r.table, r.chain, r.text, r.family).spec, `${v.name}: -A ${r.chain} ${r.text}`);
+          if (r.text.includes(' cluster IP" ')) checked++;
+        }
+      }
+    }
+  }
+  t.true(checked > 10, `${checked} cluster IP rules`);
+});
 
 test('every vector is either run here or belongs to the dataplane (flows)', (t) => {
   const run = vectors.filter((v) => ['full-sorted', 'partial-sorted', 'line-assertions', 'rule-presence'].includes(v.assertion) || v.assertion.startsWith('chain'));

@@ -1,7 +1,7 @@
 // The iptables proxier: for the current Services and endpoints, the rules kube-proxy writes —
 // per Service its entry rules (filter and nat KUBE-SERVICES/KUBE-NODEPORTS, …) and its own nat
 // chains (EXT, FW, SVC, SVL, SEP) — and the iptables-restore input of a full or partial sync.
-import { Rule } from '../../../kernel/netfilter/rule.js';
+import { Rule, type RuleSpec } from '../../../kernel/netfilter/rule.js';
 import { cidrContains, parseCIDR } from '../../../net/ip.js';
 import { Ruleset, type ChainLines } from '../../../kernel/netfilter/ruleset.js';
 import { categorizeEndpoints, portKey, type Endpoint, type ServicePort, type ServiceState } from '../objects.js';
@@ -124,7 +124,7 @@ export function serviceRules(s: ProxierSettings, st: ServiceState, largeCluster:
     const clusterIPMatch = `-m comment --comment "${spn} cluster IP" ${pm} -d ${sp.clusterIP} --dport ${sp.port}`;
 
     // Entry rules.
-    if (hasInternal) out.natServices.push(nat(KUBE_SERVICES, `${clusterIPMatch} -j ${internalChain}`));
+    if (hasInternal) out.natServices.push(new Rule('nat', KUBE_SERVICES, `${clusterIPMatch} -j ${internalChain}`, fam, clusterIPSpec(sp, internalChain, fam)));
     else out.filterServices.push(filter(KUBE_SERVICES, `-m comment ${internalVerdict}`));
     for (const x of sp.externalIPs) {
       if (hasEndpoints) out.natServices.push(nat(KUBE_SERVICES, `-m comment --comment "${spn} external IP" ${pm} -d ${x} --dport ${sp.port} -j ${ch.ext}`));
@@ -218,6 +218,23 @@ export function sharedServiceRules(s: ProxierSettings, st: ServiceState, largeCl
     if (!st.ports.some((p) => p.loadBalancerSourceRanges.length > 0)) m.set(st, r);
   }
   return r;
+}
+
+/**
+ * The cluster IP rule as iptables parses it, from the values its text is written with: a long
+ * KUBE-SERVICES is indexed by destination (xt-index.ts) without parsing 10,000 lines.
+ */
+function clusterIPSpec(sp: ServicePort, target: string, family: 4 | 6): RuleSpec {
+  const no = false;
+  return {
+    matches: [
+      { name: 'comment', options: [{ name: '--comment', negate: no, args: [`${sp.spn} cluster IP`] }] },
+      { name: sp.protocol, options: [{ name: '--dport', negate: no, args: [String(sp.port)] }] },
+    ],
+    protocol: { value: sp.protocol, negate: no },
+    destination: { value: `${sp.clusterIP}/${family === 4 ? 32 : 128}`, negate: no },
+    target: { name: target, goto: no, options: [] },
+  };
 }
 
 function cidrHas(cidr: string, ip: string): boolean {
