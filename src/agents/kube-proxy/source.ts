@@ -15,25 +15,34 @@ export class ServiceSource {
   private readonly derivedOf = new Map<string, Derived>();
 
   constructor(store: Store) {
-    store.watch('Service', 0, (ev) => {
-      const key = `${ev.object.metadata.namespace}/${ev.object.metadata.name}`;
+    // An informer's list, then its watch from the list's resourceVersion (no replay of history).
+    const rv = store.resourceVersion;
+    for (const svc of store.list('Service')) this.services.set(keyOf(svc), svc);
+    // in the order a replay of the history leaves them: by their last write
+    const slices = store.list('EndpointSlice').sort((a, b) => Number(a.metadata.resourceVersion) - Number(b.metadata.resourceVersion));
+    for (const slice of slices) this.slice(slice, false);
+    store.watch('Service', rv, (ev) => {
+      const key = keyOf(ev.object);
       if (ev.type === 'DELETED') this.services.delete(key);
       else this.services.set(key, ev.object);
       this.touched(key);
     });
-    store.watch('EndpointSlice', 0, (ev) => {
-      for (const s of ev.oldObject ? [ev.oldObject, ev.object] : [ev.object]) {
-        const svc = s.metadata.labels?.[SERVICE_NAME_LABEL];
-        if (!svc) continue;
-        const key = `${s.metadata.namespace}/${svc}`;
-        let m = this.slices.get(key);
-        if (!m) this.slices.set(key, (m = new Map()));
-        if (ev.type === 'DELETED' || s === ev.oldObject) m.delete(s.metadata.name);
-        else m.set(s.metadata.name, s);
-        if (m.size === 0) this.slices.delete(key);
-        this.touched(key);
-      }
+    store.watch('EndpointSlice', rv, (ev) => {
+      if (ev.oldObject) this.slice(ev.oldObject, true);
+      this.slice(ev.object, ev.type === 'DELETED');
     });
+  }
+
+  private slice(s: EndpointSlice, gone: boolean): void {
+    const svc = s.metadata.labels?.[SERVICE_NAME_LABEL];
+    if (!svc) return;
+    const key = `${s.metadata.namespace}/${svc}`;
+    let m = this.slices.get(key);
+    if (!m) this.slices.set(key, (m = new Map()));
+    if (gone) m.delete(s.metadata.name);
+    else m.set(s.metadata.name, s);
+    if (m.size === 0) this.slices.delete(key);
+    this.touched(key);
   }
 
   /** Calls `fn` with every key known now, then with each key a later event touches; returns the unsubscribe. */
@@ -62,4 +71,8 @@ export function serviceSource(store: Store): ServiceSource {
   let s = sources.get(store);
   if (!s) sources.set(store, (s = new ServiceSource(store)));
   return s;
+}
+
+function keyOf(o: { metadata: { namespace?: string; name: string } }): string {
+  return `${o.metadata.namespace}/${o.metadata.name}`;
 }
