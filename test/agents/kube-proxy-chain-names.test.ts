@@ -1,5 +1,5 @@
-// kube-proxy's chain names hash with an in-process SHA-256 (src/agents/kube-proxy/iptables/sha256.ts);
-// they must be the names node:crypto's SHA-256 gives, for any input length and for non-ASCII text.
+// kube-proxy's chain names re-cut node's base64 SHA-256 digest into BASE32: they must be the names
+// the digest's own bytes give, for any input length and for non-ASCII text.
 import test from 'ava';
 import { createHash } from 'node:crypto';
 import { hash16 } from '../../src/agents/kube-proxy/iptables/chains.js';

@@ -1,6 +1,6 @@
 // kube-proxy's chain names: fixed chains, and per Service port / endpoint chains named by a
 // prefix plus the first 16 characters of BASE32(SHA-256(input)).
-import { sha256 } from './sha256.js';
+import { hash } from 'node:crypto';
 
 export const KUBE_SERVICES = 'KUBE-SERVICES';
 export const KUBE_EXTERNAL_SERVICES = 'KUBE-EXTERNAL-SERVICES';
@@ -25,16 +25,21 @@ const B32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
 
 const codes: number[] = new Array(16);
 
+/** base64 character → its 6 bits. */
+const B64 = new Uint8Array(128);
+for (const [i, c] of [...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'].entries()) B64[c.charCodeAt(0)] = i;
+
 /** First 16 BASE32 characters (80 bits = the first 10 bytes) of SHA-256(input). */
 export function hash16(input: string): string {
-  const d = sha256(input);
+  // node's one-shot digest as base64 (no Hash object, no Buffer per chain name), re-cut into 5-bit groups
+  const d = hash('sha256', input, 'base64');
   let acc = 0;
   let bits = 0;
   let n = 0;
-  for (let i = 0; i < 10; i++) {
-    acc = ((acc << 8) | ((d[i >> 2]! >>> (24 - 8 * (i & 3))) & 255)) & 0xfff;
-    bits += 8;
-    while (bits >= 5) {
+  for (let i = 0; n < 16; i++) {
+    acc = ((acc << 6) | B64[d.charCodeAt(i)]!) & 0x7ff;
+    bits += 6;
+    while (bits >= 5 && n < 16) {
       bits -= 5;
       codes[n++] = B32.charCodeAt((acc >>> bits) & 31);
     }
