@@ -56,11 +56,35 @@ function intOf(text: string): bigint | undefined {
   return /^(0x[0-9a-fA-F]+|\d+)$/.test(text) ? BigInt(text) : undefined;
 }
 
+/** A dotted quad already in canonical form (no leading zeros, octets up to 255), the common case read without the general parser. */
+function plainIPv4(text: string): Value | undefined {
+  let n = 0;
+  let octet = 0;
+  let digits = 0;
+  let dots = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 46) {
+      if (digits === 0 || ++dots > 3) return undefined;
+      n = n * 256 + octet;
+      octet = digits = 0;
+    } else if (c >= 48 && c <= 57) {
+      if (digits > 0 && octet === 0) return undefined;
+      octet = octet * 10 + (c - 48);
+      if (++digits > 3 || octet > 255) return undefined;
+    } else return undefined;
+  }
+  if (dots !== 3 || digits === 0) return undefined;
+  return { text, num: BigInt(n * 256 + octet) };
+}
+
 /** Reads `text` as a value of `type`; undefined when it is not one. */
 export function parseValue(type: DataType, text: string): Value | undefined {
   switch (type) {
     case 'ipv4_addr':
     case 'ipv6_addr': {
+      const quad = type === 'ipv4_addr' ? plainIPv4(text) : undefined;
+      if (quad) return quad;
       const fam = type === 'ipv4_addr' ? 4 : 6;
       const dash = text.indexOf('-');
       if (dash > 0) {

@@ -31,9 +31,9 @@ for (const c of ' \t\r\n\v\f{};,"#') STOP[c.charCodeAt(0)] = 1;
 
 /** Reads tokens one at a time, so a long transaction never holds all of its tokens at once. */
 class Lexer {
-  private line = 1;
-  private lineStart = 0;
-  private i = 0;
+  line = 1;
+  lineStart = 0;
+  i = 0;
   done = false;
 
   constructor(
@@ -107,6 +107,44 @@ export class Tokens {
     readonly source: string,
   ) {
     this.lexer = new Lexer(source, file);
+  }
+
+  /** A cursor that starts at `offset`, the first character of line number `line` or a place on it (`lineStart` its offset). */
+  static from(file: string, source: string, offset: number, line: number, lineStart: number): Tokens {
+    const ts = new Tokens(file, source);
+    ts.lexer.i = offset;
+    ts.lexer.line = line;
+    ts.lexer.lineStart = lineStart;
+    return ts;
+  }
+
+  /** The line number the lexer has reached (that of the next line once a newline token is read). */
+  get line(): number {
+    return this.lexer.line;
+  }
+
+  /**
+   * Where the next line starts, when the cursor stands at a line's start or on the newline before
+   * it and nothing after that has been read (a caller may then read the line from the source
+   * itself); -1 otherwise.
+   */
+  nextLineStart(): number {
+    const lx = this.lexer;
+    if (this.pos - this.base === this.buf.length && lx.i === lx.lineStart) return lx.i;
+    const t = this.peek();
+    return t.kind === 'nl' && this.pos - this.base === this.buf.length - 1 ? t.stop : -1;
+  }
+
+  /** Steps over the line nextLineStart found, up to `end` (its newline, or the end of the source). */
+  skipLine(end: number): void {
+    if (this.pos - this.base < this.buf.length) this.pos++;
+    this.buf = [];
+    this.base = this.pos;
+    const lx = this.lexer;
+    if (end < this.source.length) {
+      lx.i = lx.lineStart = end + 1;
+      lx.line++;
+    } else lx.i = end;
   }
 
   /** Token number i (the end of input repeats as eof). */

@@ -10,6 +10,13 @@ export interface ParsedRule {
   text: string;
   comment?: string;
   at: Token;
+  /** The chains and sets the statements name (known for rules read before). */
+  refs?: RuleRefs;
+}
+
+export interface RuleRefs {
+  chains: string[];
+  sets: string[];
 }
 
 const PAYLOAD_FIELDS: Record<string, readonly string[]> = {
@@ -23,6 +30,33 @@ const PAYLOAD_FIELDS: Record<string, readonly string[]> = {
 const META_KEYS = ['mark', 'l4proto', 'iifname', 'oifname', 'nfproto', 'iif', 'oif'] as const;
 const BARE_META = new Set(['mark', 'iifname', 'oifname', 'iif', 'oif']);
 const VERDICTS = new Set(['accept', 'drop', 'continue', 'return']);
+
+/**
+ * A literal the parser turned into part of a statement — an address, a jump/goto target — with
+ * how to build that part from another literal of the same form (parse-memo.ts instantiates rules
+ * of one shape from the first one parsed). `at` is the literal's offset in the source.
+ */
+export interface Slot {
+  at: number;
+  text: string;
+  kind: 'addr' | 'chain';
+  obj: object;
+  make: (text: string) => object | undefined;
+}
+
+let slots: Slot[] | undefined;
+
+/** Runs a parse, noting every literal it built a value or a target from. */
+export function collectSlots<T>(parse: () => T): { result: T; slots: Slot[] } {
+  const mine: Slot[] = [];
+  const outer = slots;
+  slots = mine;
+  try {
+    return { result: parse(), slots: mine };
+  } finally {
+    slots = outer;
+  }
+}
 
 function selectorStart(ts: Tokens): boolean {
   const t = ts.peek();
@@ -107,6 +141,7 @@ function offsetBy(ts: Tokens, k: number): Tokens {
 function valueOf(ts: Tokens, t: Token, type: DataType): Value {
   const v = parseValue(type, t.text);
   if (!v) throw ts.fail(t, `Could not parse ${type.replace('_', ' ')}: ${t.text}`);
+  slots?.push({ at: t.at, text: t.text, kind: 'addr', obj: v, make: (x) => parseValue(type, x) });
   return v;
 }
 
@@ -119,7 +154,10 @@ export function verdict(ts: Tokens): Verdict | undefined {
   }
   if (t.text === 'jump' || t.text === 'goto') {
     ts.next();
-    return { v: t.text, chain: ts.word('chain name') };
+    const name = ts.expect('word', 'chain name');
+    const v: Verdict = { v: t.text, chain: name.text };
+    slots?.push({ at: name.at, text: name.text, kind: 'chain', obj: v, make: (x) => ({ v: t.text, chain: x }) });
+    return v;
   }
   return undefined;
 }
@@ -206,17 +244,34 @@ function rhs(ts: Tokens, sel: Selector, now: number): Rhs {
   return { k: 'value', v: valueOf(ts, { ...t, text }, types[0]!) };
 }
 
+/** `ADDR`, `ADDR:PORT` or `[ADDR6]:PORT` of dnat/snat: the address as nft prints it and the port, or nft's error. */
+function natTarget(text: string): { addr: string; port?: number } | string {
+  const m = /^\[([0-9a-fA-F:.]+)\](?::(\d+))?$/.exec(text) ?? /^([0-9.]+)(?::(\d+))?$/.exec(text) ?? /^([0-9a-fA-F:]+)$/.exec(text);
+  if (!m) return `Could not parse address: ${text}`;
+  const type: DataType = m[1]!.includes(':') ? 'ipv6_addr' : 'ipv4_addr';
+  const v = parseValue(type, m[1]!);
+  if (!v) return `Could not parse ${type.replace('_', ' ')}: ${m[1]}`;
+  return m[2] ? { addr: v.text, port: Number(m[2]) } : { addr: v.text };
+}
+
+/** The NAT statement with another target of the same form (with or without a port). */
+function natWith(st: Extract<Stmt, { k: 'nat' }>, text: string): Stmt | undefined {
+  const to = natTarget(text);
+  if (typeof to === 'string' || (to.port === undefined) !== (st.port === undefined)) return undefined;
+  return { ...st, addr: to.addr, ...(to.port !== undefined ? { port: to.port } : {}) };
+}
+
 function natStmt(ts: Tokens, kind: 'dnat' | 'snat' | 'masquerade' | 'redirect'): Stmt {
   const st: Extract<Stmt, { k: 'nat' }> = { k: 'nat', kind, flags: [] };
   if (ts.isWord('ip') || ts.isWord('ip6')) st.family = ts.next().text as 'ip';
   if (kind === 'dnat' || kind === 'snat') {
     if (ts.word('to') !== 'to') throw ts.fail(ts.at(ts.pos - 1), 'syntax error, expecting to');
     const t = ts.next();
-    const m = /^\[([0-9a-fA-F:.]+)\](?::(\d+))?$/.exec(t.text) ?? /^([0-9.]+)(?::(\d+))?$/.exec(t.text) ?? /^([0-9a-fA-F:]+)$/.exec(t.text);
-    if (!m) throw ts.fail(t, `Could not parse address: ${t.text}`);
-    const type: DataType = m[1]!.includes(':') ? 'ipv6_addr' : 'ipv4_addr';
-    st.addr = valueOf(ts, { ...t, text: m[1]! }, type).text;
-    if (m[2]) st.port = Number(m[2]);
+    const to = natTarget(t.text);
+    if (typeof to === 'string') throw ts.fail(t, to);
+    st.addr = to.addr;
+    if (to.port !== undefined) st.port = to.port;
+    slots?.push({ at: t.at, text: t.text, kind: 'addr', obj: st, make: (x) => natWith(st, x) });
   } else if (kind === 'redirect' && ts.isWord('to')) {
     ts.next();
     st.port = Number(ts.word('port').replace(/^:/, ''));
@@ -228,41 +283,8 @@ function natStmt(ts: Tokens, kind: 'dnat' | 'snat' | 'masquerade' | 'redirect'):
   return st;
 }
 
-/**
- * Parsed rules by their text: the same rule on every node (endpoint chains, fixed chains) and in
- * every sync is read once. Statements are never changed after parsing, so they can be shared.
- */
-const parsedByText = new Map<string, Omit<ParsedRule, 'at'>>();
-const MEMO_LIMIT = 1_000_000;
-
-/** The statements of a rule up to the end of the line (or `;` / `}`). */
-export function parseRule(ts: Tokens, now: number): ParsedRule {
-  const start = ts.pos;
-  const at = ts.peek();
-  let end = start;
-  for (let depth = 0; ; end++) {
-    const k = ts.at(end).kind;
-    if (k === 'eof' || (depth === 0 && (k === 'nl' || k === ';' || k === '}'))) break;
-    if (k === '{') depth++;
-    else if (k === '}') depth--;
-  }
-  if (end === start) return parseStatements(ts, now);
-  const key = ts.source.slice(at.at, ts.at(end - 1).stop);
-  const hit = parsedByText.get(key);
-  if (hit) {
-    ts.pos = end;
-    return { ...hit, at };
-  }
-  const r = parseStatements(ts, now);
-  // Element timeouts are stamped with the clock: such a rule is read anew each time.
-  if (ts.pos === end && !/\b(timeout|expires)\b/.test(key)) {
-    if (parsedByText.size >= MEMO_LIMIT) parsedByText.clear();
-    parsedByText.set(key, { stmts: r.stmts, text: r.text, ...(r.comment !== undefined ? { comment: r.comment } : {}) });
-  }
-  return r;
-}
-
-function parseStatements(ts: Tokens, now: number): ParsedRule {
+/** The statements of a rule up to the end of the line (or `;` / `}`), read anew (parse-memo.ts's parseRule remembers them). */
+export function parseStatements(ts: Tokens, now: number): ParsedRule {
   const start = ts.pos;
   const at = ts.peek();
   const stmts: Stmt[] = [];

@@ -104,6 +104,11 @@ export class NftRuleset {
     return this.nextHandle++;
   }
 
+  /** The handle the next object will get. */
+  peekHandle(): number {
+    return this.nextHandle;
+  }
+
   /** Takes over another ruleset's tables (a real node's dump loaded in place of this one). */
   replaceWith(other: NftRuleset): void {
     this.tables.clear();

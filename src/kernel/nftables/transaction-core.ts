@@ -3,6 +3,7 @@
 // their checks until every chain of the block is declared.
 import { targetsOf, type Element } from './expr.js';
 import { errorAt, type Token, type Tokens } from './lexer.js';
+import type { RuleRefs } from './parse-rule.js';
 import { setOf, type NftFamily, type NftRule, type NftRuleset, type NftSet, type NftTable } from './ruleset.js';
 
 export const FAMILIES = new Set(['ip', 'ip6', 'inet']);
@@ -16,8 +17,8 @@ export abstract class TxCore {
   /** Inside a `table { }` block nft declares every chain before it binds rules and elements to them. */
   protected inBlock = false;
   protected readonly deferred: (() => void)[] = [];
-  /** Objects this transaction created: undoing their creation undoes what was put in them. */
-  protected readonly fresh = new WeakSet<object>();
+  /** Handles from this one on are objects this transaction created: undoing their creation undoes what was put in them. */
+  private readonly firstHandle: number;
   /** Maps an undone deletion put an object back into: listed again in creation (handle) order. */
   private readonly reorder = new Set<Map<unknown, { handle: number }>>();
 
@@ -25,7 +26,13 @@ export abstract class TxCore {
     readonly rs: NftRuleset,
     readonly ts: Tokens,
     readonly now: number,
-  ) {}
+  ) {
+    this.firstHandle = rs.peekHandle();
+  }
+
+  protected fresh(o: { handle: number }): boolean {
+    return o.handle >= this.firstHandle;
+  }
 
   rollback(): void {
     for (let i = this.undo.length - 1; i >= 0; i--) this.undo[i]!();
@@ -52,7 +59,9 @@ export abstract class TxCore {
     return t;
   }
 
-  protected setMap<K, V>(m: Map<K, V>, k: K, v: V): void {
+  /** Puts k → v in a map of `owner` (nothing to undo when the owner is new). */
+  protected setMap<K, V>(owner: { handle: number } | undefined, m: Map<K, V>, k: K, v: V): void {
+    if (owner && this.fresh(owner)) return void m.set(k, v);
     const had = m.has(k);
     const old = m.get(k);
     m.set(k, v);
@@ -71,11 +80,11 @@ export abstract class TxCore {
   }
 
   /** Deletes a set element (elements are listed sorted: their order does not matter). */
-  protected deleteKey<K, V>(m: Map<K, V>, k: K): void {
+  protected deleteKey<K, V>(owner: { handle: number }, m: Map<K, V>, k: K): void {
     if (!m.has(k)) return;
     const old = m.get(k) as V;
     m.delete(k);
-    this.undo.push(() => void m.set(k, old));
+    if (!this.fresh(owner)) this.undo.push(() => void m.set(k, old));
   }
 
   /** `undo`: false for a table this transaction created (undoing its creation drops its counts). */
@@ -89,7 +98,7 @@ export abstract class TxCore {
 
   /** Rules added (+1) or removed (-1): the use counts of the chains and sets they name. */
   protected ruleUse(t: NftTable, rules: readonly NftRule[], d: 1 | -1): void {
-    const undo = !this.fresh.has(t);
+    const undo = !this.fresh(t);
     for (const r of rules)
       for (const st of r.stmts) {
         for (const c of targetsOf(st)) this.bump(t.chainUse, c, d, undo);
@@ -98,17 +107,24 @@ export abstract class TxCore {
       }
   }
 
+  /** A rule added (+1) or removed (-1), by the names it uses. */
+  protected refsUse(t: NftTable, refs: RuleRefs, d: 1 | -1): void {
+    const undo = !this.fresh(t);
+    for (const c of refs.chains) this.bump(t.chainUse, c, d, undo);
+    for (const s of refs.sets) this.bump(t.setUse, s, d, undo);
+  }
+
   /** Verdict-map elements added (+1) or removed (-1): the use counts of the chains they send to. */
   protected elementUse(t: NftTable, s: NftSet, elements: Iterable<Element>, d: 1 | -1): void {
     if (s.data !== 'verdict') return;
-    const undo = !this.fresh.has(t);
+    const undo = !this.fresh(t);
     for (const e of elements) if (e.verdict && 'chain' in e.verdict) this.bump(t.chainUse, e.verdict.chain, d, undo);
   }
 
-  protected assign<T extends object, K extends keyof T>(o: T, k: K, v: T[K]): void {
+  protected assign<T extends { handle: number }, K extends keyof T>(o: T, k: K, v: T[K]): void {
     const old = o[k];
     o[k] = v;
-    this.undo.push(() => (o[k] = old));
+    if (!this.fresh(o)) this.undo.push(() => (o[k] = old));
   }
 
   protected check(f: () => void): void {

@@ -20,8 +20,7 @@ export abstract class TxSets extends TxCore {
       }
       const elements = s.elements;
       s.elements = new Map();
-      this.setMap(t.sets, name, s);
-      this.fresh.add(s);
+      this.setMap(t, t.sets, name, s);
       for (const e of elements.values()) this.addElement(at, t, s, e, 'add');
       return;
     }
@@ -103,7 +102,7 @@ export abstract class TxSets extends TxCore {
           throw this.fail(at, ENOENT);
         }
         this.elementUse(t, s, [s.elements.get(k)!], -1);
-        this.deleteKey(s.elements, k);
+        this.deleteKey(s, s.elements, k);
       } else this.addElement(at, t, s, e, verb === 'create' ? 'create' : 'add');
     }
   }
@@ -139,7 +138,6 @@ export abstract class TxSets extends TxCore {
     }
     if (s.timeout !== undefined && e.timeout === undefined && e.expiresAt === undefined && s.flags.includes('timeout')) e.expiresAt = this.now + s.timeout;
     this.elementUse(t, s, [e], 1);
-    if (this.fresh.has(s)) s.elements.set(k, e);
-    else this.setMap(s.elements, k, e);
+    this.setMap(s, s.elements, k, e);
   }
 }

@@ -4,11 +4,11 @@
 // line (`FILE:LINE:A-B: Error: Could not process rule: No such file or directory`).
 import type { ChainType, HookName } from '../hooks.js';
 import { PRIORITY } from '../hooks.js';
-import { targetsOf } from './expr.js';
 import { Tokens, type Token } from './lexer.js';
-import { parseRule } from './parse-rule.js';
-import { NftTable, setOf, tableKey, type BaseChain, type NftChain, type NftFamily, type NftRuleset } from './ruleset.js';
-import { EBUSY, EEXIST, ENOENT, HOOKS } from './transaction-core.js';
+import { firstToken, parseRule, parseRuleLine, refsOf, type Memo } from './parse-memo.js';
+import type { ParsedRule, RuleRefs } from './parse-rule.js';
+import { NftTable, tableKey, type BaseChain, type NftChain, type NftFamily, type NftRule, type NftRuleset } from './ruleset.js';
+import { EBUSY, EEXIST, ENOENT, FAMILIES, HOOKS } from './transaction-core.js';
 import { TxSets } from './transaction-sets.js';
 
 export interface ApplyOptions {
@@ -18,11 +18,58 @@ export interface ApplyOptions {
   now: number;
 }
 
+/** Characters of a plain word: printable, none of nft's punctuation, quotes, comments or escapes. */
+const PLAIN = new Uint8Array(128);
+for (let c = 33; c < 127; c++) if (!'{};,"#\\'.includes(String.fromCharCode(c))) PLAIN[c] = 1;
+const CHAIN_VERBS = new Set(['add', 'create', 'flush', 'delete']);
+
+/** A rule that is plain text to the line's end: printable, no quotes, comments, `;` or escapes, balanced braces, not a position. */
+function plainRule(src: string, start: number, end: number): boolean {
+  if (src.charCodeAt(start) === 32 || src.charCodeAt(end - 1) === 32) return false;
+  let depth = 0;
+  for (let i = start; i < end; i++) {
+    const c = src.charCodeAt(i);
+    if (c === 123) depth++;
+    else if (c === 125) {
+      if (--depth < 0) return false;
+    } else if (c !== 32 && c !== 44 && PLAIN[c] !== 1) return false;
+  }
+  if (depth !== 0) return false;
+  return !/^(index|handle|position) /.test(src.slice(start, Math.min(end, start + 9)));
+}
+
+/** The words before a chain or rule command's name (`add rule ip kube-proxy `): most lines of a sync share them. */
+interface LinePrefix {
+  text: string;
+  verb: string;
+  obj: 'chain' | 'rule';
+  /** The table's key in the ruleset. */
+  key: string;
+}
+
+function linePrefix(src: string, start: number, end: number): LinePrefix | undefined {
+  const words: string[] = [];
+  let i = start;
+  for (let k = 0; k < 4; k++) {
+    let j = i;
+    while (j < end && PLAIN[src.charCodeAt(j)] === 1) j++;
+    if (j === i || src.charCodeAt(j) !== 32) return undefined;
+    words.push(src.slice(i, j));
+    i = j + 1;
+  }
+  const [verb, obj, family, table] = words as [string, string, string, string];
+  if ((obj !== 'chain' && obj !== 'rule') || !FAMILIES.has(family)) return undefined;
+  return { text: src.slice(start, i), verb, obj, key: tableKey(family as NftFamily, table) };
+}
+
 class Tx extends TxSets {
+  private prefix?: LinePrefix;
+
   /** Runs every command; throws (after undoing) on the first error. */
   run(): void {
     const ts = this.ts;
     for (;;) {
+      if (this.plainLine()) continue;
       ts.skipNewlines();
       ts.release();
       if (ts.peek().kind === 'eof') {
@@ -36,6 +83,54 @@ class Tx extends TxSets {
       else throw this.fail(at, `syntax error, unexpected "${verb}"`);
       if (!ts.atEnd()) throw ts.unexpected('newline or semicolon');
     }
+  }
+
+  /**
+   * A chain or rule command on a line of its own, as knftables writes them (`add chain ip
+   * kube-proxy X`, `add rule ip kube-proxy X …`), read from the text without the cursor's tokens;
+   * false (nothing done) for any other line, which the cursor then reads.
+   */
+  protected plainLine(): boolean {
+    const ts = this.ts;
+    const start = ts.nextLineStart();
+    if (start < 0) return false;
+    const src = ts.source;
+    let end = src.indexOf('\n', start);
+    if (end < 0) end = src.length;
+    let p = this.prefix;
+    if (!p || !src.startsWith(p.text, start)) {
+      p = linePrefix(src, start, end);
+      if (!p) return false;
+      this.prefix = p;
+    }
+    const i = start + p.text.length;
+    let j = i;
+    while (j < end && PLAIN[src.charCodeAt(j)] === 1) j++;
+    if (j === i) return false;
+    const { verb, obj } = p;
+    const line = ts.line;
+    const at: Token = { kind: 'word', text: verb, line, col: 1, end: verb.length, at: start, stop: start + verb.length };
+    if (obj === 'chain') {
+      if (j !== end || !CHAIN_VERBS.has(verb)) return false;
+      this.chainCommand(at, verb, this.prefixTable(at, p), src.slice(i, j), false, false);
+    } else {
+      if (j === end || src.charCodeAt(j) !== 32 || (verb !== 'add' && verb !== 'insert') || !plainRule(src, j + 1, end)) return false;
+      const t = this.prefixTable(at, p);
+      const name = src.slice(i, j);
+      const c = t.chains.get(name);
+      if (!c) throw this.fail(at, ENOENT);
+      const parsed = parseRuleLine(ts.file, src, j + 1, end, line, start, this.now);
+      if (!parsed) return false;
+      this.putRule(t, c, at, verb, undefined, parsed, () => firstToken(src, j + 1, end, line, start));
+    }
+    ts.skipLine(end);
+    return true;
+  }
+
+  private prefixTable(at: Token, p: LinePrefix): NftTable {
+    const t = this.rs.tables.get(p.key);
+    if (!t) throw this.fail(at, ENOENT);
+    return t;
   }
 
   protected command(at: Token, verb: string): void {
@@ -74,8 +169,7 @@ class Tx extends TxSets {
       if (existing && verb === 'create') throw this.fail(at, EEXIST);
       const t = existing ?? new NftTable(family, name, this.rs.handle());
       if (!existing) {
-        this.setMap(this.rs.tables, tableKey(family, name), t);
-        this.fresh.add(t);
+        this.setMap(undefined, this.rs.tables, tableKey(family, name), t);
       }
       if (this.ts.peek().kind === '{') this.tableBody(t);
       return;
@@ -125,16 +219,15 @@ class Tx extends TxSets {
     }
   }
 
-  protected chainCommand(at: Token, verb: string, t: NftTable, name: string, block = false): void {
+  protected chainCommand(at: Token, verb: string, t: NftTable, name: string, block = false, body = this.ts.peek().kind === '{'): void {
     const existing = t.chains.get(name);
     if (verb === 'add' || verb === 'create') {
       if (existing && verb === 'create') throw this.fail(at, EEXIST);
       const c: NftChain = existing ?? { name, rules: [], handle: this.rs.handle() };
       if (!existing) {
-        this.setMap(t.chains, name, c);
-        this.fresh.add(c);
+        this.setMap(t, t.chains, name, c);
       }
-      if (this.ts.peek().kind === '{') this.chainBody(t, c, !!existing, block);
+      if (body) this.chainBody(t, c, !!existing, block);
       return;
     }
     if (!existing) {
@@ -143,7 +236,7 @@ class Tx extends TxSets {
     }
     if (verb === 'flush') {
       this.ruleUse(t, existing.rules, -1);
-      return this.fresh.has(existing) ? void (existing.rules = []) : this.assign(existing, 'rules', []);
+      return this.assign(existing, 'rules', []);
     }
     // the kernel deletes a chain's rules with it; only a chain something jumps to is busy
     if (t.references(name) > 0) throw this.fail(at, EBUSY);
@@ -240,21 +333,29 @@ class Tx extends TxSets {
       pos = { by, n: Number(ts.next().text) };
     }
     const parsed = parseRule(ts, this.now);
-    this.check(() => {
-      for (const st of parsed.stmts) {
-        for (const target of targetsOf(st)) if (!t.chains.has(target)) throw this.fail(parsed.at, ENOENT);
-        const setName = setOf(st);
-        if (setName !== undefined && !t.sets.has(setName)) throw this.fail(parsed.at, ENOENT);
-      }
-    });
+    this.putRule(t, c, at, verb, pos, parsed, () => parsed.at);
+  }
+
+  /** The chains and sets a rule names must exist (nft: No such file or directory). */
+  private checkNames(t: NftTable, refs: RuleRefs, ruleAt: () => Token): void {
+    for (const c of refs.chains) if (!t.chains.has(c)) throw this.fail(ruleAt(), ENOENT);
+    for (const s of refs.sets) if (!t.sets.has(s)) throw this.fail(ruleAt(), ENOENT);
+  }
+
+  /** Puts a parsed rule into the chain; `ruleAt` is its first token (errors about the rule point there). */
+  protected putRule(t: NftTable, c: NftChain, at: Token, verb: 'add' | 'insert' | 'replace', pos: { by: 'index' | 'handle'; n: number } | undefined, parsed: Memo | ParsedRule, ruleAt: () => Token): void {
+    const refs = parsed.refs ?? refsOf(parsed.stmts);
+    if (this.inBlock) this.deferred.push(() => this.checkNames(t, refs, ruleAt));
+    else this.checkNames(t, refs, ruleAt);
     // nft sizes a set the packet path writes into (nft's default 65535), once and for good
     for (const st of parsed.stmts) {
       const fed = st.k === 'update' ? t.sets.get(st.set) : undefined;
       if (fed && fed.size === undefined && fed.kernelSize === undefined) this.assign(fed, 'kernelSize', 65535);
     }
-    const rule = { stmts: parsed.stmts, text: parsed.text, ...(parsed.comment !== undefined ? { comment: parsed.comment } : {}), handle: this.rs.handle() };
-    this.ruleUse(t, [rule], 1);
-    if (verb === 'add' && !pos && this.fresh.has(c)) {
+    const handle = this.rs.handle();
+    const rule: NftRule = parsed.comment !== undefined ? { stmts: parsed.stmts, text: parsed.text, comment: parsed.comment, handle } : { stmts: parsed.stmts, text: parsed.text, handle };
+    this.refsUse(t, refs, 1);
+    if (verb === 'add' && !pos && this.fresh(c)) {
       c.rules.push(rule);
       return;
     }

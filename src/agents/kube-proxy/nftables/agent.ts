@@ -33,6 +33,30 @@ export interface KubeProxyNftablesOptions {
   serviceCIDRs?: string[];
 }
 
+/** The transaction's lines, joined into flat text a few thousand at a time (a sync of 460k lines then holds few strings). */
+class Lines {
+  count = 0;
+  private readonly chunks: string[] = [];
+  private open: string[] = [];
+
+  push(...lines: string[]): void {
+    for (const l of lines) this.open.push(l);
+    this.count += lines.length;
+    if (this.open.length >= 4096) this.close();
+  }
+
+  text(): string {
+    if (this.open.length) this.close();
+    return this.chunks.join('');
+  }
+
+  private close(): void {
+    this.open.push('');
+    this.chunks.push(this.open.join('\n'));
+    this.open = [];
+  }
+}
+
 export class KubeProxyNftables {
   readonly nft: NftRuleset;
   readonly settings: ProxierSettings;
@@ -88,7 +112,7 @@ export class KubeProxyNftables {
   }
 
   /** One Service's chains, elements, affinity sets and rules into the transaction; `kept` gets the ids of its elements. */
-  private writeService(tx: string[], h: string, rules: NftServiceRules, prev: NftServiceRules | undefined, kept: Set<string>): void {
+  private writeService(tx: Lines, h: string, rules: NftServiceRules, prev: NftServiceRules | undefined, kept: Set<string>): void {
     const had = new Set(prev?.elements.map((e) => `${e.container} ${e.key}`));
     for (const c of rules.chains.keys()) {
       this.active.add(c);
@@ -131,7 +155,8 @@ export class KubeProxyNftables {
       }
     }
 
-    const tx: string[] = full ? setupLines(s, this.serviceCIDRs, !this.flushed) : [];
+    const tx = new Lines();
+    if (full) tx.push(...setupLines(s, this.serviceCIDRs, !this.flushed));
     if (full) {
       // a full sync flushed every container and rewrites every Service
       for (const m of this.stored.values()) m.clear();
@@ -191,7 +216,7 @@ export class KubeProxyNftables {
       }
     }
 
-    const transaction = tx.map((l) => l + '\n').join('');
+    const transaction = tx.text();
     try {
       applyNft(this.nft, transaction, { file, now: start });
     } catch (e) {
@@ -202,7 +227,7 @@ export class KubeProxyNftables {
     this.needFullSync = false;
     this.flushed = true;
     this.tracker.synced();
-    this.lastSync = { full, transaction, operations: tx.length, ...(cleanup ? { cleanup } : {}), changed };
+    this.lastSync = { full, transaction, operations: tx.count, ...(cleanup ? { cleanup } : {}), changed };
     return this.lastSync;
   }
 }

@@ -1,24 +1,33 @@
 // kube-proxy's nftables chain and set names: a per-port base `HASH-ns/svc/proto/port` and a
 // per-endpoint base `HASH-ns/svc/proto/port__ip/port`, HASH being the first 8 base32 characters
 // of the SHA-256 of the rest; bases longer than 240 characters are cut to 237 plus "...".
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 import type { Endpoint, ServicePort } from '../objects.js';
 
 const B32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
 const BASE_MAX = 256 - 16;
+/** Bases by their input: every node's kube-proxy names the same Service ports and endpoints. */
+const bases = new Map<string, string>();
+const BASES_LIMIT = 1_000_000;
 
-function base32Prefix8(buf: Buffer): string {
-  // 8 base32 characters = the first 40 bits
-  let bits = 0n;
-  for (let i = 0; i < 5; i++) bits = (bits << 8n) | BigInt(buf[i]!);
+/** The first 8 base32 characters of the SHA-256 of `name` (its first 40 bits). */
+function hashPrefix(name: string): string {
+  // crypto.hash (one call, no Hash object) from Node 20.12
+  const hex = typeof hash === 'function' ? hash('sha256', name, 'hex') : createHash('sha256').update(name).digest('hex');
+  const bits = parseInt(hex.slice(0, 10), 16);
   let out = '';
-  for (let i = 7; i >= 0; i--) out += B32[Number((bits >> BigInt(5 * i)) & 31n)];
+  for (let i = 7; i >= 0; i--) out += B32[Math.floor(bits / 2 ** (5 * i)) % 32];
   return out;
 }
 
 export function hashAndTruncate(name: string): string {
-  const full = `${base32Prefix8(createHash('sha256').update(name).digest())}-${name}`;
-  return full.length > BASE_MAX ? full.slice(0, BASE_MAX - 3) + '...' : full;
+  let base = bases.get(name);
+  if (base !== undefined) return base;
+  const full = `${hashPrefix(name)}-${name}`;
+  base = full.length > BASE_MAX ? full.slice(0, BASE_MAX - 3) + '...' : full;
+  if (bases.size >= BASES_LIMIT) bases.clear();
+  bases.set(name, base);
+  return base;
 }
 
 /** `ns/svc/proto/portName` */
