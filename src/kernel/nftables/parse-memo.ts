@@ -26,15 +26,29 @@ interface Template {
   above: Set<object>;
 }
 
+const NO_REFS: RuleRefs = { chains: [], sets: [] };
+/** Rules that name one chain and no set, by that chain (most rules), sharing one record. */
+const oneChain = new Map<string, RuleRefs>();
+
 /** The chains a rule sends packets to and the sets it names. */
 export function refsOf(stmts: readonly Stmt[]): RuleRefs {
-  const refs: RuleRefs = { chains: [], sets: [] };
+  const chains: string[] = [];
+  const sets: string[] = [];
   for (const st of stmts) {
-    refs.chains.push(...targetsOf(st));
+    chains.push(...targetsOf(st));
     const set = setOf(st);
-    if (set !== undefined) refs.sets.push(set);
+    if (set !== undefined) sets.push(set);
   }
-  return refs;
+  if (sets.length === 0 && chains.length <= 1) {
+    if (chains.length === 0) return NO_REFS;
+    let r = oneChain.get(chains[0]!);
+    if (!r) {
+      if (oneChain.size >= MEMO_LIMIT) oneChain.clear();
+      oneChain.set(chains[0]!, (r = { chains, sets }));
+    }
+    return r;
+  }
+  return { chains, sets };
 }
 
 function remember(key: string, r: Omit<ParsedRule, 'at'>): Memo {
@@ -128,25 +142,29 @@ function instantiate(tpl: Template, literals: string[]): Stmt[] | undefined {
     if (!v) return undefined;
     built.set(slot.obj, v);
   }
-  // parts the literals did not change are the template's own
-  const copy = (node: unknown): unknown => {
-    const b = built.get(node as object);
-    if (b) return b;
-    if (!tpl.above.has(node as object)) return node;
-    if (Array.isArray(node)) {
-      const out = node.map(copy);
-      return out.some((v, i) => v !== node[i]) ? out : node;
+  return built.size ? (rebuilt(tpl.stmts, built, tpl.above) as Stmt[]) : tpl.stmts;
+}
+
+/** `node` with the built parts in place of the slots below it; parts the literals did not change stay the template's own. */
+function rebuilt(node: unknown, built: Map<object, object>, above: Set<object>): unknown {
+  const b = built.get(node as object);
+  if (b) return b;
+  if (!above.has(node as object)) return node;
+  if (Array.isArray(node)) {
+    let out: unknown[] | undefined;
+    for (let i = 0; i < node.length; i++) {
+      const c = rebuilt(node[i], built, above);
+      if (c !== node[i]) (out ??= [...node])[i] = c;
     }
-    let changed = false;
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(node as object)) {
-      const c = copy(v);
-      out[k] = c;
-      if (c !== v) changed = true;
-    }
-    return changed ? out : node;
-  };
-  return built.size ? (copy(tpl.stmts) as Stmt[]) : tpl.stmts;
+    return out ?? node;
+  }
+  let out: Record<string, unknown> | undefined;
+  for (const k in node as Record<string, unknown>) {
+    const v = (node as Record<string, unknown>)[k];
+    const c = rebuilt(v, built, above);
+    if (c !== v) (out ??= { ...(node as Record<string, unknown>) })[k] = c;
+  }
+  return out ?? node;
 }
 
 /** A template from a parsed rule, when every literal of its shape went to exactly one part of it. */
