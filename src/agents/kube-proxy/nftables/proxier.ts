@@ -69,8 +69,16 @@ interface NftWords {
   ifNotLocal?: string;
 }
 
-/** The family's words, and the local detector's iptables match turned into nft's. */
+const wordsBySettings = new WeakMap<ProxierSettings, NftWords>();
+
+/** The family's words, and the local detector's iptables match turned into nft's (read once per settings: every Service uses them). */
 export function nftWords(s: ProxierSettings): NftWords {
+  let w = wordsBySettings.get(s);
+  if (!w) wordsBySettings.set(s, (w = wordsOf(s)));
+  return w;
+}
+
+function wordsOf(s: ProxierSettings): NftWords {
   const ipX = s.family === 6 ? 'ip6' : 'ip';
   const w: NftWords = { ipX, addrType: s.family === 6 ? 'ipv6_addr' : 'ipv4_addr' };
   const d = s.localDetector;
