@@ -39,9 +39,9 @@ class Lines {
   private readonly chunks: string[] = [];
   private open: string[] = [];
 
-  push(...lines: string[]): void {
-    for (const l of lines) this.open.push(l);
-    this.count += lines.length;
+  push(line: string): void {
+    this.open.push(line);
+    this.count++;
     if (this.open.length >= 4096) this.close();
   }
 
@@ -116,7 +116,8 @@ export class KubeProxyNftables {
     const had = new Set(prev?.elements.map((e) => `${e.container} ${e.key}`));
     for (const c of rules.chains.keys()) {
       this.active.add(c);
-      tx.push(`add chain ${h} ${c}`, `flush chain ${h} ${c}`);
+      tx.push(`add chain ${h} ${c}`);
+      tx.push(`flush chain ${h} ${c}`);
     }
     for (const e of rules.elements) {
       const id = `${e.container} ${e.key}`;
@@ -156,7 +157,7 @@ export class KubeProxyNftables {
     }
 
     const tx = new Lines();
-    if (full) tx.push(...setupLines(s, this.serviceCIDRs, !this.flushed));
+    if (full) for (const l of setupLines(s, this.serviceCIDRs, !this.flushed)) tx.push(l);
     if (full) {
       // a full sync flushed every container and rewrites every Service
       for (const m of this.stored.values()) m.clear();

@@ -14,10 +14,10 @@ const BASES_LIMIT = 1_000_000;
 function hashPrefix(name: string): string {
   // crypto.hash (one call, no Hash object) from Node 20.12
   const hex = typeof hash === 'function' ? hash('sha256', name, 'hex') : createHash('sha256').update(name).digest('hex');
-  const bits = parseInt(hex.slice(0, 10), 16);
-  let out = '';
-  for (let i = 7; i >= 0; i--) out += B32[Math.floor(bits / 2 ** (5 * i)) % 32];
-  return out;
+  // 8 characters of 5 bits from two 20-bit halves of the first 10 hex digits
+  const hi = parseInt(hex.slice(0, 5), 16);
+  const lo = parseInt(hex.slice(5, 10), 16);
+  return B32[(hi >> 15) & 31]! + B32[(hi >> 10) & 31]! + B32[(hi >> 5) & 31]! + B32[hi & 31]! + B32[(lo >> 15) & 31]! + B32[(lo >> 10) & 31]! + B32[(lo >> 5) & 31]! + B32[lo & 31]!;
 }
 
 export function hashAndTruncate(name: string): string {
