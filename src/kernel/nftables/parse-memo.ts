@@ -228,6 +228,9 @@ export function parseRuleLine(file: string, source: string, start: number, end: 
   const { result: r, slots } = collectSlots(() => parseStatements(ts, now));
   const stop = ts.peek();
   if (stop.at !== end || (stop.kind !== 'nl' && stop.kind !== 'eof')) return undefined;
-  if (shape && !templates.has(shape.shape)) templates.set(shape.shape, templateOf(r.stmts, shape.literals, shape.offsets.map((o) => o + start), slots));
+  if (shape && !templates.has(shape.shape)) {
+    if (templates.size >= MEMO_LIMIT) templates.clear();
+    templates.set(shape.shape, templateOf(r.stmts, shape.literals, shape.offsets.map((o) => o + start), slots));
+  }
   return remember(key, r);
 }
