@@ -20,7 +20,7 @@ function hashPrefix(name: string): string {
   return B32[(hi >> 15) & 31]! + B32[(hi >> 10) & 31]! + B32[(hi >> 5) & 31]! + B32[hi & 31]! + B32[(lo >> 15) & 31]! + B32[(lo >> 10) & 31]! + B32[(lo >> 5) & 31]! + B32[lo & 31]!;
 }
 
-export function hashAndTruncate(name: string): string {
+function hashAndTruncate(name: string): string {
   let base = bases.get(name);
   if (base !== undefined) return base;
   const full = `${hashPrefix(name)}-${name}`;
@@ -35,8 +35,36 @@ export function servicePortBase(sp: Pick<ServicePort, 'service' | 'protocol' | '
   return hashAndTruncate(`${sp.service}/${sp.protocol}/${sp.portName}`);
 }
 
-export function endpointBase(sp: Pick<ServicePort, 'service' | 'protocol' | 'portName'>, ep: Pick<Endpoint, 'ip' | 'port'>): string {
+function endpointBase(sp: Pick<ServicePort, 'service' | 'protocol' | 'portName'>, ep: Pick<Endpoint, 'ip' | 'port'>): string {
   return hashAndTruncate(`${sp.service}/${sp.protocol}/${sp.portName}__${ep.ip.replaceAll(':', '.')}/${ep.port}`);
+}
+
+export interface EndpointName {
+  base: string;
+  /** `endpoint-BASE`, the endpoint's chain. */
+  chain: string;
+}
+
+/** Per Service port: its endpoints' names by ip:port (every node's kube-proxy names them alike). */
+const endpointNamesByPort = new Map<string, Map<string, EndpointName>>();
+
+/** The names of one Service port's endpoints, looked up by the endpoint's ip:port. */
+export function endpointNames(sp: Pick<ServicePort, 'service' | 'protocol' | 'portName'>): (ep: Pick<Endpoint, 'ip' | 'port' | 'hostPort'>) => EndpointName {
+  const key = `${sp.service}/${sp.protocol}/${sp.portName}`;
+  let byEndpoint = endpointNamesByPort.get(key);
+  if (!byEndpoint) {
+    if (endpointNamesByPort.size >= BASES_LIMIT) endpointNamesByPort.clear();
+    endpointNamesByPort.set(key, (byEndpoint = new Map()));
+  }
+  const names = byEndpoint;
+  return (ep) => {
+    let n = names.get(ep.hostPort);
+    if (!n) {
+      const base = endpointBase(sp, ep);
+      names.set(ep.hostPort, (n = { base, chain: `endpoint-${base}` }));
+    }
+    return n;
+  };
 }
 
 /** Service and endpoint chains all carry a `/` (no fixed chain does). */

@@ -5,7 +5,7 @@
 import { cidrContains, parseCIDR } from '../../../net/ip.js';
 import { categorizeEndpoints, portKey, type ServiceState } from '../objects.js';
 import type { ProxierSettings } from '../settings.js';
-import { endpointBase, servicePortBase } from './names.js';
+import { endpointNames, servicePortBase } from './names.js';
 
 export const TABLE = 'kube-proxy';
 
@@ -108,8 +108,9 @@ export function nftServiceRules(s: ProxierSettings, st: ServiceState): NftServic
     const { clusterEndpoints, localEndpoints, reachable, hasEndpoints } = categorizeEndpoints(eps, sp);
     const p = sp.protocol;
     const base = servicePortBase(sp);
-    const epChain = new Map(reachable.map((e) => [e, `endpoint-${endpointBase(sp, e)}`]));
-    const affinity = (e: (typeof reachable)[number]): string => `affinity-${endpointBase(sp, e)}`;
+    const names = endpointNames(sp);
+    const epChain = new Map(reachable.map((e) => [e, names(e).chain]));
+    const affinity = (e: (typeof reachable)[number]): string => `affinity-${names(e).base}`;
     for (const e of reachable) chain(epChain.get(e)!);
     const clusterChain = `service-${base}`;
     const localChain = `local-${base}`;
