@@ -1,7 +1,7 @@
 // kube-proxy's nftables chain and set names: a per-port base `HASH-ns/svc/proto/port` and a
 // per-endpoint base `HASH-ns/svc/proto/port__ip/port`, HASH being the first 8 base32 characters
 // of the SHA-256 of the rest; bases longer than 240 characters are cut to 237 plus "...".
-import { createHash, hash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { Endpoint, ServicePort } from '../objects.js';
 
 const B32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
@@ -12,8 +12,8 @@ const BASES_LIMIT = 1_000_000;
 
 /** The first 8 base32 characters of the SHA-256 of `name` (its first 40 bits). */
 function hashPrefix(name: string): string {
-  // crypto.hash (one call, no Hash object) from Node 20.12
-  const hex = typeof hash === 'function' ? hash('sha256', name, 'hex') : createHash('sha256').update(name).digest('hex');
+  // crypto.hash: one call, no Hash object
+  const hex = hash('sha256', name, 'hex');
   // 8 characters of 5 bits from two 20-bit halves of the first 10 hex digits
   const hi = parseInt(hex.slice(0, 5), 16);
   const lo = parseInt(hex.slice(5, 10), 16);
