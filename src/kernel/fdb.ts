@@ -16,6 +16,8 @@ export interface FdbEntry {
 
 export class Fdb {
   private readonly entries: FdbEntry[] = [];
+  /** The entries of each MAC, in list order (a node's vxlan device holds one per other node). */
+  private readonly byMac = new Map<string, FdbEntry[]>();
 
   list(dev?: string): FdbEntry[] {
     return dev === undefined ? [...this.entries] : this.entries.filter((e) => e.dev === dev);
@@ -23,16 +25,22 @@ export class Fdb {
 
   /** A bridge's entry for `mac` (which port it lives behind), or a vxlan device's remote for it. */
   lookup(mac: string, where: { master: string } | { dev: string }): FdbEntry | undefined {
-    return 'master' in where
-      ? this.entries.find((e) => e.mac === mac && e.master === where.master)
-      : this.entries.find((e) => e.mac === mac && e.dev === where.dev && e.master === undefined);
+    const same = this.byMac.get(mac) ?? [];
+    return 'master' in where ? same.find((e) => e.master === where.master) : same.find((e) => e.dev === where.dev && e.master === undefined);
   }
 
   /** `bridge fdb replace`/`append` for a self entry, or the bridge learning/adding a master entry. */
   replace(e: FdbEntry): void {
-    const i = this.entries.findIndex((x) => x.mac === e.mac && x.dev === e.dev && x.master === e.master && x.dst === e.dst);
-    if (i >= 0) this.entries[i] = e;
-    else this.entries.push(e);
+    const same = this.byMac.get(e.mac);
+    const j = same ? same.findIndex((x) => x.dev === e.dev && x.master === e.master && x.dst === e.dst) : -1;
+    if (j >= 0) {
+      this.entries[this.entries.indexOf(same![j]!)] = e;
+      same![j] = e;
+      return;
+    }
+    this.entries.push(e);
+    if (same) same.push(e);
+    else this.byMac.set(e.mac, [e]);
   }
 
   delete(match: Pick<FdbEntry, 'mac' | 'dev'> & Partial<FdbEntry>): number {
@@ -40,7 +48,7 @@ export class Fdb {
     for (let i = this.entries.length - 1; i >= 0; i--) {
       const e = this.entries[i]!;
       if (Object.entries(match).every(([k, v]) => e[k as keyof FdbEntry] === v)) {
-        this.entries.splice(i, 1);
+        this.removeAt(i);
         n++;
       }
     }
@@ -48,6 +56,13 @@ export class Fdb {
   }
 
   flushDev(dev: string): void {
-    for (let i = this.entries.length - 1; i >= 0; i--) if (this.entries[i]!.dev === dev) this.entries.splice(i, 1);
+    for (let i = this.entries.length - 1; i >= 0; i--) if (this.entries[i]!.dev === dev) this.removeAt(i);
+  }
+
+  private removeAt(i: number): void {
+    const [e] = this.entries.splice(i, 1);
+    const same = this.byMac.get(e!.mac)!;
+    same.splice(same.indexOf(e!), 1);
+    if (same.length === 0) this.byMac.delete(e!.mac);
   }
 }

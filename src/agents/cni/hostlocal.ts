@@ -29,7 +29,8 @@ export interface IpamDisk {
   read(file: string): string | undefined;
   write(file: string, content: string): void;
   remove(file: string): void;
-  list(): string[];
+  /** The files holding exactly `content`, in directory order (host-local's search for a container's addresses). */
+  holding(content: string): string[];
 }
 
 /** host-local's directory `<dataDir>/<network>` inside a node's file map. */
@@ -40,7 +41,11 @@ export function nodeIpamDisk(files: Map<string, string>, network: string, dataDi
     read: (f) => files.get(dir + f),
     write: (f, c) => void files.set(dir + f, c),
     remove: (f) => void files.delete(dir + f),
-    list: () => [...files.keys()].filter((k) => k.startsWith(dir)).map((k) => k.slice(dir.length)),
+    holding: (content) => {
+      const out: string[] = [];
+      for (const [k, v] of files) if (v === content && k.startsWith(dir)) out.push(k.slice(dir.length));
+      return out;
+    },
   };
 }
 
@@ -92,8 +97,8 @@ export class HostLocalAllocator {
 
   /** Allocates for (container, ifname): the requested address, or the next free one after the last reserved. */
   allocate(id: string, ifname: string, requested?: string): Allocation {
-    for (const f of this.disk.list()) {
-      if (this.disk.read(f) === `${id}\r\n${ifname}` && ipFamily(f) === this.family && this.rangeOf(ipToBigInt(f)) >= 0) throw new Error(`${id} already has an IP ${f} in this range set`);
+    for (const f of this.disk.holding(`${id}\r\n${ifname}`)) {
+      if (ipFamily(f) === this.family && this.rangeOf(ipToBigInt(f)) >= 0) throw new Error(`${id} already has an IP ${f} in this range set`);
     }
     if (requested !== undefined) {
       const v = ipToBigInt(requested);
@@ -135,6 +140,6 @@ export class HostLocalAllocator {
 
   /** Releases whatever (container, ifname) holds. */
   release(id: string, ifname: string): void {
-    for (const f of this.disk.list()) if (ipFamily(f) && this.disk.read(f) === `${id}\r\n${ifname}`) this.disk.remove(f);
+    for (const f of this.disk.holding(`${id}\r\n${ifname}`)) if (ipFamily(f)) this.disk.remove(f);
   }
 }
