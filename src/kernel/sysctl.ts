@@ -21,6 +21,17 @@ const PER_DEVICE = /^net\.(ipv4|ipv6)\.conf\.default\.(.+)$/;
 
 export class Sysctls {
   private readonly values = new Map<string, string>(Object.entries(DEFAULTS));
+  /** The conf.default.* keys as [family, name], in the map's order (a new device copies only these). */
+  private readonly defaults = new Map<string, [string, string]>();
+
+  constructor() {
+    for (const k of this.values.keys()) this.noteDefault(k);
+  }
+
+  private noteDefault(key: string): void {
+    const m = key.match(PER_DEVICE);
+    if (m && !this.defaults.has(key)) this.defaults.set(key, [m[1]!, m[2]!]);
+  }
 
   get(key: string): string | undefined {
     return this.values.get(key);
@@ -32,6 +43,7 @@ export class Sysctls {
   }
 
   set(key: string, value: string | number): void {
+    if (!this.values.has(key)) this.noteDefault(key);
     this.values.set(key, String(value));
     // ip_forward is the same switch as conf.all.forwarding.
     if (key === 'net.ipv4.ip_forward') this.values.set('net.ipv4.conf.all.forwarding', String(value));
@@ -39,9 +51,9 @@ export class Sysctls {
 
   /** A new device gets its own conf.<dev>.* keys from conf.default.*. */
   addDevice(dev: string): void {
-    for (const [k, v] of [...this.values]) {
-      const m = k.match(PER_DEVICE);
-      if (m) this.values.set(`net.${m[1]}.conf.${dev}.${m[2]}`, v);
+    for (const [k, [family, name]] of [...this.defaults]) {
+      const v = this.values.get(k);
+      if (v !== undefined) this.values.set(`net.${family}.conf.${dev}.${name}`, v);
     }
   }
 
