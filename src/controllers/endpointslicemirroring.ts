@@ -30,10 +30,34 @@ interface Group {
 
 export class EndpointSliceMirroringController extends Controller {
   readonly name = 'endpointslicemirroring';
+  /**
+   * Endpoints key → names of the slices mirrored from it, as the controller's slice tracker
+   * knows them: a Service with a selector is passed over without a list unless it has some.
+   */
+  private readonly tracked = new Map<string, Set<string>>();
 
   start(): void {
     this.store.watch('Endpoints', 0, (ev) => this.enqueue(ev.key));
     this.store.watch('Service', 0, (ev) => this.enqueue(ev.key));
+    this.store.watch('EndpointSlice', 0, (ev) => {
+      if (ev.oldObject) this.track(ev.oldObject, false);
+      this.track(ev.object, ev.type !== 'DELETED');
+    });
+  }
+
+  private track(s: EndpointSlice, present: boolean): void {
+    const svc = s.metadata.labels?.[SERVICE_NAME_LABEL];
+    if (svc === undefined || s.metadata.labels?.[MANAGED_BY_LABEL] !== MIRRORING_CONTROLLER_NAME) return;
+    if (!s.metadata.ownerReferences?.some((r) => r.kind === 'Endpoints')) return;
+    const key = `${s.metadata.namespace}/${svc}`;
+    let names = this.tracked.get(key);
+    if (present) {
+      if (!names) this.tracked.set(key, (names = new Set()));
+      names.add(s.metadata.name);
+    } else if (names) {
+      names.delete(s.metadata.name);
+      if (names.size === 0) this.tracked.delete(key);
+    }
   }
 
   private mirrored(ns: string, name: string): EndpointSlice[] {
@@ -48,9 +72,11 @@ export class EndpointSliceMirroringController extends Controller {
     const [ns, name] = key.split('/') as [string, string];
     const ep = this.store.get('Endpoints', ns, name);
     const svc = this.store.get('Service', ns, name);
-    const existing = this.mirrored(ns, name);
     const mirror =
-      ep && svc && Object.keys(svc.spec.selector ?? {}).length === 0 && ep.metadata.labels?.[SKIP_MIRROR_LABEL] !== 'true' && !ep.metadata.annotations?.[LEADER_ANNOTATION];
+      ep && svc && !hasSelector(svc.spec.selector) && ep.metadata.labels?.[SKIP_MIRROR_LABEL] !== 'true' && !ep.metadata.annotations?.[LEADER_ANNOTATION];
+    // Nothing to mirror and nothing mirrored before (a Service with a selector, as nearly all are).
+    if (!mirror && !this.tracked.has(key)) return;
+    const existing = this.mirrored(ns, name);
     const groups = mirror ? this.desired(ep) : [];
     const byKey = new Map(existing.map((s) => [groupKey(s.addressType as Group['addressType'], s.ports ?? []), s]));
     for (const g of groups) {
@@ -125,6 +151,11 @@ export class EndpointSliceMirroringController extends Controller {
       ports: g.ports,
     };
   }
+}
+
+function hasSelector(selector: Record<string, string> | undefined): boolean {
+  for (const _ in selector) return true;
+  return false;
 }
 
 function groupKey(addressType: string, ports: EndpointPort[]): string {
