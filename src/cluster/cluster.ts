@@ -137,15 +137,15 @@ export class Cluster {
       if (object.kind !== 'Service') continue;
       const svc = this.store.get('Service', object.metadata.namespace ?? 'default', object.metadata.name) as Service;
       if (!svc?.spec.selector || Object.keys(svc.spec.selector).length === 0) continue;
-      const pods = this.endpointSlices.selectedPods(svc);
-      const sel = Object.entries(svc.spec.selector).map(([k, v]) => `${k}=${v}`).join(',');
-      if (pods.length === 0) {
+      // The selected pods are read one at a time, only as far as each question needs.
+      if (this.endpointSlices.eachSelectedPod(svc).next().done) {
+        const sel = Object.entries(svc.spec.selector).map(([k, v]) => `${k}=${v}`).join(',');
         this.topology.problems.warn(this.refOf(svc), objectName('Service', svc as never), ['spec', 'selector'], `selector ${sel} matches no pod: the Service has no endpoints`);
         continue;
       }
       (svc.spec.ports ?? []).forEach((sp, i) => {
         if (typeof sp.targetPort !== 'string' || /^\d+$/.test(sp.targetPort)) return;
-        if (pods.every((p) => resolveTargetPort(sp, p) === undefined)) {
+        if (!someOf(this.endpointSlices.eachSelectedPod(svc), (p) => resolveTargetPort(sp, p) !== undefined)) {
           this.topology.problems.warn(
             this.refOf(svc),
             objectName('Service', svc as never),
@@ -156,6 +156,11 @@ export class Cluster {
       });
     }
   }
+}
+
+function someOf<T>(items: Iterable<T>, test: (item: T) => boolean): boolean {
+  for (const x of items) if (test(x)) return true;
+  return false;
 }
 
 /**

@@ -130,20 +130,35 @@ export class EndpointSliceController extends Controller {
 
   /** Pods the Service's selector picks, in creation order. */
   selectedPods(svc: Service): Pod[] {
+    const sel = svc.spec.selector;
+    const out: Pod[] = [];
+    for (const pk of this.candidates(svc)) {
+      const p = this.store.getByKey('Pod', pk);
+      if (p && mapSelectorMatches(sel, p.metadata.labels)) out.push(p);
+    }
+    return out;
+  }
+
+  /** selectedPods() one at a time: a caller that stops at the first pod it wants reads no more. */
+  *eachSelectedPod(svc: Service): Generator<Pod> {
+    const sel = svc.spec.selector;
+    for (const pk of this.candidates(svc)) {
+      const p = this.store.getByKey('Pod', pk);
+      if (p && mapSelectorMatches(sel, p.metadata.labels)) yield p;
+    }
+  }
+
+  /** Keys of the pods carrying the selector's rarest label pair (none without a selector). */
+  private candidates(svc: Service): ReadonlySet<string> {
     const ns = svc.metadata.namespace!;
     const sel = svc.spec.selector;
-    if (!sel || Object.keys(sel).length === 0) return [];
+    if (!sel || Object.keys(sel).length === 0) return NONE;
     let smallest: ReadonlySet<string> | undefined;
     for (const [k, v] of Object.entries(sel)) {
       const s = this.podsByLabel.get(ns, k, v);
       if (!smallest || s.size < smallest.size) smallest = s;
     }
-    const out: Pod[] = [];
-    for (const pk of smallest ?? []) {
-      const p = this.store.getByKey('Pod', pk);
-      if (p && mapSelectorMatches(sel, p.metadata.labels)) out.push(p);
-    }
-    return out;
+    return smallest ?? NONE;
   }
 
   protected sync(key: string): void {
