@@ -46,7 +46,7 @@ export abstract class PodKeeper extends Controller {
   }
 
   /** Creates or deletes pods until `want` remain; scale down removes the newest first, as the controllers' ranking does for equal pods. */
-  protected scaleTo(owner: { metadata: ObjectMeta }, pods: Pod[], want: number, template: PodTemplateSpec, ref: OwnerReference, labels: Record<string, string> = {}): void {
+  protected scaleTo(owner: { metadata: ObjectMeta }, pods: Pod[], want: number, template: PodTemplateSpec, ref: OwnerReference, labels?: Record<string, string>): void {
     const ns = owner.metadata.namespace!;
     const name = owner.metadata.name;
     const uid = owner.metadata.uid!;

@@ -6,25 +6,30 @@ export function controllerRef(owner: { apiVersion: string; kind: string; metadat
   return { apiVersion: owner.apiVersion, kind: owner.kind, name: owner.metadata.name, uid: owner.metadata.uid!, controller: true };
 }
 
-/** A Pod stamped from a template, owned by `owner`. */
+/**
+ * A Pod stamped from a template, owned by `owner`. Stored objects are never changed in place, so
+ * the pod shares the template's spec (and its labels, when it adds none): the scheduler's binding
+ * writes a new spec anyway.
+ */
 export function podFromTemplate(
   template: PodTemplateSpec,
   name: string,
   namespace: string,
   owner: OwnerReference,
-  extraLabels: Record<string, string> = {},
+  extraLabels?: Record<string, string>,
 ): Pod {
+  const labels = template.metadata?.labels;
   return {
     apiVersion: 'v1',
     kind: 'Pod',
     metadata: {
       name,
       namespace,
-      labels: withFields(template.metadata?.labels, extraLabels),
+      labels: labels && !extraLabels ? labels : withFields(labels, extraLabels ?? {}),
       ...(template.metadata?.annotations ? { annotations: copyOf(template.metadata.annotations) } : {}),
       ownerReferences: [owner],
     },
-    spec: copyOf(template.spec),
+    spec: template.spec,
     status: { phase: 'Pending' },
   };
 }
