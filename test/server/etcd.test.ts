@@ -107,7 +107,10 @@ et('compaction: a watch from before it gets 410 Expired', async (t) => {
   const a = await onEtcd(etcd.endpoint);
   t.teardown(() => a.close());
   const rv = a.server.cache.rv;
-  await json(a, 'POST', '/api/v1/namespaces/default/configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' } });
+  const created = await json(a, 'POST', '/api/v1/namespaces/default/configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' } });
+  // compaction is at the revision the cache has seen: wait until that includes the ConfigMap
+  const at = Number((created.body.metadata as { resourceVersion: string }).resourceVersion);
+  await until(a, () => a.server.cache.rv >= at);
   await a.server.compact();
   const res = await fetch(`${a.server.url}/api/v1/namespaces/default/configmaps?watch=1&resourceVersion=${rv}`);
   const text = await res.text();
