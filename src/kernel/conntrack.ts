@@ -44,7 +44,6 @@ const TIMEOUTS = {
   tcpSynSent: ['net.netfilter.nf_conntrack_tcp_timeout_syn_sent', 120],
   tcpEstablished: ['net.netfilter.nf_conntrack_tcp_timeout_established', 432000],
   udp: ['net.netfilter.nf_conntrack_udp_timeout', 30],
-  udpStream: ['net.netfilter.nf_conntrack_udp_timeout_stream', 120],
   // knet does not walk SCTP's own state machine: an association is given its established timeout
   sctp: ['net.netfilter.nf_conntrack_sctp_timeout_established', 210],
   icmp: ['net.netfilter.nf_conntrack_icmp_timeout', 30],
@@ -105,14 +104,18 @@ export class ConntrackTable {
     return e;
   }
 
-  /** A reply was seen: the connection is established (and assured, as after the handshake). */
+  /** A reply was seen: a TCP connection is established (and assured, as after the handshake). */
   sawReply(e: ConntrackEntry, now: number): void {
     e.seenReply = true;
-    e.assured = true;
     if (e.orig.proto === 'tcp') {
       e.state = 'ESTABLISHED';
+      e.assured = true;
       e.expires = now + this.seconds('tcpEstablished') * 1000;
-    } else if (e.orig.proto === 'udp') e.expires = now + this.seconds('udpStream') * 1000;
+    } else if (e.orig.proto === 'udp') {
+      // one answer is no stream yet: udp_packet refreshes to udp_timeout; only later traffic
+      // (which a traced connection does not send) makes it ASSURED with udp_timeout_stream
+      e.expires = now + this.seconds('udp') * 1000;
+    }
   }
 
   clear(): void {
