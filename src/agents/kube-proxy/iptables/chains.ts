@@ -1,6 +1,6 @@
 // kube-proxy's chain names: fixed chains, and per Service port / endpoint chains named by a
 // prefix plus the first 16 characters of BASE32(SHA-256(input)).
-import { hash } from 'node:crypto';
+import { sha256Base32 } from '../hash.js';
 
 export const KUBE_SERVICES = 'KUBE-SERVICES';
 export const KUBE_EXTERNAL_SERVICES = 'KUBE-EXTERNAL-SERVICES';
@@ -19,32 +19,6 @@ export const SERVICE_CHAIN_PREFIXES = ['KUBE-SVC-', 'KUBE-SVL-', 'KUBE-EXT-', 'K
 
 export function isServiceChain(name: string): boolean {
   return SERVICE_CHAIN_PREFIXES.some((p) => name.startsWith(p));
-}
-
-const B32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-
-const codes: number[] = new Array(16);
-
-/** base64 character → its 6 bits. */
-const B64 = new Uint8Array(128);
-for (const [i, c] of [...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'].entries()) B64[c.charCodeAt(0)] = i;
-
-/** First 16 BASE32 characters (80 bits = the first 10 bytes) of SHA-256(input). */
-export function hash16(input: string): string {
-  // node's one-shot digest as base64 (no Hash object, no Buffer per chain name), re-cut into 5-bit groups
-  const d = hash('sha256', input, 'base64');
-  let acc = 0;
-  let bits = 0;
-  let n = 0;
-  for (let i = 0; n < 16; i++) {
-    acc = ((acc << 6) | B64[d.charCodeAt(i)]!) & 0x7ff;
-    bits += 6;
-    while (bits >= 5 && n < 16) {
-      bits -= 5;
-      codes[n++] = B32.charCodeAt((acc >>> bits) & 31);
-    }
-  }
-  return String.fromCharCode(...codes);
 }
 
 export interface ServicePortChains {
@@ -67,7 +41,7 @@ export function servicePortChains(spn: string, protocol: string): ServicePortCha
   const input = spn + protocol;
   let c = portChains.get(input);
   if (!c) {
-    const h = hash16(input);
+    const h = sha256Base32(input, 16);
     portChains.set(input, (c = { svc: `KUBE-SVC-${h}`, svl: `KUBE-SVL-${h}`, ext: `KUBE-EXT-${h}`, fw: `KUBE-FW-${h}`, input, seps: new Map() }));
   }
   return c;
@@ -82,7 +56,7 @@ export function endpointChain(port: ServicePortChains, hostPort: string): string
       for (const p of portChains.values()) p.seps.clear();
       sepCount = 1;
     }
-    port.seps.set(hostPort, (c = `KUBE-SEP-${hash16(port.input + hostPort)}`));
+    port.seps.set(hostPort, (c = `KUBE-SEP-${sha256Base32(port.input + hostPort, 16)}`));
   }
   return c;
 }

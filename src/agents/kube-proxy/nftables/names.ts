@@ -1,29 +1,18 @@
 // kube-proxy's nftables chain and set names: a per-port base `HASH-ns/svc/proto/port` and a
 // per-endpoint base `HASH-ns/svc/proto/port__ip/port`, HASH being the first 8 base32 characters
 // of the SHA-256 of the rest; bases longer than 240 characters are cut to 237 plus "...".
-import { hash } from 'node:crypto';
+import { sha256Base32 } from '../hash.js';
 import type { Endpoint, ServicePort } from '../objects.js';
 
-const B32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
 const BASE_MAX = 256 - 16;
 /** Bases by their input: every node's kube-proxy names the same Service ports and endpoints. */
 const bases = new Map<string, string>();
 const BASES_LIMIT = 1_000_000;
 
-/** The first 8 base32 characters of the SHA-256 of `name` (its first 40 bits). */
-function hashPrefix(name: string): string {
-  // crypto.hash: one call, no Hash object
-  const hex = hash('sha256', name, 'hex');
-  // 8 characters of 5 bits from two 20-bit halves of the first 10 hex digits
-  const hi = parseInt(hex.slice(0, 5), 16);
-  const lo = parseInt(hex.slice(5, 10), 16);
-  return B32[(hi >> 15) & 31]! + B32[(hi >> 10) & 31]! + B32[(hi >> 5) & 31]! + B32[hi & 31]! + B32[(lo >> 15) & 31]! + B32[(lo >> 10) & 31]! + B32[(lo >> 5) & 31]! + B32[lo & 31]!;
-}
-
 function hashAndTruncate(name: string): string {
   let base = bases.get(name);
   if (base !== undefined) return base;
-  const full = `${hashPrefix(name)}-${name}`;
+  const full = `${sha256Base32(name, 8)}-${name}`;
   base = full.length > BASE_MAX ? full.slice(0, BASE_MAX - 3) + '...' : full;
   if (bases.size >= BASES_LIMIT) bases.clear();
   bases.set(name, base);
