@@ -6,6 +6,7 @@ import { InputError } from '../api/errors.js';
 import { compare, type Comparison, type ModeColumn, type Tally } from '../dataplane/compare.js';
 import type { Tool } from '../dataplane/footprint.js';
 import { collect, type IO } from './context.js';
+import { hostPort } from '../net/ip.js';
 
 const LABELS: Record<Tool, Record<string, string>> = {
   iptables: { chains: 'iptables chains', rules: 'iptables rules' },
@@ -50,7 +51,7 @@ function connCell(c: { endpoint: string; affinity: boolean }): string {
 
 export function renderComparison(cmp: Comparison): string {
   const cols = cmp.columns;
-  const ip = (e: { ip: string; port: number }): string => `${e.ip.includes(':') ? `[${e.ip}]` : e.ip}:${e.port}`;
+  const ip = (e: { ip: string; port: number }): string => hostPort(e.ip, e.port);
   let out = `compare   ${cmp.dst.object ?? cmp.service} ${ip(cmp.dst)}/${cmp.proto.toUpperCase()} from ${cmp.src.object ?? cmp.src.typed} ${cmp.src.ip}\n`;
   out += `topology  ${cmp.files.join(', ')} (KubeProxyConfiguration mode: ${cmp.configuredMode}), loaded once per mode with the mode overridden\n`;
   out += `affinity  ${cmp.sessionAffinity.type}${cmp.sessionAffinity.timeoutSeconds !== undefined ? `, timeout ${cmp.sessionAffinity.timeoutSeconds}s` : ''}\n\n`;

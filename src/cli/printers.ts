@@ -4,6 +4,7 @@ import type { AnyObject, Deployment, EndpointSlice, Endpoints, Job, Kind, Node, 
 import { controllerOf } from '../controllers/controller.js';
 import { podIsReady } from '../controllers/endpointslice.js';
 import { humanDuration } from './table.js';
+import { hostPort } from '../net/ip.js';
 
 export interface PrintContext {
   store: Pick<Store, 'list'>;
@@ -209,7 +210,7 @@ function endpointsCell(e: Endpoints): string {
   let count = 0;
   for (const ss of e.subsets ?? []) {
     const addrs = ss.addresses ?? [];
-    const pairs = ss.ports?.length ? ss.ports.flatMap((p) => addrs.map((a) => (a.ip.includes(':') ? `[${a.ip}]:${p.port}` : `${a.ip}:${p.port}`))) : addrs.map((a) => a.ip);
+    const pairs = ss.ports?.length ? ss.ports.flatMap((p) => addrs.map((a) => hostPort(a.ip, p.port!))) : addrs.map((a) => a.ip);
     count += pairs.length;
     for (const x of pairs) if (list.length < 3) list.push(x);
   }

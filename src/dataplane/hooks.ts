@@ -8,7 +8,8 @@ import type { AddrType } from '../kernel/hooks.js';
 import type { RouteMatch } from '../kernel/route.js';
 import { routeStep } from './ip.js';
 import { ctConfirm, ctLookup, ctRewriteDst, ctRewriteSrc, ctView, type NodeCtx } from './nat.js';
-import { addrText, type Arrival, type Packet, type Walk } from './walk.js';
+import { type Arrival, type Packet, type Walk } from './walk.js';
+import { hostPort } from '../net/ip.js';
 
 const CT_LOOKUP_PRIORITY = -200;
 
@@ -110,23 +111,23 @@ function applySrcNat(w: Walk, nc: NodeCtx, res: ProgramResult, p: Packet, io: Ho
   const n = res.nat!;
   const addr = n.kind === 'SNAT' ? n.addr : nc.kernel.root.sourceFor(io.out ?? '', p.dst);
   if (!addr) return;
-  const before = addrText(p.src, p.sport);
+  const before = hostPort(p.src, p.sport);
   p.src = addr;
   if (n.port !== undefined && n.kind === 'SNAT') p.sport = n.port;
   nc.natDone.src = true;
-  w.step({ kind: 'nat', nat: n.kind === 'SNAT' ? 'SNAT' : 'MASQUERADE', field: 'src', before, after: addrText(p.src, p.sport) });
+  w.step({ kind: 'nat', nat: n.kind === 'SNAT' ? 'SNAT' : 'MASQUERADE', field: 'src', before, after: hostPort(p.src, p.sport) });
   if (n.randomFully) w.step({ kind: 'note', text: '--random-fully: the kernel would also pick a random source port; knet keeps the port so the flow stays readable' });
 }
 
 /** DNAT/REDIRECT of a new connection at a dstnat program. */
 function applyDstNat(w: Walk, nc: NodeCtx, res: ProgramResult, p: Packet, io: HookIO): void {
   const n = res.nat!;
-  const before = addrText(p.dst, p.dport);
+  const before = hostPort(p.dst, p.dport);
   if (n.kind === 'REDIRECT') p.dst = nc.kernel.root.addresses.find((a) => a.dev === io.in)?.address ?? (familyOf(p.dst) === 4 ? '127.0.0.1' : '::1');
   else if (n.addr) p.dst = n.addr;
   if (n.port !== undefined) p.dport = n.port;
   nc.natDone.dst = true;
-  w.step({ kind: 'nat', nat: 'DNAT', field: 'dst', before, after: addrText(p.dst, p.dport) });
+  w.step({ kind: 'nat', nat: 'DNAT', field: 'dst', before, after: hostPort(p.dst, p.dport) });
 }
 
 /**

@@ -10,7 +10,8 @@ import { nodeCtx, type NodeCtx } from './nat.js';
 import { egressVxlan } from './overlay.js';
 import { socket } from './sockets.js';
 import type { Step } from './types.js';
-import { addrText, type Arrival, type Packet, type Walk } from './walk.js';
+import { type Arrival, type Packet, type Walk } from './walk.js';
+import { hostPort } from '../net/ip.js';
 
 export function routeStep(rm: RouteMatch, dst: string): Step {
   const r = rm.route;
@@ -75,12 +76,12 @@ export function ipInput(w: Walk, node: string, inDev: string, p: Packet, opts: {
  * destination rewritten, routed again, then out through LOCAL_OUT and POSTROUTING.
  */
 function ipvsForward(w: Walk, nc: NodeCtx, p: Packet, to: { dst: string; dport: number; priority: number }, fromOutput = false): Arrival {
-  const before = addrText(p.dst, p.dport);
+  const before = hostPort(p.dst, p.dport);
   p.dst = to.dst;
   p.dport = to.dport;
   nc.natDone.dst = true;
   nc.ipvs = true;
-  w.step({ kind: 'nat', nat: 'DNAT', field: 'dst', before, after: addrText(p.dst, p.dport) });
+  w.step({ kind: 'nat', nat: 'DNAT', field: 'dst', before, after: hostPort(p.dst, p.dport) });
   const rm = lookup(w, nc, p);
   if (isArrival(rm)) return rm;
   // the packet goes on with its conntrack entry attached (nf_conntrack_in leaves a tracked skb

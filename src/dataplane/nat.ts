@@ -5,7 +5,8 @@
 import { formatEntry, invert, type ConntrackEntry, type Tuple } from '../kernel/conntrack.js';
 import type { CtView } from '../kernel/hooks.js';
 import type { NodeKernel } from '../kernel/node.js';
-import { addrText, type Packet, type Walk } from './walk.js';
+import { type Packet, type Walk } from './walk.js';
+import { hostPort } from '../net/ip.js';
 
 /** The walk's view of one node while the packet is in it. */
 export interface NodeCtx {
@@ -70,10 +71,10 @@ function natTarget(nc: NodeCtx): Tuple {
 export function ctRewriteDst(w: Walk, nc: NodeCtx, p: Packet): void {
   const to = natTarget(nc);
   if (to.dst === p.dst && to.dport === p.dport) return;
-  const before = addrText(p.dst, p.dport);
+  const before = hostPort(p.dst, p.dport);
   p.dst = to.dst;
   p.dport = to.dport;
-  w.step({ kind: 'nat', nat: nc.ct!.dir === 'original' ? 'DNAT' : 'un-SNAT', field: 'dst', before, after: addrText(p.dst, p.dport) });
+  w.step({ kind: 'nat', nat: nc.ct!.dir === 'original' ? 'DNAT' : 'un-SNAT', field: 'dst', before, after: hostPort(p.dst, p.dport) });
 }
 
 /** A tracked packet's source as its entry says: the SNAT again, or a reply's DNAT undone. */
@@ -81,10 +82,10 @@ export function ctRewriteSrc(w: Walk, nc: NodeCtx, p: Packet): void {
   const { entry: e, dir } = nc.ct!;
   const to = natTarget(nc);
   if (to.src !== p.src || to.sport !== p.sport) {
-    const before = addrText(p.src, p.sport);
+    const before = hostPort(p.src, p.sport);
     p.src = to.src;
     p.sport = to.sport;
-    w.step({ kind: 'nat', nat: dir === 'original' ? 'SNAT' : 'un-DNAT', field: 'src', before, after: addrText(p.src, p.sport) });
+    w.step({ kind: 'nat', nat: dir === 'original' ? 'SNAT' : 'un-DNAT', field: 'src', before, after: hostPort(p.src, p.sport) });
   }
   if (dir === 'reply' && !e.seenReply) nc.kernel.conntrack.sawReply(e, w.now());
 }

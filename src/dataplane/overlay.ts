@@ -5,7 +5,8 @@ import { formatFdbEntry } from '../kernel/iproute2.js';
 import type { VxlanLink } from '../kernel/link.js';
 import { ipInput, routeStep } from './ip.js';
 import type { NodeCtx } from './nat.js';
-import { addrText, type Arrival, type Packet, type Walk } from './walk.js';
+import { type Arrival, type Packet, type Walk } from './walk.js';
+import { hostPort } from '../net/ip.js';
 
 /** The kernel picks the outer source port from a hash of the inner flow, in the ephemeral range. */
 function flowHash(s: string): number {
@@ -45,7 +46,7 @@ export function egressVxlan(w: Walk, nc: NodeCtx, vx: VxlanLink, nexthop: string
   w.step({ kind: 'underlay', from: outer.src, to: outer.dst, dev: orm.dev ?? vx.dev });
   const rk = w.dp.node(remote)!;
   w.hop(remote, 'root');
-  w.step({ kind: 'enter-interface', dev: 'eth0', note: `UDP ${addrText(outer.src, srcPort)} -> ${addrText(outer.dst, vx.port)}` });
+  w.step({ kind: 'enter-interface', dev: 'eth0', note: `UDP ${hostPort(outer.src, srcPort)} -> ${hostPort(outer.dst, vx.port)}` });
   // The outer header's family picks the socket: flannel.1 listens on IPv4, flannel-v6.1 on IPv6.
   const rvx = rk.root.links().find((l): l is VxlanLink => l.kind === 'vxlan' && l.port === vx.port && l.vni === vx.vni && l.local.includes(':') === outer.dst.includes(':'));
   if (!rvx) return w.end('DROPPED', `${remote} has no VXLAN device for VNI ${vx.vni} port ${vx.port}`, p);

@@ -1,11 +1,11 @@
 // The trace as text: a flow header, one block per hop with one line per step, the verdict with
 // its reason, then the reply path.
 import type { FlowEnd, Hop, PathResult, ReplyResult, Step, Trace } from './types.js';
-import { addrText } from './walk.js';
+import { hostPort } from '../net/ip.js';
 
 function end(e: FlowEnd, proto?: string): string {
   const where = e.object ? `${e.object} ` : '';
-  return `${where}${e.ip.includes(':') ? `[${e.ip}]` : e.ip}:${e.port}${proto ? `/${proto.toUpperCase()}` : ''}`;
+  return `${where}${hostPort(e.ip, e.port)}${proto ? `/${proto.toUpperCase()}` : ''}`;
 }
 
 export function stepLine(s: Step): string {
@@ -41,7 +41,7 @@ export function stepLine(s: Step): string {
       return L(s.hopLimit ? 'hlim' : 'ttl', `${s.before} -> ${s.after}`);
     case 'vxlan-encap':
       return [
-        L('vxlan', `encapsulate on ${s.dev}: VNI ${s.vni}, outer UDP ${addrText(s.outerSrc, s.srcPort)} -> ${addrText(s.outerDst, s.dstPort)}`),
+        L('vxlan', `encapsulate on ${s.dev}: VNI ${s.vni}, outer UDP ${hostPort(s.outerSrc, s.srcPort)} -> ${hostPort(s.outerDst, s.dstPort)}`),
         L('', `inner Ethernet ${s.innerSrcMac} -> ${s.innerDstMac}, MTU ${s.mtu}; FDB: ${s.fdb.trimEnd()}`),
       ].join('\n');
     case 'vxlan-decap':

@@ -1,6 +1,7 @@
 // Who receives a packet delivered to a namespace: the client socket a reply is for, or a socket
 // from the namespace's socket table (containers on their containerPorts, kubelet, kube-apiserver).
-import { addrText, describeLocation, type Arrival, type Location, type Packet, type Walk } from './walk.js';
+import { describeLocation, type Arrival, type Location, type Packet, type Walk } from './walk.js';
+import { hostPort } from '../net/ip.js';
 
 function sameLocation(a: Location, b: Location): boolean {
   return describeLocation(a) === describeLocation(b);
@@ -8,7 +9,7 @@ function sameLocation(a: Location, b: Location): boolean {
 
 export function socket(w: Walk, at: Location, p: Packet): Arrival {
   const proto = p.proto.toUpperCase();
-  const where = `${addrText(p.dst, p.dport)}/${proto}`;
+  const where = `${hostPort(p.dst, p.dport)}/${proto}`;
   const r = w.replyTo;
   if (r && p.dport === r.port && sameLocation(r.at, at)) {
     w.step({ kind: 'deliver', socket: where, owner: 'the client socket that sent the request' });

@@ -4,14 +4,14 @@ import { InputError } from '../api/errors.js';
 import type { Pod, Service } from '../api/types.js';
 import type { Cluster } from '../cluster/cluster.js';
 import type { L4Proto } from '../kernel/conntrack.js';
-import { canonicalIP, ipFamily } from '../net/ip.js';
+import { canonicalIP, ipFamily, hostPort } from '../net/ip.js';
 import { drawChooser, probabilityOf, type Chooser } from '../kernel/choice.js';
 import { NetfilterError } from '../kernel/netfilter/xt-eval.js';
 import { Dataplane } from './dataplane.js';
 import { seededRandom } from './rng.js';
 import { summarize } from './summary.js';
 import type { FlowEnd, PathResult, ReplyResult, Trace } from './types.js';
-import { Walk, addrText, describeLocation, type Location, type Packet } from './walk.js';
+import { Walk, describeLocation, type Location, type Packet } from './walk.js';
 
 export interface TraceOptions {
   proto?: L4Proto;
@@ -174,7 +174,7 @@ function walkOnce(dp: Dataplane, client: Client, dst: FlowEnd, proto: L4Proto, s
     verdict: a.verdict,
     reason: a.reason,
     probability: 1,
-    endpoint: sum.endpoint ?? addrText(a.packet.dst, a.packet.dport),
+    endpoint: sum.endpoint ?? hostPort(a.packet.dst, a.packet.dport),
     dnat: sum.dnat,
     masqueraded: sum.masqueraded,
     affinity: sum.affinity,
@@ -193,8 +193,8 @@ function walkReply(dp: Dataplane, at: Location, got: Packet, client: Client, dst
   w.replyTo = { at: client.at, port: sport };
   const reply: Packet = { src: got.dst, dst: got.src, proto: got.proto, sport: got.dport, dport: got.sport, ttl: DEFAULT_TTL };
   const a = w.send(at, reply);
-  const from = addrText(a.packet.src, a.packet.sport);
-  const expected = addrText(dst.ip, dst.port);
+  const from = hostPort(a.packet.src, a.packet.sport);
+  const expected = hostPort(dst.ip, dst.port);
   if (a.verdict !== 'DELIVERED') return { verdict: a.verdict, reason: a.reason, from, hops: w.hops };
   if (a.receiver !== describeLocation(client.at) || a.packet.dst !== client.end.ip || a.packet.dport !== sport) {
     return { verdict: 'BROKEN', reason: `the reply went to ${a.receiver ?? a.packet.dst}, not back to the client`, from, hops: w.hops };

@@ -97,9 +97,6 @@ export class Walk {
   }
 }
 
-export function addrText(ip: string, port: number): string {
-  return ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`;
-}
 
 export function describeLocation(at: Location): string {
   switch (at.kind) {

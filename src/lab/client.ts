@@ -6,6 +6,7 @@
 import { createSocket } from 'node:dgram';
 import { connect } from 'node:net';
 import dnsPacket, { type DecodedPacket } from 'dns-packet';
+import { hostPort } from '../net/ip.js';
 
 export interface ProbeFlow {
   id: number;
@@ -30,9 +31,6 @@ export interface ProbeResult {
   local?: string;
   code?: string;
 }
-
-/** `IP:PORT`, an IPv6 address in brackets as traces write it. */
-const hostPort = (ip: string, port: number): string => (ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`);
 
 function classify(code: string | undefined): ProbeOutcome {
   if (code === 'ECONNREFUSED') return 'refused';

@@ -7,6 +7,7 @@
 import { loadCluster } from '../cluster/cluster.js';
 import { CorednsInstance } from '../dns/instance.js';
 import { startDnsServer } from '../dns/server.js';
+import { hostPort } from '../net/ip.js';
 
 const [pod, ips, ...files] = process.argv.slice(2);
 if (!pod || !ips) {
@@ -16,11 +17,10 @@ if (!pod || !ips) {
 const cluster = loadCluster(files);
 const inst = new CorednsInstance(cluster, { instance: pod });
 for (const w of inst.warnings) process.stderr.write(`Warning: ${w}\n`);
-/** `IP:PORT` as traces write it: an IPv6 address in brackets. */
+/** The DNS server's plain `address:port`, as traces write it (an IPv6 address in brackets). */
 const bracketed = (ipPort: string): string => {
   const i = ipPort.lastIndexOf(':');
-  const ip = ipPort.slice(0, i);
-  return ip.includes(':') ? `[${ip}]${ipPort.slice(i)}` : ipPort;
+  return hostPort(ipPort.slice(0, i), Number(ipPort.slice(i + 1)));
 };
 for (const ip of ips.split(',')) {
   await startDnsServer(inst, { host: ip, port: 53 }, { nsid: ({ local, client }) => `pod ${pod} ${bracketed(local)} ${bracketed(client)}` });

@@ -8,15 +8,13 @@
 import { createSocket } from 'node:dgram';
 import { createServer, type Socket } from 'node:net';
 import { networkInterfaces } from 'node:os';
+import { hostPort } from '../net/ip.js';
 
 const [receiver, ...listens] = process.argv.slice(2);
 if (!receiver || listens.length === 0) {
   process.stderr.write('usage: responder RECEIVER PROTO/PORT…\n');
   process.exit(2);
 }
-
-/** `IP:PORT`, an IPv6 address in brackets as traces write it. */
-const hostPort = (ip: string, port: number): string => (ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`);
 
 /** The one answer line: `RECEIVER LOCAL_IP:PORT PEER_IP:PORT`. */
 function answer(local: string, localPort: number, peer: string, peerPort: number): string {

@@ -1,8 +1,8 @@
 // "Explain step": what one typed trace step means, in the words of a network course, in English
 // and Chinese. Built from the step's own fields.
 import type { Step } from '../dataplane/types.js';
-import { addrText } from '../dataplane/walk.js';
 import type { Lang } from './model.js';
+import { hostPort } from '../net/ip.js';
 
 function chainNote(chain: string, lang: Lang): string {
   const en: [RegExp, string][] = [
@@ -101,8 +101,8 @@ export function explainStep(s: Step, lang: Lang): string {
       return en ? `Routed, so the TTL drops by one: ${s.before} → ${s.after} (bridged frames keep their TTL).` : `经过路由转发，TTL 减一：${s.before} → ${s.after}（网桥转发的帧不改 TTL）。`;
     case 'vxlan-encap':
       return en
-        ? `VXLAN: ${s.dev} wraps the whole Ethernet frame in UDP ${s.srcPort} → ${addrText(s.outerDst, s.dstPort)} (VNI ${s.vni}), outer IP ${s.outerSrc} → ${s.outerDst}. The inner destination MAC ${s.innerDstMac} is the remote VTEP (from the neighbour table), and the FDB maps it to the remote node. The 50 bytes of headers are why the MTU is ${s.mtu}.`
-        : `VXLAN：${s.dev} 把整个以太网帧封装进 UDP ${s.srcPort} → ${addrText(s.outerDst, s.dstPort)}（VNI ${s.vni}），外层 IP ${s.outerSrc} → ${s.outerDst}。内层目的 MAC ${s.innerDstMac} 是对端 VTEP（来自邻居表），FDB 把它映射到对端节点。多出的 50 字节封装头就是 MTU 为 ${s.mtu} 的原因。`;
+        ? `VXLAN: ${s.dev} wraps the whole Ethernet frame in UDP ${s.srcPort} → ${hostPort(s.outerDst, s.dstPort)} (VNI ${s.vni}), outer IP ${s.outerSrc} → ${s.outerDst}. The inner destination MAC ${s.innerDstMac} is the remote VTEP (from the neighbour table), and the FDB maps it to the remote node. The 50 bytes of headers are why the MTU is ${s.mtu}.`
+        : `VXLAN：${s.dev} 把整个以太网帧封装进 UDP ${s.srcPort} → ${hostPort(s.outerDst, s.dstPort)}（VNI ${s.vni}），外层 IP ${s.outerSrc} → ${s.outerDst}。内层目的 MAC ${s.innerDstMac} 是对端 VTEP（来自邻居表），FDB 把它映射到对端节点。多出的 50 字节封装头就是 MTU 为 ${s.mtu} 的原因。`;
     case 'vxlan-decap':
       return en ? `The node receives UDP 8472 from ${s.outerSrc}, strips the VXLAN headers (VNI ${s.vni}) and the inner frame appears on ${s.dev}.` : `节点收到来自 ${s.outerSrc} 的 UDP 8472，剥掉 VXLAN 头（VNI ${s.vni}），内层帧出现在 ${s.dev} 上。`;
     case 'underlay':

@@ -139,3 +139,8 @@ export function subnetAt(c: CIDR, prefix: number, index: number): CIDR | undefin
   const net = bigIntToIP(ipToBigInt(c.network) + (BigInt(index) << BigInt(bits - prefix)), c.family);
   return { family: c.family, prefix, network: net, address: net };
 }
+
+/** `IP:PORT` as the kernel's tools write an endpoint: an IPv6 address in brackets. */
+export function hostPort(ip: string, port: number): string {
+  return ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`;
+}

@@ -2,7 +2,7 @@
 // (iptables-save for rules, `ip route` for routes, conntrack -L for entries). A step kind added
 // to the trace types later still shows: its kind and its fields.
 import type { Step } from '../dataplane/types.js';
-import { addrText } from '../dataplane/walk.js';
+import { hostPort } from '../net/ip.js';
 
 export interface StepRow {
   kind: string;
@@ -46,7 +46,7 @@ export function stepRow(s: Step): StepRow {
     case 'ttl':
       return row(s.hopLimit ? 'hlim' : 'ttl', `${s.before} -> ${s.after}`);
     case 'vxlan-encap':
-      return row('vxlan', `encapsulate on ${s.dev}: VNI ${s.vni}, outer UDP ${addrText(s.outerSrc, s.srcPort)} -> ${addrText(s.outerDst, s.dstPort)}; inner Ethernet ${s.innerSrcMac} -> ${s.innerDstMac}, MTU ${s.mtu}; FDB: ${s.fdb.trimEnd()}`);
+      return row('vxlan', `encapsulate on ${s.dev}: VNI ${s.vni}, outer UDP ${hostPort(s.outerSrc, s.srcPort)} -> ${hostPort(s.outerDst, s.dstPort)}; inner Ethernet ${s.innerSrcMac} -> ${s.innerDstMac}, MTU ${s.mtu}; FDB: ${s.fdb.trimEnd()}`);
     case 'vxlan-decap':
       return row('vxlan', `decapsulate VNI ${s.vni} (outer ${s.outerSrc} -> ${s.outerDst}) into ${s.dev}`);
     case 'underlay':

@@ -1,7 +1,7 @@
 // ipvsadm's views of the table, as ipvsadm 1.31 prints them: `-Ln` (services and destinations,
 // sorted as libipvs sorts them), `-Sn` / ipvsadm-save -n (rule form), `-Lnc` (the connection
 // table) and `-Ln --stats`.
-import { ipToBigInt } from '../../net/ip.js';
+import { ipToBigInt, hostPort } from '../../net/ip.js';
 import type { IpvsConn } from './connections.js';
 import type { IpvsTable } from './table.js';
 import {
@@ -10,7 +10,6 @@ import {
   IP_VS_SVC_F_SCHED1,
   IP_VS_SVC_F_SCHED2,
   IP_VS_SVC_F_SCHED3,
-  hostPort,
   type IpvsStats,
   type RealServer,
   type VirtualService,

@@ -6,8 +6,9 @@
 import type { Choice } from '../choice.js';
 import { PRIORITY, type HookPacket, type HookEnv, type HookName, type HookProgram, type ProgramResult } from '../hooks.js';
 import type { ConnState } from './connections.js';
-import { hostPort, type IpvsProto } from './service.js';
+import type { IpvsProto } from './service.js';
 import type { IpvsTable } from './table.js';
+import { hostPort } from '../../net/ip.js';
 
 /** Bytes a connection's first packet (and its reply) adds to the counters: a SYN (SYN-ACK) with options, a bare UDP/SCTP header. */
 const FIRST_PACKET_BYTES: Record<IpvsProto, number> = { TCP: 60, UDP: 28, SCTP: 48 };

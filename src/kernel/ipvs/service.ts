@@ -2,6 +2,7 @@
 // scheduler, flags and persistence, and its destinations (real servers) in the kernel's list
 // order — a new one goes to the head, so the list is the reverse of the order of adds.
 import type { Family } from '../../net/ip.js';
+import { hostPort } from '../../net/ip.js';
 
 export type IpvsProto = 'TCP' | 'UDP' | 'SCTP';
 
@@ -70,9 +71,6 @@ export function serviceKey(proto: IpvsProto, addr: string, port: number): string
   return `${proto} ${hostPort(addr, port)}`;
 }
 
-export function hostPort(addr: string, port: number): string {
-  return addr.includes(':') ? `[${addr}]:${port}` : `${addr}:${port}`;
-}
 
 /** Available for new connections: weight > 0 (kube-proxy never sets thresholds, so never overloaded). */
 export function available(d: RealServer): boolean {
