@@ -2,6 +2,7 @@
 // client to a destination during the step, as `knet trace --count --interval` does, on the
 // simulated clock — so what they leave behind (conntrack entries, IPVS connections and
 // persistence templates, the schedulers' state, the counters) is there for the commands after.
+import { stepDuration } from './duration.js';
 import type { Fields } from './fields.js';
 import { pathText, type Path } from './problems.js';
 import type { SourceRef } from './source.js';
@@ -29,7 +30,7 @@ const MAX_COUNT = 100_000;
  * The step's `trace`, or undefined. `seed` defaults to the step's number (1 for the first) so
  * two steps' clients do not draw the same source ports.
  */
-export function readStepTrace(f: Fields, doc: unknown, at: Path, ref: SourceRef, duration: (text: string) => number | undefined): StepTrace | undefined {
+export function readStepTrace(f: Fields, doc: unknown, at: Path, ref: SourceRef): StepTrace | undefined {
   const path = [...at, 'trace'];
   const m = f.map(doc, path);
   if (!m) return undefined;
@@ -37,7 +38,7 @@ export function readStepTrace(f: Fields, doc: unknown, at: Path, ref: SourceRef,
   const i = f.at(doc, [...path, 'interval']);
   let intervalMs = 1000;
   if (i !== undefined) {
-    const ms = typeof i === 'number' && i >= 0 ? i * 1000 : typeof i === 'string' ? duration(i) : undefined;
+    const ms = stepDuration(i);
     if (ms === undefined) f.fail([...path, 'interval'], `want a duration like 1s, 500ms or 1m, got ${JSON.stringify(i)}`);
     intervalMs = ms;
   }

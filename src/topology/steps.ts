@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { InputError } from '../api/errors.js';
 import { KINDS, isKind, type AnyObject, type Kind } from '../api/types.js';
-import { parseDuration } from './duration.js';
+import { stepDuration } from './duration.js';
 import { Fields } from './fields.js';
 import { objectName } from './load.js';
 import { checkObject } from './objects.js';
@@ -72,11 +72,11 @@ function readStep(f: Fields, doc: Record<string, unknown>, i: number, problems: 
   const w = f.at(doc, [...at, 'wait']);
   let waitMs = 0;
   if (w !== undefined) {
-    const ms = typeof w === 'number' && w >= 0 ? w * 1000 : typeof w === 'string' ? parseDuration(w) : undefined;
+    const ms = stepDuration(w);
     if (ms === undefined) f.fail([...at, 'wait'], `want a duration like 2s, 500ms or 1m, got ${JSON.stringify(w)}`);
     waitMs = ms!;
   }
-  const trace = readStepTrace(f, doc, at, ref, parseDuration);
+  const trace = readStepTrace(f, doc, at, ref);
   if (!apply.length && !del.length && w === undefined && !trace) f.fail(at, 'an empty step: give apply, delete, wait or trace');
   return { where: ref.where(at), apply, delete: del, waitMs, ...(trace ? { trace } : {}) };
 }
