@@ -149,5 +149,5 @@ export function applyPortmapRules(rs: Ruleset, lines: IptablesRestoreLines): voi
     }
   }
   for (const [name, rules] of owned) nat.chain(name)!.setRules(rules);
-  for (const name of [...nat.chains.keys()]) if (name.startsWith('CNI-DN-') && !owned.has(name)) nat.chains.delete(name);
+  for (const name of nat.chainNames('CNI-DN-')) if (!owned.has(name)) nat.deleteChain(name);
 }

@@ -18,7 +18,7 @@ export function ensureRules(rs: Ruleset, lines: IptablesRestoreLines): void {
   // the last one, it would find everything in place again.
   const text = JSON.stringify(lines);
   const last = lastCheck.get(rs);
-  if (last && last.text === text && last.chains.every(([t, c, rev]) => t.chains.get(c.name) === c && c.revision === rev)) return;
+  if (last && last.text === text && last.chains.every(([t, c, rev]) => t.chain(c.name) === c && c.revision === rev)) return;
   const touched = new Set<[Table, Chain]>();
   const seen = new Set<Chain>();
   const note = (t: Table, c: Chain): Chain => {

@@ -2,7 +2,7 @@
 // also knet's stable order) and applying one to a kernel ruleset the way
 // `iptables-restore --noflush` does.
 import type { Rule } from './rule.js';
-import type { Ruleset, Table } from './ruleset.js';
+import { Chain, type Ruleset, type Table } from './ruleset.js';
 
 function chainRank(name: string): number {
   if (name === 'KUBE-NODEPORTS') return 0;
@@ -118,20 +118,11 @@ function entryText(t: Table, chain: string, rules: readonly Rule[], lastRuleLast
   return text;
 }
 
-// The last large table's order: a full sync of another node of the cluster, or the next full
-// sync, has the same chains (checked: as many, each one there), and sorting 100k names is most of
-// what printing them costs.
-let lastOrder: string[] = [];
-
 /** Chain names in normal-form order (plain string sorts per group: fast for 100k names). */
-function sortChainNames(t: Table): string[] {
-  const chains = t.chains;
-  if (chains.size > 1000 && lastOrder.length === chains.size && lastOrder.every((n) => chains.has(n))) return lastOrder;
+function sortChainNames(names: Iterable<string>): string[] {
   const groups: string[][] = [[], [], [], []];
-  for (const n of chains.keys()) groups[chainRank(n)]!.push(n);
-  const names = groups.flatMap((g) => g.sort());
-  if (names.length > 1000) lastOrder = names;
-  return names;
+  for (const n of names) groups[chainRank(n)]!.push(n);
+  return groups.flatMap((g) => g.sort());
 }
 
 /** Chains whose rules the normal form orders by service (nat KUBE-SERVICES keeps its last rule last). */
@@ -151,15 +142,19 @@ export function formatRestore(input: Ruleset): string {
   const tables = [...input.tables.values()].sort((a, b) => (a.name < b.name ? -1 : 1));
   for (const t of tables) {
     out.push(`*${t.name}\n`);
-    const names = sortChainNames(t);
+    const chains = new Map(t.declared());
+    const names = sortChainNames(chains.keys());
     if (names.length) out.push(`:${names.join(' - [0:0]\n:')} - [0:0]\n`);
     for (const n of names) {
-      const c = t.chains.get(n)!;
-      const entry = serviceOrdered(t, n);
-      if (entry) {
-        if (c.size) out.push(entryText(t, n, c.rules, entry.lastRuleLast));
-      } else if (c.lines) out.push(c.lines.text);
-      else for (const r of c.rules) out.push(`-A ${n} ${r.text}\n`);
+      const c = chains.get(n)!;
+      if (!(c instanceof Chain)) out.push(c.text);
+      else {
+        const entry = serviceOrdered(t, n);
+        if (entry) {
+          if (c.size) out.push(entryText(t, n, c.rules, entry.lastRuleLast));
+        } else if (c.lines) out.push(c.lines.text);
+        else for (const r of c.rules) out.push(`-A ${n} ${r.text}\n`);
+      }
     }
     if (t.deletions.length) {
       const deleted = new Set(t.deletions);
@@ -177,12 +172,16 @@ export function formatRestore(input: Ruleset): string {
 export function applyRestore(kernel: Ruleset, input: Ruleset): void {
   for (const t of input.tables.values()) {
     const kt = kernel.table(t.name);
-    for (const [name, c] of t.chains) {
+    const deleted = new Set(t.deletions);
+    for (const name of t.objectNames()) {
+      if (deleted.has(name)) continue;
+      const c = t.chain(name)!;
       const kc = kt.ensureChain(name);
       if (c.builtin) kc.policy = c.policy;
       if (c.lines) kc.setLines(c.lines);
       else kc.setRules([...c.rules]);
     }
-    for (const name of t.deletions) kt.chains.delete(name);
+    for (const [id, g] of t.groups()) kt.setGroup(id, g);
+    for (const name of t.deletions) kt.deleteChain(name, t.deletedFrom.get(name) || undefined);
   }
 }

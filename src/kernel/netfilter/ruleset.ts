@@ -133,30 +133,169 @@ export class Chain {
   }
 }
 
+/**
+ * Chains written together by one owner (kube-proxy's chains of one Service), whose names and
+ * lines are produced when something first reads them: a table can hold 100,000 such chains of
+ * which a trace reads a handful.
+ */
+export interface ChainGroup {
+  /** The chains in declaration order (computed on first read, the same map after). */
+  readonly chains: ReadonlyMap<string, ChainLines>;
+  /** Chains other rules jump to, known without reading `chains`: looking one up reads only this group. */
+  readonly entryNames: readonly string[];
+  /** Every chain of the group starts with one of these (a lookup of any other name never reads it). */
+  readonly prefixes: readonly string[];
+}
+
 export class Table {
-  readonly chains = new Map<string, Chain>();
+  private readonly own = new Map<string, Chain>();
+  /** Groups whose chains have not been read: their chains exist, not yet as Chain objects. */
+  private readonly unread = new Map<string, ChainGroup>();
+  /** An unread group's entry chain → the group's id. */
+  private readonly entryIndex = new Map<string, string>();
+  /** Groups whose chains are Chain objects in `own`. */
+  private readonly read = new Map<string, ChainGroup>();
+  private readonly prefixes = new Set<string>();
+  /** A chain object that a group's restore wrote → the group's id. */
+  private readonly owner = new Map<string, string>();
   /** Restore input only: chains the input deletes (`-X NAME`), in order. */
   readonly deletions: string[] = [];
+  /** Restore input only: the group a deleted chain was written by (so deleting it reads only that group). */
+  readonly deletedFrom = new Map<string, string>();
 
   constructor(
     readonly name: TableName,
     withBuiltins: boolean,
   ) {
-    if (withBuiltins) for (const c of BUILTIN_CHAINS[name]) this.chains.set(c, new Chain(c, 'ACCEPT'));
+    if (withBuiltins) for (const c of BUILTIN_CHAINS[name]) this.own.set(c, new Chain(c, 'ACCEPT'));
+  }
+
+  /** Every chain as an object (unread groups are read first). */
+  get chains(): Map<string, Chain> {
+    for (const id of [...this.unread.keys()]) this.readGroup(id);
+    return this.own;
   }
 
   chain(name: string): Chain | undefined {
-    return this.chains.get(name);
+    return this.own.get(name) ?? this.fromGroups(name);
   }
 
   /** The chain, created as a user chain if missing (iptables -N without the error). */
   ensureChain(name: string): Chain {
-    let c = this.chains.get(name);
+    let c = this.chain(name);
     if (!c) {
       c = new Chain(name, '-');
-      this.chains.set(name, c);
+      this.own.set(name, c);
     }
     return c;
+  }
+
+  /** Whether the chain exists; `id` names the group that would hold it (saves a search of every group). */
+  has(name: string, id?: string): boolean {
+    if (this.own.has(name)) return true;
+    if (id === undefined) return !!this.fromGroups(name);
+    return !!this.unread.get(id)?.chains.has(name);
+  }
+
+  /** iptables -X (no check that nothing jumps to it); `id` as for has(). */
+  deleteChain(name: string, id?: string): void {
+    if (!this.own.has(name) && id !== undefined && this.unread.get(id)?.chains.has(name)) this.readGroup(id);
+    else if (!this.own.has(name)) this.fromGroups(name);
+    this.own.delete(name);
+    const gid = this.owner.get(name);
+    if (gid === undefined) return;
+    this.owner.delete(name);
+    // a group none of whose chains is left is gone
+    const g = this.read.get(gid);
+    if (g && ![...g.chains.keys()].some((c) => this.owner.get(c) === gid)) this.read.delete(gid);
+  }
+
+  /** Names of the chains that are objects now (unread groups' chains not among them). */
+  objectNames(): IterableIterator<string> {
+    return this.own.keys();
+  }
+
+  /** The group whose restore wrote this chain object. */
+  ownerOf(name: string): string | undefined {
+    return this.owner.get(name);
+  }
+
+  /** Names of the chains that start with `prefix`, reading only groups that can hold such names. */
+  chainNames(prefix = ''): string[] {
+    const names: string[] = [];
+    for (const [id, g] of [...this.unread]) if (g.prefixes.some((p) => p.startsWith(prefix) || prefix.startsWith(p))) this.readGroup(id);
+    for (const n of this.own.keys()) if (n.startsWith(prefix)) names.push(n);
+    return names;
+  }
+
+  /**
+   * A restore of the group's chains (each flushed and given the group's lines). The group's
+   * previous chains stay (as restore leaves chains it does not name) until deleted.
+   */
+  setGroup(id: string, g: ChainGroup): void {
+    const cur = this.unread.get(id);
+    if (cur === g) return;
+    if (cur) this.readGroup(id);
+    if (this.read.has(id)) {
+      this.read.set(id, g);
+      for (const [name, lines] of g.chains) {
+        this.ensureChain(name).setLines(lines);
+        this.owner.set(name, id);
+      }
+      return;
+    }
+    this.unread.set(id, g);
+    for (const n of g.entryNames) this.entryIndex.set(n, id);
+    for (const p of g.prefixes) this.prefixes.add(p);
+  }
+
+  /** The group last set under `id`, and whether its chains have been read. */
+  group(id: string): ChainGroup | undefined {
+    return this.unread.get(id) ?? this.read.get(id);
+  }
+
+  /** Every group set so far, by id, and whether its chains are objects (read) or not yet. */
+  groups(): [string, ChainGroup, boolean][] {
+    const out: [string, ChainGroup, boolean][] = [];
+    for (const [id, g] of this.read) out.push([id, g, true]);
+    for (const [id, g] of this.unread) out.push([id, g, false]);
+    return out;
+  }
+
+  /** Chains with their lines or rules, without reading groups into Chain objects (for printing and counting). */
+  *declared(): IterableIterator<[string, Chain | ChainLines]> {
+    yield* this.own;
+    for (const g of this.unread.values()) yield* g.chains;
+  }
+
+  private fromGroups(name: string): Chain | undefined {
+    if (this.unread.size === 0) return undefined;
+    const id = this.entryIndex.get(name);
+    if (id !== undefined) {
+      this.readGroup(id);
+      return this.own.get(name);
+    }
+    let may = false;
+    for (const p of this.prefixes) if (name.startsWith(p)) may = true;
+    if (!may) return undefined;
+    for (const [gid, g] of [...this.unread]) if (g.prefixes.some((p) => name.startsWith(p)) && g.chains.has(name)) {
+      this.readGroup(gid);
+      return this.own.get(name);
+    }
+    return undefined;
+  }
+
+  private readGroup(id: string): void {
+    const g = this.unread.get(id)!;
+    this.unread.delete(id);
+    for (const n of g.entryNames) if (this.entryIndex.get(n) === id) this.entryIndex.delete(n);
+    this.read.set(id, g);
+    for (const [name, lines] of g.chains) {
+      let c = this.own.get(name);
+      if (!c) this.own.set(name, (c = new Chain(name, '-')));
+      c.setLines(lines);
+      this.owner.set(name, id);
+    }
   }
 }
 
@@ -189,7 +328,7 @@ export class Ruleset {
   /** Total rules per table and chain. */
   ruleCount(): number {
     let n = 0;
-    for (const t of this.tables.values()) for (const c of t.chains.values()) n += c.size;
+    for (const t of this.tables.values()) for (const [, c] of t.declared()) n += c instanceof Chain ? c.size : c.count;
     return n;
   }
 }

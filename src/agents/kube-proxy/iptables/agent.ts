@@ -7,7 +7,7 @@ import type { Node } from '../../../api/types.js';
 import type { Family } from '../../../net/ip.js';
 import { applyRestore, formatRestore } from '../../../kernel/netfilter/restore.js';
 import { Rule } from '../../../kernel/netfilter/rule.js';
-import { Ruleset, type TableName } from '../../../kernel/netfilter/ruleset.js';
+import { Ruleset, type Table, type TableName } from '../../../kernel/netfilter/ruleset.js';
 import type { ClusterNode, KubeProxyConfig } from '../../../topology/config.js';
 import { LARGE_CLUSTER_ENDPOINTS_THRESHOLD, proxierSettings, type ProxierSettings } from '../settings.js';
 import {
@@ -23,7 +23,8 @@ import {
 } from './chains.js';
 import { ChangeTracker } from '../tracker.js';
 import { EntryChains } from './entries.js';
-import { restoreInput, sharedServiceRules, type ServiceRules } from './proxier.js';
+import { restoreInput } from './proxier.js';
+import { sharedServiceRules, type ServiceRules } from './service-rules.js';
 
 /** Jump rules kube-proxy inserts (iptables -I … 1, if absent) on every full sync, in its order. */
 export const KUBE_PROXY_JUMPS: readonly [TableName, string, string, string][] = [
@@ -164,26 +165,28 @@ export class KubeProxyIptables {
     const now = this.now();
     if (!large || now - this.lastCleanup > s.syncPeriodMs) {
       // Stale: a service chain in the kernel that no Service produces now (a full sync's input holds every one that is).
-      if (full) {
-        for (const c of nat.chains.keys()) if (isServiceChain(c) && !inNat.chains.has(c)) stale.push(c);
-      } else for (const [c, key] of this.staleCandidates) if (nat.chains.has(c) && !this.tracker.rulesOf(key)?.chains.has(c)) stale.push(c);
-      stale.sort();
+      const from = full ? staleChains(nat, inNat) : new Map<string, string>();
+      if (!full) for (const [c, key] of this.staleCandidates) if (nat.has(c, key) && !this.tracker.rulesOf(key)?.chains.has(c)) from.set(c, key);
+      stale.push(...[...from.keys()].sort());
       for (const c of stale) {
         inNat.ensureChain(c);
         inNat.deletions.push(c);
+        const id = from.get(c);
+        if (id) inNat.deletedFrom.set(c, id);
       }
       this.staleCandidates.clear();
       this.lastCleanup = now;
     }
 
     // What the nat table held before, without copying 100,000 chain names on every sync: the
-    // table after it, plus what it deleted, minus what it created.
-    const createdList: string[] = [];
-    for (const c of inNat.chains.keys()) if (!nat.chains.has(c)) createdList.push(c);
+    // table after it, plus what it deleted, minus what it created (read only when asked).
+    const before = inNat.groups().map(([id, g]) => [g, nat.group(id)] as const);
+    const ownCreated = [...inNat.objectNames()].filter((c) => !nat.has(c));
     const gen = ++this.syncs;
     const natChainsBefore = (): string[] => {
       if (gen !== this.syncs) throw new Error('natChainsBefore is known only until the next sync');
-      const created = new Set(createdList);
+      const created = new Set(ownCreated);
+      for (const [g, prev] of before) for (const c of g.chains.keys()) if (!prev?.chains.has(c)) created.add(c);
       return [...nat.chains.keys(), ...stale].filter((c) => isServiceChain(c) && !created.has(c)).sort();
     };
     for (const rs of [this.kernel, ...this.attached]) applyRestore(rs, input);
@@ -206,6 +209,27 @@ export class KubeProxyIptables {
       if (!chain.rules.some((r) => r.saveText === rule.saveText)) chain.insert(rule, 1);
     }
   }
+}
+
+/**
+ * Service chains of the kernel's nat table that a full sync's input does not declare, with the
+ * group that wrote each. A Service whose rules are the same objects as in the kernel has nothing
+ * stale, so unread groups stay unread.
+ */
+function staleChains(nat: Table, input: Table): Map<string, string> {
+  const stale = new Map<string, string>();
+  for (const [id, g] of nat.groups()) {
+    const next = input.group(id);
+    if (next === g) continue;
+    for (const c of g.chains.keys()) if (!next?.chains.has(c) && nat.has(c, id)) stale.set(c, id);
+  }
+  // chain objects: those left by a group's earlier rules, or written by someone else
+  for (const c of nat.objectNames()) {
+    if (!isServiceChain(c) || stale.has(c)) continue;
+    const id = nat.ownerOf(c);
+    if (id === undefined ? !input.has(c) : !input.group(id)?.chains.has(c)) stale.set(c, id ?? '');
+  }
+  return stale;
 }
 
 function topologyLabels(n: Node | undefined): string {

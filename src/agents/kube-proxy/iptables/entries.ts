@@ -4,7 +4,7 @@
 // concatenation from sync to sync and replaces only the runs of the Services that changed, so a
 // partial sync does not read every Service's rules again.
 import type { Rule } from '../../../kernel/netfilter/rule.js';
-import type { ServiceRules } from './proxier.js';
+import type { ServiceRules } from './service-rules.js';
 
 export type EntryPart = 'filterServices' | 'filterExternal' | 'filterNodePorts' | 'filterFirewall' | 'natServices' | 'natNodePorts';
 const PARTS: readonly EntryPart[] = ['filterServices', 'filterExternal', 'filterNodePorts', 'filterFirewall', 'natServices', 'natNodePorts'];
