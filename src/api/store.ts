@@ -53,7 +53,9 @@ export class Store {
   autoCompactAfter = 20_000;
   private readonly watchers = new Map<Kind, Watchers>();
   private nextSubscription = 0;
-  private readonly pending: { ev: WatchEvent; handlers: readonly WatchHandler<Kind>[] }[] = [];
+  /** Events waiting for dispatch, each with the handlers it goes to (two arrays: no pair per event). */
+  private readonly pending: WatchEvent[] = [];
+  private readonly pendingHandlers: (readonly WatchHandler<Kind>[])[] = [];
   private dispatching = false;
   private readonly lastChange = new Map<Kind, number>();
   /** Objects of kinds knet does not model, by kind: stored and listed, never watched. */
@@ -177,7 +179,7 @@ export class Store {
     const rv = ++this.rv;
     const metadata = copyOf(meta, namespaced ? undefined : 'namespace');
     if (namespaced) metadata.namespace = namespace;
-    metadata.uid = meta.uid ?? stableUid(kind, `${key}/${rv}`);
+    metadata.uid = meta.uid ?? stableUid(kind, key, `/${rv}`);
     metadata.resourceVersion = String(rv);
     metadata.creationTimestamp = meta.creationTimestamp ?? FIXED_CLOCK;
     const stored = copyOf(obj);
@@ -207,7 +209,7 @@ export class Store {
       metadata: {
         ...meta,
         ...(namespace ? { namespace } : {}),
-        uid: meta.uid ?? stableUid(obj.kind, `${key}/${rv}`),
+        uid: meta.uid ?? stableUid(obj.kind, key, `/${rv}`),
         resourceVersion: String(rv),
         creationTimestamp: meta.creationTimestamp ?? FIXED_CLOCK,
       },
@@ -319,7 +321,7 @@ export class Store {
       ws.handlers = ws.all.map((s) => s.handler);
     }
     const hs = [sub.handler];
-    for (const ev of replay) this.pending.push({ ev, handlers: hs });
+    for (const ev of replay) this.queue(ev, hs);
     this.drain();
     return () => {
       if (!map) {
@@ -350,31 +352,39 @@ export class Store {
     if (w) {
       const picked = selective(w, ev);
       if (!picked) {
-        if (w.handlers.length) this.pending.push({ ev, handlers: w.handlers });
+        if (w.handlers.length) this.queue(ev, w.handlers);
       } else {
         // Field-selector watchers in subscription order among the others, each with its view of the event.
         for (const s of w.all) picked.push(s);
         picked.sort((a, b) => a.id - b.id);
         for (const s of picked) {
           const seen = s.fields ? filteredEvent(ev, s.fields) : ev;
-          if (seen) this.pending.push({ ev: seen, handlers: [s.handler] });
+          if (seen) this.queue(seen, [s.handler]);
         }
       }
     }
     this.drain();
   }
 
+  private queue(ev: WatchEvent, handlers: readonly WatchHandler<Kind>[]): void {
+    this.pending.push(ev);
+    this.pendingHandlers.push(handlers);
+  }
+
   // Handlers that write to the store see their own events after they return, never re-entrantly.
   private drain(): void {
     if (this.dispatching) return;
     this.dispatching = true;
+    const evs = this.pending;
+    const hss = this.pendingHandlers;
     try {
-      for (let i = 0; i < this.pending.length; i++) {
-        const item = this.pending[i]!;
-        for (const h of item.handlers) h(item.ev);
+      for (let i = 0; i < evs.length; i++) {
+        const ev = evs[i]!;
+        for (const h of hss[i]!) h(ev);
       }
     } finally {
-      this.pending.length = 0;
+      evs.length = 0;
+      hss.length = 0;
       this.dispatching = false;
     }
   }

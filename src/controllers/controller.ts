@@ -19,7 +19,9 @@ export interface ControllerContext {
  */
 export abstract class Controller {
   abstract readonly name: string;
-  private readonly queue = new Set<string>();
+  /** Keys waiting, in the order they came; `queued` holds the same keys, so a key waits once. */
+  private readonly queue: string[] = [];
+  private readonly queued = new Set<string>();
 
   constructor(protected readonly ctx: ControllerContext) {}
 
@@ -33,22 +35,33 @@ export abstract class Controller {
   protected abstract sync(key: string): void;
 
   enqueue(key: string): void {
-    this.queue.add(key);
+    if (this.queued.has(key)) return;
+    this.queued.add(key);
+    this.queue.push(key);
   }
 
   get pending(): number {
-    return this.queue.size;
+    return this.queued.size;
   }
 
-  /** Works the queue in insertion order until empty; returns how many keys it synced. */
+  /**
+   * Works the queue in insertion order until empty (keys enqueued meanwhile included; one enqueued
+   * again once its sync began waits for another turn); returns how many keys it synced.
+   */
   drain(): number {
-    let n = 0;
-    for (const key of this.queue) {
-      this.queue.delete(key);
-      this.sync(key);
-      n++;
+    const q = this.queue;
+    let i = 0;
+    try {
+      for (; i < q.length; i++) {
+        const key = q[i]!;
+        this.queued.delete(key);
+        this.sync(key);
+      }
+    } finally {
+      // A sync that threw leaves the keys after it waiting, as the Set it replaces did.
+      q.splice(0, Math.min(i + 1, q.length));
     }
-    return n;
+    return i;
   }
 }
 
@@ -71,5 +84,7 @@ export class ControllerManager {
 }
 
 export function controllerOf(o: AnyObject): { kind: string; name: string; uid: string } | undefined {
-  return (o.metadata.ownerReferences ?? []).find((r) => r.controller);
+  const refs = o.metadata.ownerReferences;
+  if (refs) for (const r of refs) if (r.controller) return r;
+  return undefined;
 }

@@ -13,7 +13,25 @@ interface ClusterCIDR {
   size: number;
   /** Subnets of this CIDR held by nodes, by node name. */
   used: Map<string, CIDR>;
+  /** How many nodes hold each subnet of the per-node size (by network), kept with `used`. */
+  same: Map<string, number>;
   cursor: number;
+}
+
+/** Records (or, with `cidr` undefined, forgets) the subnet a node holds. */
+function hold(c: ClusterCIDR, node: string, cidr: CIDR | undefined): void {
+  const had = c.used.get(node);
+  if (had?.prefix === c.size) {
+    const n = c.same.get(had.network)! - 1;
+    if (n) c.same.set(had.network, n);
+    else c.same.delete(had.network);
+  }
+  if (!cidr) {
+    c.used.delete(node);
+    return;
+  }
+  c.used.set(node, cidr);
+  if (cidr.prefix === c.size) c.same.set(cidr.network, (c.same.get(cidr.network) ?? 0) + 1);
 }
 
 export class NodeIpamController extends Controller {
@@ -25,10 +43,10 @@ export class NodeIpamController extends Controller {
       const name = ev.object.metadata.name;
       const held = ev.object.spec.podCIDRs ?? (ev.object.spec.podCIDR ? [ev.object.spec.podCIDR] : []);
       for (const c of this.cidrs()) {
-        if (ev.type === 'DELETED') c.used.delete(name);
+        if (ev.type === 'DELETED') hold(c, name, undefined);
         else {
           const mine = held.map((h) => parseCIDR(h, true)!).find((h) => h.family === c.cidr.family);
-          if (mine) c.used.set(name, mine);
+          if (mine) hold(c, name, mine);
         }
       }
       if (ev.type !== 'DELETED' && !ev.object.spec.podCIDR) this.enqueue(name);
@@ -39,7 +57,7 @@ export class NodeIpamController extends Controller {
     // flannel's SubnetLen decides the IPv4 per-node subnet when set; kube-controller-manager's default is /24.
     this.clusters ??= this.ctx.networking.podSubnets.map((s) => {
       const cidr = parseCIDR(s)!;
-      return { cidr, size: cidr.family === 4 ? this.ctx.flannel.subnetLen || 24 : IPV6_MASK_SIZE, used: new Map(), cursor: 0 };
+      return { cidr, size: cidr.family === 4 ? this.ctx.flannel.subnetLen || 24 : IPV6_MASK_SIZE, used: new Map(), same: new Map(), cursor: 0 };
     });
     return this.clusters;
   }
@@ -53,7 +71,7 @@ export class NodeIpamController extends Controller {
       if (!next) return;
       got.push(next);
     }
-    got.forEach((g, i) => this.cidrs()[i]!.used.set(name, g));
+    got.forEach((g, i) => hold(this.cidrs()[i]!, name, g));
     const texts = got.map(formatCIDR);
     const updated: Node = { ...node, spec: { ...node.spec, podCIDR: texts[0], podCIDRs: texts } };
     this.store.update(updated);
@@ -61,13 +79,12 @@ export class NodeIpamController extends Controller {
 
   private next(c: ClusterCIDR, node: Node): CIDR | undefined {
     // Same-size subnets clash only when equal; only odd-sized pinned ones need the overlap test.
-    const same = new Set<string>();
     const odd: CIDR[] = [];
-    for (const u of c.used.values()) (u.prefix === c.size ? same.add(u.network) : odd.push(u));
+    if (c.same.size < c.used.size) for (const u of c.used.values()) if (u.prefix !== c.size) odd.push(u);
     for (let i = c.cursor; ; i++) {
       const s = subnetAt(c.cidr, c.size, i);
       if (!s) return this.ctx.fail(node, ['spec', 'podCIDR'], `no free /${c.size} left in the cluster pod subnet ${formatCIDR(c.cidr)}`);
-      if (same.has(s.network) || odd.some((u) => cidrsOverlap(u, s))) continue;
+      if (c.same.has(s.network) || odd.some((u) => cidrsOverlap(u, s))) continue;
       c.cursor = i + 1;
       return s;
     }

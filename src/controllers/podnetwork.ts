@@ -2,7 +2,7 @@
 // hostNetwork pods take the node's IP; others get the next free address of the node's podCIDR
 // after the last one handed out (host-local's round-robin from .2; .1 is cni0), and the pod
 // reports Running and Ready.
-import { withFields } from '../api/copy.js';
+import { copyOf } from '../api/copy.js';
 import { keyOf, type Pod, type PodStatus } from '../api/types.js';
 import { bigIntToIP, canonicalIP, cidrContains, cidrSize, formatCIDR, ipFamily, ipToBigInt, parseCIDR, type CIDR } from '../net/ip.js';
 import { Controller } from './controller.js';
@@ -86,7 +86,9 @@ export class PodNetworkController extends Controller {
     if (pod.spec.hostNetwork || !pod.spec.nodeName) return [];
     const rs = this.rangesOf(pod.spec.nodeName);
     if (!rs) return [];
-    const have = ipsOf(pod).map((ip) => ipFamily(canonicalIP(ip) ?? ''));
+    const ips = ipsOf(pod);
+    if (!ips.length) return rs;
+    const have = ips.map((ip) => ipFamily(canonicalIP(ip) ?? ''));
     return rs.length === 1 && have.includes(rs[0]!.cidr.family) ? [] : rs.filter((r) => !have.includes(r.cidr.family));
   }
 
@@ -150,21 +152,24 @@ export class PodNetworkController extends Controller {
       }
       // host-local hands out one address per range set, in the conflist's order (the node's podCIDRs').
       const added = this.missing(pod).map((r) => this.allocate(pod, r, key));
-      ips = [...ips, ...added];
-      if (ips.length > 1) ips.sort((a, b) => rs.findIndex((r) => cidrContains(r.cidr, a)) - rs.findIndex((r) => cidrContains(r.cidr, b)));
+      const all = ips.length ? [...ips, ...added] : added;
+      ips = all;
+      if (all.length > 1) all.sort((a, b) => rs.findIndex((r) => cidrContains(r.cidr, a)) - rs.findIndex((r) => cidrContains(r.cidr, b)));
     }
     if (!ips.length) return;
     const given = pod.status?.conditions;
-    const status = withFields(pod.status, {
-      phase: pod.status?.phase && pod.status.phase !== 'Pending' ? pod.status.phase : 'Running',
-      conditions: given?.length ? given : RUNNING_CONDITIONS,
-    });
+    // withFields(pod.status, { phase, conditions, … }) written out: no patch object per pod.
+    const status: PodStatus = pod.status ? copyOf(pod.status) : {};
+    status.phase = pod.status?.phase && pod.status.phase !== 'Pending' ? pod.status.phase : 'Running';
+    status.conditions = given?.length ? given : RUNNING_CONDITIONS;
     if (hostIPs[0]) status.hostIP = hostIPs[0];
     status.podIP = ips[0];
     status.podIPs = ips.map((ip) => ({ ip }));
     this.writing = status;
     try {
-      this.store.update(withFields(pod, { status }));
+      const next = copyOf(pod);
+      next.status = status;
+      this.store.update(next);
     } finally {
       this.writing = undefined;
     }
@@ -185,10 +190,13 @@ export class PodNetworkController extends Controller {
 }
 
 /** The pod's addresses as status lists them (podIPs, else podIP). */
-function ipsOf(p: Pod): string[] {
-  const list = p.status?.podIPs?.map((x) => x.ip) ?? [];
-  return list.length ? list : p.status?.podIP ? [p.status.podIP] : [];
+function ipsOf(p: Pod): readonly string[] {
+  const list = p.status?.podIPs;
+  if (list?.length) return list.map((x) => x.ip);
+  return p.status?.podIP ? [p.status.podIP] : NO_IPS;
 }
+
+const NO_IPS: readonly string[] = Object.freeze([]);
 
 /** A node's InternalIPs: its header IP and, dual-stack, its eth0 address of the other family (kubelet --node-ip=v4,v6). */
 export function nodeAddresses(n: { ip: string; interfaces: Record<string, string[]> }): string[] {

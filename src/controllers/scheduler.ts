@@ -8,29 +8,30 @@ import { hostPortsConflict, hostPortsOf, podFitsNode, unfitReason } from './elig
 
 const PORTS_TAKEN = "node(s) didn't have free ports for the requested pod ports";
 
-/** Nodes that pass one set of filters, with a lazy min-heap on (pods on node, node order). */
+/**
+ * Nodes that pass one set of filters, with a lazy min-heap on (pods on node, node order). An entry
+ * is one number, count × nodes + index, so the heap is an array of numbers ordered as the pairs are.
+ */
 interface Candidates {
   /** The Node kind's version the set was built at. */
   version: number;
   nodes: Node[];
-  heap: [count: number, index: number][];
+  heap: number[];
 }
 
-function less(a: [number, number], b: [number, number]): boolean {
-  return a[0] < b[0] || (a[0] === b[0] && a[1] < b[1]);
-}
-
-function push(h: [number, number][], e: [number, number]): void {
+function push(h: number[], e: number): void {
   h.push(e);
   for (let i = h.length - 1; i > 0; ) {
     const p = (i - 1) >> 1;
-    if (!less(h[i]!, h[p]!)) break;
-    [h[i], h[p]] = [h[p]!, h[i]!];
+    if (h[i]! >= h[p]!) break;
+    const t = h[i]!;
+    h[i] = h[p]!;
+    h[p] = t;
     i = p;
   }
 }
 
-function pop(h: [number, number][]): void {
+function pop(h: number[]): void {
   const last = h.pop()!;
   if (h.length === 0) return;
   h[0] = last;
@@ -38,10 +39,12 @@ function pop(h: [number, number][]): void {
     const l = 2 * i + 1;
     const r = l + 1;
     let m = i;
-    if (l < h.length && less(h[l]!, h[m]!)) m = l;
-    if (r < h.length && less(h[r]!, h[m]!)) m = r;
+    if (l < h.length && h[l]! < h[m]!) m = l;
+    if (r < h.length && h[r]! < h[m]!) m = r;
     if (m === i) break;
-    [h[i], h[m]] = [h[m]!, h[i]!];
+    const t = h[i]!;
+    h[i] = h[m]!;
+    h[m] = t;
     i = m;
   }
 }
@@ -139,16 +142,17 @@ export class SchedulerController extends Controller {
   private pick(pod: Pod): Node | undefined {
     const c = this.eligible(pod);
     // Entries go stale as counts change elsewhere; refresh the top until it is current.
+    const size = c.nodes.length;
     while (c.heap.length) {
-      const [n, i] = c.heap[0]!;
+      const top = c.heap[0]!;
+      const i = top % size;
       const now = this.podsOnNode.get(c.nodes[i]!.metadata.name) ?? 0;
-      if (n === now) {
-        pop(c.heap);
-        push(c.heap, [now + 1, i]);
+      pop(c.heap);
+      if ((top - i) / size === now) {
+        push(c.heap, (now + 1) * size + i);
         return c.nodes[i];
       }
-      pop(c.heap);
-      push(c.heap, [now, i]);
+      push(c.heap, now * size + i);
     }
     return undefined;
   }
@@ -162,7 +166,7 @@ export class SchedulerController extends Controller {
     if (!c || c.version !== version) {
       const nodes = this.store.list('Node').filter((n) => podFitsNode(pod.spec, n));
       c = { version, nodes, heap: [] };
-      nodes.forEach((_, i) => push(c!.heap, [this.podsOnNode.get(nodes[i]!.metadata.name) ?? 0, i]));
+      nodes.forEach((n, i) => push(c!.heap, (this.podsOnNode.get(n.metadata.name) ?? 0) * nodes.length + i));
       this.candidates.set(sig, c);
     }
     return c;
