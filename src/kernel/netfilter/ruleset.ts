@@ -199,15 +199,19 @@ export class Table {
 
   /** iptables -X (no check that nothing jumps to it); `id` as for has(). */
   deleteChain(name: string, id?: string): void {
-    if (!this.own.has(name) && id !== undefined && this.unread.get(id)?.chains.has(name)) this.readGroup(id);
-    else if (!this.own.has(name)) this.fromGroups(name);
+    if (!this.own.has(name)) {
+      if (id !== undefined && this.unread.get(id)?.chains.has(name)) this.readGroup(id);
+      else this.fromGroups(name);
+    }
     this.own.delete(name);
     const gid = this.owner.get(name);
     if (gid === undefined) return;
     this.owner.delete(name);
     // a group none of whose chains is left is gone
     const g = this.read.get(gid);
-    if (g && ![...g.chains.keys()].some((c) => this.owner.get(c) === gid)) this.read.delete(gid);
+    if (!g) return;
+    for (const c of g.chains.keys()) if (this.owner.get(c) === gid) return;
+    this.read.delete(gid);
   }
 
   /** Names of the chains that are objects now (unread groups' chains not among them). */
@@ -237,11 +241,7 @@ export class Table {
     if (cur === g) return;
     if (cur) this.readGroup(id);
     if (this.read.has(id)) {
-      this.read.set(id, g);
-      for (const [name, lines] of g.chains) {
-        this.ensureChain(name).setLines(lines);
-        this.owner.set(name, id);
-      }
+      this.write(id, g);
       return;
     }
     this.unread.set(id, g);
@@ -254,12 +254,9 @@ export class Table {
     return this.unread.get(id) ?? this.read.get(id);
   }
 
-  /** Every group set so far, by id, and whether its chains are objects (read) or not yet. */
-  groups(): [string, ChainGroup, boolean][] {
-    const out: [string, ChainGroup, boolean][] = [];
-    for (const [id, g] of this.read) out.push([id, g, true]);
-    for (const [id, g] of this.unread) out.push([id, g, false]);
-    return out;
+  /** Every group set so far, by id. */
+  groups(): [string, ChainGroup][] {
+    return [...this.read, ...this.unread];
   }
 
   /** Chains with their lines or rules, without reading groups into Chain objects (for printing and counting). */
@@ -275,9 +272,7 @@ export class Table {
       this.readGroup(id);
       return this.own.get(name);
     }
-    let may = false;
-    for (const p of this.prefixes) if (name.startsWith(p)) may = true;
-    if (!may) return undefined;
+    if (![...this.prefixes].some((p) => name.startsWith(p))) return undefined;
     for (const [gid, g] of [...this.unread]) if (g.prefixes.some((p) => name.startsWith(p)) && g.chains.has(name)) {
       this.readGroup(gid);
       return this.own.get(name);
@@ -289,6 +284,11 @@ export class Table {
     const g = this.unread.get(id)!;
     this.unread.delete(id);
     for (const n of g.entryNames) if (this.entryIndex.get(n) === id) this.entryIndex.delete(n);
+    this.write(id, g);
+  }
+
+  /** The group's chains as objects, each given the group's lines. */
+  private write(id: string, g: ChainGroup): void {
     this.read.set(id, g);
     for (const [name, lines] of g.chains) {
       let c = this.own.get(name);

@@ -36,10 +36,12 @@ export function probability(n: number): string {
 /** A chain's restore lines while they are written (joined once: one flat string per chain). */
 class Lines {
   readonly parts: string[] = [];
+  count = 0;
   constructor(readonly chain: string) {}
 
   add(args: string): void {
     this.parts.push('-A ', this.chain, ' ', args, '\n');
+    this.count++;
   }
 }
 
@@ -113,7 +115,7 @@ export function serviceChains(s: ProxierSettings, plans: readonly PortPlan[], la
   for (const l of out) {
     const prev = chains.get(l.chain);
     const text = l.parts.join('');
-    const count = l.parts.length / 5;
+    const count = l.count;
     // a chain declared twice keeps its first place, as kube-proxy's writer does
     chains.set(l.chain, prev ? { table: 'nat', family, text: prev.text + text, count: prev.count + count } : { table: 'nat', family, text, count });
   }
