@@ -24,7 +24,8 @@ export abstract class TxCore {
 
   constructor(
     readonly rs: NftRuleset,
-    readonly ts: Tokens,
+    /** The text being read (a batch reads its text lines through a cursor of their own). */
+    public ts: Tokens,
     readonly now: number,
   ) {
     this.firstHandle = rs.peekHandle();

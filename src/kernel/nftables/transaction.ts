@@ -24,7 +24,7 @@ for (let c = 33; c < 127; c++) if (!'{};,"#\\'.includes(String.fromCharCode(c)))
 const CHAIN_VERBS = new Set(['add', 'create', 'flush', 'delete']);
 
 /** A rule that is plain text to the line's end: printable, no quotes, comments, `;` or escapes, balanced braces, not a position. */
-function plainRule(src: string, start: number, end: number): boolean {
+export function plainRule(src: string, start: number, end: number): boolean {
   if (src.charCodeAt(start) === 32 || src.charCodeAt(end - 1) === 32) return false;
   let depth = 0;
   for (let i = start; i < end; i++) {
@@ -62,7 +62,7 @@ function linePrefix(src: string, start: number, end: number): LinePrefix | undef
   return { text: src.slice(start, i), verb, obj, key: tableKey(family as NftFamily, table) };
 }
 
-class Tx extends TxSets {
+export class Tx extends TxSets {
   private prefix?: LinePrefix;
 
   /** Runs every command; throws (after undoing) on the first error. */
@@ -74,6 +74,7 @@ class Tx extends TxSets {
       ts.release();
       if (ts.peek().kind === 'eof') {
         for (const f of this.deferred) f();
+        this.deferred.length = 0;
         return;
       }
       const at = ts.peek();

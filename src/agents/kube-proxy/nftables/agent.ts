@@ -7,6 +7,7 @@
 import type { Store } from '../../../api/store.js';
 import type { Node } from '../../../api/types.js';
 import type { Family } from '../../../net/ip.js';
+import { applyNftBatch, NftBatch } from '../../../kernel/nftables/batch.js';
 import { applyNft } from '../../../kernel/nftables/transaction.js';
 import { NftRuleset } from '../../../kernel/nftables/ruleset.js';
 import type { ClusterNode, KubeProxyConfig } from '../../../topology/config.js';
@@ -31,30 +32,6 @@ export interface KubeProxyNftablesOptions {
   nft?: NftRuleset;
   /** The cluster's Service CIDRs (the ServiceCIDR objects): the unallocated-ClusterIP drop. */
   serviceCIDRs?: string[];
-}
-
-/** The transaction's lines, joined into flat text a few thousand at a time (a sync of 460k lines then holds few strings). */
-class Lines {
-  count = 0;
-  private readonly chunks: string[] = [];
-  private open: string[] = [];
-
-  push(line: string): void {
-    this.open.push(line);
-    this.count++;
-    if (this.open.length >= 4096) this.close();
-  }
-
-  text(): string {
-    if (this.open.length) this.close();
-    return this.chunks.join('');
-  }
-
-  private close(): void {
-    this.open.push('');
-    this.chunks.push(this.open.join('\n'));
-    this.open = [];
-  }
 }
 
 export class KubeProxyNftables {
@@ -112,12 +89,12 @@ export class KubeProxyNftables {
   }
 
   /** One Service's chains, elements, affinity sets and rules into the transaction; `kept` gets the ids of its elements. */
-  private writeService(tx: Lines, h: string, rules: NftServiceRules, prev: NftServiceRules | undefined, kept: Set<string>): void {
+  private writeService(tx: NftBatch, h: string, rules: NftServiceRules, prev: NftServiceRules | undefined, kept: Set<string>): void {
     const had = new Set(prev?.elements.map((e) => `${e.container} ${e.key}`));
     for (const c of rules.chains.keys()) {
       this.active.add(c);
-      tx.push(`add chain ${h} ${c}`);
-      tx.push(`flush chain ${h} ${c}`);
+      tx.addChain(c);
+      tx.flushChain(c);
     }
     for (const e of rules.elements) {
       const id = `${e.container} ${e.key}`;
@@ -127,12 +104,12 @@ export class KubeProxyNftables {
       const value = e.value ?? '';
       const was = store.get(e.key);
       if (was === value) continue;
-      if (was !== undefined) tx.push(`delete element ${h} ${e.container} { ${e.key} }`);
-      tx.push(`add element ${h} ${e.container} { ${e.key}${e.comment !== undefined ? ` comment "${e.comment}"` : ''}${e.value ? ` : ${e.value}` : ''} }`);
+      if (was !== undefined) tx.line(`delete element ${h} ${e.container} { ${e.key} }`);
+      tx.line(`add element ${h} ${e.container} { ${e.key}${e.comment !== undefined ? ` comment "${e.comment}"` : ''}${e.value ? ` : ${e.value}` : ''} }`);
       store.set(e.key, value);
     }
-    for (const [name, timeout] of rules.affinitySets) tx.push(`add set ${h} ${name} { type ${nftWords(this.settings).addrType} ; flags dynamic,timeout ; timeout ${timeout}s ; }`);
-    for (const [c, list] of rules.chains) for (const r of list) tx.push(`add rule ${h} ${c} ${r}`);
+    for (const [name, timeout] of rules.affinitySets) tx.line(`add set ${h} ${name} { type ${nftWords(this.settings).addrType} ; flags dynamic,timeout ; timeout ${timeout}s ; }`);
+    for (const [c, list] of rules.chains) for (const r of list) tx.rule(c, r);
   }
 
   /** Runs syncProxyRules once. */
@@ -156,8 +133,8 @@ export class KubeProxyNftables {
       }
     }
 
-    const tx = new Lines();
-    if (full) for (const l of setupLines(s, this.serviceCIDRs, !this.flushed)) tx.push(l);
+    const tx = new NftBatch(nftWords(s).ipX as 'ip' | 'ip6', TABLE);
+    if (full) for (const l of setupLines(s, this.serviceCIDRs, !this.flushed)) tx.line(l);
     if (full) {
       // a full sync flushed every container and rewrites every Service
       for (const m of this.stored.values()) m.clear();
@@ -203,23 +180,22 @@ export class KubeProxyNftables {
     for (const c of candidates) {
       if (this.active.has(c) || !table?.chains.has(c)) this.staleChains.delete(c);
       else {
-        tx.push(`flush chain ${h} ${c}`);
+        tx.flushChain(c);
         this.staleChains.set(c, start);
       }
     }
     const activeSets = new Set(full ? [...this.written.values()].flatMap((r) => [...r.affinitySets.keys()]) : []);
     const setsGone = full ? [...(table?.sets.keys() ?? [])].filter((n) => isAffinitySet(n) && !activeSets.has(n)) : droppedSets.filter((n) => table?.sets.has(n));
-    for (const name of setsGone) tx.push(`delete set ${h} ${name}`);
+    for (const name of setsGone) tx.line(`delete set ${h} ${name}`);
     for (const [, container] of CONTAINERS) {
       for (const k of gone.get(container) ?? []) {
-        tx.push(`delete element ${h} ${container} { ${k} }`);
+        tx.line(`delete element ${h} ${container} { ${k} }`);
         this.stored.get(container)!.delete(k);
       }
     }
 
-    const transaction = tx.text();
     try {
-      applyNft(this.nft, transaction, { file, now: start });
+      applyNftBatch(this.nft, tx, { file, now: start });
     } catch (e) {
       this.staleChains.clear();
       this.needFullSync = true;
@@ -228,7 +204,16 @@ export class KubeProxyNftables {
     this.needFullSync = false;
     this.flushed = true;
     this.tracker.synced();
-    this.lastSync = { full, transaction, operations: tx.count, ...(cleanup ? { cleanup } : {}), changed };
+    // the text is written only when something reads it
+    this.lastSync = {
+      full,
+      get transaction() {
+        return tx.text();
+      },
+      operations: tx.count,
+      ...(cleanup ? { cleanup } : {}),
+      changed,
+    };
     return this.lastSync;
   }
 }
