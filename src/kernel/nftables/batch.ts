@@ -4,7 +4,7 @@
 // something asks for it. On any error the batch is undone and its text applied instead, so
 // errors are nft's own, with their line and column.
 import { Tokens, type Token } from './lexer.js';
-import { parseRuleLine } from './parse-memo.js';
+import { knownRule, parseRuleLine } from './parse-memo.js';
 import { tableKey, type NftFamily, type NftRuleset } from './ruleset.js';
 import { applyNft, plainRule, Tx, type ApplyOptions } from './transaction.js';
 
@@ -131,8 +131,7 @@ class TxBatch extends Tx {
     const t = this.table(key);
     const c = t.chains.get(chain);
     if (!c) throw new Error('no chain');
-    if (!plainRule(rule, 0, rule.length)) return false;
-    const parsed = parseRuleLine(this.ts.file, rule, 0, rule.length, 1, 0, this.now);
+    const parsed = knownRule(rule) ?? (plainRule(rule, 0, rule.length) ? parseRuleLine(this.ts.file, rule, 0, rule.length, 1, 0, this.now) : undefined);
     if (!parsed) return false;
     this.putRule(t, c, AT, 'add', undefined, parsed, () => AT);
     return true;

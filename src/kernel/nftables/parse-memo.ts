@@ -197,6 +197,11 @@ function templateOf(stmts: Stmt[], literals: string[], offsets: number[], slots:
   return tpl.slots.every((s) => json(s.make(s.text)) === json(s.obj)) ? tpl : null;
 }
 
+/** A rule read before, by its whole text (any rule text the parser read is read the same again). */
+export function knownRule(text: string): Memo | undefined {
+  return parsedByText.get(text);
+}
+
 /** The first token of a rule at `start` (what nft's errors about the whole rule point at). */
 export function firstToken(source: string, start: number, end: number, line: number, lineStart: number): Token {
   const col = start - lineStart + 1;

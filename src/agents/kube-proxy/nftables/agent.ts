@@ -14,7 +14,7 @@ import type { ClusterNode, KubeProxyConfig } from '../../../topology/config.js';
 import { proxierSettings, type ProxierSettings } from '../settings.js';
 import { ChangeTracker } from '../tracker.js';
 import { isAffinitySet, isServiceChain } from './names.js';
-import { CONTAINERS, TABLE, nftServiceRules, nftWords, setupLines, type NftServiceRules } from './proxier.js';
+import { CONTAINERS, TABLE, nftWords, sharedNftServiceRules, setupLines, type NftServiceRules } from './proxier.js';
 
 export interface NftSyncResult {
   full: boolean;
@@ -60,7 +60,7 @@ export class KubeProxyNftables {
     this.nft = opts.nft ?? new NftRuleset();
     this.now = opts.now ?? (() => 0);
     this.serviceCIDRs = (opts.serviceCIDRs ?? []).filter((c) => c.includes(':') === (family === 6));
-    this.tracker = new ChangeTracker(store, this.settings, (s, st) => nftServiceRules(s, st));
+    this.tracker = new ChangeTracker(store, this.settings, (s, st) => sharedNftServiceRules(s, st));
     let labels = JSON.stringify(store.get('Node', undefined, node.name)?.metadata.labels ?? {});
     this.unwatchNode = store.watch('Node', store.resourceVersion, (ev) => {
       if (ev.object.metadata.name !== node.name) return;

@@ -191,6 +191,31 @@ export function nftServiceRules(s: ProxierSettings, st: ServiceState): NftServic
   return out;
 }
 
+// A Service's rules depend on its view and the family and masquerade settings; nodes whose
+// settings agree share them (the view objects are shared too: views.ts). A Service whose rules
+// read the node's IP (loadBalancerSourceRanges) is computed per node.
+type Shared = WeakMap<ServiceState, NftServiceRules>;
+const contexts = new WeakMap<ProxierSettings, Shared>();
+const sharedRules = new Map<string, Shared>();
+
+/** nftServiceRules, shared by every node's kube-proxy that would compute the same (never changed once made). */
+export function sharedNftServiceRules(s: ProxierSettings, st: ServiceState): NftServiceRules {
+  let m = contexts.get(s);
+  if (!m) {
+    const w = nftWords(s);
+    const key = JSON.stringify([s.family, w.ifLocal, w.ifNotLocal, s.masqueradeAll]);
+    m = sharedRules.get(key);
+    if (!m) sharedRules.set(key, (m = new WeakMap()));
+    contexts.set(s, m);
+  }
+  let r = m.get(st);
+  if (!r) {
+    r = nftServiceRules(s, st);
+    if (!st.ports.some((p) => p.loadBalancerSourceRanges.length > 0)) m.set(st, r);
+  }
+  return r;
+}
+
 /** What a full sync writes before the Services (setupNFTables), as transaction lines. */
 export function setupLines(s: ProxierSettings, serviceCIDRs: string[], firstSync: boolean): string[] {
   const w = nftWords(s);
