@@ -2,13 +2,8 @@
 // also knet's stable order) and applying one to a kernel ruleset the way
 // `iptables-restore --noflush` does.
 import type { Rule } from './rule.js';
+import { orderedChains } from './chain-order.js';
 import { Chain, type Ruleset, type Table } from './ruleset.js';
-
-function chainRank(name: string): number {
-  if (name === 'KUBE-NODEPORTS') return 0;
-  if (name === 'KUBE-SERVICES') return 1;
-  return name.startsWith('KUBE-') ? 2 : 3;
-}
 
 const LAST_RULE = 'must be the last rule';
 
@@ -118,13 +113,6 @@ function entryText(t: Table, chain: string, rules: readonly Rule[], lastRuleLast
   return text;
 }
 
-/** Chain names in normal-form order (plain string sorts per group: fast for 100k names). */
-function sortChainNames(names: Iterable<string>): string[] {
-  const groups: string[][] = [[], [], [], []];
-  for (const n of names) groups[chainRank(n)]!.push(n);
-  return groups.flatMap((g) => g.sort());
-}
-
 /** Chains whose rules the normal form orders by service (nat KUBE-SERVICES keeps its last rule last). */
 function serviceOrdered(t: Table, chain: string): { lastRuleLast: boolean } | undefined {
   if (chain === 'KUBE-NODEPORTS' || (chain === 'KUBE-SERVICES' && t.name === 'filter')) return { lastRuleLast: false };
@@ -142,11 +130,11 @@ export function formatRestore(input: Ruleset): string {
   const tables = [...input.tables.values()].sort((a, b) => (a.name < b.name ? -1 : 1));
   for (const t of tables) {
     out.push(`*${t.name}\n`);
-    const chains = new Map(t.declared());
-    const names = sortChainNames(chains.keys());
+    const { names, chains } = orderedChains(t);
     if (names.length) out.push(`:${names.join(' - [0:0]\n:')} - [0:0]\n`);
-    for (const n of names) {
-      const c = chains.get(n)!;
+    for (let i = 0; i < names.length; i++) {
+      const n = names[i]!;
+      const c = chains[i]!;
       if (!(c instanceof Chain)) out.push(c.text);
       else {
         const entry = serviceOrdered(t, n);

@@ -265,6 +265,11 @@ export class Table {
     for (const g of this.unread.values()) yield* g.chains;
   }
 
+  /** What declared() yields: the chain objects, then the unread groups (whose chains follow in their order). */
+  declaredParts(): { own: ReadonlyMap<string, Chain>; groups: ChainGroup[] } {
+    return { own: this.own, groups: [...this.unread.values()] };
+  }
+
   private fromGroups(name: string): Chain | undefined {
     if (this.unread.size === 0) return undefined;
     const id = this.entryIndex.get(name);
