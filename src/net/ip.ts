@@ -1,5 +1,5 @@
 // Address arithmetic shared by every layer. IPv4 stays in plain numbers (hot paths: routing,
-// netfilter); IPv6 is a BigInt, read and written here for the plain hex forms (ip-num for the rest).
+// netfilter); IPv6 goes through ip-num's BigInt types.
 import { isIPv4, isIPv6 } from 'node:net';
 import ipnum from 'ip-num';
 
@@ -65,77 +65,33 @@ export function intToIpv4(n: number): string {
   return `${(n >>> 24) & 255}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
 }
 
+// ip-num's IPv6 parse and print validate and expand the text every time; a node's start
+// converts the same few addresses per pod again and again (its link-local address, fe80::/64,
+// ff00::/8, ::1), so conversions are remembered (bounded: cleared when full).
+const v6Values = new Map<string, bigint>();
+const v6Texts = new Map<bigint, string>();
+const REMEMBERED = 65536;
+
 export function ipToBigInt(ip: string): bigint {
-  if (isIPv4(ip)) return BigInt(ipv4ToInt(ip));
-  // ip-num only for what the plain hex reader leaves (an embedded IPv4 part, or an error to raise)
-  return ipv6Hex(ip) ?? IPv6.fromString(ip).getValue();
-}
-
-/** Hex groups and at most one `::` (every kernel-made address) as a number; undefined for anything else. */
-function ipv6Hex(ip: string): bigint | undefined {
-  const gap = ip.indexOf('::');
-  if (gap >= 0 && ip.indexOf('::', gap + 1) >= 0) return undefined;
-  const left = gap < 0 ? ip.split(':') : gap === 0 ? [] : ip.slice(0, gap).split(':');
-  const right = gap < 0 || gap + 2 === ip.length ? [] : ip.slice(gap + 2).split(':');
-  const n = left.length + right.length;
-  if (gap < 0 ? n !== 8 : n > 7) return undefined;
-  const groups = new Array<number>(8).fill(0);
-  for (let i = 0; i < left.length; i++) if ((groups[i] = hexGroup(left[i]!)) < 0) return undefined;
-  for (let i = 0; i < right.length; i++) if ((groups[8 - right.length + i] = hexGroup(right[i]!)) < 0) return undefined;
-  // 32 bits at a time: two groups fit a number exactly
-  let v = 0n;
-  for (let i = 0; i < 8; i += 2) v = (v << 32n) | BigInt(groups[i]! * 65536 + groups[i + 1]!);
-  return v;
-}
-
-/** One to four hex digits as a number, -1 for anything else. */
-function hexGroup(g: string): number {
-  if (g.length === 0 || g.length > 4) return -1;
-  let x = 0;
-  for (let k = 0; k < g.length; k++) {
-    const c = g.charCodeAt(k) | 32;
-    const d = c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : -1;
-    if (d < 0) return -1;
-    x = x * 16 + d;
+  if (ipFamily(ip) === 4) return BigInt(ipv4ToInt(ip));
+  let v = v6Values.get(ip);
+  if (v === undefined) {
+    v = IPv6.fromString(ip).getValue();
+    if (v6Values.size >= REMEMBERED) v6Values.clear();
+    v6Values.set(ip, v);
   }
-  return x;
+  return v;
 }
 
 export function bigIntToIP(v: bigint, family: Family): string {
   if (family === 4) return intToIpv4(Number(v));
-  return ipv6Text(v);
-}
-
-/** RFC 5952 text: lower-case groups without leading zeros, the longest run of two or more zero groups (the first of equals) as `::`. */
-function ipv6Text(v: bigint): string {
-  const groups = new Array<number>(8);
-  for (let i = 0; i < 8; i += 2) {
-    const word = Number(BigInt.asUintN(32, v >> BigInt((6 - i) * 16)));
-    groups[i] = Math.floor(word / 65536);
-    groups[i + 1] = word % 65536;
+  let t = v6Texts.get(v);
+  if (t === undefined) {
+    t = collapseIPv6Number(new IPv6(v).toString()).toLowerCase();
+    if (v6Texts.size >= REMEMBERED) v6Texts.clear();
+    v6Texts.set(v, t);
   }
-  let best = -1;
-  let bestLen = 1;
-  for (let i = 0; i < 8; i++) {
-    if (groups[i] !== 0) continue;
-    let j = i;
-    while (j < 8 && groups[j] === 0) j++;
-    if (j - i > bestLen) {
-      best = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  let out = '';
-  for (let i = 0; i < 8; i++) {
-    if (i === best) {
-      out += '::';
-      i += bestLen - 1;
-      continue;
-    }
-    out += (out === '' || out.endsWith(':') ? '' : ':') + groups[i]!.toString(16);
-  }
-  return out;
+  return t;
 }
 
 export interface CIDR {
