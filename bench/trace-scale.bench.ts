@@ -4,9 +4,9 @@
 // (an ipset or IPVS lookup is one hash lookup, as in the kernel), and --all-paths on a
 // 100-endpoint Service. The first trace pays for the lazy start of the nodes it meets; ten more
 // (other seeds, so other endpoints' nodes) come before the measured ones. Sizes: BENCH_TRACE_NODES (default 200) nodes, 2 pods per Service
-// (BENCH_TRACE_PODS). Node agents start lazily (a node's kernel work on its first read), but a
-// trace that looks a pod up by IP still reads every node's kernel in turn, which is why the
-// default is smaller than 1,000 nodes.
+// (BENCH_TRACE_PODS). Node agents start lazily (a node's kernel work on its first read); a
+// trace that looks an address up starts only the nodes whose podCIDR holds it, but still asks
+// every node's root namespace in turn, which is why the default is smaller than 1,000 nodes.
 import { Cluster } from '../src/cluster/cluster.js';
 import { Dataplane } from '../src/dataplane/dataplane.js';
 import { trace } from '../src/dataplane/trace.js';
