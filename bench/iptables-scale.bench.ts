@@ -2,10 +2,12 @@
 // with 10 endpoints each — the full syncProxyRules (Service/endpoint view, rules, kernel model)
 // plus its restore text, beside two anchors measured in the same run: the bytes-to-memory floor
 // (copying the same text into a buffer) and, where root is available, the real iptables-restore
-// loading it into a throwaway network namespace (up to BENCH_KERNEL_MAX Services, default 1000;
-// BENCH_KERNEL=0 skips it). Then a second node of the same cluster (shared work is cached) and a
+// loading it into a throwaway network namespace (BENCH_KERNEL=0 skips it). Up to
+// BENCH_KERNEL_MAX Services (default 1000) it runs to the end; above, it is stopped once it has
+// taken 30x knet's full sync (5,000 Services take it over a minute here), which is enough to
+// tell whether the >= 30x goal is met: the figure is then a lower bound. Then a second node of the same cluster (shared work is cached) and a
 // partial sync after one EndpointSlice change at 10k Services. BENCH_SIZES picks the sizes.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { KubeProxyIptables } from '../src/agents/kube-proxy/iptables/agent.js';
 import { Store } from '../src/api/store.js';
 import type { EndpointSlice, Service } from '../src/api/types.js';
@@ -52,17 +54,19 @@ function cluster(services: number): Store {
   return store;
 }
 
-/** The real iptables-restore loading the text into a throwaway netns; undefined when it cannot run here or the size is over BENCH_KERNEL_MAX. */
-function kernelLoadMs(text: string, services: number): number | string {
+/** The real iptables-restore loading the text into a throwaway netns: its time, `stopped` when it ran past `limitMs` (a lower bound then), or why it could not run here. */
+function kernelLoad(text: string, services: number, limitMs: number | undefined): { ms: number; stopped: boolean } | string {
   if (process.env.BENCH_KERNEL === '0') return 'skipped (BENCH_KERNEL=0)';
   if (process.getuid?.() !== 0 || spawnSync('sh', ['-c', 'command -v iptables-restore']).status !== 0) return 'skipped (needs root, ip netns and iptables)';
-  if (services > KERNEL_MAX) return `skipped above ${KERNEL_MAX} Services (BENCH_KERNEL_MAX; 5,000 took over a minute here)`;
   const ns = `knet-bench-${process.pid}-${services}`;
   if (spawnSync('ip', ['netns', 'add', ns]).status !== 0) return 'skipped (ip netns add failed)';
   try {
     const t0 = performance.now();
-    execFileSync('ip', ['netns', 'exec', ns, 'iptables-restore', '-w', '--noflush', '--counters'], { input: text, maxBuffer: 1 << 30, timeout: 300_000 });
-    return ms(t0);
+    const r = spawnSync('ip', ['netns', 'exec', ns, 'iptables-restore', '-w', '--noflush', '--counters'], { input: text, maxBuffer: 1 << 30, timeout: Math.ceil(limitMs ?? 300_000), killSignal: 'SIGKILL' });
+    const took = ms(t0);
+    if (r.error && (r.error as NodeJS.ErrnoException).code === 'ETIMEDOUT') return limitMs === undefined ? 'stopped after 300 s' : { ms: took, stopped: true };
+    if (r.status !== 0) return `failed: ${String(r.stderr).trim().split('\n')[0]}`;
+    return { ms: took, stopped: false };
   } finally {
     spawnSync('ip', ['netns', 'del', ns]);
   }
@@ -109,9 +113,12 @@ for (const n of (process.env.BENCH_SIZES ?? '1000,5000,10000').split(',').map(Nu
   line(`${n} Services x ${ENDPOINTS} endpoints: full sync`, `${fmt(total)} (rules ${fmt(gen)} + text ${fmt(textMs)}; cpu ${fmt(cpu)})`, big ? { ok: total < 500, text: '< 500 ms' } : undefined);
   line('  restore text', `${(text.length / 1e6).toFixed(1)} MB, ${rules} rules`);
   line('  bytes-to-memory floor (same text)', `${fmt(floor)} = full sync / ${(total / floor).toFixed(1)}`, big ? { ok: total <= 5 * floor, text: 'sync <= 5x floor' } : undefined);
-  const kernel = kernelLoadMs(text, n);
+  const kernel = kernelLoad(text, n, n > KERNEL_MAX ? 30 * total : undefined);
   if (typeof kernel === 'string') line('  real iptables-restore into a netns', kernel);
-  else line('  real iptables-restore into a netns', `${fmt(kernel)} = ${(kernel / total).toFixed(1)}x knet`, { ok: kernel >= 30 * total, text: '>= 30x knet' });
+  else {
+    const value = kernel.stopped ? `> ${fmt(kernel.ms)} (stopped at 30x knet) = > ${(kernel.ms / total).toFixed(1)}x knet` : `${fmt(kernel.ms)} = ${(kernel.ms / total).toFixed(1)}x knet`;
+    line('  real iptables-restore into a netns', value, big ? { ok: kernel.ms >= 30 * total, text: '>= 30x knet' } : undefined);
+  }
   global.gc?.();
   const second = new KubeProxyIptables(store, other, config, 4);
   const t3 = performance.now();
