@@ -124,3 +124,22 @@ for (const [input, message] of refusals) {
     t.throws(() => applyRestore(new IpsetTable(), input, 'bad.txt'), { instanceOf: InputError, message });
   });
 }
+
+test('entries are parsed once per type, family and text: the remembered answer is the one parsing gives, in every set and table', (t) => {
+  const v4 = { family: 4 as const, hashsize: 1024, maxelem: 65536 };
+  const a = new IpsetTable();
+  const b = new IpsetTable();
+  a.create('S', 'hash:ip,port', v4);
+  b.create('S', 'hash:ip,port', v4);
+  b.create('S6', 'hash:ip,port', { ...v4, family: 6 });
+  b.create('N', 'hash:ip,port,net', v4);
+  for (const tbl of [a, b]) {
+    t.true(tbl.add('S', '10.0.0.1,80'));
+    t.deepEqual([...tbl.get('S')!.members.keys()], ['10.0.0.1,tcp:80'], 'the default protocol filled in');
+  }
+  for (let i = 0; i < 2; i++) {
+    t.throws(() => b.add('S6', '10.0.0.1,80'), { message: 'ipset v7.17: Syntax error: cannot parse 10.0.0.1: resolving to IPv6 address failed' });
+    t.throws(() => b.add('N', '10.0.0.1,80'), { message: /is not a hash:ip,port,net element/ });
+  }
+  t.true(b.has('S', '10.0.0.1,tcp:80'));
+});

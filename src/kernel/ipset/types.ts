@@ -52,18 +52,39 @@ export function dimensions(type: SetType): number {
 
 /** One entry, parsed: `parts[i]` is an address, a `{proto, port}`, or a network for dimension i. */
 export interface Entry {
-  text: string;
-  parts: (string | { proto: string; port: number } | { network: string; prefix: number })[];
+  readonly text: string;
+  readonly parts: readonly (string | { proto: string; port: number } | { network: string; prefix: number })[];
 }
 
 const PROTOS = new Set(['tcp', 'udp', 'sctp', 'udplite', 'icmp', 'icmpv6']);
 
+/** Parsed entries (or refusals) per type and family, by text: every node's kube-proxy adds the same ones. Bounded: cleared when full. */
+const parsed = new Map<string, Map<string, Entry | string>>();
+let parsedCount = 0;
+const PARSED_MAX = 1 << 18;
+
 /** Parses an entry as `ipset add` does for the type; returns an error message instead when it refuses. */
 export function parseEntry(type: SetType, family: Family, text: string): Entry | string {
+  const kind = family === 4 ? type : `${type} 6`;
+  let byText = parsed.get(kind);
+  if (!byText) parsed.set(kind, (byText = new Map()));
+  let e = byText.get(text);
+  if (e === undefined) {
+    if (parsedCount >= PARSED_MAX) {
+      for (const m of parsed.values()) m.clear();
+      parsedCount = 0;
+    }
+    byText.set(text, (e = parse(type, family, text)));
+    parsedCount++;
+  }
+  return e;
+}
+
+function parse(type: SetType, family: Family, text: string): Entry | string {
   const words = text.split(',');
   const dims = DIMS[type];
   if (words.length !== dims.length) return `Syntax error: "${text}" is not a ${type} element`;
-  const parts: Entry['parts'] = [];
+  const parts: Entry['parts'][number][] = [];
   const out: string[] = [];
   for (let i = 0; i < dims.length; i++) {
     const w = words[i]!;

@@ -52,6 +52,16 @@ export class IpvsTable {
     return this.byKey.get(serviceKey(proto, addr, port));
   }
 
+  /** The service whose serviceKey is `key`. */
+  serviceByKey(key: string): VirtualService | undefined {
+    return this.byKey.get(key);
+  }
+
+  /** [serviceKey, service] in the order services were added. */
+  byServiceKey(): IterableIterator<[string, VirtualService]> {
+    return this.byKey.entries();
+  }
+
   private must(proto: IpvsProto, addr: string, port: number): VirtualService {
     const s = this.service(proto, addr, port);
     if (!s) throw new IpvsError('No such service');

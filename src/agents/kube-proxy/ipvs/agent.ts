@@ -12,7 +12,6 @@ import { applyRestore } from '../../../kernel/netfilter/restore.js';
 import { Rule } from '../../../kernel/netfilter/rule.js';
 import { Ruleset, type TableName } from '../../../kernel/netfilter/ruleset.js';
 import type { SetOptions } from '../../../kernel/ipset/table.js';
-import { serviceKey } from '../../../kernel/ipvs/service.js';
 import type { IpvsTable } from '../../../kernel/ipvs/table.js';
 import { durationMs } from '../settings.js';
 import { stableMac } from '../../../net/mac.js';
@@ -22,7 +21,7 @@ import { proxierSettings, type ProxierSettings } from '../settings.js';
 import type { ServiceState } from '../objects.js';
 import { ChangeTracker } from '../tracker.js';
 import { DesiredState, type PlanDiff } from './desired.js';
-import { FILTER_CHAINS, NAT_CHAINS, excluded, ipvsRules, servicePlan, type IpvsSettings, type NodeAddresses, type RuleLine, type VirtualServerPlan } from './proxier.js';
+import { FILTER_CHAINS, NAT_CHAINS, excluded, ipvsRules, planFor, type IpvsSettings, type NodeAddresses, type RuleLine, type VirtualServerPlan } from './proxier.js';
 import { SET_DEFS, setName } from './sets.js';
 
 export const KUBE_IPVS0 = 'kube-ipvs0';
@@ -127,9 +126,9 @@ export class KubeProxyIpvs {
     if (!ns.link(KUBE_IPVS0)) ns.addLink({ kind: 'dummy', name: KUBE_IPVS0, mac: stableMac(`${this.node.nodeName}/${KUBE_IPVS0}`), mtu: 1500, up: false });
     const before = this.nodeAddrs?.text;
     const node = this.nodeAddresses();
-    const plan = (key: string): ReturnType<typeof servicePlan> | undefined => {
+    const plan = (key: string): ReturnType<typeof planFor> | undefined => {
       const st = this.views.rulesFor(key, false);
-      return st && servicePlan(this.settings, this.ipvsSettings, st, node);
+      return st && planFor(this.settings, this.ipvsSettings, st, node);
     };
     const changed = [...this.views.changed].sort();
     const replan = node.text !== before;
@@ -221,12 +220,11 @@ export class KubeProxyIpvs {
     const active = new Set<string>();
     this.draining.clear();
     for (const vs of this.desired.services(keys)) {
-      const key = serviceKey(vs.proto, vs.addr, vs.port);
-      active.add(key);
+      active.add(vs.key);
       this.syncVirtualServer(vs);
     }
-    for (const svc of t.services()) {
-      if (svc.family !== this.family || active.has(serviceKey(svc.proto, svc.addr, svc.port))) continue;
+    for (const [key, svc] of t.byServiceKey()) {
+      if (svc.family !== this.family || active.has(key)) continue;
       if (excluded(this.ipvsSettings, svc.addr)) continue;
       t.delService(svc.proto, svc.addr, svc.port);
     }
@@ -244,12 +242,11 @@ export class KubeProxyIpvs {
     const ipvs = this.node.ipvs;
     const done = new Set<string>();
     for (const vs of diff.services) {
-      done.add(serviceKey(vs.proto, vs.addr, vs.port));
+      done.add(vs.key);
       this.syncVirtualServer(vs);
     }
     for (const vs of diff.servicesGone) {
-      const key = serviceKey(vs.proto, vs.addr, vs.port);
-      this.draining.delete(key);
+      this.draining.delete(vs.key);
       if (!excluded(this.ipvsSettings, vs.addr) && ipvs.service(vs.proto, vs.addr, vs.port)) ipvs.delService(vs.proto, vs.addr, vs.port);
     }
     for (const [key, vs] of [...this.draining]) if (!done.has(key)) this.syncVirtualServer(vs);
@@ -258,15 +255,19 @@ export class KubeProxyIpvs {
   /** One virtual server brought to its plan; a removed TCP real server with connections is quiesced (weight 0) until they drain. */
   private syncVirtualServer(vs: VirtualServerPlan): void {
     const t = this.node.ipvs;
-    const spec = { family: this.family, proto: vs.proto, addr: vs.addr, port: vs.port, scheduler: vs.scheduler, flags: vs.flags, timeout: vs.timeout };
-    let svc = t.service(vs.proto, vs.addr, vs.port);
-    const fresh = !svc;
-    if (!svc) svc = t.addService(spec);
-    else if (svc.scheduler !== spec.scheduler || svc.flags !== spec.flags || svc.timeout !== spec.timeout) t.editService(spec);
-    const key = serviceKey(vs.proto, vs.addr, vs.port);
-    const have = fresh ? undefined : new Map(svc.dests.map((rs) => [hostPort(rs.addr, rs.port), rs]));
+    const key = vs.key;
+    let svc = t.serviceByKey(key);
+    if (!svc) {
+      svc = t.addService({ family: this.family, proto: vs.proto, addr: vs.addr, port: vs.port, scheduler: vs.scheduler, flags: vs.flags, timeout: vs.timeout });
+      for (const d of vs.dests) t.addDest(svc, { addr: d.ip, port: d.port, weight: 1 });
+      return void this.draining.delete(key);
+    }
+    if (svc.scheduler !== vs.scheduler || svc.flags !== vs.flags || svc.timeout !== vs.timeout) {
+      t.editService({ family: this.family, proto: vs.proto, addr: vs.addr, port: vs.port, scheduler: vs.scheduler, flags: vs.flags, timeout: vs.timeout });
+    }
+    const have = new Map(svc.dests.map((rs) => [hostPort(rs.addr, rs.port), rs]));
     for (const d of vs.dests) {
-      const rs = have?.get(d.hostPort);
+      const rs = have.get(d.hostPort);
       if (!rs) t.addDest(svc, { addr: d.ip, port: d.port, weight: 1 });
       else if (rs.weight !== 1) t.editDest(svc, { addr: d.ip, port: d.port, weight: 1 });
     }

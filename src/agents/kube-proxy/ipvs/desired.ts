@@ -3,7 +3,6 @@
 // each virtual server. A Service's new plan gives the difference to write: what nobody wants
 // any more and what was wanted by nobody before, in the order a sync of every Service would
 // meet it, so a partial sync leaves the kernel as a full one would.
-import { serviceKey } from '../../../kernel/ipvs/service.js';
 import type { RuleLine, ServicePlan, VirtualServerPlan } from './proxier.js';
 
 /** What one or more Services' new plans change. */
@@ -94,7 +93,7 @@ export class DesiredState {
       const old = this.plans.get(key);
       if (!old) continue;
       this.count(key, old, -1, true);
-      for (const vs of old.services) was.set(serviceKey(vs.proto, vs.addr, vs.port), vs);
+      for (const vs of old.services) was.set(vs.key, vs);
     }
     const services: VirtualServerPlan[] = [];
     for (const [key, plan] of list) {
@@ -107,7 +106,7 @@ export class DesiredState {
       services.push(...plan.services);
     }
     // a virtual server that lost one of two wanters is the other's again
-    const planned = new Set(services.map((vs) => serviceKey(vs.proto, vs.addr, vs.port)));
+    const planned = new Set(services.map((vs) => vs.key));
     for (const k of was.keys()) if (!planned.has(k) && this.owners.has(k)) services.push(this.owners.get(k)![0]!);
     const entriesGone: [string, string][] = [];
     const entriesNew: [string, string][] = [];
@@ -133,7 +132,7 @@ export class DesiredState {
       else this.bind.dec(ip);
     }
     for (const vs of plan.services) {
-      const k = serviceKey(vs.proto, vs.addr, vs.port);
+      const k = vs.key;
       const owners = this.owners.get(k);
       if (by > 0) {
         this.vss.inc(k, track);

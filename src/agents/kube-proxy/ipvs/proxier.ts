@@ -4,9 +4,9 @@
 // ipset entries it needs; and from which sets have entries, the iptables rules IPVS mode writes
 // around them (writeIptablesRules). The whole sync is every Service's plan in key order.
 import type { IpvsProto } from '../../../kernel/ipvs/service.js';
-import { IP_VS_SVC_F_PERSISTENT, IP_VS_SVC_F_SCHED2 } from '../../../kernel/ipvs/service.js';
+import { IP_VS_SVC_F_PERSISTENT, IP_VS_SVC_F_SCHED2, serviceKey } from '../../../kernel/ipvs/service.js';
 import { cidrContains, parseCIDR, type Family } from '../../../net/ip.js';
-import { categorizeEndpoints, portKey, type Endpoint, type ServiceState } from '../objects.js';
+import { categorizeEndpoints, portKey, type Endpoint, type ServicePort, type ServiceState } from '../objects.js';
 import type { ProxierSettings } from '../settings.js';
 import * as S from './sets.js';
 
@@ -18,6 +18,8 @@ export interface IpvsSettings {
 }
 
 export interface VirtualServerPlan {
+  /** The virtual server's identity (serviceKey), made once. */
+  key: string;
   proto: IpvsProto;
   addr: string;
   port: number;
@@ -63,76 +65,102 @@ export function goMark(mark: string): string {
   return `0x${Number(mark).toString(16).padStart(6, '0')}`;
 }
 
+/** Plans that depend on nothing of the node (no NodePort, external or LB address), per Service view: every node seeing the same view shares them. */
+const shared = new WeakMap<ServiceState, { scheduler: string; plan: ServicePlan }>();
+
+/** servicePlan, shared between the nodes whose proxiers see the same view (plans are never changed once made). */
+export function planFor(s: ProxierSettings, ipvs: IpvsSettings, st: ServiceState, node: NodeAddresses): ServicePlan {
+  const scheduler = ipvs.scheduler || 'rr';
+  const hit = shared.get(st);
+  if (hit?.scheduler === scheduler) return hit.plan;
+  const plan = servicePlan(s, ipvs, st, node);
+  if (!st.ports.some((sp) => sp.nodePort || sp.externalIPs.length || sp.loadBalancerVIPs.length)) shared.set(st, { scheduler, plan });
+  return plan;
+}
+
+/** A plan being made (methods, not closures per call: tsx names every closure it creates). */
+class PlanBuilder {
+  readonly entries: [string, string][] = [];
+  readonly bind = new Set<string>();
+  readonly vss: VirtualServerPlan[] = [];
+  readonly outFilter: RuleLine[] = [];
+  constructor(readonly scheduler: string) {}
+
+  add(set: string, entry: string): void {
+    this.entries.push([set, entry]);
+  }
+
+  vs(sp: ServicePort, flags: number, cat: Categorized, addr: string, port: number, onlyLocal: boolean): void {
+    const proto = sp.protocol.toUpperCase() as IpvsProto;
+    this.vss.push({ key: serviceKey(proto, addr, port), proto, addr, port, scheduler: this.scheduler, flags, timeout: sp.affinitySeconds, dests: realServers(cat, onlyLocal), spn: sp.spn });
+  }
+}
+
+type Categorized = ReturnType<typeof categorizeEndpoints>;
+
 /** One Service's share of the sync: its virtual servers, bound addresses, set entries and OUT-FILTER drops. */
 export function servicePlan(s: ProxierSettings, ipvs: IpvsSettings, st: ServiceState, node: NodeAddresses): ServicePlan {
-  const entries: [string, string][] = [];
-  const add = (set: string, entry: string): void => void entries.push([set, entry]);
-  const bind = new Set<string>();
-  const vss: VirtualServerPlan[] = [];
-  const outFilter: RuleLine[] = [];
   const scheduler = ipvs.scheduler || 'rr';
+  const b = new PlanBuilder(scheduler);
+  const bind = b.bind;
 
   for (const sp of st.ports) {
     const eps = st.endpoints.get(portKey(sp.portName, sp.protocol)) ?? [];
     const cat = categorizeEndpoints(eps, sp);
-    const proto = sp.protocol.toUpperCase() as IpvsProto;
     const p = sp.protocol;
-    for (const e of eps) if (e.local) add(S.KUBE_LOOP_BACK, `${e.ip},${p}:${e.port},${e.ip}`);
+    for (const e of eps) if (e.local) b.add(S.KUBE_LOOP_BACK, `${e.ip},${p}:${e.port},${e.ip}`);
     const flags = (sp.affinitySeconds ? IP_VS_SVC_F_PERSISTENT : 0) | (scheduler === 'mh' ? IP_VS_SVC_F_SCHED2 : 0);
-    const vs = (addr: string, port: number, onlyLocal: boolean): void => {
-      vss.push({ proto, addr, port, scheduler, flags, timeout: sp.affinitySeconds, dests: realServers(cat, onlyLocal), spn: sp.spn });
-    };
 
-    add(S.KUBE_CLUSTER_IP, `${sp.clusterIP},${p}:${sp.port}`);
-    vs(sp.clusterIP, sp.port, sp.internalPolicyLocal);
+    b.add(S.KUBE_CLUSTER_IP, `${sp.clusterIP},${p}:${sp.port}`);
+    b.vs(sp, flags, cat, sp.clusterIP, sp.port, sp.internalPolicyLocal);
     bind.add(sp.clusterIP);
 
     for (const ip of sp.externalIPs) {
-      add(sp.externalPolicyLocal ? S.KUBE_EXTERNAL_IP_LOCAL : S.KUBE_EXTERNAL_IP, `${ip},${p}:${sp.port}`);
-      vs(ip, sp.port, sp.externalPolicyLocal);
+      b.add(sp.externalPolicyLocal ? S.KUBE_EXTERNAL_IP_LOCAL : S.KUBE_EXTERNAL_IP, `${ip},${p}:${sp.port}`);
+      b.vs(sp, flags, cat, ip, sp.port, sp.externalPolicyLocal);
       if (!node.local.has(ip)) bind.add(ip);
     }
 
     for (const ip of sp.loadBalancerVIPs) {
       const entry = `${ip},${p}:${sp.port}`;
-      add(S.KUBE_LOAD_BALANCER, entry);
-      if (sp.externalPolicyLocal) add(S.KUBE_LOAD_BALANCER_LOCAL, entry);
+      b.add(S.KUBE_LOAD_BALANCER, entry);
+      if (sp.externalPolicyLocal) b.add(S.KUBE_LOAD_BALANCER_LOCAL, entry);
       if (sp.loadBalancerSourceRanges.length) {
-        add(S.KUBE_LOAD_BALANCER_FW, entry);
+        b.add(S.KUBE_LOAD_BALANCER_FW, entry);
         let allowFromNode = false;
         for (const r of sp.loadBalancerSourceRanges) {
-          add(S.KUBE_LOAD_BALANCER_SOURCE_CIDR, `${ip},${p}:${sp.port},${r}`);
+          b.add(S.KUBE_LOAD_BALANCER_SOURCE_CIDR, `${ip},${p}:${sp.port},${r}`);
           if (s.nodeIP && cidrContains(parseCIDR(r)!, s.nodeIP)) allowFromNode = true;
         }
         // the node itself may reach the VIP only when a source range admits the node's IP
-        if (allowFromNode) add(S.KUBE_LOAD_BALANCER_SOURCE_IP, `${ip},${p}:${sp.port},${ip}`);
-        else outFilter.push({ table: 'filter', chain: 'KUBE-IPVS-OUT-FILTER', text: `-s ${ip} -m ipvs --vaddr ${ip} --vproto ${p} --vport ${sp.port} -j DROP` });
+        if (allowFromNode) b.add(S.KUBE_LOAD_BALANCER_SOURCE_IP, `${ip},${p}:${sp.port},${ip}`);
+        else b.outFilter.push({ table: 'filter', chain: 'KUBE-IPVS-OUT-FILTER', text: `-s ${ip} -m ipvs --vaddr ${ip} --vproto ${p} --vport ${sp.port} -j DROP` });
       }
-      vs(ip, sp.port, sp.externalPolicyLocal);
+      b.vs(sp, flags, cat, ip, sp.port, sp.externalPolicyLocal);
       if (!node.local.has(ip)) bind.add(ip);
     }
 
     if (sp.nodePort) {
       if (p === 'sctp') {
         for (const ip of node.nodePortIPs) {
-          add(S.KUBE_NODE_PORT_SCTP, `${ip},sctp:${sp.nodePort}`);
-          if (sp.externalPolicyLocal) add(S.KUBE_NODE_PORT_LOCAL_SCTP, `${ip},sctp:${sp.nodePort}`);
+          b.add(S.KUBE_NODE_PORT_SCTP, `${ip},sctp:${sp.nodePort}`);
+          if (sp.externalPolicyLocal) b.add(S.KUBE_NODE_PORT_LOCAL_SCTP, `${ip},sctp:${sp.nodePort}`);
         }
       } else {
         const [all, local] = p === 'tcp' ? [S.KUBE_NODE_PORT_TCP, S.KUBE_NODE_PORT_LOCAL_TCP] : [S.KUBE_NODE_PORT_UDP, S.KUBE_NODE_PORT_LOCAL_UDP];
-        add(all, String(sp.nodePort));
-        if (sp.externalPolicyLocal) add(local, String(sp.nodePort));
+        b.add(all, String(sp.nodePort));
+        if (sp.externalPolicyLocal) b.add(local, String(sp.nodePort));
       }
-      for (const ip of node.nodePortIPs) vs(ip, sp.nodePort, sp.externalPolicyLocal);
+      for (const ip of node.nodePortIPs) b.vs(sp, flags, cat, ip, sp.nodePort, sp.externalPolicyLocal);
     }
-    if (sp.healthCheckNodePort) add(S.KUBE_HEALTH_CHECK_NODE_PORT, String(sp.healthCheckNodePort));
+    if (sp.healthCheckNodePort) b.add(S.KUBE_HEALTH_CHECK_NODE_PORT, String(sp.healthCheckNodePort));
   }
-  for (const ip of bind) add(S.KUBE_IPVS_IPS, ip);
-  return { bind: [...bind], entries, services: vss, outFilter };
+  for (const ip of bind) b.add(S.KUBE_IPVS_IPS, ip);
+  return { bind: [...bind], entries: b.entries, services: b.vss, outFilter: b.outFilter };
 }
 
 /** syncEndpoint's choice: the Local endpoints for a Local policy (falling back to the Cluster ones when none), else the Cluster ones. */
-function realServers(cat: ReturnType<typeof categorizeEndpoints>, onlyLocal: boolean): readonly Endpoint[] {
+function realServers(cat: Categorized, onlyLocal: boolean): readonly Endpoint[] {
   return onlyLocal && cat.localEndpoints.length > 0 ? cat.localEndpoints : cat.clusterEndpoints;
 }
 
