@@ -1,12 +1,13 @@
 // The normal form's chain order (KUBE-NODEPORTS, KUBE-SERVICES, other KUBE- chains by name, the
 // rest by name) for a table's declared chains. 10,000 Services declare 110,000 chains whose names
 // end in hashes, so a plain string sort is most of printing them: names are sorted by a number
-// made of their first characters (a typed-array sort), strings compared only where those agree.
+// made of their first characters (a radix sort of typed arrays), strings compared only where those agree.
 // Nodes that declare the same groups in the same order (every node of a cluster, mostly) reuse
 // the order the first one computed.
-import type { Chain, ChainGroup, ChainLines, Table } from './ruleset.js';
+import type { Chain, ChainGroup, Table } from './ruleset.js';
 
-export type Declared = Chain | ChainLines;
+/** A declared chain: its object, or a group's restore lines for it. */
+export type Declared = Chain | string;
 
 function chainRank(name: string): number {
   if (name === 'KUBE-NODEPORTS') return 0;
@@ -17,54 +18,68 @@ function chainRank(name: string): number {
 /** Six order-preserving bits per character of chain names ('-', digits, A-Z, '_', a-z); 0 pads. */
 const CODE = new Int8Array(128).fill(-1);
 [...'-0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz'].forEach((c, i) => (CODE[c.charCodeAt(0)] = i));
-const KEY_CHARS = 8;
 
-/** rank, then the first 8 characters after the rank's common prefix; NaN where a character has no code. */
-function sortKey(name: string, rank: number): number {
-  const from = rank === 2 ? 5 : 0;
-  let k = rank;
-  for (let i = from; i < from + KEY_CHARS; i++) {
+/** Four characters from `from` as 24 bits (0 past the end, which sorts a prefix first); -1 where one has no code. */
+function code4(name: string, from: number): number {
+  let k = 0;
+  for (let i = from; i < from + 4; i++) {
     const ch = name.charCodeAt(i);
-    // past the end: 0, which sorts a prefix first (ties are compared as strings)
-    const code = ch !== ch ? 0 : ch < 128 ? CODE[ch]! : -1;
-    if (code < 0) return NaN;
-    k = k * 64 + code;
+    const c = ch !== ch ? 0 : ch < 128 ? CODE[ch]! : -1;
+    if (c < 0) return -1;
+    k = (k << 6) | c;
   }
   return k;
 }
 
 const byString = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
-/** Positions of `names` in normal-form order. */
+/** One stable counting-sort pass of positions `from` into `to` by `bits` bits of key[position] from `shift`. */
+function radixPass(from: Uint32Array, to: Uint32Array, key: Uint32Array, shift: number, bits: number): void {
+  const mask = (1 << bits) - 1;
+  const count = new Uint32Array(mask + 2);
+  const n = from.length;
+  for (let i = 0; i < n; i++) count[((key[from[i]!]! >>> shift) & mask) + 1]!++;
+  for (let d = 1; d <= mask + 1; d++) count[d]! += count[d - 1]!;
+  for (let i = 0; i < n; i++) {
+    const p = from[i]!;
+    to[count[(key[p]! >>> shift) & mask]!++] = p;
+  }
+}
+
+/**
+ * Positions of `names` in normal-form order: by rank, then the first 8 characters after the rank's
+ * common prefix (26 + 24 bits, radix-sorted), strings compared only where those agree.
+ */
 function order(names: readonly string[]): Uint32Array {
   const n = names.length;
-  const keys = new Float64Array(n);
+  const hi = new Uint32Array(n);
+  const lo = new Uint32Array(n);
   for (let i = 0; i < n; i++) {
     const name = names[i]!;
-    const k = sortKey(name, chainRank(name));
-    if (k !== k) return orderByString(names);
-    keys[i] = k;
+    const rank = chainRank(name);
+    const from = rank === 2 ? 5 : 0;
+    const a = code4(name, from);
+    const b = code4(name, from + 4);
+    if (a < 0 || b < 0) return orderByString(names);
+    hi[i] = rank * (1 << 24) + a;
+    lo[i] = b;
   }
-  // key → its one position, or its positions when names share one
-  const at = new Map<number, number | number[]>();
-  for (let i = 0; i < n; i++) {
-    const k = keys[i]!;
-    const p = at.get(k);
-    if (p === undefined) at.set(k, i);
-    else if (typeof p === 'number') at.set(k, [p, i]);
-    else p.push(i);
+  let x = new Uint32Array(n);
+  let y = new Uint32Array(n);
+  for (let i = 0; i < n; i++) x[i] = i;
+  for (const [key, shift, bits] of [[lo, 0, 12], [lo, 12, 12], [hi, 0, 13], [hi, 13, 13]] as const) {
+    radixPass(x, y, key, shift, bits);
+    [x, y] = [y, x];
   }
-  keys.sort();
-  const out = new Uint32Array(n);
-  let o = 0;
-  for (let i = 0; i < n; i++) {
-    const k = keys[i]!;
-    if (i > 0 && keys[i - 1] === k) continue;
-    const p = at.get(k)!;
-    if (typeof p === 'number') out[o++] = p;
-    else for (const q of p.sort((a, b) => byString(names[a]!, names[b]!))) out[o++] = q;
+  // positions whose keys agree: by their whole names (equal names keep their order)
+  for (let i = 0; i < n; ) {
+    const p = x[i]!;
+    let j = i + 1;
+    while (j < n && hi[x[j]!] === hi[p] && lo[x[j]!] === lo[p]) j++;
+    if (j - i > 1) x.subarray(i, j).sort((a, b) => byString(names[a]!, names[b]!) || a - b);
+    i = j;
   }
-  return out;
+  return x;
 }
 
 function orderByString(names: readonly string[]): Uint32Array {
@@ -88,7 +103,7 @@ function same(a: readonly unknown[], b: readonly unknown[]): boolean {
   return true;
 }
 
-/** The table's declared chains (own chains and unread groups' chains) in normal-form order. */
+/** The table's declared chains (own chains and unread groups' chains) in normal-form order, each as its Chain object or its restore lines. */
 export function orderedChains(t: Table): { names: string[]; chains: Declared[] } {
   const { own, groups } = t.declaredParts();
   const names: string[] = [];
@@ -100,9 +115,19 @@ export function orderedChains(t: Table): { names: string[]; chains: Declared[] }
     chains.push(c);
   }
   for (const g of groups) {
-    for (const [n, c] of g.chains) {
-      names.push(n);
-      chains.push(c);
+    const l = g.list;
+    if (l) {
+      const ln = l.names;
+      const lt = l.texts;
+      for (let i = 0; i < ln.length; i++) {
+        names.push(ln[i]!);
+        chains.push(lt[i]!);
+      }
+    } else {
+      for (const [n, c] of g.chains) {
+        names.push(n);
+        chains.push(c.text);
+      }
     }
   }
   const prev = remembered.get(t.name);

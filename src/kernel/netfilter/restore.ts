@@ -3,7 +3,7 @@
 // `iptables-restore --noflush` does.
 import type { Rule } from './rule.js';
 import { orderedChains } from './chain-order.js';
-import { Chain, type Ruleset, type Table } from './ruleset.js';
+import type { Ruleset, Table } from './ruleset.js';
 
 const LAST_RULE = 'must be the last rule';
 
@@ -135,7 +135,7 @@ export function formatRestore(input: Ruleset): string {
     for (let i = 0; i < names.length; i++) {
       const n = names[i]!;
       const c = chains[i]!;
-      if (!(c instanceof Chain)) out.push(c.text);
+      if (typeof c === 'string') out.push(c);
       else {
         const entry = serviceOrdered(t, n);
         if (entry) {

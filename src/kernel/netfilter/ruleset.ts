@@ -133,6 +133,13 @@ export class Chain {
   }
 }
 
+/** A group's chains in declaration order: names, restore lines (`-A NAME args` each, newline-ended) and rule counts. */
+export interface ChainList {
+  readonly names: readonly string[];
+  readonly texts: readonly string[];
+  readonly counts: readonly number[];
+}
+
 /**
  * Chains written together by one owner (kube-proxy's chains of one Service), whose names and
  * lines are produced when something first reads them: a table can hold 100,000 such chains of
@@ -141,6 +148,8 @@ export class Chain {
 export interface ChainGroup {
   /** The chains in declaration order (computed on first read, the same map after). */
   readonly chains: ReadonlyMap<string, ChainLines>;
+  /** The same chains as parallel lists, where the group has them so: printing reads these without building the map. */
+  readonly list?: ChainList;
   /** Chains other rules jump to, known without reading `chains`: looking one up reads only this group. */
   readonly entryNames: readonly string[];
   /** Every chain of the group starts with one of these (a lookup of any other name never reads it). */
@@ -259,13 +268,7 @@ export class Table {
     return [...this.read, ...this.unread];
   }
 
-  /** Chains with their lines or rules, without reading groups into Chain objects (for printing and counting). */
-  *declared(): IterableIterator<[string, Chain | ChainLines]> {
-    yield* this.own;
-    for (const g of this.unread.values()) yield* g.chains;
-  }
-
-  /** What declared() yields: the chain objects, then the unread groups (whose chains follow in their order). */
+  /** The declared chains without reading groups into Chain objects (for printing and counting): the chain objects, then the unread groups (whose chains follow in their order). */
   declaredParts(): { own: ReadonlyMap<string, Chain>; groups: ChainGroup[] } {
     return { own: this.own, groups: [...this.unread.values()] };
   }
@@ -333,7 +336,14 @@ export class Ruleset {
   /** Total rules per table and chain. */
   ruleCount(): number {
     let n = 0;
-    for (const t of this.tables.values()) for (const [, c] of t.declared()) n += c instanceof Chain ? c.size : c.count;
+    for (const t of this.tables.values()) {
+      const { own, groups } = t.declaredParts();
+      for (const c of own.values()) n += c.size;
+      for (const g of groups) {
+        if (g.list) for (const k of g.list.counts) n += k;
+        else for (const c of g.chains.values()) n += c.count;
+      }
+    }
     return n;
   }
 }

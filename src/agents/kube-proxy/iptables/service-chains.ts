@@ -1,7 +1,8 @@
 // One Service's own nat chains as kube-proxy writes them — KUBE-EXT, KUBE-FW, KUBE-SVC, KUBE-SVL
 // and a KUBE-SEP per endpoint, in its declaration order — as restore lines, one flat string per
-// chain. Written when something first reads them (service-rules.ts keeps what they need).
-import type { ChainLines } from '../../../kernel/netfilter/ruleset.js';
+// chain (each joined once from its pieces). Written when something first reads them
+// (service-rules.ts keeps what they need).
+import type { ChainList } from '../../../kernel/netfilter/ruleset.js';
 import type { Endpoint, ServicePort } from '../objects.js';
 import type { ProxierSettings } from '../settings.js';
 import { KUBE_MARK_MASQ, endpointChain, type ServicePortChains } from './chains.js';
@@ -33,51 +34,78 @@ export function probability(n: number): string {
   return (probabilities[n] ??= (1 / n).toFixed(10));
 }
 
-/** A chain's restore lines while they are written (joined once: one flat string per chain). */
+/** A Service's chains as they are written: parallel lists in declaration order. */
+class Out implements ChainList {
+  readonly names: string[] = [];
+  readonly texts: string[] = [];
+  readonly counts: number[] = [];
+
+  add(name: string, text: string, count: number): void {
+    // a chain declared twice keeps its first place, as kube-proxy's writer does
+    const at = this.names.indexOf(name);
+    if (at >= 0) {
+      this.texts[at] += text;
+      this.counts[at]! += count;
+    } else {
+      this.names.push(name);
+      this.texts.push(text);
+      this.counts.push(count);
+    }
+  }
+}
+
+/** A few-line chain's restore lines while they are written (joined once). */
 class Lines {
-  readonly parts: string[] = [];
-  count = 0;
+  private readonly parts: string[] = [];
+  private count = 0;
   constructor(readonly chain: string) {}
 
   add(args: string): void {
     this.parts.push('-A ', this.chain, ' ', args, '\n');
     this.count++;
   }
+
+  to(out: Out): void {
+    out.add(this.chain, this.parts.join(''), this.count);
+  }
 }
 
 /** A KUBE-SVC / KUBE-SVL chain: the masquerade rule first where it goes, then one jump per endpoint by probability. */
-function balance(out: Lines[], chain: string, list: Endpoint[], p: PortPlan, masq: string | undefined, largeCluster: boolean): void {
-  const lines = new Lines(chain);
-  out.push(lines);
-  if (masq) lines.add(masq);
+function balance(out: Out, chain: string, list: Endpoint[], p: PortPlan, masq: string | undefined, largeCluster: boolean): void {
+  // the pieces of every line, joined once
+  const parts: string[] = [];
   const { sp, ch } = p;
+  if (masq) parts.push('-A ', chain, ' ', masq, '\n');
   if (sp.affinitySeconds) {
     for (const e of list) {
       const sep = endpointChain(ch, e.hostPort);
-      lines.add(`${endpointComment(sp, e, largeCluster)}-m recent --name ${sep} --rcheck --seconds ${sp.affinitySeconds} --reap -j ${sep}`);
+      parts.push('-A ', chain, ' ', endpointComment(sp, e, largeCluster), '-m recent --name ', sep, ' --rcheck --seconds ', String(sp.affinitySeconds), ' --reap -j ', sep, '\n');
     }
   }
   const n = list.length;
   for (let i = 0; i < n; i++) {
     const e = list[i]!;
-    const stat = i < n - 1 ? `-m statistic --mode random --probability ${probability(n - i)} ` : '';
-    lines.add(`${endpointComment(sp, e, largeCluster)}${stat}-j ${endpointChain(ch, e.hostPort)}`);
+    parts.push('-A ', chain, ' ', endpointComment(sp, e, largeCluster));
+    if (i < n - 1) parts.push('-m statistic --mode random --probability ', probability(n - i), ' ');
+    parts.push('-j ', endpointChain(ch, e.hostPort), '\n');
   }
+  out.add(chain, parts.join(''), (masq ? 1 : 0) + (sp.affinitySeconds ? 2 : 1) * n);
 }
 
 function endpointComment(sp: ServicePort, e: Endpoint, largeCluster: boolean): string {
   return largeCluster ? '' : `-m comment --comment "${sp.spn} -> ${e.hostPort}" `;
 }
 
+const MASQ_THEN = ` -j ${KUBE_MARK_MASQ}\n-A `;
+
 /** The chains of a Service's ports, in kube-proxy's declaration order per port: EXT, FW, SVC, SVL, SEPs. */
-export function serviceChains(s: ProxierSettings, plans: readonly PortPlan[], largeCluster: boolean): Map<string, ChainLines> {
-  const out: Lines[] = [];
+export function serviceChains(s: ProxierSettings, plans: readonly PortPlan[], largeCluster: boolean): ChainList {
+  const out = new Out();
   for (const p of plans) {
     const { sp, ch } = p;
     const spn = sp.spn;
     if (p.usesExt) {
       const ext = new Lines(ch.ext);
-      out.push(ext);
       if (!sp.externalPolicyLocal) {
         ext.add(`-m comment --comment "masquerade traffic for ${spn} external destinations" -j ${KUBE_MARK_MASQ}`);
       } else {
@@ -86,10 +114,10 @@ export function serviceChains(s: ProxierSettings, plans: readonly PortPlan[], la
         ext.add(`-m comment --comment "route LOCAL traffic for ${spn} external destinations" -m addrtype --src-type LOCAL -j ${ch.svc}`);
       }
       if (p.hasExternal) ext.add(`-j ${p.externalPolicyChain}`);
+      ext.to(out);
     }
     if (p.usesFW) {
       const fw = new Lines(ch.fw);
-      out.push(fw);
       const c = `-m comment --comment "${spn} loadbalancer IP"`;
       let allowFromNode = false;
       for (const r of sp.loadBalancerSourceRanges) {
@@ -98,28 +126,20 @@ export function serviceChains(s: ProxierSettings, plans: readonly PortPlan[], la
       }
       if (allowFromNode) for (const lb of sp.loadBalancerVIPs) fw.add(`${c} -s ${lb} -j ${ch.ext}`);
       fw.add(`-m comment --comment "other traffic to ${spn} will be dropped by KUBE-PROXY-FIREWALL"`);
+      fw.to(out);
     }
     if (p.usesClusterChain) balance(out, ch.svc, p.clusterEndpoints, p, p.internalChain === ch.svc ? p.internalMasq : undefined, largeCluster);
     if (p.usesLocalChain) balance(out, ch.svl, p.localEndpoints, p, p.internalChain === ch.svl ? p.internalMasq : undefined, largeCluster);
     const spnComment = largeCluster ? '' : `-m comment --comment ${spn} `;
+    const dnat = `${p.pm} -j DNAT --to-destination `;
     for (const e of p.reachable) {
       const name = endpointChain(ch, e.hostPort);
-      const lines = new Lines(name);
-      out.push(lines);
-      lines.add(`${spnComment}-s ${e.ip} -j ${KUBE_MARK_MASQ}`);
-      lines.add(`${spnComment}${sp.affinitySeconds ? `-m recent --name ${name} --set ` : ''}${p.pm} -j DNAT --to-destination ${e.hostPort}`);
+      const recent = sp.affinitySeconds ? `-m recent --name ${name} --set ` : '';
+      // both lines as one join: `-s IP -j KUBE-MARK-MASQ`, then the DNAT
+      out.add(name, ['-A ', name, ' ', spnComment, '-s ', e.ip, MASQ_THEN, name, ' ', spnComment, recent, dnat, e.hostPort, '\n'].join(''), 2);
     }
   }
-  const chains = new Map<string, ChainLines>();
-  const family = s.family;
-  for (const l of out) {
-    const prev = chains.get(l.chain);
-    const text = l.parts.join('');
-    const count = l.count;
-    // a chain declared twice keeps its first place, as kube-proxy's writer does
-    chains.set(l.chain, prev ? { table: 'nat', family, text: prev.text + text, count: prev.count + count } : { table: 'nat', family, text, count });
-  }
-  return chains;
+  return out;
 }
 
 function cidrHas(cidr: string, ip: string): boolean {

@@ -3,7 +3,7 @@
 // (service-chains.ts), written when something first reads them — a sync of 10,000 Services
 // hands the kernel model 10,000 groups of chains, of which a trace reads one or two.
 import { Rule, type RuleSpec } from '../../../kernel/netfilter/rule.js';
-import type { ChainGroup, ChainLines } from '../../../kernel/netfilter/ruleset.js';
+import type { ChainGroup, ChainLines, ChainList } from '../../../kernel/netfilter/ruleset.js';
 import { categorizeEndpoints, portKey, type ServicePort, type ServiceState } from '../objects.js';
 import type { ProxierSettings } from '../settings.js';
 import { KUBE_EXTERNAL_SERVICES, KUBE_MARK_MASQ, KUBE_NODEPORTS, KUBE_PROXY_FIREWALL, KUBE_SERVICES, SERVICE_CHAIN_PREFIXES, servicePortChains } from './chains.js';
@@ -22,7 +22,8 @@ export class ServiceRules implements ChainGroup {
   /** The chains the entry rules jump to. */
   readonly entryNames: string[] = [];
   readonly prefixes = SERVICE_CHAIN_PREFIXES;
-  private written?: Map<string, ChainLines>;
+  private written?: ChainList;
+  private map?: Map<string, ChainLines>;
 
   constructor(
     private readonly settings: ProxierSettings,
@@ -30,13 +31,24 @@ export class ServiceRules implements ChainGroup {
     private readonly largeCluster: boolean,
   ) {}
 
-  /** EXT/FW/SVC/SVL/SEP chains in declaration order, with their rules as restore lines. */
-  get chains(): ReadonlyMap<string, ChainLines> {
+  /** EXT/FW/SVC/SVL/SEP chains in declaration order: names, restore lines, rule counts. */
+  get list(): ChainList {
     if (!this.written) {
       this.written = serviceChains(this.settings, this.plans!, this.largeCluster);
       this.plans = undefined;
     }
     return this.written;
+  }
+
+  /** The same chains by name (built when the kernel model first reads them). */
+  get chains(): ReadonlyMap<string, ChainLines> {
+    if (!this.map) {
+      const { names, texts, counts } = this.list;
+      const family = this.settings.family;
+      this.map = new Map();
+      for (let i = 0; i < names.length; i++) this.map.set(names[i]!, { table: 'nat', family, text: texts[i]!, count: counts[i]! });
+    }
+    return this.map;
   }
 }
 
