@@ -3,26 +3,31 @@
 import { hash } from 'node:crypto';
 
 const B32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-/** base64 character → its 6 bits. */
-const B64 = new Uint8Array(128);
-for (const [i, c] of [...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'].entries()) B64[c.charCodeAt(0)] = i;
-const codes: number[] = [];
+/** hex digit → its value. */
+const HEX = new Uint8Array(128);
+for (let i = 0; i < 16; i++) HEX['0123456789abcdef'.charCodeAt(i)] = i;
+
+/** 20 bits of the hex digest from character `at`. */
+function bits20(d: string, at: number): number {
+  return (HEX[d.charCodeAt(at)]! << 16) | (HEX[d.charCodeAt(at + 1)]! << 12) | (HEX[d.charCodeAt(at + 2)]! << 8) | (HEX[d.charCodeAt(at + 3)]! << 4) | HEX[d.charCodeAt(at + 4)]!;
+}
+
+/** The BASE32 character of the low 5 bits. */
+const b32 = (x: number): number => B32.charCodeAt(x & 31);
 
 /** The first `chars` (at most 16) BASE32 characters of SHA-256(input). */
 export function sha256Base32(input: string, chars: number): string {
-  // node's one-shot digest as base64 (no Hash object, no Buffer per name), re-cut into 5-bit groups
-  const d = hash('sha256', input, 'base64');
-  codes.length = chars;
-  let acc = 0;
-  let bits = 0;
-  let n = 0;
-  for (let i = 0; n < chars; i++) {
-    acc = ((acc << 6) | B64[d.charCodeAt(i)]!) & 0x7ff;
-    bits += 6;
-    while (bits >= 5 && n < chars) {
-      bits -= 5;
-      codes[n++] = B32.charCodeAt((acc >>> bits) & 31);
-    }
-  }
-  return String.fromCharCode(...codes);
+  // node's one-shot digest as hex (no Hash object, no Buffer per name), 20 bits per 4 characters, one flat string
+  const d = hash('sha256', input, 'hex');
+  const a = bits20(d, 0);
+  const b = bits20(d, 5);
+  const c = bits20(d, 10);
+  const e = bits20(d, 15);
+  const s = String.fromCharCode(
+    b32(a >>> 15), b32(a >>> 10), b32(a >>> 5), b32(a),
+    b32(b >>> 15), b32(b >>> 10), b32(b >>> 5), b32(b),
+    b32(c >>> 15), b32(c >>> 10), b32(c >>> 5), b32(c),
+    b32(e >>> 15), b32(e >>> 10), b32(e >>> 5), b32(e),
+  );
+  return chars < 16 ? s.slice(0, chars) : s;
 }

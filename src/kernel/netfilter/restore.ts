@@ -1,7 +1,7 @@
 // iptables-restore input: printing one (in the normal form kube-proxy's tests compare, which is
 // also knet's stable order) and applying one to a kernel ruleset the way
 // `iptables-restore --noflush` does.
-import type { Rule } from './rule.js';
+import type { PrintMemo, Rule } from './rule.js';
 import { orderedChains } from './chain-order.js';
 import type { Ruleset, Table } from './ruleset.js';
 
@@ -23,14 +23,9 @@ function serviceKey(text: string): string {
 
 // Entry chains (KUBE-SERVICES, KUBE-NODEPORTS: a rule per Service port) are reprinted whole on
 // every sync, as kube-proxy rewrites them; their rules are the same objects from sync to sync
-// while the Service is unchanged, so each one's sort key and line are kept with it.
-const order = new WeakMap<Rule, { key: string; last: boolean }>();
-const lines = new WeakMap<Rule, string>();
-
-function orderOf(r: Rule): { key: string; last: boolean } {
-  let o = order.get(r);
-  if (!o) order.set(r, (o = { key: serviceKey(r.text), last: r.text.includes(LAST_RULE) }));
-  return o;
+// while the Service is unchanged, so each one keeps its sort key and line (Rule.printed).
+function orderOf(r: Rule): PrintMemo {
+  return (r.printed ??= { key: serviceKey(r.text), last: r.text.includes(LAST_RULE), line: undefined });
 }
 
 function sortByService(rules: readonly Rule[], lastRuleLast: boolean): readonly Rule[] {
@@ -51,12 +46,9 @@ function sortByService(rules: readonly Rule[], lastRuleLast: boolean): readonly 
 }
 
 function entryLine(chain: string, r: Rule): string {
-  let l = lines.get(r);
-  if (l === undefined || r.chain !== chain) {
-    l = `-A ${chain} ${r.text}\n`;
-    if (r.chain === chain) lines.set(r, l);
-  }
-  return l;
+  if (r.chain !== chain) return `-A ${chain} ${r.text}\n`;
+  const o = orderOf(r);
+  return (o.line ??= `-A ${chain} ${r.text}\n`);
 }
 
 /** The last text printed for an entry chain: its rules (already in order) and where each one's line ends. */

@@ -168,9 +168,18 @@ export function saveRuleText(spec: RuleSpec, family: Family): string {
  * (kube-proxy's restore words, or a dump's line); the parsed form and the save text are
  * computed on first use, so large generated rulesets cost only their text until read.
  */
+/** What printing a rule in an entry chain computed once (restore.ts): its sort key, whether it must stay last, its line. */
+export interface PrintMemo {
+  key: string;
+  last: boolean;
+  line: string | undefined;
+}
+
 export class Rule {
   /** [packets, bytes] as `iptables-save -c` printed them, for a rule read from such a dump. */
   counters?: [number, number];
+  /** The restore printer's memo for this rule (restore.ts). */
+  printed?: PrintMemo;
   private parsed?: RuleSpec;
   private saved?: string;
 

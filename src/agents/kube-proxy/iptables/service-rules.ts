@@ -13,14 +13,15 @@ export const LOCALHOST_NP_COUNTER = 'localhost_nps_accepted_pkts';
 
 /** One Service's rules: the entry rules, and its nat chains as a group the kernel model reads when it needs them. */
 export class ServiceRules implements ChainGroup {
-  readonly filterServices: Rule[] = [];
-  readonly filterExternal: Rule[] = [];
-  readonly filterNodePorts: Rule[] = [];
-  readonly filterFirewall: Rule[] = [];
-  readonly natServices: Rule[] = [];
-  readonly natNodePorts: Rule[] = [];
+  // most are empty (a ClusterIP Service has one nat rule): the shared NONE until one is added
+  filterServices: readonly Rule[] = NONE;
+  filterExternal: readonly Rule[] = NONE;
+  filterNodePorts: readonly Rule[] = NONE;
+  filterFirewall: readonly Rule[] = NONE;
+  natServices: readonly Rule[] = NONE;
+  natNodePorts: readonly Rule[] = NONE;
   /** The chains the entry rules jump to. */
-  readonly entryNames: string[] = [];
+  entryNames: readonly string[] = [];
   readonly prefixes = SERVICE_CHAIN_PREFIXES;
   private written?: ChainList;
   private map?: Map<string, ChainLines>;
@@ -52,14 +53,26 @@ export class ServiceRules implements ChainGroup {
   }
 }
 
+const NONE: readonly Rule[] = Object.freeze([]);
+type Part = 'filterServices' | 'filterExternal' | 'filterNodePorts' | 'filterFirewall' | 'natServices' | 'natNodePorts';
+
+function add(out: ServiceRules, part: Part, rule: Rule): void {
+  const list = out[part];
+  if (list === NONE) out[part] = [rule];
+  else (list as Rule[]).push(rule);
+}
+
 /** The rules for one Service (all its ports). `largeCluster` drops the per-endpoint comments. */
 export function serviceRules(s: ProxierSettings, st: ServiceState, largeCluster: boolean): ServiceRules {
   const fam = s.family;
   const plans: PortPlan[] = [];
   const out = new ServiceRules(s, plans, largeCluster);
-  const nat = (chain: string, text: string): Rule => new Rule('nat', chain, text, fam);
-  const filter = (chain: string, text: string): Rule => new Rule('filter', chain, text, fam);
-  const jumps = new Set<string>();
+  const nat = (part: Part, chain: string, text: string): void => add(out, part, new Rule('nat', chain, text, fam));
+  const filter = (part: Part, chain: string, text: string): void => add(out, part, new Rule('filter', chain, text, fam));
+  const jumps: string[] = [];
+  const jump = (c: string): void => {
+    if (!jumps.includes(c)) jumps.push(c);
+  };
 
   for (const sp of st.ports) {
     const eps = st.endpoints.get(portKey(sp.portName, sp.protocol)) ?? [];
@@ -73,48 +86,46 @@ export function serviceRules(s: ProxierSettings, st: ServiceState, largeCluster:
     const hasExternal = hasEndpoints && (!sp.externalPolicyLocal || localEndpoints.length > 0);
     const usesFW = hasEndpoints && sp.loadBalancerVIPs.length > 0 && sp.loadBalancerSourceRanges.length > 0;
     const lbChain = usesFW ? ch.fw : ch.ext;
-    const noEps = `"${spn} has no endpoints"`;
-    const noLocal = `"${spn} has no local endpoints"`;
-    const internalVerdict = hasEndpoints ? `--comment ${noLocal} ${pm} -d ${sp.clusterIP} --dport ${sp.port} -j DROP` : `--comment ${noEps} ${pm} -d ${sp.clusterIP} --dport ${sp.port} -j REJECT`;
-    const extComment = hasEndpoints ? noLocal : noEps;
+    // the "no (local) endpoints" comment, written only where a rule uses it
+    const extComment = (): string => (hasEndpoints ? `"${spn} has no local endpoints"` : `"${spn} has no endpoints"`);
     const extTarget = hasEndpoints ? 'DROP' : 'REJECT';
     const clusterIPMatch = `-m comment --comment "${spn} cluster IP" ${pm} -d ${sp.clusterIP} --dport ${sp.port}`;
 
     if (hasInternal) {
-      out.natServices.push(new Rule('nat', KUBE_SERVICES, `${clusterIPMatch} -j ${internalChain}`, fam, clusterIPSpec(sp, internalChain, fam)));
-      jumps.add(internalChain);
-    } else out.filterServices.push(filter(KUBE_SERVICES, `-m comment ${internalVerdict}`));
+      add(out, 'natServices', new ClusterIPRule(`${clusterIPMatch} -j ${internalChain}`, fam, sp, internalChain));
+      jump(internalChain);
+    } else filter('filterServices', KUBE_SERVICES, `-m comment --comment ${extComment()} ${pm} -d ${sp.clusterIP} --dport ${sp.port} -j ${extTarget}`);
     for (const x of sp.externalIPs) {
-      if (hasEndpoints) out.natServices.push(nat(KUBE_SERVICES, `-m comment --comment "${spn} external IP" ${pm} -d ${x} --dport ${sp.port} -j ${ch.ext}`));
-      if (!hasExternal) out.filterExternal.push(filter(KUBE_EXTERNAL_SERVICES, `-m comment --comment ${extComment} ${pm} -d ${x} --dport ${sp.port} -j ${extTarget}`));
+      if (hasEndpoints) nat('natServices', KUBE_SERVICES, `-m comment --comment "${spn} external IP" ${pm} -d ${x} --dport ${sp.port} -j ${ch.ext}`);
+      if (!hasExternal) filter('filterExternal', KUBE_EXTERNAL_SERVICES, `-m comment --comment ${extComment()} ${pm} -d ${x} --dport ${sp.port} -j ${extTarget}`);
     }
     for (const lb of sp.loadBalancerVIPs) {
-      if (hasEndpoints) out.natServices.push(nat(KUBE_SERVICES, `-m comment --comment "${spn} loadbalancer IP" ${pm} -d ${lb} --dport ${sp.port} -j ${lbChain}`));
-      if (usesFW) out.filterFirewall.push(filter(KUBE_PROXY_FIREWALL, `-m comment --comment "${spn} traffic not accepted by ${ch.fw}" ${pm} -d ${lb} --dport ${sp.port} -j DROP`));
+      if (hasEndpoints) nat('natServices', KUBE_SERVICES, `-m comment --comment "${spn} loadbalancer IP" ${pm} -d ${lb} --dport ${sp.port} -j ${lbChain}`);
+      if (usesFW) filter('filterFirewall', KUBE_PROXY_FIREWALL, `-m comment --comment "${spn} traffic not accepted by ${ch.fw}" ${pm} -d ${lb} --dport ${sp.port} -j DROP`);
     }
     if (!hasExternal) {
-      for (const lb of sp.loadBalancerVIPs) out.filterExternal.push(filter(KUBE_EXTERNAL_SERVICES, `-m comment --comment ${extComment} ${pm} -d ${lb} --dport ${sp.port} -j ${extTarget}`));
+      for (const lb of sp.loadBalancerVIPs) filter('filterExternal', KUBE_EXTERNAL_SERVICES, `-m comment --comment ${extComment()} ${pm} -d ${lb} --dport ${sp.port} -j ${extTarget}`);
     }
     if (sp.nodePort !== 0) {
       if (hasEndpoints) {
         if (s.localhostNodePorts && s.nfacct.has(LOCALHOST_NP_COUNTER)) {
-          out.natNodePorts.push(nat(KUBE_NODEPORTS, `-m comment --comment ${spn} ${pm} -d 127.0.0.0/8 --dport ${sp.nodePort} -m nfacct --nfacct-name ${LOCALHOST_NP_COUNTER} -j ${ch.ext}`));
+          nat('natNodePorts', KUBE_NODEPORTS, `-m comment --comment ${spn} ${pm} -d 127.0.0.0/8 --dport ${sp.nodePort} -m nfacct --nfacct-name ${LOCALHOST_NP_COUNTER} -j ${ch.ext}`);
         }
-        out.natNodePorts.push(nat(KUBE_NODEPORTS, `-m comment --comment ${spn} ${pm} --dport ${sp.nodePort} -j ${ch.ext}`));
+        nat('natNodePorts', KUBE_NODEPORTS, `-m comment --comment ${spn} ${pm} --dport ${sp.nodePort} -j ${ch.ext}`);
       }
       if (!hasExternal) {
-        out.filterExternal.push(filter(KUBE_EXTERNAL_SERVICES, `-m comment --comment ${extComment} -m addrtype --dst-type LOCAL ${pm} --dport ${sp.nodePort} -j ${extTarget}`));
+        filter('filterExternal', KUBE_EXTERNAL_SERVICES, `-m comment --comment ${extComment()} -m addrtype --dst-type LOCAL ${pm} --dport ${sp.nodePort} -j ${extTarget}`);
       }
     }
     if (sp.healthCheckNodePort !== 0) {
-      out.filterNodePorts.push(filter(KUBE_NODEPORTS, `-m comment --comment "${spn} health check node port" -m tcp -p tcp --dport ${sp.healthCheckNodePort} -j ACCEPT`));
+      filter('filterNodePorts', KUBE_NODEPORTS, `-m comment --comment "${spn} health check node port" -m tcp -p tcp --dport ${sp.healthCheckNodePort} -j ACCEPT`);
     }
     const usesExt = hasEndpoints && sp.externallyAccessible;
-    if (usesExt) jumps.add(ch.ext);
-    if (usesFW) jumps.add(ch.fw);
+    if (usesExt) jump(ch.ext);
+    if (usesFW) jump(ch.fw);
 
     const masq = hasInternal ? (s.masqueradeAll ? '' : s.localDetector ? ` ${s.localDetector.ifNotLocal}` : undefined) : undefined;
-    plans.push({
+    const plan: PortPlan = {
       sp,
       ch,
       clusterEndpoints,
@@ -128,10 +139,11 @@ export function serviceRules(s: ProxierSettings, st: ServiceState, largeCluster:
       usesFW,
       usesClusterChain: clusterEndpoints.length > 0 && sp.usesClusterEndpoints,
       usesLocalChain: localEndpoints.length > 0 && sp.usesLocalEndpoints,
-      ...(masq === undefined ? {} : { internalMasq: `${clusterIPMatch}${masq} -j ${KUBE_MARK_MASQ}` }),
-    });
+    };
+    if (masq !== undefined) plan.internalMasq = `${clusterIPMatch}${masq} -j ${KUBE_MARK_MASQ}`;
+    plans.push(plan);
   }
-  out.entryNames.push(...jumps);
+  out.entryNames = jumps;
   return out;
 }
 
@@ -163,9 +175,26 @@ export function sharedServiceRules(s: ProxierSettings, st: ServiceState, largeCl
 }
 
 /**
- * The cluster IP rule as iptables parses it, from the values its text is written with: a long
- * KUBE-SERVICES is indexed by destination (xt-index.ts) without parsing 10,000 lines.
+ * The cluster IP rule, whose parsed form is built from the values its text is written with, when
+ * first read: a long KUBE-SERVICES is indexed by destination (xt-index.ts) without parsing 10,000 lines.
  */
+class ClusterIPRule extends Rule {
+  private built?: RuleSpec;
+
+  constructor(
+    text: string,
+    family: 4 | 6,
+    private readonly sp: ServicePort,
+    private readonly target: string,
+  ) {
+    super('nat', KUBE_SERVICES, text, family);
+  }
+
+  override get spec(): RuleSpec {
+    return (this.built ??= clusterIPSpec(this.sp, this.target, this.family));
+  }
+}
+
 function clusterIPSpec(sp: ServicePort, target: string, family: 4 | 6): RuleSpec {
   const no = false;
   return {
