@@ -2,7 +2,8 @@
 // 1k and 10k ClusterIP Services × 10 endpoints (the IPVS proxier writes ipsets, kube-ipvs0
 // addresses, virtual and real servers and its few iptables rules; the iptables proxier its
 // chains), the ipset entries and virtual servers it made, a partial sync after one EndpointSlice
-// change in each mode; where root is available the real `ipset restore` loading the same sets
+// change in each mode, and a second node's IPVS full sync (the plans that depend on nothing of the node
+// are the first node's); where root is available the real `ipset restore` loading the same sets
 // into a network namespace (this kernel has no ip_vs, so no real ipvsadm anchor). Times are CPU
 // time (the machine is shared), wall time beside them. The trace cost in each mode is
 // trace-scale's. BENCH_SIZES picks the sizes; BENCH_KERNEL=0 skips the real ipset.
@@ -110,6 +111,15 @@ function proxiers(n: number): void {
   line('  ipset entries / ipsets', `${entries} / ${kernel.ipsets.list().length}`);
   line('  virtual servers / real servers', `${services.length} / ${reals}`);
   line('  kube-ipvs0 addresses / iptables rules', `${vips} / ${r.input.ruleCount()} (restore text ${r.restoreText.length} bytes)`);
+  // a second node's kube-proxy on the same store: the Service views and the plans that depend on nothing of the node are the first's
+  global.gc?.();
+  const node2: ClusterNode = { ...node, name: 'node2', ip: '192.168.0.3', interfaces: { lo: ['127.0.0.1/8'], eth0: ['192.168.0.3/24'] } };
+  const second = new KubeProxyIpvs(s, node2, ipvsConfig, 4, new NodeKernel(node2.name));
+  c0 = process.cpuUsage();
+  t0 = performance.now();
+  second.sync();
+  line('  IPVS full sync of a second node (plans shared)', `cpu ${fmt(cpuMs(c0))} (wall ${fmt(ms(t0))})`);
+  second.stop();
   const ipvsPartial = partialSyncs(s, 1, () => ipvs.sync());
   line('  IPVS partial sync, one EndpointSlice changed', `cpu ${fmt(ipvsPartial)} (median of 5)`, { ok: ipvsPartial < 5, text: '< 5 ms' });
   const save = ipsetSave(kernel.ipsets);

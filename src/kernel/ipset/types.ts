@@ -116,7 +116,9 @@ function parse(type: SetType, family: Family, text: string): Entry | string {
       }
     }
   }
-  return { text: out.join(','), parts };
+  const canonical = out.join(',');
+  // the text as written when it is the canonical one already (kube-proxy's are): one string fewer per member
+  return { text: canonical === text ? text : canonical, parts };
 }
 
 /** What `-m set --match-set NAME dims` compares: per dimension the packet's source or destination. */

@@ -38,10 +38,17 @@ export class IpvsTable {
   readonly connTabSize = 4096;
   /** Per family, how many times services or destinations were added, edited or deleted. */
   private readonly changes = { 4: 0, 6: 0 };
+  /** Per family, how many services there are. */
+  private readonly sizes = { 4: 0, 6: 0 };
 
   /** A number that moves whenever a service or destination of the family changes (not on traffic). */
   generation(family: Family): number {
     return this.changes[family];
+  }
+
+  /** How many services of the family there are. */
+  size(family: Family): number {
+    return this.sizes[family];
   }
 
   services(): VirtualService[] {
@@ -84,6 +91,7 @@ export class IpvsTable {
     const svc: VirtualService = { family, proto, addr, port, scheduler, flags, timeout, netmask, dests: [], sched: undefined, stats: emptyStats() };
     sched.update(svc);
     this.byKey.set(key, svc);
+    this.sizes[svc.family]++;
     this.changes[svc.family]++;
     return svc;
   }
@@ -109,6 +117,7 @@ export class IpvsTable {
     this.conns.forget((c) => c.svc === svc);
     this.touched.delete(svc);
     this.byKey.delete(serviceKey(proto, addr, port));
+    this.sizes[svc.family]--;
     this.changes[svc.family]++;
   }
 

@@ -223,6 +223,8 @@ export class KubeProxyIpvs {
       active.add(vs.key);
       this.syncVirtualServer(vs);
     }
+    // every wanted one is there now, so an equal count means nothing else is
+    if (t.size(this.family) === active.size) return;
     for (const [key, svc] of t.byServiceKey()) {
       if (svc.family !== this.family || active.has(key)) continue;
       if (excluded(this.ipvsSettings, svc.addr)) continue;

@@ -25,21 +25,24 @@ class Counts {
   private before = new Map<string, number>();
   private added: string[] = [];
 
-  /** One more wanter; `track` false when loading from nothing (no batch to report). */
-  inc(k: string, track: boolean): void {
+  /** One more wanter (returns how many now); `track` false when loading from nothing (no batch to report). */
+  inc(k: string, track: boolean): number {
     const n = this.count.get(k) ?? 0;
     if (track) {
       if (!this.before.has(k)) this.before.set(k, n);
       if (n === 0) this.added.push(k);
     }
     this.count.set(k, n + 1);
+    return n + 1;
   }
 
-  dec(k: string): void {
+  /** One wanter less; returns how many are left. */
+  dec(k: string): number {
     const n = this.count.get(k)!;
     if (!this.before.has(k)) this.before.set(k, n);
     if (n === 1) this.count.delete(k);
     else this.count.set(k, n - 1);
+    return n - 1;
   }
 
   /** The batch's outcome: keys wanted by nobody now, and keys wanted by nobody before (in the order first wanted). */
@@ -134,21 +137,22 @@ export class DesiredState {
     for (const vs of plan.services) {
       const k = vs.key;
       const owners = this.owners.get(k);
+      let n: number;
       if (by > 0) {
-        this.vss.inc(k, track);
+        n = this.vss.inc(k, track);
         if (owners) owners.push(vs);
         else this.owners.set(k, [vs]);
       } else if (owners) {
-        this.vss.dec(k);
+        n = this.vss.dec(k);
         const rest = owners.filter((x) => x !== vs);
         if (rest.length) this.owners.set(k, rest);
         else this.owners.delete(k);
-      }
-      if ((this.vss.count.get(k) ?? 0) > 1) this.shared.add(k);
-      else this.shared.delete(k);
+      } else continue;
+      if (n > 1) this.shared.add(k);
+      else if (this.shared.size) this.shared.delete(k);
     }
     if (plan.outFilter.length && by > 0) this.filtered.add(key);
-    else this.filtered.delete(key);
+    else if (this.filtered.size) this.filtered.delete(key);
   }
 
   /** Whether some virtual server is wanted by two Services (then every sync goes through all of them in order, as kube-proxy's does). */
@@ -178,7 +182,13 @@ export class DesiredState {
 
   /** Every virtual server in the plans' key order. */
   services(keys: readonly string[]): VirtualServerPlan[] {
-    return keys.flatMap((k) => this.plans.get(k)?.services ?? []);
+    // a loop: flatMap over 10k small arrays is several times slower
+    const out: VirtualServerPlan[] = [];
+    for (const k of keys) {
+      const plan = this.plans.get(k);
+      if (plan) for (const vs of plan.services) out.push(vs);
+    }
+    return out;
   }
 
   /** The OUT-FILTER drops in Service key order. */
