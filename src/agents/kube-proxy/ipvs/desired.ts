@@ -1,9 +1,10 @@
 // What the IPVS proxier wants in the kernel, kept up to date Service by Service: each Service's
-// plan, and over all of them how many Services want each set entry, each kube-ipvs0 address and
-// each virtual server. A Service's new plan gives the difference to write: what nobody wants
+// plan, and over all of them how many Services want each set entry and each virtual server
+// (kube-ipvs0's addresses are KUBE-IPVS-IPS's entries). A Service's new plan gives the difference to write: what nobody wants
 // any more and what was wanted by nobody before, in the order a sync of every Service would
 // meet it, so a partial sync leaves the kernel as a full one would.
 import type { RuleLine, ServicePlan, VirtualServerPlan } from './proxier.js';
+import { KUBE_IPVS_IPS } from './sets.js';
 
 /** What one or more Services' new plans change. */
 export interface PlanDiff {
@@ -60,7 +61,6 @@ export class DesiredState {
   private readonly plans = new Map<string, ServicePlan>();
   /** Per set base name. */
   private sets = new Map<string, Counts>();
-  private bind = new Counts();
   private vss = new Counts();
   /** Per virtual server key, the plans of the Services that want it. */
   private readonly owners = new Map<string, VirtualServerPlan[]>();
@@ -77,7 +77,6 @@ export class DesiredState {
   reset(plans: Iterable<[string, ServicePlan]>): void {
     this.plans.clear();
     this.sets = new Map();
-    this.bind = new Counts();
     this.vss = new Counts();
     this.owners.clear();
     this.shared.clear();
@@ -113,14 +112,15 @@ export class DesiredState {
     for (const k of was.keys()) if (!planned.has(k) && this.owners.has(k)) services.push(this.owners.get(k)![0]!);
     const entriesGone: [string, string][] = [];
     const entriesNew: [string, string][] = [];
+    let bind = { gone: [] as string[], added: [] as string[] };
     for (const [set, c] of this.sets) {
-      const { gone, added } = c.take();
-      for (const e of gone) entriesGone.push([set, e]);
-      for (const e of added) entriesNew.push([set, e]);
+      const taken = c.take();
+      for (const e of taken.gone) entriesGone.push([set, e]);
+      for (const e of taken.added) entriesNew.push([set, e]);
+      if (set === KUBE_IPVS_IPS) bind = taken;
     }
-    const b = this.bind.take();
     const v = this.vss.take();
-    return { entriesGone, entriesNew, bindGone: b.gone, bindNew: b.added, services, servicesGone: v.gone.map((k) => was.get(k)!) };
+    return { entriesGone, entriesNew, bindGone: bind.gone, bindNew: bind.added, services, servicesGone: v.gone.map((k) => was.get(k)!) };
   }
 
   private count(key: string, plan: ServicePlan, by: 1 | -1, track: boolean): void {
@@ -129,10 +129,6 @@ export class DesiredState {
       if (!c) this.sets.set(set, (c = new Counts()));
       if (by > 0) c.inc(entry, track);
       else c.dec(entry);
-    }
-    for (const ip of plan.bind) {
-      if (by > 0) this.bind.inc(ip, track);
-      else this.bind.dec(ip);
     }
     for (const vs of plan.services) {
       const k = vs.key;
@@ -177,7 +173,7 @@ export class DesiredState {
 
   /** kube-ipvs0's addresses, in the order a full sync binds them (after reset()). */
   bound(): Iterable<string> {
-    return this.bind.count.keys();
+    return this.entriesOf(KUBE_IPVS_IPS);
   }
 
   /** Every virtual server in the plans' key order. */

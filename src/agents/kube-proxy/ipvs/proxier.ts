@@ -41,9 +41,7 @@ export interface RuleLine {
 
 /** What one Service needs written. */
 export interface ServicePlan {
-  /** Addresses kube-ipvs0 must hold, in the order the proxier binds them. */
-  bind: string[];
-  /** [set base name (KUBE-…), entry] in the order the proxier adds them; KUBE-IPVS-IPS holds the bound addresses. */
+  /** [set base name (KUBE-…), entry] in the order the proxier adds them; KUBE-IPVS-IPS holds the addresses kube-ipvs0 must hold, in the order it binds them. */
   entries: [string, string][];
   services: VirtualServerPlan[];
   /** KUBE-IPVS-OUT-FILTER drops (LB VIPs the node itself may not reach). */
@@ -156,7 +154,7 @@ export function servicePlan(s: ProxierSettings, ipvs: IpvsSettings, st: ServiceS
     if (sp.healthCheckNodePort) b.add(S.KUBE_HEALTH_CHECK_NODE_PORT, String(sp.healthCheckNodePort));
   }
   for (const ip of bind) b.add(S.KUBE_IPVS_IPS, ip);
-  return { bind: [...bind], entries: b.entries, services: b.vss, outFilter: b.outFilter };
+  return { entries: b.entries, services: b.vss, outFilter: b.outFilter };
 }
 
 /** syncEndpoint's choice: the Local endpoints for a Local policy (falling back to the Cluster ones when none), else the Cluster ones. */
