@@ -165,6 +165,7 @@ export class Table {
   /** Groups whose chains are Chain objects in `own`. */
   private readonly read = new Map<string, ChainGroup>();
   private readonly prefixes = new Set<string>();
+  private lastPrefixes?: readonly string[];
   /** A chain object that a group's restore wrote → the group's id. */
   private readonly owner = new Map<string, string>();
   /** Restore input only: chains the input deletes (`-X NAME`), in order. */
@@ -255,7 +256,8 @@ export class Table {
     }
     this.unread.set(id, g);
     for (const n of g.entryNames) this.entryIndex.set(n, id);
-    for (const p of g.prefixes) this.prefixes.add(p);
+    // groups of one owner share their prefixes' list: added once
+    if (g.prefixes !== this.lastPrefixes) for (const p of (this.lastPrefixes = g.prefixes)) this.prefixes.add(p);
   }
 
   /** The group last set under `id`, and whether its chains have been read. */

@@ -40,9 +40,12 @@ class Out implements ChainList {
   readonly texts: string[] = [];
   readonly counts: number[] = [];
 
+  /** `dedupe`: whether a chain can be declared twice (two ports with the same chains). */
+  constructor(private readonly dedupe: boolean) {}
+
   add(name: string, text: string, count: number): void {
     // a chain declared twice keeps its first place, as kube-proxy's writer does
-    const at = this.names.indexOf(name);
+    const at = this.dedupe ? this.names.indexOf(name) : -1;
     if (at >= 0) {
       this.texts[at] += text;
       this.counts[at]! += count;
@@ -70,6 +73,12 @@ class Lines {
   }
 }
 
+const probabilityJumps: string[] = [];
+/** ` -m statistic --mode random --probability 1/n -j ` */
+function probabilityJump(n: number): string {
+  return (probabilityJumps[n] ??= ` -m statistic --mode random --probability ${probability(n)} -j `);
+}
+
 /** A KUBE-SVC / KUBE-SVL chain: the masquerade rule first where it goes, then one jump per endpoint by probability. */
 function balance(out: Out, chain: string, list: Endpoint[], p: PortPlan, masq: string | undefined, largeCluster: boolean): void {
   // the pieces of every line, joined once
@@ -85,9 +94,9 @@ function balance(out: Out, chain: string, list: Endpoint[], p: PortPlan, masq: s
   const n = list.length;
   for (let i = 0; i < n; i++) {
     const e = list[i]!;
-    parts.push('-A ', chain, ' ', endpointComment(sp, e, largeCluster));
-    if (i < n - 1) parts.push('-m statistic --mode random --probability ', probability(n - i), ' ');
-    parts.push('-j ', endpointChain(ch, e.hostPort), '\n');
+    const jump = i < n - 1 ? probabilityJump(n - i) : ' -j ';
+    if (largeCluster) parts.push('-A ', chain, jump, endpointChain(ch, e.hostPort), '\n');
+    else parts.push('-A ', chain, ' ', endpointComment(sp, e, false), jump.slice(1), endpointChain(ch, e.hostPort), '\n');
   }
   out.add(chain, parts.join(''), (masq ? 1 : 0) + (sp.affinitySeconds ? 2 : 1) * n);
 }
@@ -98,9 +107,16 @@ function endpointComment(sp: ServicePort, e: Endpoint, largeCluster: boolean): s
 
 const MASQ_THEN = ` -j ${KUBE_MARK_MASQ}\n-A `;
 
+/** Whether two ports write the same chains (the same name and protocol twice). */
+function sharesChains(plans: readonly PortPlan[]): boolean {
+  for (let i = 1; i < plans.length; i++) for (let j = 0; j < i; j++) if (plans[i]!.ch === plans[j]!.ch) return true;
+  return false;
+}
+
 /** The chains of a Service's ports, in kube-proxy's declaration order per port: EXT, FW, SVC, SVL, SEPs. */
 export function serviceChains(s: ProxierSettings, plans: readonly PortPlan[], largeCluster: boolean): ChainList {
-  const out = new Out();
+  // a port's chains differ by prefix, its endpoints' by ip:port (the view keeps one endpoint per ip:port)
+  const out = new Out(sharesChains(plans));
   for (const p of plans) {
     const { sp, ch } = p;
     const spn = sp.spn;
@@ -130,13 +146,15 @@ export function serviceChains(s: ProxierSettings, plans: readonly PortPlan[], la
     }
     if (p.usesClusterChain) balance(out, ch.svc, p.clusterEndpoints, p, p.internalChain === ch.svc ? p.internalMasq : undefined, largeCluster);
     if (p.usesLocalChain) balance(out, ch.svl, p.localEndpoints, p, p.internalChain === ch.svl ? p.internalMasq : undefined, largeCluster);
+    // per port: what goes between the chain name and the source address, and between the name and the DNAT destination
     const spnComment = largeCluster ? '' : `-m comment --comment ${spn} `;
-    const dnat = `${p.pm} -j DNAT --to-destination `;
+    const source = ` ${spnComment}-s `;
+    const dnat = ` ${spnComment}${p.pm} -j DNAT --to-destination `;
     for (const e of p.reachable) {
       const name = endpointChain(ch, e.hostPort);
-      const recent = sp.affinitySeconds ? `-m recent --name ${name} --set ` : '';
+      const to = sp.affinitySeconds ? ` ${spnComment}-m recent --name ${name} --set ${p.pm} -j DNAT --to-destination ` : dnat;
       // both lines as one join: `-s IP -j KUBE-MARK-MASQ`, then the DNAT
-      out.add(name, ['-A ', name, ' ', spnComment, '-s ', e.ip, MASQ_THEN, name, ' ', spnComment, recent, dnat, e.hostPort, '\n'].join(''), 2);
+      out.add(name, ['-A ', name, source, e.ip, MASQ_THEN, name, to, e.hostPort, '\n'].join(''), 2);
     }
   }
   return out;

@@ -56,10 +56,28 @@ export class ServiceRules implements ChainGroup {
 const NONE: readonly Rule[] = Object.freeze([]);
 type Part = 'filterServices' | 'filterExternal' | 'filterNodePorts' | 'filterFirewall' | 'natServices' | 'natNodePorts';
 
-function add(out: ServiceRules, part: Part, rule: Rule): void {
+function put(out: ServiceRules, part: Part, rule: Rule): void {
   const list = out[part];
   if (list === NONE) out[part] = [rule];
   else (list as Rule[]).push(rule);
+}
+
+function add(out: ServiceRules, part: Part, table: 'nat' | 'filter', family: 4 | 6, chain: string, text: string): void {
+  put(out, part, new Rule(table, chain, text, family));
+}
+
+function once(list: string[], name: string): void {
+  if (!list.includes(name)) list.push(name);
+}
+
+/** The "no (local) endpoints" comment of a DROP / REJECT rule. */
+function noEndpoints(spn: string, hasEndpoints: boolean): string {
+  return hasEndpoints ? `"${spn} has no local endpoints"` : `"${spn} has no endpoints"`;
+}
+
+function readsNodeIP(st: ServiceState): boolean {
+  for (const p of st.ports) if (p.loadBalancerSourceRanges.length > 0) return true;
+  return false;
 }
 
 /** The rules for one Service (all its ports). `largeCluster` drops the per-endpoint comments. */
@@ -67,12 +85,8 @@ export function serviceRules(s: ProxierSettings, st: ServiceState, largeCluster:
   const fam = s.family;
   const plans: PortPlan[] = [];
   const out = new ServiceRules(s, plans, largeCluster);
-  const nat = (part: Part, chain: string, text: string): void => add(out, part, new Rule('nat', chain, text, fam));
-  const filter = (part: Part, chain: string, text: string): void => add(out, part, new Rule('filter', chain, text, fam));
+  // no closures here: this runs per Service, and the loader names every function it creates
   const jumps: string[] = [];
-  const jump = (c: string): void => {
-    if (!jumps.includes(c)) jumps.push(c);
-  };
 
   for (const sp of st.ports) {
     const eps = st.endpoints.get(portKey(sp.portName, sp.protocol)) ?? [];
@@ -86,43 +100,41 @@ export function serviceRules(s: ProxierSettings, st: ServiceState, largeCluster:
     const hasExternal = hasEndpoints && (!sp.externalPolicyLocal || localEndpoints.length > 0);
     const usesFW = hasEndpoints && sp.loadBalancerVIPs.length > 0 && sp.loadBalancerSourceRanges.length > 0;
     const lbChain = usesFW ? ch.fw : ch.ext;
-    // the "no (local) endpoints" comment, written only where a rule uses it
-    const extComment = (): string => (hasEndpoints ? `"${spn} has no local endpoints"` : `"${spn} has no endpoints"`);
     const extTarget = hasEndpoints ? 'DROP' : 'REJECT';
     const clusterIPMatch = `-m comment --comment "${spn} cluster IP" ${pm} -d ${sp.clusterIP} --dport ${sp.port}`;
 
     if (hasInternal) {
-      add(out, 'natServices', new ClusterIPRule(`${clusterIPMatch} -j ${internalChain}`, fam, sp, internalChain));
-      jump(internalChain);
-    } else filter('filterServices', KUBE_SERVICES, `-m comment --comment ${extComment()} ${pm} -d ${sp.clusterIP} --dport ${sp.port} -j ${extTarget}`);
+      put(out, 'natServices', new ClusterIPRule(`${clusterIPMatch} -j ${internalChain}`, fam, sp, internalChain));
+      once(jumps, internalChain);
+    } else add(out, 'filterServices', 'filter', fam, KUBE_SERVICES, `-m comment --comment ${noEndpoints(spn, hasEndpoints)} ${pm} -d ${sp.clusterIP} --dport ${sp.port} -j ${extTarget}`);
     for (const x of sp.externalIPs) {
-      if (hasEndpoints) nat('natServices', KUBE_SERVICES, `-m comment --comment "${spn} external IP" ${pm} -d ${x} --dport ${sp.port} -j ${ch.ext}`);
-      if (!hasExternal) filter('filterExternal', KUBE_EXTERNAL_SERVICES, `-m comment --comment ${extComment()} ${pm} -d ${x} --dport ${sp.port} -j ${extTarget}`);
+      if (hasEndpoints) add(out, 'natServices', 'nat', fam, KUBE_SERVICES, `-m comment --comment "${spn} external IP" ${pm} -d ${x} --dport ${sp.port} -j ${ch.ext}`);
+      if (!hasExternal) add(out, 'filterExternal', 'filter', fam, KUBE_EXTERNAL_SERVICES, `-m comment --comment ${noEndpoints(spn, hasEndpoints)} ${pm} -d ${x} --dport ${sp.port} -j ${extTarget}`);
     }
     for (const lb of sp.loadBalancerVIPs) {
-      if (hasEndpoints) nat('natServices', KUBE_SERVICES, `-m comment --comment "${spn} loadbalancer IP" ${pm} -d ${lb} --dport ${sp.port} -j ${lbChain}`);
-      if (usesFW) filter('filterFirewall', KUBE_PROXY_FIREWALL, `-m comment --comment "${spn} traffic not accepted by ${ch.fw}" ${pm} -d ${lb} --dport ${sp.port} -j DROP`);
+      if (hasEndpoints) add(out, 'natServices', 'nat', fam, KUBE_SERVICES, `-m comment --comment "${spn} loadbalancer IP" ${pm} -d ${lb} --dport ${sp.port} -j ${lbChain}`);
+      if (usesFW) add(out, 'filterFirewall', 'filter', fam, KUBE_PROXY_FIREWALL, `-m comment --comment "${spn} traffic not accepted by ${ch.fw}" ${pm} -d ${lb} --dport ${sp.port} -j DROP`);
     }
     if (!hasExternal) {
-      for (const lb of sp.loadBalancerVIPs) filter('filterExternal', KUBE_EXTERNAL_SERVICES, `-m comment --comment ${extComment()} ${pm} -d ${lb} --dport ${sp.port} -j ${extTarget}`);
+      for (const lb of sp.loadBalancerVIPs) add(out, 'filterExternal', 'filter', fam, KUBE_EXTERNAL_SERVICES, `-m comment --comment ${noEndpoints(spn, hasEndpoints)} ${pm} -d ${lb} --dport ${sp.port} -j ${extTarget}`);
     }
     if (sp.nodePort !== 0) {
       if (hasEndpoints) {
         if (s.localhostNodePorts && s.nfacct.has(LOCALHOST_NP_COUNTER)) {
-          nat('natNodePorts', KUBE_NODEPORTS, `-m comment --comment ${spn} ${pm} -d 127.0.0.0/8 --dport ${sp.nodePort} -m nfacct --nfacct-name ${LOCALHOST_NP_COUNTER} -j ${ch.ext}`);
+          add(out, 'natNodePorts', 'nat', fam, KUBE_NODEPORTS, `-m comment --comment ${spn} ${pm} -d 127.0.0.0/8 --dport ${sp.nodePort} -m nfacct --nfacct-name ${LOCALHOST_NP_COUNTER} -j ${ch.ext}`);
         }
-        nat('natNodePorts', KUBE_NODEPORTS, `-m comment --comment ${spn} ${pm} --dport ${sp.nodePort} -j ${ch.ext}`);
+        add(out, 'natNodePorts', 'nat', fam, KUBE_NODEPORTS, `-m comment --comment ${spn} ${pm} --dport ${sp.nodePort} -j ${ch.ext}`);
       }
       if (!hasExternal) {
-        filter('filterExternal', KUBE_EXTERNAL_SERVICES, `-m comment --comment ${extComment()} -m addrtype --dst-type LOCAL ${pm} --dport ${sp.nodePort} -j ${extTarget}`);
+        add(out, 'filterExternal', 'filter', fam, KUBE_EXTERNAL_SERVICES, `-m comment --comment ${noEndpoints(spn, hasEndpoints)} -m addrtype --dst-type LOCAL ${pm} --dport ${sp.nodePort} -j ${extTarget}`);
       }
     }
     if (sp.healthCheckNodePort !== 0) {
-      filter('filterNodePorts', KUBE_NODEPORTS, `-m comment --comment "${spn} health check node port" -m tcp -p tcp --dport ${sp.healthCheckNodePort} -j ACCEPT`);
+      add(out, 'filterNodePorts', 'filter', fam, KUBE_NODEPORTS, `-m comment --comment "${spn} health check node port" -m tcp -p tcp --dport ${sp.healthCheckNodePort} -j ACCEPT`);
     }
     const usesExt = hasEndpoints && sp.externallyAccessible;
-    if (usesExt) jump(ch.ext);
-    if (usesFW) jump(ch.fw);
+    if (usesExt) once(jumps, ch.ext);
+    if (usesFW) once(jumps, ch.fw);
 
     const masq = hasInternal ? (s.masqueradeAll ? '' : s.localDetector ? ` ${s.localDetector.ifNotLocal}` : undefined) : undefined;
     const plan: PortPlan = {
@@ -169,7 +181,7 @@ export function sharedServiceRules(s: ProxierSettings, st: ServiceState, largeCl
   let r = m.get(st);
   if (!r) {
     r = serviceRules(s, st, largeCluster);
-    if (!st.ports.some((p) => p.loadBalancerSourceRanges.length > 0)) m.set(st, r);
+    if (!readsNodeIP(st)) m.set(st, r);
   }
   return r;
 }
