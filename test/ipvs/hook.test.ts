@@ -5,7 +5,7 @@ import { drawChooser, type Choice } from '../../src/kernel/choice.js';
 import type { HookEnv, HookPacket } from '../../src/kernel/hooks.js';
 import { IpsetTable } from '../../src/kernel/ipset/table.js';
 import { ipvsPrograms } from '../../src/kernel/ipvs/hook.js';
-import { IP_VS_SVC_F_PERSISTENT } from '../../src/kernel/ipvs/service.js';
+import { IP_VS_SVC_F_PERSISTENT, NO_STATS, emptyStats } from '../../src/kernel/ipvs/service.js';
 import { IpvsTable } from '../../src/kernel/ipvs/table.js';
 
 const pkt = (src: string, sport: number, dst = '10.1.0.2', dport = 80): HookPacket => ({
@@ -47,6 +47,23 @@ test("a reply of a scheduled connection counts in its service's and real server'
   t.deepEqual(forward!.run(reply('10.244.1.3', 80), env(0, [])), { verdict: 'accept', mark: 0, evidence: [], evaluated: 1 });
   t.deepEqual(forward!.run(reply('10.244.9.9', 80), env(0, [])), { verdict: 'accept', mark: 0, evidence: [], evaluated: 0 });
   t.deepEqual([svc.stats, svc.dests[0]!.stats].map((s) => [s.inPkts, s.outPkts, s.inBytes, s.outBytes]), [[1, 1, 60, 60], [1, 1, 60, 60]]);
+});
+
+test('counters are shared zeros until the first packet: then the service and the real server it met count on their own, the rest stay zero', (t) => {
+  const tab = new IpvsTable();
+  const svc = tab.addService({ family: 4, proto: 'TCP', addr: '10.1.0.2', port: 80, scheduler: 'rr', flags: 0, timeout: 0 });
+  const other = tab.addService({ family: 4, proto: 'TCP', addr: '10.1.0.3', port: 80, scheduler: 'rr', flags: 0, timeout: 0 });
+  for (const v of [svc, other]) for (const a of ['10.244.1.3', '10.244.1.4']) tab.addDest(v, { addr: a, port: 80, weight: 1 });
+  t.true([svc, other, ...svc.dests, ...other.dests].every((x) => x.stats === NO_STATS));
+  const [input] = ipvsPrograms(tab, 4);
+  input!.run(pkt('10.244.0.5', 40000), env(0, []));
+  t.deepEqual(svc.stats, { ...emptyStats(), conns: 1, inPkts: 1, inBytes: 60 });
+  t.deepEqual(svc.dests.map((d) => d.stats.conns), [1, 0]);
+  t.true([svc.dests[1]!, other, ...other.dests].every((x) => x.stats === NO_STATS));
+  t.deepEqual(NO_STATS, emptyStats(), 'the shared zeros never written');
+  // a fresh start puts the zeros back
+  tab.resetRuntime();
+  t.true([svc, ...svc.dests].every((x) => x.stats === NO_STATS));
 });
 
 test('a new connection under rr: every real server offered, the kernel pick taken, then the entry is followed', (t) => {

@@ -6,7 +6,7 @@
 import type { Choice } from '../choice.js';
 import { PRIORITY, type HookPacket, type HookEnv, type HookName, type HookProgram, type ProgramResult } from '../hooks.js';
 import type { ConnState } from './connections.js';
-import type { IpvsProto } from './service.js';
+import { ownStats, type IpvsProto } from './service.js';
 import type { IpvsTable } from './table.js';
 import { hostPort } from '../../net/ip.js';
 
@@ -27,8 +27,8 @@ function run(table: IpvsTable, p: HookPacket, env: HookEnv): ProgramResult {
   const existing = table.connection(proto, p.src, p.sport, p.dst, p.dport, now);
   if (existing) {
     table.conns.touch(existing, now);
-    existing.svc.stats.inPkts++;
-    existing.dest.stats.inPkts++;
+    ownStats(existing.svc).inPkts++;
+    ownStats(existing.dest).inPkts++;
     return {
       verdict: 'stolen',
       decidedBy: 0,
@@ -70,7 +70,7 @@ function run(table: IpvsTable, p: HookPacket, env: HookEnv): ProgramResult {
   const dest = svc.dests[index]!;
   const why = dest === d.pick.dest ? d.pick.why : `another possible path: ${hostPort(dest.addr, dest.port)} (the kernel's state now picks ${hostPort(d.pick.dest.addr, d.pick.dest.port)})`;
   table.connect(svc, dest, { src: p.src, sport: p.sport, state: FIRST_STATE[svc.proto] }, now);
-  for (const s of [svc.stats, dest.stats]) {
+  for (const s of [ownStats(svc), ownStats(dest)]) {
     s.inPkts++;
     s.inBytes += FIRST_PACKET_BYTES[svc.proto];
   }
@@ -107,7 +107,7 @@ function reply(table: IpvsTable, p: HookPacket, env: HookEnv): ProgramResult {
   const c = table.connection(proto, p.dst, p.dport, p.ct.origDst, p.ct.origDport, now);
   if (!c || c.daddr !== p.src || c.dport !== p.sport) return pass;
   table.conns.touch(c, now);
-  for (const s of [c.svc.stats, c.dest.stats]) {
+  for (const s of [ownStats(c.svc), ownStats(c.dest)]) {
     s.outPkts++;
     s.outBytes += FIRST_PACKET_BYTES[proto];
   }

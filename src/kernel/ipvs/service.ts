@@ -29,6 +29,15 @@ export function emptyStats(): IpvsStats {
   return { conns: 0, inPkts: 0, outPkts: 0, inBytes: 0, outBytes: 0 };
 }
 
+/** The counters of a service or destination no packet has met yet: one frozen object for all of them (10k services, 100k real servers). */
+export const NO_STATS: IpvsStats = Object.freeze(emptyStats());
+
+/** The counters to count into: a service's or destination's own, made on its first packet. */
+export function ownStats(x: { stats: IpvsStats }): IpvsStats {
+  if (x.stats === NO_STATS) x.stats = emptyStats();
+  return x.stats;
+}
+
 export interface RealServer {
   addr: string;
   port: number;

@@ -5,7 +5,7 @@ import type { Family } from '../../net/ip.js';
 import { ConnTable, connKey, type ConnState, type IpvsConn } from './connections.js';
 import { HASH_SCHEDULERS } from './hashing.js';
 import { PLAIN_SCHEDULERS, type Pick, type Scheduler } from './schedulers.js';
-import { IP_VS_SVC_F_PERSISTENT, emptyStats, serviceKey, type ForwardMethod, type IpvsProto, type RealServer, type ServiceSpec, type VirtualService } from './service.js';
+import { IP_VS_SVC_F_PERSISTENT, NO_STATS, ownStats, serviceKey, type ForwardMethod, type IpvsProto, type RealServer, type ServiceSpec, type VirtualService } from './service.js';
 
 /** Schedulers the kernel has as modules; lblcr is not modelled (knet refuses it by name). */
 export const SCHEDULERS: Record<string, Scheduler> = { ...PLAIN_SCHEDULERS, ...HASH_SCHEDULERS };
@@ -88,7 +88,7 @@ export class IpvsTable {
     // spelled out: V8 builds a spread followed by more properties on a slow path (~30x)
     const { family, proto, addr, port, scheduler, flags, timeout } = spec;
     const netmask = spec.netmask ?? (family === 4 ? 32 : 128);
-    const svc: VirtualService = { family, proto, addr, port, scheduler, flags, timeout, netmask, dests: [], sched: undefined, stats: emptyStats() };
+    const svc: VirtualService = { family, proto, addr, port, scheduler, flags, timeout, netmask, dests: [], sched: undefined, stats: NO_STATS };
     sched.update(svc);
     this.byKey.set(key, svc);
     this.sizes[svc.family]++;
@@ -123,7 +123,7 @@ export class IpvsTable {
 
   addDest(svc: VirtualService, d: DestSpec): RealServer {
     if (svc.dests.some((x) => x.addr === d.addr && x.port === d.port)) throw new IpvsError('Destination already exists');
-    const rs: RealServer = { addr: d.addr, port: d.port, weight: d.weight, lastWeight: d.weight, fwd: d.fwd ?? 'Masq', activeConns: 0, inactConns: 0, persistConns: 0, stats: emptyStats() };
+    const rs: RealServer = { addr: d.addr, port: d.port, weight: d.weight, lastWeight: d.weight, fwd: d.fwd ?? 'Masq', activeConns: 0, inactConns: 0, persistConns: 0, stats: NO_STATS };
     svc.dests.unshift(rs);
     this.scheduler(svc.scheduler).update(svc);
     this.changes[svc.family]++;
@@ -218,8 +218,8 @@ export class IpvsTable {
   private freshen(s: VirtualService): void {
     s.sched = undefined;
     this.scheduler(s.scheduler).update(s);
-    s.stats = emptyStats();
-    for (const d of s.dests) d.stats = emptyStats();
+    s.stats = NO_STATS;
+    for (const d of s.dests) d.stats = NO_STATS;
   }
 
   /**
@@ -240,8 +240,8 @@ export class IpvsTable {
         control = this.conns.add({ proto: svc.proto, caddr: c.src, cport: 0, vaddr: svc.addr, vport: svc.port, daddr: dest.addr, dport: dest.port, state: 'NONE', template: true, svc, dest, timeout: svc.timeout }, now);
       }
     } else if (sched.pick(svc, { src: c.src, sport: c.sport, dst: svc.addr }).dest !== dest) alignCursor(svc, dest);
-    svc.stats.conns++;
-    dest.stats.conns++;
+    ownStats(svc).conns++;
+    ownStats(dest).conns++;
     return this.conns.add({ proto: svc.proto, caddr: c.src, cport: c.sport, vaddr: svc.addr, vport: svc.port, daddr: dest.addr, dport: dest.port, state: c.state, template: false, svc, dest, ...(control ? { control } : {}) }, now);
   }
 }
