@@ -22,7 +22,7 @@ import type { ServiceState } from '../objects.js';
 import { ChangeTracker } from '../tracker.js';
 import { DesiredState, type PlanDiff } from './desired.js';
 import { FILTER_CHAINS, NAT_CHAINS, excluded, ipvsRules, planFor, type IpvsSettings, type NodeAddresses, type RuleLine, type VirtualServerPlan } from './proxier.js';
-import { SET_DEFS, setName } from './sets.js';
+import { KUBE_IPVS_IPS, SET_DEFS, setName } from './sets.js';
 
 export const KUBE_IPVS0 = 'kube-ipvs0';
 
@@ -134,9 +134,9 @@ export class KubeProxyIpvs {
     const replan = node.text !== before;
     if (replan || this.written !== this.kernelMark()) {
       // everything again: every Service's plan (each made anew if the node's addresses moved) against the kernel
-      const fresh = new Set(changed);
+      const fresh = replan ? undefined : new Set(changed);
       const keys = this.views.serviceRules(false).map((x) => x.key);
-      this.desired.reset(keys.map((k) => [k, replan || fresh.has(k) ? plan(k)! : this.desired.plan(k)!]));
+      this.desired.reset(keys.map((k) => [k, !fresh || fresh.has(k) ? plan(k)! : this.desired.plan(k)!]));
       this.syncSets();
       this.syncAddresses();
       this.syncAllServices(keys);
@@ -204,10 +204,9 @@ export class KubeProxyIpvs {
 
   private syncAddresses(): void {
     const ns = this.node.root;
-    const want = new Set(this.desired.bound());
-    for (const a of ns.addressesOf(KUBE_IPVS0, this.family)) if (!want.has(a.address)) ns.deleteAddress(KUBE_IPVS0, a.address);
+    for (const a of ns.addressesOf(KUBE_IPVS0, this.family)) if (!this.desired.wants(KUBE_IPVS_IPS, a.address)) ns.deleteAddress(KUBE_IPVS0, a.address);
     const have = new Set(ns.addressesOf(KUBE_IPVS0, this.family).map((a) => a.address));
-    for (const ip of want) if (!have.has(ip)) this.bindAddress(ip);
+    for (const ip of this.desired.bound()) if (!have.has(ip)) this.bindAddress(ip);
   }
 
   private bindAddress(ip: string): void {

@@ -1,8 +1,8 @@
 // What the IPVS proxier wants in the kernel, kept up to date Service by Service: each Service's
-// plan, and over all of them how many Services want each set entry and each virtual server
-// (kube-ipvs0's addresses are KUBE-IPVS-IPS's entries). A Service's new plan gives the difference to write: what nobody wants
-// any more and what was wanted by nobody before, in the order a sync of every Service would
-// meet it, so a partial sync leaves the kernel as a full one would.
+// plan, and over all of them how many Services want each set entry (kube-ipvs0's addresses are
+// KUBE-IPVS-IPS's entries) and which want each virtual server. A Service's new plan gives the
+// difference to write: what nobody wants any more and what was wanted by nobody before, in the
+// order a sync of every Service would meet it, so a partial sync leaves the kernel as a full one would.
 import type { RuleLine, ServicePlan, VirtualServerPlan } from './proxier.js';
 import { KUBE_IPVS_IPS } from './sets.js';
 
@@ -26,24 +26,21 @@ class Counts {
   private before = new Map<string, number>();
   private added: string[] = [];
 
-  /** One more wanter (returns how many now); `track` false when loading from nothing (no batch to report). */
-  inc(k: string, track: boolean): number {
+  /** One more wanter; `track` false when loading from nothing (no batch to report). */
+  inc(k: string, track: boolean): void {
     const n = this.count.get(k) ?? 0;
     if (track) {
       if (!this.before.has(k)) this.before.set(k, n);
       if (n === 0) this.added.push(k);
     }
     this.count.set(k, n + 1);
-    return n + 1;
   }
 
-  /** One wanter less; returns how many are left. */
-  dec(k: string): number {
+  dec(k: string): void {
     const n = this.count.get(k)!;
     if (!this.before.has(k)) this.before.set(k, n);
     if (n === 1) this.count.delete(k);
     else this.count.set(k, n - 1);
-    return n - 1;
   }
 
   /** The batch's outcome: keys wanted by nobody now, and keys wanted by nobody before (in the order first wanted). */
@@ -61,8 +58,7 @@ export class DesiredState {
   private readonly plans = new Map<string, ServicePlan>();
   /** Per set base name. */
   private sets = new Map<string, Counts>();
-  private vss = new Counts();
-  /** Per virtual server key, the plans of the Services that want it. */
+  /** Per virtual server key, the plans of the Services that want it (as many as Services want it). */
   private readonly owners = new Map<string, VirtualServerPlan[]>();
   /** Virtual server keys more than one Service wants. */
   private readonly shared = new Set<string>();
@@ -77,7 +73,6 @@ export class DesiredState {
   reset(plans: Iterable<[string, ServicePlan]>): void {
     this.plans.clear();
     this.sets = new Map();
-    this.vss = new Counts();
     this.owners.clear();
     this.shared.clear();
     this.filtered.clear();
@@ -119,8 +114,9 @@ export class DesiredState {
       for (const e of taken.added) entriesNew.push([set, e]);
       if (set === KUBE_IPVS_IPS) bind = taken;
     }
-    const v = this.vss.take();
-    return { entriesGone, entriesNew, bindGone: bind.gone, bindNew: bind.added, services, servicesGone: v.gone.map((k) => was.get(k)!) };
+    const servicesGone: VirtualServerPlan[] = [];
+    for (const [k, vs] of was) if (!this.owners.has(k)) servicesGone.push(vs);
+    return { entriesGone, entriesNew, bindGone: bind.gone, bindNew: bind.added, services, servicesGone };
   }
 
   private count(key: string, plan: ServicePlan, by: 1 | -1, track: boolean): void {
@@ -133,19 +129,18 @@ export class DesiredState {
     for (const vs of plan.services) {
       const k = vs.key;
       const owners = this.owners.get(k);
-      let n: number;
       if (by > 0) {
-        n = this.vss.inc(k, track);
-        if (owners) owners.push(vs);
-        else this.owners.set(k, [vs]);
+        if (!owners) this.owners.set(k, [vs]);
+        else {
+          owners.push(vs);
+          this.shared.add(k);
+        }
       } else if (owners) {
-        n = this.vss.dec(k);
         const rest = owners.filter((x) => x !== vs);
         if (rest.length) this.owners.set(k, rest);
         else this.owners.delete(k);
-      } else continue;
-      if (n > 1) this.shared.add(k);
-      else if (this.shared.size) this.shared.delete(k);
+        if (rest.length < 2) this.shared.delete(k);
+      }
     }
     if (plan.outFilter.length && by > 0) this.filtered.add(key);
     else if (this.filtered.size) this.filtered.delete(key);
