@@ -1,10 +1,11 @@
-// An `nft -f` transaction for one table held as data: chain commands and plain rules as records,
-// anything else as its text line. Applying it runs the same commands as its text would, without
+// An `nft -f` transaction for one table held as data: chain commands and lists of rules as
+// records, anything else as its text line. Applying it runs the same commands as its text would, without
 // writing the text and reading it back; the text (what `nft -f` is given) is written only when
 // something asks for it. On any error the batch is undone and its text applied instead, so
 // errors are nft's own, with their line and column.
 import { Tokens, type Token } from './lexer.js';
-import { knownRule, parseRuleLine } from './parse-memo.js';
+import { LazyRule, wordRefs, type WordRefs } from './lazy-rule.js';
+import { timedRule } from './parse-memo.js';
 import { tableKey, type NftFamily, type NftRuleset } from './ruleset.js';
 import { applyNft, plainRule, Tx, type ApplyOptions } from './transaction.js';
 
@@ -12,7 +13,7 @@ const enum Op {
   Text,
   AddChain,
   FlushChain,
-  Rule,
+  Rules,
 }
 
 const CHAIN_VERB = ['', 'add', 'flush'];
@@ -23,8 +24,12 @@ export class NftBatch {
   readonly head: string;
   readonly key: string;
   private readonly ops: Op[] = [];
-  /** Each op's words: a text op's line, a chain op's chain, a rule op's chain and rule. */
+  /** Each op's words: a text op's line, a chain or rules op's chain. */
   private readonly args: string[] = [];
+  /** A rules op's list (by its place among the rules ops). */
+  private readonly lists: (readonly string[])[] = [];
+  /** Commands of the rules ops beyond one each. */
+  private listed = 0;
   private written?: string;
 
   constructor(
@@ -35,8 +40,9 @@ export class NftBatch {
     this.key = tableKey(family, table);
   }
 
+  /** Lines of the text: one per command. */
   get count(): number {
-    return this.ops.length;
+    return this.ops.length + this.listed;
   }
 
   line(text: string): void {
@@ -54,10 +60,13 @@ export class NftBatch {
     this.args.push(name);
   }
 
-  /** `add rule TABLE chain rule` */
-  rule(chain: string, rule: string): void {
-    this.ops.push(Op.Rule);
-    this.args.push(chain, rule);
+  /** `add rule TABLE chain rule` for each rule of the list (a list shared by every node that writes it). */
+  rules(chain: string, list: readonly string[]): void {
+    if (!list.length) return;
+    this.ops.push(Op.Rules);
+    this.args.push(chain);
+    this.lists.push(list);
+    this.listed += list.length - 1;
   }
 
   /** The `nft -f` input, one command a line (written once). */
@@ -66,11 +75,11 @@ export class NftBatch {
     const h = this.head;
     const parts: string[] = [];
     let chunk: string[] = [];
-    for (let i = 0, a = 0; i < this.ops.length; i++) {
+    for (let i = 0, a = 0, l = 0; i < this.ops.length; i++) {
       const op = this.ops[i]!;
       const w = this.args[a++]!;
       if (op === Op.Text) chunk.push(w);
-      else if (op === Op.Rule) chunk.push(`add rule ${h} ${w} ${this.args[a++]!}`);
+      else if (op === Op.Rules) for (const r of this.lists[l++]!) chunk.push(`add rule ${h} ${w} ${r}`);
       else chunk.push(`${CHAIN_VERB[op]} chain ${h} ${w}`);
       // joined a few thousand lines at a time: a sync of 460k lines then holds few strings
       if (chunk.length >= 4096) {
@@ -95,7 +104,7 @@ export class NftBatch {
       tx.run();
       lines.length = 0;
     };
-    for (let i = 0, a = 0; i < this.ops.length; i++) {
+    for (let i = 0, a = 0, l = 0; i < this.ops.length; i++) {
       const op = this.ops[i]!;
       const w = this.args[a++]!;
       if (op === Op.Text) {
@@ -103,13 +112,29 @@ export class NftBatch {
         continue;
       }
       flush();
-      if (op === Op.Rule) {
-        const rule = this.args[a++]!;
-        if (!tx.rule(this.key, w, rule)) lines.push(`add rule ${this.head} ${w} ${rule}`);
+      if (op === Op.Rules) {
+        const list = this.lists[l++]!;
+        const words = wordsOf(list);
+        for (let k = 0; k < list.length; k++) {
+          const wr = words[k]!;
+          if (wr) {
+            flush();
+            tx.lazyRule(this.key, w, list[k]!, wr);
+          } else lines.push(`add rule ${this.head} ${w} ${list[k]!}`);
+        }
       } else tx.chain(this.key, CHAIN_VERB[op]!, w);
     }
     flush();
   }
+}
+
+/** Per rule list, each rule's names (null: not a plain rule, read from its text line): every node writing the list reads its words once. */
+const wordsByList = new WeakMap<readonly string[], (WordRefs | null)[]>();
+
+function wordsOf(list: readonly string[]): (WordRefs | null)[] {
+  let w = wordsByList.get(list);
+  if (!w) wordsByList.set(list, (w = list.map((r) => (plainRule(r, 0, r.length) && !timedRule(r) ? wordRefs(r) : null))));
+  return w;
 }
 
 /** Errors here are only a signal: the text, applied after the batch is undone, says what nft says. */
@@ -126,15 +151,18 @@ class TxBatch extends Tx {
     this.chainCommand(AT, verb, this.table(key), name, false, false);
   }
 
-  /** A plain rule put straight into its chain; false when it is not one (its text line is read instead). */
-  rule(key: string, chain: string, rule: string): boolean {
+  /** A plain rule put into its chain unread (lazy-rule.ts), with the names its words give. */
+  lazyRule(key: string, chain: string, rule: string, { refs, fed }: WordRefs): void {
     const t = this.table(key);
     const c = t.chains.get(chain);
     if (!c) throw new Error('no chain');
-    const parsed = knownRule(rule) ?? (plainRule(rule, 0, rule.length) ? parseRuleLine(this.ts.file, rule, 0, rule.length, 1, 0, this.now) : undefined);
-    if (!parsed) return false;
-    this.putRule(t, c, AT, 'add', undefined, parsed, () => AT);
-    return true;
+    this.checkNames(t, refs, () => AT);
+    for (const name of fed) {
+      const s = t.sets.get(name)!;
+      if (s.size === undefined && s.kernelSize === undefined) this.assign(s, 'kernelSize', 65535);
+    }
+    this.refsUse(t, refs, 1);
+    this.insertRule(t, c, AT, 'add', undefined, new LazyRule(rule, this.rs.handle(), refs, fed));
   }
 }
 

@@ -39,6 +39,11 @@ export function refsOf(stmts: readonly Stmt[]): RuleRefs {
     const set = setOf(st);
     if (set !== undefined) sets.push(set);
   }
+  return sharedRefs(chains, sets);
+}
+
+/** A refs record for these names (rules naming one chain and no set share one). */
+export function sharedRefs(chains: string[], sets: string[]): RuleRefs {
   if (sets.length === 0 && chains.length <= 1) {
     if (chains.length === 0) return NO_REFS;
     let r = oneChain.get(chains[0]!);
@@ -195,6 +200,11 @@ function templateOf(stmts: Stmt[], literals: string[], offsets: number[], slots:
   // each part rebuilt from its own literal must be the parsed one
   const json = (x: unknown): string => JSON.stringify(x, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v));
   return tpl.slots.every((s) => json(s.make(s.text)) === json(s.obj)) ? tpl : null;
+}
+
+/** Rules stamped with the clock (element timeouts) are read anew each time. */
+export function timedRule(text: string): boolean {
+  return TIMED.test(text);
 }
 
 /** A rule read before, by its whole text (any rule text the parser read is read the same again). */

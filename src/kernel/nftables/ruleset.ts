@@ -4,6 +4,7 @@
 import type { ChainType, HookName } from '../hooks.js';
 import type { DataType } from './datatype.js';
 import { elementText, type Element, type Stmt } from './expr.js';
+import type { RuleRefs } from './parse-rule.js';
 
 export type NftFamily = 'ip' | 'ip6' | 'inet';
 
@@ -13,6 +14,8 @@ export interface NftRule {
   text: string;
   comment?: string;
   handle: number;
+  /** The chains and sets the statements name (what the use counts count). */
+  refs?: RuleRefs;
 }
 
 export interface BaseChain {

@@ -100,12 +100,18 @@ export abstract class TxCore {
   /** Rules added (+1) or removed (-1): the use counts of the chains and sets they name. */
   protected ruleUse(t: NftTable, rules: readonly NftRule[], d: 1 | -1): void {
     const undo = !this.fresh(t);
-    for (const r of rules)
+    for (const r of rules) {
+      if (r.refs) {
+        for (const c of r.refs.chains) this.bump(t.chainUse, c, d, undo);
+        for (const s of r.refs.sets) this.bump(t.setUse, s, d, undo);
+        continue;
+      }
       for (const st of r.stmts) {
         for (const c of targetsOf(st)) this.bump(t.chainUse, c, d, undo);
         const set = setOf(st);
         if (set !== undefined) this.bump(t.setUse, set, d, undo);
       }
+    }
   }
 
   /** A rule added (+1) or removed (-1), by the names it uses. */

@@ -338,7 +338,7 @@ export class Tx extends TxSets {
   }
 
   /** The chains and sets a rule names must exist (nft: No such file or directory). */
-  private checkNames(t: NftTable, refs: RuleRefs, ruleAt: () => Token): void {
+  protected checkNames(t: NftTable, refs: RuleRefs, ruleAt: () => Token): void {
     for (const c of refs.chains) if (!t.chains.has(c)) throw this.fail(ruleAt(), ENOENT);
     for (const s of refs.sets) if (!t.sets.has(s)) throw this.fail(ruleAt(), ENOENT);
   }
@@ -354,8 +354,13 @@ export class Tx extends TxSets {
       if (fed && fed.size === undefined && fed.kernelSize === undefined) this.assign(fed, 'kernelSize', 65535);
     }
     const handle = this.rs.handle();
-    const rule: NftRule = parsed.comment !== undefined ? { stmts: parsed.stmts, text: parsed.text, comment: parsed.comment, handle } : { stmts: parsed.stmts, text: parsed.text, handle };
+    const rule: NftRule = parsed.comment !== undefined ? { stmts: parsed.stmts, text: parsed.text, comment: parsed.comment, handle, refs } : { stmts: parsed.stmts, text: parsed.text, handle, refs };
     this.refsUse(t, refs, 1);
+    this.insertRule(t, c, at, verb, pos, rule);
+  }
+
+  /** Puts the rule at its place in the chain (its names already counted). */
+  protected insertRule(t: NftTable, c: NftChain, at: Token, verb: 'add' | 'insert' | 'replace', pos: { by: 'index' | 'handle'; n: number } | undefined, rule: NftRule): void {
     if (verb === 'add' && !pos && this.fresh(c)) {
       c.rules.push(rule);
       return;

@@ -109,7 +109,7 @@ export class KubeProxyNftables {
       store.set(e.key, value);
     }
     for (const [name, timeout] of rules.affinitySets) tx.line(`add set ${h} ${name} { type ${nftWords(this.settings).addrType} ; flags dynamic,timeout ; timeout ${timeout}s ; }`);
-    for (const [c, list] of rules.chains) for (const r of list) tx.rule(c, r);
+    for (const [c, list] of rules.chains) if (list.length) tx.rules(c, list);
   }
 
   /** Runs syncProxyRules once. */

@@ -1,0 +1,93 @@
+// Rules kube-proxy's batch puts into chains unread (lazy-rule.ts) must be, once read, what nft's
+// reading of the same transaction text makes — statements, the names counted as used, the sizes
+// of the sets they feed — and the names read off their words must be those the parse finds.
+import test from 'ava';
+import { KubeProxyNftables } from '../../src/agents/kube-proxy/nftables/agent.js';
+import { Store } from '../../src/api/store.js';
+import type { EndpointSlice, Service } from '../../src/api/types.js';
+import { wordRefs, fedSets } from '../../src/kernel/nftables/lazy-rule.js';
+import { parseRuleLine } from '../../src/kernel/nftables/parse-memo.js';
+import { formatRuleset } from '../../src/kernel/nftables/print.js';
+import { NftRuleset } from '../../src/kernel/nftables/ruleset.js';
+import { applyNft } from '../../src/kernel/nftables/transaction.js';
+import { defaultKernel, defaultKubeProxyConfig, type ClusterNode } from '../../src/topology/config.js';
+
+const node: ClusterNode = { name: 'n1', ip: '192.168.0.2', roles: [], interfaces: { lo: ['127.0.0.1/8'], eth0: ['192.168.0.2/24'] }, kernel: defaultKernel(), labels: {} };
+
+function service(name: string, spec: Partial<Service['spec']>, status?: Service['status']): Service {
+  return { apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: 'ns' }, spec: { type: 'ClusterIP', ports: [{ name: 'http', port: 80, protocol: 'TCP' }], ...spec }, ...(status ? { status } : {}) };
+}
+
+function slice(name: string, ips: string[], nodeName = 'n2'): EndpointSlice {
+  return {
+    apiVersion: 'discovery.k8s.io/v1',
+    kind: 'EndpointSlice',
+    metadata: { name: `${name}-1`, namespace: 'ns', labels: { 'kubernetes.io/service-name': name } },
+    addressType: 'IPv4',
+    endpoints: ips.map((ip, i) => ({ addresses: [ip], conditions: { ready: true }, nodeName: i === 0 ? 'n1' : nodeName })),
+    ports: [{ name: 'http', port: 8080, protocol: 'TCP' }],
+  };
+}
+
+function store(): Store {
+  const s = new Store();
+  s.create(service('plain', { clusterIP: '172.30.0.1' }));
+  s.create(slice('plain', ['10.0.0.1', '10.0.0.2', '10.0.0.3']));
+  s.create(service('sticky', { clusterIP: '172.30.0.2', sessionAffinity: 'ClientIP' }));
+  s.create(slice('sticky', ['10.0.1.1', '10.0.1.2']));
+  s.create(service('local', { type: 'NodePort', clusterIP: '172.30.0.3', externalTrafficPolicy: 'Local', ports: [{ name: 'http', port: 80, protocol: 'TCP', nodePort: 30080 }] }));
+  s.create(slice('local', ['10.0.2.1', '10.0.2.2']));
+  s.create(service('lb', { type: 'LoadBalancer', clusterIP: '172.30.0.4', loadBalancerSourceRanges: ['192.168.0.0/16'], ports: [{ name: 'http', port: 80, protocol: 'TCP', nodePort: 30081 }] }, { loadBalancer: { ingress: [{ ip: '1.2.3.4' }] } }));
+  s.create(slice('lb', ['10.0.3.1']));
+  s.create(service('empty', { clusterIP: '172.30.0.5' }));
+  s.create(service('internal', { clusterIP: '172.30.0.6', internalTrafficPolicy: 'Local', externalIPs: ['5.6.7.8'] }));
+  s.create(slice('internal', ['10.0.4.1', '10.0.4.2']));
+  return s;
+}
+
+const json = (x: unknown): string => JSON.stringify(x, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v));
+
+function rulesOf(rs: NftRuleset): string {
+  const t = rs.table('ip', 'kube-proxy')!;
+  return json([...t.chains.values()].map((c) => [c.name, c.rules.map((r) => ({ text: r.text, comment: r.comment, stmts: r.stmts, refs: r.refs }))]));
+}
+
+function useOf(rs: NftRuleset): string {
+  const t = rs.table('ip', 'kube-proxy')!;
+  const sorted = (m: Map<string, number>) => [...m].sort((a, b) => (a[0] < b[0] ? -1 : 1));
+  return json([sorted(t.chainUse), sorted(t.setUse), [...t.sets.values()].map((s) => [s.name, s.kernelSize])]);
+}
+
+test('a sync batch whose rules are stored unread reads as its transaction text does', (t) => {
+  const agent = new KubeProxyNftables(store(), node, { ...defaultKubeProxyConfig('10.0.0.0/8'), mode: 'nftables' }, 4, { serviceCIDRs: ['172.30.0.0/16'] });
+  agent.sync();
+  const text = new NftRuleset();
+  applyNft(text, agent.lastSync!.transaction, { file: 'text', now: 0 });
+  // use counts and set sizes before anything reads the unread rules, then the rules themselves
+  t.is(useOf(agent.nft), useOf(text));
+  t.is(rulesOf(agent.nft), rulesOf(text));
+  t.is(formatRuleset(agent.nft, 0), formatRuleset(text, 0));
+  t.true(formatRuleset(text, 0).includes('update @affinity-'));
+});
+
+const RULES = [
+  'ip saddr 10.0.0.1 jump mark-for-masquerade',
+  'numgen random mod 3 vmap { 0 : goto endpoint-a , 1 : goto endpoint-b , 2 : jump endpoint-c }',
+  'ip saddr @affinity-x goto endpoint-x',
+  'update @affinity-x { ip saddr }',
+  'add @affinity-y { ip saddr }',
+  'ip daddr . meta l4proto . th dport vmap @service-ips',
+  'meta l4proto tcp dnat to 10.0.0.1:8080',
+  'jump jump',
+  'goto goto',
+  'ip saddr != { 10.0.0.0/8 , 192.168.0.0/16 } drop',
+];
+
+for (const r of RULES) {
+  test(`the names read off the words of "${r}" are the parsed rule's`, (t) => {
+    const m = parseRuleLine('t', r, 0, r.length, 1, 0, 0)!;
+    const w = wordRefs(r);
+    t.deepEqual(w.refs, m.refs);
+    t.deepEqual(w.fed, fedSets(m.stmts));
+  });
+}
