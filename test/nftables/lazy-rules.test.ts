@@ -1,6 +1,7 @@
-// Rules kube-proxy's batch puts into chains unread (lazy-rule.ts) must be, once read, what nft's
-// reading of the same transaction text makes — statements, the names counted as used, the sizes
-// of the sets they feed — and the names read off their words must be those the parse finds.
+// Rules kube-proxy's batch puts into chains unread (lazy-rule.ts) and elements it reads from
+// their parts must be, once read, what nft's reading of the same transaction text makes —
+// statements, elements, the names counted as used, the sizes of the sets the rules feed — and
+// the names read off a rule's words must be those the parse finds.
 import test from 'ava';
 import { KubeProxyNftables } from '../../src/agents/kube-proxy/nftables/agent.js';
 import { Store } from '../../src/api/store.js';
@@ -9,7 +10,7 @@ import { wordRefs, fedSets } from '../../src/kernel/nftables/lazy-rule.js';
 import { parseRuleLine } from '../../src/kernel/nftables/parse-memo.js';
 import { formatRuleset } from '../../src/kernel/nftables/print.js';
 import { NftRuleset } from '../../src/kernel/nftables/ruleset.js';
-import { applyNft } from '../../src/kernel/nftables/transaction.js';
+import { applyNft, plainRule } from '../../src/kernel/nftables/transaction.js';
 import { defaultKernel, defaultKubeProxyConfig, type ClusterNode } from '../../src/topology/config.js';
 
 const node: ClusterNode = { name: 'n1', ip: '192.168.0.2', roles: [], interfaces: { lo: ['127.0.0.1/8'], eth0: ['192.168.0.2/24'] }, kernel: defaultKernel(), labels: {} };
@@ -55,10 +56,10 @@ function rulesOf(rs: NftRuleset): string {
 function useOf(rs: NftRuleset): string {
   const t = rs.table('ip', 'kube-proxy')!;
   const sorted = (m: Map<string, number>) => [...m].sort((a, b) => (a[0] < b[0] ? -1 : 1));
-  return json([sorted(t.chainUse), sorted(t.setUse), [...t.sets.values()].map((s) => [s.name, s.kernelSize])]);
+  return json([sorted(t.chainUse), sorted(t.setUse), [...t.sets.values()].map((s) => [s.name, s.kernelSize, [...s.elements]])]);
 }
 
-test('a sync batch whose rules are stored unread reads as its transaction text does', (t) => {
+test('a sync batch (rules stored unread, elements from their parts) reads as its transaction text does', (t) => {
   const agent = new KubeProxyNftables(store(), node, { ...defaultKubeProxyConfig('10.0.0.0/8'), mode: 'nftables' }, 4, { serviceCIDRs: ['172.30.0.0/16'] });
   agent.sync();
   const text = new NftRuleset();
@@ -86,8 +87,15 @@ const RULES = [
 for (const r of RULES) {
   test(`the names read off the words of "${r}" are the parsed rule's`, (t) => {
     const m = parseRuleLine('t', r, 0, r.length, 1, 0, 0)!;
-    const w = wordRefs(r);
+    const w = wordRefs(r)!;
     t.deepEqual(w.refs, m.refs);
     t.deepEqual(w.fed, fedSets(m.stmts));
   });
 }
+
+const NOT_PLAIN = ['ip saddr 10.0.0.1 comment "x"', 'index 0 ip saddr 10.0.0.1 drop', 'handle 3 drop', 'add @s { ip saddr timeout 10s }', 'update @s { ip saddr expires 1s }', ' drop', 'drop ', 'ip saddr { 10.0.0.1 drop', 'ip saddr } drop {', 'ip saddr 1.2.3.4; drop', 'meta mark 0x1#x'];
+
+test('a rule is stored unread exactly when it is plain and not stamped with the clock', (t) => {
+  for (const r of [...RULES, ...NOT_PLAIN]) t.is(wordRefs(r) !== null, plainRule(r, 0, r.length) && !/\b(timeout|expires)\b/.test(r), r);
+  for (const r of NOT_PLAIN) t.is(wordRefs(r), null, r);
+});

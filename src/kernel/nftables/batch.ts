@@ -5,18 +5,27 @@
 // errors are nft's own, with their line and column.
 import { Tokens, type Token } from './lexer.js';
 import { LazyRule, wordRefs, type WordRefs } from './lazy-rule.js';
-import { timedRule } from './parse-memo.js';
-import { tableKey, type NftFamily, type NftRuleset } from './ruleset.js';
-import { applyNft, plainRule, Tx, type ApplyOptions } from './transaction.js';
+import { elementKey, tableKey, type NftFamily, type NftRuleset } from './ruleset.js';
+import { parseValue, type Value } from './datatype.js';
+import type { Element, Verdict } from './expr.js';
+import { applyNft, PLAIN, Tx, type ApplyOptions } from './transaction.js';
 
 const enum Op {
   Text,
-  AddChain,
   FlushChain,
   Rules,
+  AddFlushChains,
+  AddElement,
+  DeleteElement,
 }
 
-const CHAIN_VERB = ['', 'add', 'flush'];
+/** One element of a set or map: key text (`a . b . c`), value text (a map's), comment. */
+export interface ElementRecord {
+  readonly container: string;
+  readonly key: string;
+  readonly value?: string;
+  readonly comment?: string;
+}
 
 /** A transaction's commands for `table FAMILY NAME`, in order. */
 export class NftBatch {
@@ -24,9 +33,11 @@ export class NftBatch {
   readonly head: string;
   readonly key: string;
   private readonly ops: Op[] = [];
-  /** Each op's words: a text op's line, a chain or rules op's chain. */
+  /** Each op's words: a text op's line, a chain or rules op's chain (an element op has none). */
   private readonly args: string[] = [];
-  /** A rules op's list (by its place among the rules ops). */
+  /** The element ops' elements, in order. */
+  private readonly elements: ElementRecord[] = [];
+  /** A rules or chains op's list (by its place among those ops). */
   private readonly lists: (readonly string[])[] = [];
   /** Commands of the rules ops beyond one each. */
   private listed = 0;
@@ -50,14 +61,18 @@ export class NftBatch {
     this.args.push(text);
   }
 
-  addChain(name: string): void {
-    this.ops.push(Op.AddChain);
-    this.args.push(name);
-  }
-
   flushChain(name: string): void {
     this.ops.push(Op.FlushChain);
     this.args.push(name);
+  }
+
+  /** `add chain TABLE c` and `flush chain TABLE c` for each chain of the list. */
+  addFlushChains(list: readonly string[]): void {
+    if (!list.length) return;
+    this.ops.push(Op.AddFlushChains);
+    this.args.push('');
+    this.lists.push(list);
+    this.listed += list.length * 2 - 1;
   }
 
   /** `add rule TABLE chain rule` for each rule of the list (a list shared by every node that writes it). */
@@ -69,18 +84,35 @@ export class NftBatch {
     this.listed += list.length - 1;
   }
 
+  /** `add element TABLE set { key [comment "c"] [: value] }` */
+  addElement(e: ElementRecord): void {
+    this.ops.push(Op.AddElement);
+    this.elements.push(e);
+  }
+
+  /** `delete element TABLE set { key }` */
+  deleteElement(e: ElementRecord): void {
+    this.ops.push(Op.DeleteElement);
+    this.elements.push(e);
+  }
+
   /** The `nft -f` input, one command a line (written once). */
   text(): string {
     if (this.written !== undefined) return this.written;
     const h = this.head;
     const parts: string[] = [];
     let chunk: string[] = [];
-    for (let i = 0, a = 0, l = 0; i < this.ops.length; i++) {
+    for (let i = 0, a = 0, l = 0, e = 0; i < this.ops.length; i++) {
       const op = this.ops[i]!;
+      if (op === Op.AddElement || op === Op.DeleteElement) {
+        chunk.push(elementLine(h, op, this.elements[e++]!));
+        continue;
+      }
       const w = this.args[a++]!;
       if (op === Op.Text) chunk.push(w);
       else if (op === Op.Rules) for (const r of this.lists[l++]!) chunk.push(`add rule ${h} ${w} ${r}`);
-      else chunk.push(`${CHAIN_VERB[op]} chain ${h} ${w}`);
+      else if (op === Op.AddFlushChains) for (const c of this.lists[l++]!) chunk.push(`add chain ${h} ${c}`, `flush chain ${h} ${c}`);
+      else chunk.push(`flush chain ${h} ${w}`);
       // joined a few thousand lines at a time: a sync of 460k lines then holds few strings
       if (chunk.length >= 4096) {
         chunk.push('');
@@ -104,8 +136,14 @@ export class NftBatch {
       tx.run();
       lines.length = 0;
     };
-    for (let i = 0, a = 0, l = 0; i < this.ops.length; i++) {
+    for (let i = 0, a = 0, l = 0, e = 0; i < this.ops.length; i++) {
       const op = this.ops[i]!;
+      if (op === Op.AddElement || op === Op.DeleteElement) {
+        const el = this.elements[e++]!;
+        flush();
+        if (!tx.element(this.key, op === Op.AddElement, el)) lines.push(elementLine(this.head, op, el));
+        continue;
+      }
       const w = this.args[a++]!;
       if (op === Op.Text) {
         lines.push(w);
@@ -122,10 +160,36 @@ export class NftBatch {
             tx.lazyRule(this.key, w, list[k]!, wr);
           } else lines.push(`add rule ${this.head} ${w} ${list[k]!}`);
         }
-      } else tx.chain(this.key, CHAIN_VERB[op]!, w);
+      } else if (op === Op.AddFlushChains) {
+        for (const c of this.lists[l++]!) {
+          tx.chain(this.key, 'add', c);
+          tx.chain(this.key, 'flush', c);
+        }
+      } else tx.chain(this.key, 'flush', w);
     }
     flush();
   }
+}
+
+function elementLine(h: string, op: Op, e: ElementRecord): string {
+  if (op === Op.DeleteElement) return `delete element ${h} ${e.container} { ${e.key} }`;
+  return `add element ${h} ${e.container} { ${e.key}${e.comment !== undefined ? ` comment "${e.comment}"` : ''}${e.value ? ` : ${e.value}` : ''} }`;
+}
+
+/** A word the lexer reads as one word token (printable, none of nft's punctuation). */
+function plainWord(w: string): boolean {
+  if (w.length === 0) return false;
+  for (let i = 0; i < w.length; i++) if (PLAIN[w.charCodeAt(i)] !== 1) return false;
+  return true;
+}
+
+/** A verdict as its text writes it (`drop`, `goto CHAIN`), if it is one. */
+function verdictOf(text: string): Verdict | undefined {
+  const sp = text.indexOf(' ');
+  if (sp < 0) return text === 'accept' || text === 'drop' || text === 'continue' || text === 'return' ? { v: text } : undefined;
+  const v = text.slice(0, sp);
+  const chain = text.slice(sp + 1);
+  return (v === 'jump' || v === 'goto') && plainWord(chain) ? { v, chain } : undefined;
 }
 
 /** Per rule list, each rule's names (null: not a plain rule, read from its text line): every node writing the list reads its words once. */
@@ -133,7 +197,7 @@ const wordsByList = new WeakMap<readonly string[], (WordRefs | null)[]>();
 
 function wordsOf(list: readonly string[]): (WordRefs | null)[] {
   let w = wordsByList.get(list);
-  if (!w) wordsByList.set(list, (w = list.map((r) => (plainRule(r, 0, r.length) && !timedRule(r) ? wordRefs(r) : null))));
+  if (!w) wordsByList.set(list, (w = list.map(wordRefs)));
   return w;
 }
 
@@ -149,6 +213,49 @@ class TxBatch extends Tx {
 
   chain(key: string, verb: string, name: string): void {
     this.chainCommand(AT, verb, this.table(key), name, false, false);
+  }
+
+  /**
+   * An element read from its parts as the text's reading would read it; false (nothing done)
+   * when it is not that simple (its text line is read instead).
+   */
+  element(key: string, add: boolean, r: ElementRecord): boolean {
+    const s = this.table(key).sets.get(r.container);
+    if (!s) return false;
+    const parts = r.key.split(' . ');
+    if (parts.length !== s.key.length) return false;
+    const values: Value[] = [];
+    for (let i = 0; i < parts.length; i++) {
+      const v = plainWord(parts[i]!) ? parseValue(s.key[i]!, parts[i]!) : undefined;
+      if (!v) return false;
+      values.push(v);
+    }
+    const t = this.table(key);
+    if (!add) {
+      const k = elementKey({ key: values });
+      const old = s.elements.get(k);
+      if (!old) throw new Error('no element');
+      this.elementUse(t, s, [old], -1);
+      this.deleteKey(s, s.elements, k);
+      return true;
+    }
+    const e: Element = { key: values };
+    if (r.comment !== undefined) {
+      if (/["\\\n]/.test(r.comment)) return false;
+      e.comment = r.comment;
+    }
+    if (s.data === 'verdict') {
+      const v = r.value ? verdictOf(r.value) : undefined;
+      if (!v) return false;
+      e.verdict = v;
+    } else if (s.data !== undefined) {
+      const d = r.value && plainWord(r.value) ? parseValue(s.data, r.value) : undefined;
+      if (!d) return false;
+      e.data = d;
+    } else if (r.value) return false;
+    // nft's refusals (a clash, a missing chain) throw: the text then says them
+    this.addElement(AT, t, s, e, 'add');
+    return true;
   }
 
   /** A plain rule put into its chain unread (lazy-rule.ts), with the names its words give. */

@@ -17,41 +17,43 @@ export interface WordRefs {
 
 const NO_FED: string[] = [];
 
-function separator(c: number): boolean {
-  return c === 32 || c === 123 || c === 125 || c === 44;
+/** A character a plain rule cannot hold: outside printable ASCII, or one of `;"#\`. */
+const NOT_PLAIN = /[^ -~]|[;"#\\]/;
+const POSITION = /^(?:index|handle|position) /;
+/** Rules stamped with the clock (element timeouts): read anew each time, never stored unread. */
+const TIMED = /\b(?:timeout|expires)\b/;
+/** A jump/goto and its target, or an @set (after update/add: one the rule feeds), each at a word's start. */
+const NAMES = /(?:^|[ {},])(?:(?:jump|goto)[ {},]+([^ {},]+)|(update[ {},]+|add[ {},]+)?@([^ {},]+))/g;
+
+function balanced(text: string): boolean {
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 123) depth++;
+    else if (c === 125 && --depth < 0) return false;
+  }
+  return depth === 0;
 }
 
-/** Whether text[i, j) is `w`. */
-function isWord(text: string, i: number, j: number, w: string): boolean {
-  return j - i === w.length && text.startsWith(w, i);
-}
-
-/** The names a plain rule (plainRule()) uses, from its words: no parse. */
-export function wordRefs(text: string): WordRefs {
+/**
+ * The names a rule uses, read off its words; null unless it is a plain rule (transaction.ts's
+ * plainRule: printable words, spaces, commas and balanced braces, no space at either end, not a
+ * position) and not stamped with the clock.
+ */
+export function wordRefs(text: string): WordRefs | null {
+  const n = text.length;
+  if (n === 0 || text.charCodeAt(0) === 32 || text.charCodeAt(n - 1) === 32 || NOT_PLAIN.test(text) || POSITION.test(text) || TIMED.test(text)) return null;
+  if ((text.includes('{') || text.includes('}')) && !balanced(text)) return null;
   let chains: string[] | undefined;
   let sets: string[] | undefined;
   let fed = NO_FED;
-  // what the previous word was: 1 jump/goto (this word is a chain), 2 update/add (this @set is fed)
-  let prev = 0;
-  for (let i = 0; i < text.length; ) {
-    if (separator(text.charCodeAt(i))) {
-      i++;
-      continue;
+  NAMES.lastIndex = 0;
+  for (let m = NAMES.exec(text); m; m = NAMES.exec(text)) {
+    if (m[1] !== undefined) (chains ??= []).push(m[1]);
+    else {
+      (sets ??= []).push(m[3]!);
+      if (m[2] !== undefined) (fed === NO_FED ? (fed = []) : fed).push(m[3]!);
     }
-    let j = i + 1;
-    while (j < text.length && !separator(text.charCodeAt(j))) j++;
-    if (prev === 1) {
-      (chains ??= []).push(text.slice(i, j));
-      prev = 0;
-    } else {
-      if (text.charCodeAt(i) === 64) {
-        const name = text.slice(i + 1, j);
-        (sets ??= []).push(name);
-        if (prev === 2) (fed === NO_FED ? (fed = []) : fed).push(name);
-      }
-      prev = isWord(text, i, j, 'jump') || isWord(text, i, j, 'goto') ? 1 : isWord(text, i, j, 'update') || isWord(text, i, j, 'add') ? 2 : 0;
-    }
-    i = j;
   }
   return { refs: sharedRefs(chains ?? [], sets ?? []), fed };
 }

@@ -202,11 +202,6 @@ function templateOf(stmts: Stmt[], literals: string[], offsets: number[], slots:
   return tpl.slots.every((s) => json(s.make(s.text)) === json(s.obj)) ? tpl : null;
 }
 
-/** Rules stamped with the clock (element timeouts) are read anew each time. */
-export function timedRule(text: string): boolean {
-  return TIMED.test(text);
-}
-
 /** A rule read before, by its whole text (any rule text the parser read is read the same again). */
 export function knownRule(text: string): Memo | undefined {
   return parsedByText.get(text);

@@ -19,7 +19,7 @@ export interface ApplyOptions {
 }
 
 /** Characters of a plain word: printable, none of nft's punctuation, quotes, comments or escapes. */
-const PLAIN = new Uint8Array(128);
+export const PLAIN = new Uint8Array(128);
 for (let c = 33; c < 127; c++) if (!'{};,"#\\'.includes(String.fromCharCode(c))) PLAIN[c] = 1;
 const CHAIN_VERBS = new Set(['add', 'create', 'flush', 'delete']);
 
@@ -236,6 +236,8 @@ export class Tx extends TxSets {
       throw this.fail(at, ENOENT);
     }
     if (verb === 'flush') {
+      // an empty chain stays as it is (a sync adds and flushes every chain it writes)
+      if (existing.rules.length === 0) return;
       this.ruleUse(t, existing.rules, -1);
       return this.assign(existing, 'rules', []);
     }

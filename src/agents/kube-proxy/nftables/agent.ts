@@ -90,22 +90,19 @@ export class KubeProxyNftables {
 
   /** One Service's chains, elements, affinity sets and rules into the transaction; `kept` gets the ids of its elements. */
   private writeService(tx: NftBatch, h: string, rules: NftServiceRules, prev: NftServiceRules | undefined, kept: Set<string>): void {
-    const had = new Set(prev?.elements.map((e) => `${e.container} ${e.key}`));
-    for (const c of rules.chains.keys()) {
-      this.active.add(c);
-      tx.addChain(c);
-      tx.flushChain(c);
-    }
+    const had = prev ? new Set(prev.elements.map((e) => e.id)) : undefined;
+    for (const c of rules.chainNames) this.active.add(c);
+    tx.addFlushChains(rules.chainNames);
     for (const e of rules.elements) {
-      const id = `${e.container} ${e.key}`;
-      if (!kept.has(id) && !had.has(id)) this.owners.set(id, (this.owners.get(id) ?? 0) + 1);
+      const id = e.id;
+      if (!kept.has(id) && !had?.has(id)) this.owners.set(id, (this.owners.get(id) ?? 0) + 1);
       kept.add(id);
       const store = this.stored.get(e.container)!;
       const value = e.value ?? '';
       const was = store.get(e.key);
       if (was === value) continue;
-      if (was !== undefined) tx.line(`delete element ${h} ${e.container} { ${e.key} }`);
-      tx.line(`add element ${h} ${e.container} { ${e.key}${e.comment !== undefined ? ` comment "${e.comment}"` : ''}${e.value ? ` : ${e.value}` : ''} }`);
+      if (was !== undefined) tx.deleteElement(e);
+      tx.addElement(e);
       store.set(e.key, value);
     }
     for (const [name, timeout] of rules.affinitySets) tx.line(`add set ${h} ${name} { type ${nftWords(this.settings).addrType} ; flags dynamic,timeout ; timeout ${timeout}s ; }`);
@@ -161,12 +158,11 @@ export class KubeProxyNftables {
         dropped.add(c);
       }
       for (const e of prev.elements) {
-        const id = `${e.container} ${e.key}`;
-        if (kept.has(id)) continue;
-        const n = this.owners.get(id)! - 1;
-        if (n > 0) this.owners.set(id, n);
+        if (kept.has(e.id)) continue;
+        const n = this.owners.get(e.id)! - 1;
+        if (n > 0) this.owners.set(e.id, n);
         else {
-          this.owners.delete(id);
+          this.owners.delete(e.id);
           let list = gone.get(e.container);
           if (!list) gone.set(e.container, (list = []));
           list.push(e.key);
@@ -189,7 +185,7 @@ export class KubeProxyNftables {
     for (const name of setsGone) tx.line(`delete set ${h} ${name}`);
     for (const [, container] of CONTAINERS) {
       for (const k of gone.get(container) ?? []) {
-        tx.line(`delete element ${h} ${container} { ${k} }`);
+        tx.deleteElement({ container, key: k });
         this.stored.get(container)!.delete(k);
       }
     }

@@ -15,11 +15,15 @@ export interface ElementSpec {
   key: string;
   value?: string;
   comment?: string;
+  /** `container key`: the element's identity among every Service's. */
+  id: string;
 }
 
 export interface NftServiceRules {
   /** The Service's chains in the order kube-proxy ensures them, each with its rules (text + comment). */
   chains: Map<string, string[]>;
+  /** The chains' names, in that order. */
+  chainNames: string[];
   elements: ElementSpec[];
   /** Affinity sets: name → timeout seconds. */
   affinitySets: Map<string, number>;
@@ -93,14 +97,15 @@ function wordsOf(s: ProxierSettings): NftWords {
 /** The rules, elements and affinity sets of one Service (syncProxyRules' per-port body). */
 export function nftServiceRules(s: ProxierSettings, st: ServiceState): NftServiceRules {
   const w = nftWords(s);
-  const out: NftServiceRules = { chains: new Map(), elements: [], affinitySets: new Map() };
+  const out: NftServiceRules = { chains: new Map(), chainNames: [], elements: [], affinitySets: new Map() };
   const chain = (name: string): string[] => {
     let rules = out.chains.get(name);
     if (!rules) out.chains.set(name, (rules = []));
     return rules;
   };
   const elem = (container: string, key: string, value: string, comment?: string): void => {
-    out.elements.push({ container, key, ...(value ? { value } : {}), ...(comment !== undefined ? { comment } : {}) });
+    const id = `${container} ${key}`;
+    out.elements.push(value ? (comment !== undefined ? { container, key, value, comment, id } : { container, key, value, id }) : comment !== undefined ? { container, key, comment, id } : { container, key, id });
   };
 
   for (const sp of st.ports) {
@@ -188,6 +193,7 @@ export function nftServiceRules(s: ProxierSettings, st: ServiceState): NftServic
       rules.push(`meta l4proto ${p} dnat to ${e.hostPort}`);
     }
   }
+  out.chainNames = [...out.chains.keys()];
   return out;
 }
 
