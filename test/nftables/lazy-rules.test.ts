@@ -59,16 +59,21 @@ function useOf(rs: NftRuleset): string {
   return json([sorted(t.chainUse), sorted(t.setUse), [...t.sets.values()].map((s) => [s.name, s.kernelSize, [...s.elements]])]);
 }
 
-test('a sync batch (rules stored unread, elements from their parts) reads as its transaction text does', (t) => {
-  const agent = new KubeProxyNftables(store(), node, { ...defaultKubeProxyConfig('10.0.0.0/8'), mode: 'nftables' }, 4, { serviceCIDRs: ['172.30.0.0/16'] });
-  agent.sync();
-  const text = new NftRuleset();
-  applyNft(text, agent.lastSync!.transaction, { file: 'text', now: 0 });
-  // use counts and set sizes before anything reads the unread rules, then the rules themselves
-  t.is(useOf(agent.nft), useOf(text));
-  t.is(rulesOf(agent.nft), rulesOf(text));
-  t.is(formatRuleset(agent.nft, 0), formatRuleset(text, 0));
-  t.true(formatRuleset(text, 0).includes('update @affinity-'));
+test('a sync batch (rules stored unread, elements from their parts) reads as its transaction text does, on each node', (t) => {
+  const objects = store();
+  // the second node reads the rule lists and element records the first one read
+  for (const n of [node, { ...node, name: 'n2', ip: '192.168.0.3', interfaces: { lo: ['127.0.0.1/8'], eth0: ['192.168.0.3/24'] } }]) {
+    const agent = new KubeProxyNftables(objects, n, { ...defaultKubeProxyConfig('10.0.0.0/8'), mode: 'nftables' }, 4, { serviceCIDRs: ['172.30.0.0/16'] });
+    agent.sync();
+    const text = new NftRuleset();
+    applyNft(text, agent.lastSync!.transaction, { file: 'text', now: 0 });
+    // use counts and set sizes before anything reads the unread rules, then the rules themselves
+    t.is(useOf(agent.nft), useOf(text));
+    t.is(rulesOf(agent.nft), rulesOf(text));
+    t.is(formatRuleset(agent.nft, 0), formatRuleset(text, 0));
+    t.true(formatRuleset(text, 0).includes('update @affinity-'));
+    agent.stop();
+  }
 });
 
 const RULES = [

@@ -1,11 +1,11 @@
-// An `nft -f` transaction for one table held as data: chain commands and lists of rules as
-// records, anything else as its text line. Applying it runs the same commands as its text would, without
-// writing the text and reading it back; the text (what `nft -f` is given) is written only when
-// something asks for it. On any error the batch is undone and its text applied instead, so
-// errors are nft's own, with their line and column.
+// An `nft -f` transaction for one table held as data: chain commands, lists of rules and set
+// elements as records, anything else as its text line. Applying it runs the same commands as
+// its text would, without writing the text and reading it back; the text (what `nft -f` is
+// given) is written only when something asks for it. On any error the batch is undone and its
+// text applied instead, so errors are nft's own, with their line and column.
 import { Tokens, type Token } from './lexer.js';
 import { LazyRule, wordRefs, type WordRefs } from './lazy-rule.js';
-import { elementKey, tableKey, type NftFamily, type NftRuleset } from './ruleset.js';
+import { elementKey, tableKey, type NftFamily, type NftRule, type NftRuleset, type NftSet } from './ruleset.js';
 import { parseValue, type Value } from './datatype.js';
 import type { Element, Verdict } from './expr.js';
 import { applyNft, PLAIN, Tx, type ApplyOptions } from './transaction.js';
@@ -153,6 +153,10 @@ export class NftBatch {
       if (op === Op.Rules) {
         const list = this.lists[l++]!;
         const words = wordsOf(list);
+        if (!words.includes(null)) {
+          tx.lazyRules(this.key, w, list, words as WordRefs[]);
+          continue;
+        }
         for (let k = 0; k < list.length; k++) {
           const wr = words[k]!;
           if (wr) {
@@ -192,6 +196,47 @@ function verdictOf(text: string): Verdict | undefined {
   return (v === 'jump' || v === 'goto') && plainWord(chain) ? { v, chain } : undefined;
 }
 
+/** An element record read for sets of one type: key values, key text, value (null: not simple). Values are never changed: elements share them. */
+interface Parts {
+  sig: string;
+  values: Value[];
+  k: string;
+  value: { verdict?: Verdict; data?: Value } | null;
+}
+
+/** Per record (a Service's, shared by every node writing it), its reading for the last set type asked. */
+const partsByRecord = new WeakMap<ElementRecord, Parts | null>();
+const sigBySet = new WeakMap<NftSet, string>();
+
+function partsOf(s: NftSet, r: ElementRecord): Parts | null {
+  let sig = sigBySet.get(s);
+  if (sig === undefined) sigBySet.set(s, (sig = `${s.key.join(' . ')} : ${s.data ?? ''}`));
+  let p = partsByRecord.get(r);
+  if (p === undefined || (p !== null && p.sig !== sig)) partsByRecord.set(r, (p = readParts(s, sig, r)));
+  return p;
+}
+
+function readParts(s: NftSet, sig: string, r: ElementRecord): Parts | null {
+  const parts = r.key.split(' . ');
+  if (parts.length !== s.key.length) return null;
+  const values: Value[] = [];
+  for (let i = 0; i < parts.length; i++) {
+    const v = plainWord(parts[i]!) ? parseValue(s.key[i]!, parts[i]!) : undefined;
+    if (!v) return null;
+    values.push(v);
+  }
+  let value: Parts['value'] = null;
+  if (r.comment !== undefined && /["\\\n]/.test(r.comment)) value = null;
+  else if (s.data === 'verdict') {
+    const v = r.value ? verdictOf(r.value) : undefined;
+    if (v) value = { verdict: v };
+  } else if (s.data !== undefined) {
+    const d = r.value && plainWord(r.value) ? parseValue(s.data, r.value) : undefined;
+    if (d) value = { data: d };
+  } else if (!r.value) value = {};
+  return { sig, values, k: elementKey({ key: values }), value };
+}
+
 /** Per rule list, each rule's names (null: not a plain rule, read from its text line): every node writing the list reads its words once. */
 const wordsByList = new WeakMap<readonly string[], (WordRefs | null)[]>();
 
@@ -220,56 +265,50 @@ class TxBatch extends Tx {
    * when it is not that simple (its text line is read instead).
    */
   element(key: string, add: boolean, r: ElementRecord): boolean {
-    const s = this.table(key).sets.get(r.container);
-    if (!s) return false;
-    const parts = r.key.split(' . ');
-    if (parts.length !== s.key.length) return false;
-    const values: Value[] = [];
-    for (let i = 0; i < parts.length; i++) {
-      const v = plainWord(parts[i]!) ? parseValue(s.key[i]!, parts[i]!) : undefined;
-      if (!v) return false;
-      values.push(v);
-    }
     const t = this.table(key);
+    const s = t.sets.get(r.container);
+    const p = s && partsOf(s, r);
+    if (!s || !p) return false;
     if (!add) {
-      const k = elementKey({ key: values });
-      const old = s.elements.get(k);
+      const old = s.elements.get(p.k);
       if (!old) throw new Error('no element');
       this.elementUse(t, s, [old], -1);
-      this.deleteKey(s, s.elements, k);
+      this.deleteKey(s, s.elements, p.k);
       return true;
     }
-    const e: Element = { key: values };
-    if (r.comment !== undefined) {
-      if (/["\\\n]/.test(r.comment)) return false;
-      e.comment = r.comment;
-    }
-    if (s.data === 'verdict') {
-      const v = r.value ? verdictOf(r.value) : undefined;
-      if (!v) return false;
-      e.verdict = v;
-    } else if (s.data !== undefined) {
-      const d = r.value && plainWord(r.value) ? parseValue(s.data, r.value) : undefined;
-      if (!d) return false;
-      e.data = d;
-    } else if (r.value) return false;
+    if (!p.value) return false;
+    const e: Element = { key: p.values };
+    if (r.comment !== undefined) e.comment = r.comment;
+    if (p.value.verdict) e.verdict = p.value.verdict;
+    else if (p.value.data) e.data = p.value.data;
     // nft's refusals (a clash, a missing chain) throw: the text then says them
     this.addElement(AT, t, s, e, 'add');
     return true;
   }
 
   /** A plain rule put into its chain unread (lazy-rule.ts), with the names its words give. */
-  lazyRule(key: string, chain: string, rule: string, { refs, fed }: WordRefs): void {
+  lazyRule(key: string, chain: string, rule: string, words: WordRefs): void {
+    this.lazyRules(key, chain, [rule], [words]);
+  }
+
+  /** Plain rules appended to a chain in order (an empty chain this transaction made gets them as one list). */
+  lazyRules(key: string, chain: string, list: readonly string[], words: readonly WordRefs[]): void {
     const t = this.table(key);
     const c = t.chains.get(chain);
     if (!c) throw new Error('no chain');
-    this.checkNames(t, refs, () => AT);
-    for (const name of fed) {
-      const s = t.sets.get(name)!;
-      if (s.size === undefined && s.kernelSize === undefined) this.assign(s, 'kernelSize', 65535);
+    const rules: NftRule[] = new Array(list.length);
+    for (let k = 0; k < list.length; k++) {
+      const { refs, fed } = words[k]!;
+      this.checkNames(t, refs, () => AT);
+      for (const name of fed) {
+        const s = t.sets.get(name)!;
+        if (s.size === undefined && s.kernelSize === undefined) this.assign(s, 'kernelSize', 65535);
+      }
+      this.refsUse(t, refs, 1);
+      rules[k] = new LazyRule(list[k]!, this.rs.handle(), refs, fed);
     }
-    this.refsUse(t, refs, 1);
-    this.insertRule(t, c, AT, 'add', undefined, new LazyRule(rule, this.rs.handle(), refs, fed));
+    if (this.fresh(c) && c.rules.length === 0) c.rules = rules;
+    else for (const r of rules) this.insertRule(t, c, AT, 'add', undefined, r);
   }
 }
 

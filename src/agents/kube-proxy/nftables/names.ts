@@ -9,11 +9,15 @@ const BASE_MAX = 256 - 16;
 const bases = new Map<string, string>();
 const BASES_LIMIT = 1_000_000;
 
+function truncated(name: string): string {
+  const full = `${sha256Base32(name, 8)}-${name}`;
+  return full.length > BASE_MAX ? full.slice(0, BASE_MAX - 3) + '...' : full;
+}
+
 function hashAndTruncate(name: string): string {
   let base = bases.get(name);
   if (base !== undefined) return base;
-  const full = `${sha256Base32(name, 8)}-${name}`;
-  base = full.length > BASE_MAX ? full.slice(0, BASE_MAX - 3) + '...' : full;
+  base = truncated(name);
   if (bases.size >= BASES_LIMIT) bases.clear();
   bases.set(name, base);
   return base;
@@ -24,8 +28,9 @@ export function servicePortBase(sp: Pick<ServicePort, 'service' | 'protocol' | '
   return hashAndTruncate(`${sp.service}/${sp.protocol}/${sp.portName}`);
 }
 
+/** (Remembered by endpointNames, per Service port.) */
 function endpointBase(sp: Pick<ServicePort, 'service' | 'protocol' | 'portName'>, ep: Pick<Endpoint, 'ip' | 'port'>): string {
-  return hashAndTruncate(`${sp.service}/${sp.protocol}/${sp.portName}__${ep.ip.replaceAll(':', '.')}/${ep.port}`);
+  return truncated(`${sp.service}/${sp.protocol}/${sp.portName}__${ep.ip.replaceAll(':', '.')}/${ep.port}`);
 }
 
 export interface EndpointName {

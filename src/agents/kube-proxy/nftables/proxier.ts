@@ -114,9 +114,8 @@ export function nftServiceRules(s: ProxierSettings, st: ServiceState): NftServic
     const p = sp.protocol;
     const base = servicePortBase(sp);
     const names = endpointNames(sp);
-    const epChain = new Map(reachable.map((e) => [e, names(e).chain]));
     const affinity = (e: (typeof reachable)[number]): string => `affinity-${names(e).base}`;
-    for (const e of reachable) chain(epChain.get(e)!);
+    for (const e of reachable) chain(names(e).chain);
     const clusterChain = `service-${base}`;
     const localChain = `local-${base}`;
     const usesCluster = clusterEndpoints.length > 0 && sp.usesClusterEndpoints;
@@ -181,13 +180,13 @@ export function nftServiceRules(s: ProxierSettings, st: ServiceState): NftServic
     if (sp.affinitySeconds > 0) for (const e of reachable) out.affinitySets.set(affinity(e), sp.affinitySeconds);
     const balance = (name: string, list: typeof reachable): void => {
       const rules = chain(name);
-      if (sp.affinitySeconds > 0) for (const e of list) rules.push(`${w.ipX} saddr @${affinity(e)} goto ${epChain.get(e)}`);
-      rules.push(`numgen random mod ${list.length} vmap { ${list.map((e, i) => `${i} : goto ${epChain.get(e)}`).join(' , ')} }`);
+      if (sp.affinitySeconds > 0) for (const e of list) rules.push(`${w.ipX} saddr @${affinity(e)} goto ${names(e).chain}`);
+      rules.push(`numgen random mod ${list.length} vmap { ${list.map((e, i) => `${i} : goto ${names(e).chain}`).join(' , ')} }`);
     };
     if (usesCluster) balance(clusterChain, clusterEndpoints);
     if (usesLocal) balance(localChain, localEndpoints);
     for (const e of reachable) {
-      const rules = chain(epChain.get(e)!);
+      const rules = chain(names(e).chain);
       rules.push(`${w.ipX} saddr ${e.ip} jump mark-for-masquerade`);
       if (sp.affinitySeconds > 0) rules.push(`update @${affinity(e)} { ${w.ipX} saddr }`);
       rules.push(`meta l4proto ${p} dnat to ${e.hostPort}`);
