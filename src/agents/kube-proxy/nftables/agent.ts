@@ -105,8 +105,8 @@ export class KubeProxyNftables {
       tx.addElement(e);
       store.set(e.key, value);
     }
-    for (const [name, timeout] of rules.affinitySets) tx.line(`add set ${h} ${name} { type ${nftWords(this.settings).addrType} ; flags dynamic,timeout ; timeout ${timeout}s ; }`);
-    for (const [c, list] of rules.chains) if (list.length) tx.rules(c, list);
+    if (rules.affinitySets.size) for (const [name, timeout] of rules.affinitySets) tx.line(`add set ${h} ${name} { type ${nftWords(this.settings).addrType} ; flags dynamic,timeout ; timeout ${timeout}s ; }`);
+    for (let i = 0; i < rules.chainNames.length; i++) tx.rules(rules.chainNames[i]!, rules.chainRules[i]!);
   }
 
   /** Runs syncProxyRules once. */
@@ -140,12 +140,14 @@ export class KubeProxyNftables {
       this.active.clear();
     }
     // a partial sync rewrites only the Services that changed: its cost follows the change
-    const changed = full ? this.tracker.serviceRules(false).map((x) => x.key) : [...this.tracker.changed].sort();
+    const listed = full ? this.tracker.serviceRules(false) : undefined;
+    const changed = listed ? listed.map((x) => x.key) : [...this.tracker.changed].sort();
     const dropped = new Set<string>();
     const droppedSets: string[] = [];
     const gone = new Map<string, string[]>();
-    for (const key of changed) {
-      const rules = this.tracker.rulesFor(key, false);
+    for (let i = 0; i < changed.length; i++) {
+      const key = changed[i]!;
+      const rules = listed ? listed[i]!.rules : this.tracker.rulesFor(key, false);
       const prev = this.written.get(key);
       const kept = new Set<string>();
       if (rules) this.writeService(tx, h, rules, prev, kept);
@@ -180,7 +182,8 @@ export class KubeProxyNftables {
         this.staleChains.set(c, start);
       }
     }
-    const activeSets = new Set(full ? [...this.written.values()].flatMap((r) => [...r.affinitySets.keys()]) : []);
+    const activeSets = new Set<string>();
+    if (full) for (const r of this.written.values()) if (r.affinitySets.size) for (const n of r.affinitySets.keys()) activeSets.add(n);
     const setsGone = full ? [...(table?.sets.keys() ?? [])].filter((n) => isAffinitySet(n) && !activeSets.has(n)) : droppedSets.filter((n) => table?.sets.has(n));
     for (const name of setsGone) tx.line(`delete set ${h} ${name}`);
     for (const [, container] of CONTAINERS) {

@@ -22,8 +22,9 @@ export interface ElementSpec {
 export interface NftServiceRules {
   /** The Service's chains in the order kube-proxy ensures them, each with its rules (text + comment). */
   chains: Map<string, string[]>;
-  /** The chains' names, in that order. */
+  /** The chains' names, in that order, and their rule lists (the same lists). */
   chainNames: string[];
+  chainRules: string[][];
   elements: ElementSpec[];
   /** Affinity sets: name → timeout seconds. */
   affinitySets: Map<string, number>;
@@ -97,7 +98,7 @@ function wordsOf(s: ProxierSettings): NftWords {
 /** The rules, elements and affinity sets of one Service (syncProxyRules' per-port body). */
 export function nftServiceRules(s: ProxierSettings, st: ServiceState): NftServiceRules {
   const w = nftWords(s);
-  const out: NftServiceRules = { chains: new Map(), chainNames: [], elements: [], affinitySets: new Map() };
+  const out: NftServiceRules = { chains: new Map(), chainNames: [], chainRules: [], elements: [], affinitySets: new Map() };
   const chain = (name: string): string[] => {
     let rules = out.chains.get(name);
     if (!rules) out.chains.set(name, (rules = []));
@@ -193,6 +194,7 @@ export function nftServiceRules(s: ProxierSettings, st: ServiceState): NftServic
     }
   }
   out.chainNames = [...out.chains.keys()];
+  out.chainRules = [...out.chains.values()];
   return out;
 }
 
