@@ -52,6 +52,8 @@ function radixPass(from: Uint32Array, to: Uint32Array, key: Uint32Array, shift: 
  */
 function order(names: readonly string[]): Uint32Array {
   const n = names.length;
+  // a few names (a partial sync's): the radix passes' counting tables would cost more than comparing
+  if (n < 1024) return orderByString(names);
   const hi = new Uint32Array(n);
   const lo = new Uint32Array(n);
   for (let i = 0; i < n; i++) {

@@ -51,22 +51,36 @@ function entryLine(chain: string, r: Rule): string {
   return (o.line ??= `-A ${chain} ${r.text}\n`);
 }
 
-/** The last text printed for an entry chain: its rules (already in order) and where each one's line ends. */
+/**
+ * The last time an entry chain was printed: its rules (already in order), where each one's line
+ * ends, and the printed output holding the lines (flat, so reusing a part of it copies nothing),
+ * from `base`.
+ */
 interface Printed {
   rules: readonly Rule[];
   ends: number[];
   text: string;
+  base: number;
+}
+
+/** An entry chain printed into the output's pieces from piece `at`, to be remembered with the output once joined. */
+interface Pending {
+  id: string;
+  rules: readonly Rule[];
+  ends: number[];
+  at: number;
 }
 
 const printed = new Map<string, Printed>();
 
 /**
- * An entry chain's lines. A partial sync changes a few Services, so most of the chain is the
- * same rules as the last time it was printed: that text is reused around the changed middle.
+ * Pushes an entry chain's lines onto `out`. A partial sync changes a few Services, so most of the
+ * chain is the same rules as the last time it was printed: that text is reused around the changed middle.
  */
-function entryText(t: Table, chain: string, rules: readonly Rule[], lastRuleLast: boolean): string {
+function entryText(out: string[], pending: Pending[], t: Table, chain: string, rules: readonly Rule[], lastRuleLast: boolean): void {
   const id = `${t.name} ${chain}`;
   const prev = printed.get(id);
+  const start = out.length;
   if (prev && rules.length > 64) {
     let p = 0;
     const n = rules.length;
@@ -77,32 +91,36 @@ function entryText(t: Table, chain: string, rules: readonly Rule[], lastRuleLast
     const middle = rules.slice(p, n - q);
     const around = [...(p > 0 ? [rules[p - 1]!] : []), ...middle, ...(q > 0 ? [rules[n - q]!] : [])];
     if (p + q > 0 && sortByService(around, lastRuleLast) === around) {
+      const length = prev.ends[m - 1]!;
       const head = p > 0 ? prev.ends[p - 1]! : 0;
-      // Where the reused end starts in the old text (its first rule's line start).
-      const tail = q === 0 ? prev.text.length : m - q > 0 ? prev.ends[m - q - 1]! : 0;
-      let mid = '';
+      // Where the reused end starts in the old lines (its first rule's line start).
+      const tail = q === 0 ? length : m - q > 0 ? prev.ends[m - q - 1]! : 0;
+      if (head > 0) out.push(prev.text.slice(prev.base, prev.base + head));
       const ends = prev.ends.slice(0, p);
       let at = head;
       for (const r of middle) {
         const l = entryLine(chain, r);
-        mid += l;
+        out.push(l);
         ends.push((at += l.length));
       }
       const shift = at - tail;
       for (let i = m - q; i < m; i++) ends.push(prev.ends[i]! + shift);
-      const text = prev.text.slice(0, head) + mid + prev.text.slice(tail);
-      printed.set(id, { rules, ends, text });
-      return text;
+      if (tail < length) out.push(prev.text.slice(prev.base + tail, prev.base + length));
+      pending.push({ id, rules, ends, at: start });
+      return;
     }
   }
   const sorted = sortByService(rules, lastRuleLast);
   const ends: number[] = [];
-  let text = '';
-  for (const r of sorted) ends.push((text += entryLine(chain, r)).length);
+  let at = 0;
+  for (const r of sorted) {
+    const l = entryLine(chain, r);
+    out.push(l);
+    ends.push((at += l.length));
+  }
   // Only an already ordered list can be spliced next time (positions are the input's).
-  if (sorted === rules) printed.set(id, { rules, ends, text });
+  if (sorted === rules) pending.push({ id, rules, ends, at: start });
   else printed.delete(id);
-  return text;
 }
 
 /** Chains whose rules the normal form orders by service (nat KUBE-SERVICES keeps its last rule last). */
@@ -119,6 +137,7 @@ function serviceOrdered(t: Table, chain: string): { lastRuleLast: boolean } | un
  */
 export function formatRestore(input: Ruleset): string {
   const out: string[] = [];
+  const pending: Pending[] = [];
   const tables = [...input.tables.values()].sort((a, b) => (a.name < b.name ? -1 : 1));
   for (const t of tables) {
     out.push(`*${t.name}\n`);
@@ -131,7 +150,7 @@ export function formatRestore(input: Ruleset): string {
       else {
         const entry = serviceOrdered(t, n);
         if (entry) {
-          if (c.size) out.push(entryText(t, n, c.rules, entry.lastRuleLast));
+          if (c.size) entryText(out, pending, t, n, c.rules, entry.lastRuleLast);
         } else if (c.lines) out.push(c.lines.text);
         else for (const r of c.rules) out.push(`-A ${n} ${r.text}\n`);
       }
@@ -142,7 +161,14 @@ export function formatRestore(input: Ruleset): string {
     }
     out.push('COMMIT\n');
   }
-  return out.join('');
+  const text = out.join('');
+  let base = 0;
+  let k = 0;
+  for (const e of pending) {
+    for (; k < e.at; k++) base += out[k]!.length;
+    printed.set(e.id, { rules: e.rules, ends: e.ends, text, base });
+  }
+  return text;
 }
 
 /**
