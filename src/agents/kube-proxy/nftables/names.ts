@@ -42,23 +42,28 @@ export interface EndpointName {
 /** Per Service port: its endpoints' names by ip:port (every node's kube-proxy names them alike). */
 const endpointNamesByPort = new Map<string, Map<string, EndpointName>>();
 
-/** The names of one Service port's endpoints, looked up by the endpoint's ip:port. */
-export function endpointNames(sp: Pick<ServicePort, 'service' | 'protocol' | 'portName'>): (ep: Pick<Endpoint, 'ip' | 'port' | 'hostPort'>) => EndpointName {
+/** One Service port's endpoint names by ip:port (pass it to endpointName). */
+export type PortNames = Map<string, EndpointName>;
+
+/** The names of one Service port's endpoints, remembered by the endpoint's ip:port. */
+export function portNames(sp: Pick<ServicePort, 'service' | 'protocol' | 'portName'>): PortNames {
   const key = `${sp.service}/${sp.protocol}/${sp.portName}`;
   let byEndpoint = endpointNamesByPort.get(key);
   if (!byEndpoint) {
     if (endpointNamesByPort.size >= BASES_LIMIT) endpointNamesByPort.clear();
     endpointNamesByPort.set(key, (byEndpoint = new Map()));
   }
-  const names = byEndpoint;
-  return (ep) => {
-    let n = names.get(ep.hostPort);
-    if (!n) {
-      const base = endpointBase(sp, ep);
-      names.set(ep.hostPort, (n = { base, chain: `endpoint-${base}` }));
-    }
-    return n;
-  };
+  return byEndpoint;
+}
+
+/** The names of an endpoint of the Service port whose portNames() these are. */
+export function endpointName(names: PortNames, sp: Pick<ServicePort, 'service' | 'protocol' | 'portName'>, ep: Pick<Endpoint, 'ip' | 'port' | 'hostPort'>): EndpointName {
+  let n = names.get(ep.hostPort);
+  if (!n) {
+    const base = endpointBase(sp, ep);
+    names.set(ep.hostPort, (n = { base, chain: `endpoint-${base}` }));
+  }
+  return n;
 }
 
 /** Service and endpoint chains all carry a `/` (no fixed chain does). */

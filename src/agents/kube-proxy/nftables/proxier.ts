@@ -3,9 +3,9 @@
 // rules), the elements it keeps in the shared sets and verdict maps, and its affinity sets; and
 // the fixed part every full sync re-creates (base chains, dispatch chains, sets, maps).
 import { cidrContains, parseCIDR } from '../../../net/ip.js';
-import { categorizeEndpoints, portKey, type ServiceState } from '../objects.js';
+import { categorizeEndpoints, portKey, type Endpoint, type ServicePort, type ServiceState } from '../objects.js';
 import type { ProxierSettings } from '../settings.js';
-import { endpointNames, servicePortBase } from './names.js';
+import { endpointName, portNames, servicePortBase, type EndpointName, type PortNames } from './names.js';
 
 export const TABLE = 'kube-proxy';
 
@@ -95,72 +95,86 @@ function wordsOf(s: ProxierSettings): NftWords {
   return { ...w, ifLocal: `iifname "${name}"`, ifNotLocal: `iifname != "${name}"` };
 }
 
-/** The rules, elements and affinity sets of one Service (syncProxyRules' per-port body). */
+/** The Service's chain of this name (made, empty, on first use). */
+function chainOf(out: NftServiceRules, name: string): string[] {
+  let rules = out.chains.get(name);
+  if (!rules) out.chains.set(name, (rules = []));
+  return rules;
+}
+
+function elem(out: NftServiceRules, container: string, key: string, value: string, comment?: string): void {
+  const id = `${container} ${key}`;
+  out.elements.push(value ? (comment !== undefined ? { container, key, value, comment, id } : { container, key, value, id }) : comment !== undefined ? { container, key, comment, id } : { container, key, id });
+}
+
+function affinityOf(n: EndpointName): string {
+  return `affinity-${n.base}`;
+}
+
+/** The service- or local- chain's rules: affinity first, then the random pick among the endpoints. */
+function balance(out: NftServiceRules, w: NftWords, sp: ServicePort, names: PortNames, name: string, list: readonly Endpoint[]): void {
+  const rules = chainOf(out, name);
+  if (sp.affinitySeconds > 0) for (const e of list) rules.push(`${w.ipX} saddr @${affinityOf(endpointName(names, sp, e))} goto ${endpointName(names, sp, e).chain}`);
+  rules.push(`numgen random mod ${list.length} vmap { ${list.map((e, i) => `${i} : goto ${endpointName(names, sp, e).chain}`).join(' , ')} }`);
+}
+
+/** The rules, elements and affinity sets of one Service (syncProxyRules' per-port body; no closures: tsx names each one made). */
 export function nftServiceRules(s: ProxierSettings, st: ServiceState): NftServiceRules {
   const w = nftWords(s);
   const out: NftServiceRules = { chains: new Map(), chainNames: [], chainRules: [], elements: [], affinitySets: new Map() };
-  const chain = (name: string): string[] => {
-    let rules = out.chains.get(name);
-    if (!rules) out.chains.set(name, (rules = []));
-    return rules;
-  };
-  const elem = (container: string, key: string, value: string, comment?: string): void => {
-    const id = `${container} ${key}`;
-    out.elements.push(value ? (comment !== undefined ? { container, key, value, comment, id } : { container, key, value, id }) : comment !== undefined ? { container, key, comment, id } : { container, key, id });
-  };
 
   for (const sp of st.ports) {
     const eps = st.endpoints.get(portKey(sp.portName, sp.protocol)) ?? [];
     const { clusterEndpoints, localEndpoints, reachable, hasEndpoints } = categorizeEndpoints(eps, sp);
     const p = sp.protocol;
     const base = servicePortBase(sp);
-    const names = endpointNames(sp);
-    const affinity = (e: (typeof reachable)[number]): string => `affinity-${names(e).base}`;
-    for (const e of reachable) chain(names(e).chain);
+    const names = portNames(sp);
+    for (const e of reachable) chainOf(out, endpointName(names, sp, e).chain);
     const clusterChain = `service-${base}`;
     const localChain = `local-${base}`;
     const usesCluster = clusterEndpoints.length > 0 && sp.usesClusterEndpoints;
     const usesLocal = localEndpoints.length > 0 && sp.usesLocalEndpoints;
-    if (usesCluster) chain(clusterChain);
-    if (usesLocal) chain(localChain);
+    if (usesCluster) chainOf(out, clusterChain);
+    if (usesLocal) chainOf(out, localChain);
     const internalChain = sp.internalPolicyLocal ? localChain : clusterChain;
     const hasInternal = hasEndpoints && (!sp.internalPolicyLocal || localEndpoints.length > 0);
     const externalPolicyChain = sp.externalPolicyLocal ? localChain : clusterChain;
     const hasExternal = hasEndpoints && (!sp.externalPolicyLocal || localEndpoints.length > 0);
     const extChain = `external-${base}`;
     const usesExt = hasEndpoints && sp.externallyAccessible;
-    if (usesExt) chain(extChain);
+    if (usesExt) chainOf(out, extChain);
     const internalVerdict = !hasEndpoints ? 'goto reject-chain' : 'drop';
     const externalVerdict = internalVerdict;
 
-    const key = (ip: string, port = sp.port): string => `${ip} . ${p} . ${port}`;
-    elem('cluster-ips', sp.clusterIP, '');
-    if (hasInternal) elem('service-ips', key(sp.clusterIP), `goto ${internalChain}`);
-    else elem('no-endpoint-services', key(sp.clusterIP), internalVerdict, sp.spn);
+    // a key is `ip . proto . port`
+    const tail = ` . ${p} . ${sp.port}`;
+    elem(out, 'cluster-ips', sp.clusterIP, '');
+    if (hasInternal) elem(out, 'service-ips', sp.clusterIP + tail, `goto ${internalChain}`);
+    else elem(out, 'no-endpoint-services', sp.clusterIP + tail, internalVerdict, sp.spn);
     for (const ip of sp.externalIPs) {
-      if (hasEndpoints) elem('service-ips', key(ip), `goto ${extChain}`);
-      if (!hasExternal) elem('no-endpoint-services', key(ip), externalVerdict, sp.spn);
+      if (hasEndpoints) elem(out, 'service-ips', ip + tail, `goto ${extChain}`);
+      if (!hasExternal) elem(out, 'no-endpoint-services', ip + tail, externalVerdict, sp.spn);
     }
     const usesFW = sp.loadBalancerVIPs.length > 0 && sp.loadBalancerSourceRanges.length > 0;
     const fwChain = `firewall-${base}`;
-    if (usesFW) chain(fwChain);
+    if (usesFW) chainOf(out, fwChain);
     for (const ip of sp.loadBalancerVIPs) {
-      if (hasEndpoints) elem('service-ips', key(ip), `goto ${extChain}`);
-      if (usesFW) elem('firewall-ips', key(ip), `goto ${fwChain}`);
+      if (hasEndpoints) elem(out, 'service-ips', ip + tail, `goto ${extChain}`);
+      if (usesFW) elem(out, 'firewall-ips', ip + tail, `goto ${fwChain}`);
     }
-    if (!hasExternal) for (const ip of sp.loadBalancerVIPs) elem('no-endpoint-services', key(ip), externalVerdict, sp.spn);
+    if (!hasExternal) for (const ip of sp.loadBalancerVIPs) elem(out, 'no-endpoint-services', ip + tail, externalVerdict, sp.spn);
     if (sp.nodePort !== 0) {
-      if (hasEndpoints) elem('service-nodeports', `${p} . ${sp.nodePort}`, `goto ${extChain}`);
-      if (!hasExternal) elem('no-endpoint-nodeports', `${p} . ${sp.nodePort}`, externalVerdict, sp.spn);
+      if (hasEndpoints) elem(out, 'service-nodeports', `${p} . ${sp.nodePort}`, `goto ${extChain}`);
+      if (!hasExternal) elem(out, 'no-endpoint-nodeports', `${p} . ${sp.nodePort}`, externalVerdict, sp.spn);
     }
 
     if (hasInternal) {
       // kube-proxy's tests expect the ClusterIP match without the port (see docs/DEVIATIONS.md)
-      if (s.masqueradeAll) chain(internalChain).push(`${w.ipX} daddr ${sp.clusterIP} jump mark-for-masquerade`);
-      else if (w.ifNotLocal) chain(internalChain).push(`${w.ipX} daddr ${sp.clusterIP} ${w.ifNotLocal} jump mark-for-masquerade`);
+      if (s.masqueradeAll) chainOf(out, internalChain).push(`${w.ipX} daddr ${sp.clusterIP} jump mark-for-masquerade`);
+      else if (w.ifNotLocal) chainOf(out, internalChain).push(`${w.ipX} daddr ${sp.clusterIP} ${w.ifNotLocal} jump mark-for-masquerade`);
     }
     if (usesExt) {
-      const ext = chain(extChain);
+      const ext = chainOf(out, extChain);
       if (!sp.externalPolicyLocal) ext.push('jump mark-for-masquerade');
       else {
         if (w.ifLocal) ext.push(`${w.ifLocal} goto ${clusterChain} comment "short-circuit pod traffic"`);
@@ -176,20 +190,16 @@ export function nftServiceRules(s: ProxierSettings, st: ServiceState): NftServic
         return !!cidr && cidrContains(cidr, s.nodeIP);
       });
       if (fromNode) sources.push(...sp.loadBalancerVIPs);
-      chain(fwChain).push(`${w.ipX} saddr != { ${sources.join(' , ')} } drop`);
+      chainOf(out, fwChain).push(`${w.ipX} saddr != { ${sources.join(' , ')} } drop`);
     }
-    if (sp.affinitySeconds > 0) for (const e of reachable) out.affinitySets.set(affinity(e), sp.affinitySeconds);
-    const balance = (name: string, list: typeof reachable): void => {
-      const rules = chain(name);
-      if (sp.affinitySeconds > 0) for (const e of list) rules.push(`${w.ipX} saddr @${affinity(e)} goto ${names(e).chain}`);
-      rules.push(`numgen random mod ${list.length} vmap { ${list.map((e, i) => `${i} : goto ${names(e).chain}`).join(' , ')} }`);
-    };
-    if (usesCluster) balance(clusterChain, clusterEndpoints);
-    if (usesLocal) balance(localChain, localEndpoints);
+    if (sp.affinitySeconds > 0) for (const e of reachable) out.affinitySets.set(affinityOf(endpointName(names, sp, e)), sp.affinitySeconds);
+    if (usesCluster) balance(out, w, sp, names, clusterChain, clusterEndpoints);
+    if (usesLocal) balance(out, w, sp, names, localChain, localEndpoints);
     for (const e of reachable) {
-      const rules = chain(names(e).chain);
+      const n = endpointName(names, sp, e);
+      const rules = chainOf(out, n.chain);
       rules.push(`${w.ipX} saddr ${e.ip} jump mark-for-masquerade`);
-      if (sp.affinitySeconds > 0) rules.push(`update @${affinity(e)} { ${w.ipX} saddr }`);
+      if (sp.affinitySeconds > 0) rules.push(`update @${affinityOf(n)} { ${w.ipX} saddr }`);
       rules.push(`meta l4proto ${p} dnat to ${e.hostPort}`);
     }
   }
