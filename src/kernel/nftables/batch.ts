@@ -164,12 +164,8 @@ export class NftBatch {
             tx.lazyRule(this.key, w, list[k]!, wr);
           } else lines.push(`add rule ${this.head} ${w} ${list[k]!}`);
         }
-      } else if (op === Op.AddFlushChains) {
-        for (const c of this.lists[l++]!) {
-          tx.chain(this.key, 'add', c);
-          tx.chain(this.key, 'flush', c);
-        }
-      } else tx.chain(this.key, 'flush', w);
+      } else if (op === Op.AddFlushChains) tx.addFlushChains(this.key, this.lists[l++]!);
+      else tx.chain(this.key, 'flush', w);
     }
     flush();
   }
@@ -258,6 +254,16 @@ class TxBatch extends Tx {
 
   chain(key: string, verb: string, name: string): void {
     this.chainCommand(AT, verb, this.table(key), name, false, false);
+  }
+
+  /** `add chain` then `flush chain` of each: a chain the add makes is new and empty, the flush has nothing to do. */
+  addFlushChains(key: string, names: readonly string[]): void {
+    const t = this.table(key);
+    for (const name of names) {
+      const had = t.chains.has(name);
+      this.chainCommand(AT, 'add', t, name, false, false);
+      if (had) this.chainCommand(AT, 'flush', t, name, false, false);
+    }
   }
 
   /**
