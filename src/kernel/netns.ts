@@ -236,9 +236,8 @@ export class NetNamespace {
     if (a.family !== 4) {
       this.remember(a);
       // IPv6: the address's own local route, and the connected prefix (metric 256, as the kernel adds it).
-      const kernel6 = { proto: 'kernel' as const, dev: a.dev };
-      this.tables.get(RT_TABLE_LOCAL)!.add({ type: 'local', dst: a.address, prefix: 128, scope: 'host', ...kernel6, metric: 0 });
-      if (this.mustLink(a.dev).kind !== 'loopback') this.tables.get(RT_TABLE_MAIN)!.add({ type: 'unicast', dst: a.address, prefix: a.prefix, scope: 'universe', ...kernel6, metric: 256 });
+      this.tables.get(RT_TABLE_LOCAL)!.add({ type: 'local', dst: a.address, prefix: 128, scope: 'host', proto: 'kernel', dev: a.dev, metric: 0 });
+      if (this.mustLink(a.dev).kind !== 'loopback') this.tables.get(RT_TABLE_MAIN)!.add({ type: 'unicast', dst: a.address, prefix: a.prefix, scope: 'universe', proto: 'kernel', dev: a.dev, metric: 256 });
       return;
     }
     const net = networkOf(a);
@@ -246,16 +245,17 @@ export class NetNamespace {
     const secondary = this.subnets.has(subnet);
     this.remember(secondary ? { ...a, secondary: true } : a, subnet);
     const local = this.tables.get(RT_TABLE_LOCAL)!;
-    const kernel = { proto: 'kernel' as const, src: a.address, dev: a.dev };
-    local.add({ type: 'local', dst: a.address, prefix: 32, scope: 'host', proto: 'kernel', src: a.address, dev: a.dev });
+    const src = a.address;
+    const dev = a.dev;
+    local.add({ type: 'local', dst: a.address, prefix: 32, scope: 'host', proto: 'kernel', src, dev });
     if (secondary) return;
     if (a.prefix < 32) {
-      if (this.mustLink(a.dev).kind === 'loopback') local.add({ type: 'local', dst: intToIpv4(net), prefix: a.prefix, scope: 'host', ...kernel });
-      else this.tables.get(RT_TABLE_MAIN)!.add({ type: 'unicast', dst: intToIpv4(net), prefix: a.prefix, scope: 'link', ...kernel });
+      if (this.mustLink(a.dev).kind === 'loopback') local.add({ type: 'local', dst: intToIpv4(net), prefix: a.prefix, scope: 'host', proto: 'kernel', src, dev });
+      else this.tables.get(RT_TABLE_MAIN)!.add({ type: 'unicast', dst: intToIpv4(net), prefix: a.prefix, scope: 'link', proto: 'kernel', src, dev });
     }
     if (a.prefix < 31) {
       const bcast = intToIpv4((net | (0xffffffff >>> a.prefix)) >>> 0);
-      local.add({ type: 'broadcast', dst: bcast, prefix: 32, scope: 'link', ...kernel });
+      local.add({ type: 'broadcast', dst: bcast, prefix: 32, scope: 'link', proto: 'kernel', src, dev });
     }
   }
 
@@ -282,10 +282,20 @@ export class NetNamespace {
     return this.tables.get(table)?.routes(family) ?? [];
   }
 
+  /** The spec with its defaults (the table keeps its own copy of the route, without the spec's table). */
   private full(r: RouteSpec): Omit<Route, 'table'> {
     if (r.dev) this.mustLink(r.dev);
-    const { table: _t, ...rest } = r;
-    return { ...rest, proto: r.proto ?? 'boot', scope: r.scope ?? (r.type === 'local' ? 'host' : r.via || !r.dev ? 'universe' : 'link') };
+    const proto = r.proto ?? 'boot';
+    const scope = r.scope ?? (r.type === 'local' ? 'host' : r.via || !r.dev ? 'universe' : 'link');
+    if (r.proto === proto && r.scope === scope) return r as Omit<Route, 'table'>;
+    // field by field: a spread followed by more properties is V8's slow path
+    const out: Omit<Route, 'table'> = { type: r.type, dst: r.dst, prefix: r.prefix, proto, scope };
+    if (r.via !== undefined) out.via = r.via;
+    if (r.dev !== undefined) out.dev = r.dev;
+    if (r.onlink !== undefined) out.onlink = r.onlink;
+    if (r.src !== undefined) out.src = r.src;
+    if (r.metric !== undefined) out.metric = r.metric;
+    return out;
   }
 
   /** `ip route add`; false when the route already exists. */

@@ -50,16 +50,12 @@ interface Entry {
   v6: boolean;
   /** IPv4 as 32-bit numbers (the hot path); IPv6 as BigInt. */
   net: number;
-  mask: number;
   net6: bigint;
-  mask6: bigint;
 }
 
 const ALL6 = (1n << 128n) - 1n;
-
-function mask6Of(prefix: number): bigint {
-  return prefix === 0 ? 0n : (ALL6 >> BigInt(128 - prefix)) << BigInt(128 - prefix);
-}
+/** The IPv6 netmask of every prefix length, made once (a mask per comparison was a BigInt shift pair). */
+const MASKS6: readonly bigint[] = Array.from({ length: 129 }, (_, p) => (p === 0 ? 0n : (ALL6 >> BigInt(128 - p)) << BigInt(128 - p)));
 
 function maskOf(prefix: number): number {
   return prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
@@ -76,9 +72,11 @@ function compare(a: Entry, b: Entry): number {
   if (a.v6 !== b.v6) return a.v6 ? 1 : -1;
   let byNet: number;
   if (a.v6) {
-    const m = mask6Of(Math.min(a.route.prefix, b.route.prefix));
-    const x = a.net6 & m;
-    const y = b.net6 & m;
+    // each net6 is masked by its own prefix already: only the longer one needs the shorter's mask
+    const pa = a.route.prefix;
+    const pb = b.route.prefix;
+    const x = pa <= pb ? a.net6 : a.net6 & MASKS6[pb]!;
+    const y = pb <= pa ? b.net6 : b.net6 & MASKS6[pa]!;
     byNet = x < y ? -1 : x > y ? 1 : 0;
   } else byNet = a.net - b.net;
   return byNet || b.route.prefix - a.route.prefix || (a.route.metric ?? 0) - (b.route.metric ?? 0) || TYPE_ORDER[a.route.type] - TYPE_ORDER[b.route.type];
@@ -214,7 +212,7 @@ export class RoutingTable {
     const d6 = v6 ? ipToBigInt(dst) : 0n;
     const fam = v6 ? 1 : 0;
     for (const prefix of this.prefixes[fam]) {
-      const bucket = this.byPrefix[fam].get(prefix)!.get(v6 ? d6 & mask6Of(prefix) : (d & maskOf(prefix)) >>> 0);
+      const bucket = this.byPrefix[fam].get(prefix)!.get(v6 ? d6 & MASKS6[prefix]! : (d & maskOf(prefix)) >>> 0);
       if (!bucket) continue;
       let best: Entry | undefined;
       for (const e of bucket) {
@@ -231,13 +229,22 @@ export class RoutingTable {
 /** The route as the table keeps it: the destination's host bits cleared (and an IPv6 route's metric filled in). */
 function entryOf(route: Omit<Route, 'table'>, table: number): Entry {
   if (route.dst.includes(':')) {
-    const mask6 = mask6Of(route.prefix);
-    const net6 = ipToBigInt(route.dst) & mask6;
+    const net6 = ipToBigInt(route.dst) & MASKS6[route.prefix]!;
     // IPv6 routes always carry a metric: 256 for the kernel's prefix routes, 0 for local ones, 1024 (IP6_RT_PRIO_USER) for the rest.
     const metric = route.metric ?? (route.type === 'local' ? 0 : route.proto === 'kernel' ? 256 : 1024);
-    return { route: { ...route, table, metric, dst: bigIntToIP(net6, 6) }, v6: true, net: 0, mask: 0, net6, mask6 };
+    return { route: kept(route, table, bigIntToIP(net6, 6), metric), v6: true, net: 0, net6 };
   }
-  const mask = maskOf(route.prefix);
-  const net = (ipv4ToInt(route.dst) & mask) >>> 0;
-  return { route: { ...route, table, dst: intToIpv4(net) }, v6: false, net, mask, net6: 0n, mask6: 0n };
+  const net = (ipv4ToInt(route.dst) & maskOf(route.prefix)) >>> 0;
+  return { route: kept(route, table, intToIpv4(net), route.metric), v6: false, net, net6: 0n };
+}
+
+/** A copy of the route with its table, destination and metric, field by field (a spread followed by more properties is V8's slow path). */
+function kept(r: Omit<Route, 'table'>, table: number, dst: string, metric: number | undefined): Route {
+  const out: Route = { table, type: r.type, dst, prefix: r.prefix, proto: r.proto, scope: r.scope };
+  if (r.via !== undefined) out.via = r.via;
+  if (r.dev !== undefined) out.dev = r.dev;
+  if (r.onlink !== undefined) out.onlink = r.onlink;
+  if (r.src !== undefined) out.src = r.src;
+  if (metric !== undefined) out.metric = metric;
+  return out;
 }

@@ -19,18 +19,30 @@ const DEFAULTS: Record<string, string> = {
 
 const PER_DEVICE = /^net\.(ipv4|ipv6)\.conf\.default\.(.+)$/;
 
-export class Sysctls {
-  private readonly values = new Map<string, string>(Object.entries(DEFAULTS));
-  /** The conf.default.* keys as [family, name], in the map's order (a new device copies only these). */
-  private readonly defaults = new Map<string, [string, string]>();
+/** A conf.default.* key as the two halves of its per-device keys (`net.ipv4.conf.` + dev + `.rp_filter`). */
+type DeviceKey = [before: string, after: string];
 
-  constructor() {
-    for (const k of this.values.keys()) this.noteDefault(k);
-  }
+function deviceKeyOf(key: string): DeviceKey | undefined {
+  const m = key.match(PER_DEVICE);
+  return m ? [`net.${m[1]!}.conf.`, `.${m[2]!}`] : undefined;
+}
+
+// Every namespace starts from the same defaults: their map and per-device keys are made once and copied.
+const DEFAULT_VALUES = new Map<string, string>(Object.entries(DEFAULTS));
+const DEFAULT_DEVICE_KEYS = new Map<string, DeviceKey>();
+for (const k of DEFAULT_VALUES.keys()) {
+  const d = deviceKeyOf(k);
+  if (d) DEFAULT_DEVICE_KEYS.set(k, d);
+}
+
+export class Sysctls {
+  private readonly values = new Map<string, string>(DEFAULT_VALUES);
+  /** The conf.default.* keys, in the map's order (a new device copies only these). */
+  private readonly defaults = new Map<string, DeviceKey>(DEFAULT_DEVICE_KEYS);
 
   private noteDefault(key: string): void {
-    const m = key.match(PER_DEVICE);
-    if (m && !this.defaults.has(key)) this.defaults.set(key, [m[1]!, m[2]!]);
+    const d = deviceKeyOf(key);
+    if (d && !this.defaults.has(key)) this.defaults.set(key, d);
   }
 
   get(key: string): string | undefined {
@@ -51,9 +63,9 @@ export class Sysctls {
 
   /** A new device gets its own conf.<dev>.* keys from conf.default.*. */
   addDevice(dev: string): void {
-    for (const [k, [family, name]] of [...this.defaults]) {
+    for (const [k, [before, after]] of this.defaults) {
       const v = this.values.get(k);
-      if (v !== undefined) this.values.set(`net.${family}.conf.${dev}.${name}`, v);
+      if (v !== undefined) this.values.set(before + dev + after, v);
     }
   }
 

@@ -3,23 +3,36 @@
 // bridge + host-local); when the pod goes it runs DEL and drops the namespace. A pod whose ADD
 // cannot run yet (no subnet.env before flanneld has its lease) is retried when the Node changes.
 import type { WatchEvent } from '../../api/store.js';
-import { keyOf, type Pod } from '../../api/types.js';
+import { keyOf, type ConfigMap, type Pod } from '../../api/types.js';
 import type { NodeKernel } from '../../kernel/node.js';
 import type { AgentContext } from '../context.js';
 import { SUBNET_ENV_PATH, parseSubnetEnv } from '../flannel/subnet-env.js';
 import { bridgeAdd, bridgeDel } from './bridge.js';
-import { delegateConfig, readConflist, type BridgeConf } from './flannel-plugin.js';
+import { conflistConfigMap, delegateConfig, readConflist, type BridgeConf } from './flannel-plugin.js';
 import { HostLocalAllocator, canonicalRange, nodeIpamDisk } from './hostlocal.js';
 import { containerID, hostVethName, netnsName } from './names.js';
 import { portMappingsOf, portmapConf, portmapIptablesRules, type PortmapContainer } from './portmap.js';
 import type { IptablesRestoreLines } from '../flannel/rules.js';
-import { canonicalIP, cidrContains, parseCIDR } from '../../net/ip.js';
+import { canonicalIP, cidrContains, parseCIDR, type CIDR } from '../../net/ip.js';
 
 /** Where the flannel plugin saves each container's delegate config so DEL can replay it. */
 export const FLANNEL_CNI_DATA_DIR = '/var/lib/cni/flannel';
 
+/** The delegate config built from one subnet.env and conflist, with what each ADD derives from it. */
+interface Delegate {
+  env: string;
+  cm: ConfigMap | undefined;
+  conf: BridgeConf;
+  /** The config as the plugin saves it for DEL. */
+  text: string;
+  /** The host-local range sets' subnets. */
+  subnets: CIDR[];
+  ipams: HostLocalAllocator[];
+}
+
 export class CniAgent {
   private readonly pending = new Map<string, Pod>();
+  private last?: Delegate;
   /** The pod IP each sandbox was set up with. */
   private readonly attached = new Map<string, string>();
   /** portmap's ADD per pod with host ports, in the order the pods came up. */
@@ -67,9 +80,19 @@ export class CniAgent {
     this.add(p);
   }
 
-  private conf(): BridgeConf | undefined {
+  /**
+   * The flannel plugin's delegate config for the next ADD. Every pod of the node gets the same
+   * one until subnet.env or the conflist changes, so it is built (and written out) once per change.
+   */
+  private delegate(): Delegate | undefined {
     const env = this.kernel.files.get(SUBNET_ENV_PATH);
-    return env === undefined ? undefined : delegateConfig(readConflist(this.ctx.store), parseSubnetEnv(env));
+    if (env === undefined) return undefined;
+    const cm = conflistConfigMap(this.ctx.store);
+    const d = this.last;
+    if (d && d.env === env && d.cm === cm) return d;
+    const conf = delegateConfig(readConflist(this.ctx.store), parseSubnetEnv(env));
+    const subnets = conf.ipam.ranges.flat().map((r) => parseCIDR(r.subnet)!);
+    return (this.last = { env, cm, conf, text: JSON.stringify(conf), subnets, ipams: this.ipams(conf) });
   }
 
   /** One host-local allocator per range set (rangeID = its index), sharing the network's directory. */
@@ -80,21 +103,22 @@ export class CniAgent {
 
   private add(p: Pod): void {
     const key = keyOf(p);
-    const conf = this.conf();
-    if (!conf) {
+    const d = this.delegate();
+    if (!d) {
       this.pending.set(key, p);
       return;
     }
+    const conf = d.conf;
     this.pending.delete(key);
     // An address host-local cannot give (another CNI's IPAM chose it, as Calico's does) gets no
     // sandbox: the load has said so, and traces from or to the pod are refused.
     const ips = (p.status!.podIPs?.length ? p.status!.podIPs.map((x) => x.ip) : [p.status!.podIP!]).map((ip) => canonicalIP(ip) ?? ip);
-    if (!conf.ipam.ranges.flat().some((r) => cidrContains(parseCIDR(r.subnet)!, ips[0]!))) return;
+    if (!d.subnets.some((c) => cidrContains(c, ips[0]!))) return;
     let attempt = 0;
     while (this.kernel.root.link(hostVethName(key, attempt))) attempt++;
     const sandbox = this.kernel.createSandbox(key, netnsName(key), containerID(key), hostVethName(key, attempt));
-    this.kernel.files.set(`${FLANNEL_CNI_DATA_DIR}/${sandbox.containerID}`, JSON.stringify(conf));
-    bridgeAdd(this.kernel, sandbox, conf, this.ipams(conf), ips);
+    this.kernel.files.set(`${FLANNEL_CNI_DATA_DIR}/${sandbox.containerID}`, d.text);
+    bridgeAdd(this.kernel, sandbox, conf, d.ipams, ips);
     this.attached.set(key, p.status!.podIP!);
     this.portmapAdd(p, sandbox.containerID, conf);
   }
@@ -125,7 +149,7 @@ export class CniAgent {
     if (!sandbox) return;
     const saved = this.kernel.files.get(`${FLANNEL_CNI_DATA_DIR}/${sandbox.containerID}`);
     if (saved) {
-      bridgeDel(sandbox, this.ipams(JSON.parse(saved) as BridgeConf));
+      bridgeDel(sandbox, saved === this.last?.text ? this.last.ipams : this.ipams(JSON.parse(saved) as BridgeConf));
       this.kernel.files.delete(`${FLANNEL_CNI_DATA_DIR}/${sandbox.containerID}`);
     }
     this.kernel.removeSandbox(key);

@@ -48,8 +48,9 @@ export function bridgeAdd(kernel: NodeKernel, sandbox: PodSandbox, conf: BridgeC
 
   const pod = sandbox.netns;
   const root = kernel.root;
+  const eth0Mac = podEth0Mac(sandbox.pod);
   addVethPair(
-    { netns: pod, name: 'eth0', mac: podEth0Mac(sandbox.pod), mtu: conf.mtu },
+    { netns: pod, name: 'eth0', mac: eth0Mac, mtu: conf.mtu },
     { netns: root, name: sandbox.hostVeth, mac: hostVethMac(sandbox.pod), mtu: conf.mtu },
   );
   root.setUp(sandbox.hostVeth, true);
@@ -74,7 +75,7 @@ export function bridgeAdd(kernel: NodeKernel, sandbox: PodSandbox, conf: BridgeC
   }
   // The pod's first frames (IPv6 MLD reports and router solicitations as eth0 comes up) teach the
   // bridge which port its MAC lives behind.
-  root.fdb.replace({ mac: podEth0Mac(sandbox.pod), dev: sandbox.hostVeth, master: bridge, state: 'dynamic' });
+  root.fdb.replace({ mac: eth0Mac, dev: sandbox.hostVeth, master: bridge, state: 'dynamic' });
 }
 
 /** DEL: eth0 goes (and with it the veth pair); the address returns to host-local. cni0 stays. */

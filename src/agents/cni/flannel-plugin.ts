@@ -2,6 +2,7 @@
 // with a config built from its `delegate` block (ipMasq inverted from FLANNEL_IPMASQ, mtu from
 // FLANNEL_MTU, host-local ranges = the node's lease, a route to the whole flannel network).
 import type { Store } from '../../api/store.js';
+import type { ConfigMap } from '../../api/types.js';
 import type { SubnetEnv } from '../flannel/subnet-env.js';
 
 export interface Conflist {
@@ -20,9 +21,14 @@ export const MANIFEST_CONFLIST: Conflist = {
   ],
 };
 
+/** The ConfigMap install-cni copies the conflist from (undefined: the manifest's is used); a new object whenever it changes. */
+export function conflistConfigMap(store: Store): ConfigMap | undefined {
+  return store.get('ConfigMap', 'kube-flannel', 'kube-flannel-cfg');
+}
+
 /** What install-cni copies to /etc/cni/net.d/10-flannel.conflist. */
 export function readConflist(store: Store): Conflist {
-  const cm = store.get('ConfigMap', 'kube-flannel', 'kube-flannel-cfg');
+  const cm = conflistConfigMap(store);
   const text = cm?.data?.['cni-conf.json'];
   if (text === undefined) return MANIFEST_CONFLIST;
   try {
