@@ -67,7 +67,8 @@ export function intToIpv4(n: number): string {
 
 // ip-num's IPv6 parse and print validate and expand the text every time; a node's start
 // converts the same few addresses per pod again and again (its link-local address, fe80::/64,
-// ff00::/8, ::1), so conversions are remembered (bounded: cleared when full).
+// ff00::/8, ::1), so conversions are remembered (bounded: cleared when full). A printed text is
+// canonical, so it is remembered both ways: parsing it back gives the value without ip-num.
 const v6Values = new Map<string, bigint>();
 const v6Texts = new Map<bigint, string>();
 const REMEMBERED = 65536;
@@ -90,6 +91,8 @@ export function bigIntToIP(v: bigint, family: Family): string {
     t = collapseIPv6Number(new IPv6(v).toString()).toLowerCase();
     if (v6Texts.size >= REMEMBERED) v6Texts.clear();
     v6Texts.set(v, t);
+    if (v6Values.size >= REMEMBERED) v6Values.clear();
+    v6Values.set(t, v);
   }
   return t;
 }

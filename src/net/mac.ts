@@ -1,6 +1,7 @@
 // Ethernet addresses: stable stand-ins for the random MACs the kernel and the CNI plugins pick,
 // and the IPv6 addresses the kernel derives from a MAC (EUI-64 link-local, solicited-node group).
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
+import { bigIntToIP } from './ip.js';
 
 export type MacOctets = [number, number, number, number, number, number];
 
@@ -9,12 +10,18 @@ export function parseMac(mac: string): MacOctets | undefined {
   return m ? (m.slice(1).map((h) => parseInt(h, 16)) as MacOctets) : undefined;
 }
 
+/** Each octet's two hex digits. */
+const HEX2 = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
+
 export function formatMac(o: readonly number[]): string {
-  return o.map((b) => b.toString(16).padStart(2, '0')).join(':');
+  let s = HEX2[o[0]!]!;
+  for (let i = 1; i < o.length; i++) s += ':' + HEX2[o[i]!]!;
+  return s;
 }
 
 function digest(seed: string): Buffer {
-  return createHash('sha256').update(seed).digest();
+  // node's one-shot digest: no Hash object per MAC
+  return hash('sha256', seed, 'buffer');
 }
 
 /**
@@ -34,15 +41,20 @@ export function stableVendorMac(oui: [number, number, number], seed: string): st
 
 /** Eight lowercase hex digits from a seed (the shape of the bridge plugin's random veth suffix). */
 export function stableHex8(seed: string): string {
-  return digest(seed).subarray(0, 4).toString('hex');
+  return hash('sha256', seed, 'hex').slice(0, 8);
 }
 
 /** fe80::/64 address the kernel gives an Ethernet device (addrgenmode eui64), compressed as iproute2 prints it. */
 export function eui64LinkLocal(mac: string): string {
   const o = parseMac(mac)!;
-  const words = [(o[0]! ^ 0x02) * 256 + o[1]!, o[2]! * 256 + 0xff, 0xfe * 256 + o[3]!, o[4]! * 256 + o[5]!];
-  return `fe80::${words.map((w) => w.toString(16)).join(':')}`;
+  // fe80::/64 with the interface identifier in the low 64 bits, printed by the address library
+  // (which then knows the text's value: the routes the address brings do not parse it again)
+  const hi = (((o[0]! ^ 0x02) << 24) | (o[1]! << 16) | (o[2]! << 8) | 0xff) >>> 0;
+  const lo = ((0xfe << 24) | (o[3]! << 16) | (o[4]! << 8) | o[5]!) >>> 0;
+  return bigIntToIP(LINK_LOCAL | (BigInt(hi) << 32n) | BigInt(lo), 6);
 }
+
+const LINK_LOCAL = 0xfe80n << 112n;
 
 /** The Ethernet group address of the IPv6 solicited-node multicast group for a MAC's EUI-64 address. */
 export function solicitedNodeMac(mac: string): string {
