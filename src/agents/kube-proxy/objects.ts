@@ -55,33 +55,43 @@ function ofFamily(ip: string | undefined, family: Family): string | undefined {
 export function servicePorts(svc: Service, family: Family): ServicePort[] {
   const spec = svc.spec;
   if (spec.type === 'ExternalName') return [];
-  const ips = spec.clusterIPs?.length ? spec.clusterIPs : spec.clusterIP ? [spec.clusterIP] : [];
-  if (ips.length === 0 || ips[0] === 'None') return [];
-  const clusterIP = ips.map((ip) => ofFamily(ip, family)).find((ip) => ip !== undefined);
+  // (every list below is read only when present: most Services have none, and a node's first sync reads them all)
+  let clusterIP: string | undefined;
+  if (spec.clusterIPs?.length) {
+    if (spec.clusterIPs[0] === 'None') return [];
+    for (const ip of spec.clusterIPs) if ((clusterIP = ofFamily(ip, family))) break;
+  } else if (spec.clusterIP !== 'None') clusterIP = ofFamily(spec.clusterIP, family);
   if (!clusterIP) return [];
   const type = spec.type;
-  const externalIPs = (spec.externalIPs ?? []).map((ip) => ofFamily(ip, family)).filter((ip): ip is string => !!ip);
+  const externalIPs = spec.externalIPs?.length ? spec.externalIPs.map((ip) => ofFamily(ip, family)).filter((ip): ip is string => !!ip) : [];
   const accessibleType = type === 'LoadBalancer' || type === 'NodePort' || (type === 'ClusterIP' && externalIPs.length > 0);
   const externalPolicyLocal = accessibleType && spec.externalTrafficPolicy === 'Local';
   const internalPolicyLocal = spec.internalTrafficPolicy === 'Local';
-  const vips = (svc.status?.loadBalancer?.ingress ?? [])
-    .filter((i) => i.ip && i.ipMode !== 'Proxy')
-    .map((i) => ofFamily(i.ip, family))
-    .filter((ip): ip is string => !!ip);
-  const ranges = (spec.loadBalancerSourceRanges ?? [])
-    .map((r) => parseCIDR(r.trim(), true))
-    .filter((c) => c !== undefined && c.family === family)
-    .map((c) => `${c!.network}/${c!.prefix}`);
+  const ingress = svc.status?.loadBalancer?.ingress;
+  const vips = ingress?.length
+    ? ingress
+        .filter((i) => i.ip && i.ipMode !== 'Proxy')
+        .map((i) => ofFamily(i.ip, family))
+        .filter((ip): ip is string => !!ip)
+    : [];
+  const ranges = spec.loadBalancerSourceRanges?.length
+    ? spec.loadBalancerSourceRanges
+        .map((r) => parseCIDR(r.trim(), true))
+        .filter((c) => c !== undefined && c.family === family)
+        .map((c) => `${c!.network}/${c!.prefix}`)
+    : [];
   const ns = svc.metadata.namespace ?? 'default';
   const key = `${ns}/${svc.metadata.name}`;
   return (spec.ports ?? []).map((p) => {
     const nodePort = p.nodePort ?? 0;
     const externallyAccessible = nodePort !== 0 || vips.length > 0 || externalIPs.length > 0;
+    const portName = p.name ?? '';
+    const protocol = (p.protocol ?? 'TCP').toLowerCase() as Proto;
     return {
       service: key,
       spn: p.name ? `${key}:${p.name}` : key,
-      portName: p.name ?? '',
-      protocol: (p.protocol ?? 'TCP').toLowerCase() as Proto,
+      portName,
+      protocol,
       clusterIP,
       port: p.port,
       nodePort,
@@ -121,23 +131,29 @@ export function portKey(portName: string, protocol: string): string {
  * only, this family only, de-duplicated by ip:port (a local copy wins), sorted by the ip:port text.
  */
 export function serviceEndpoints(slices: Iterable<EndpointSlice>, family: Family, nodeName: string): Map<string, Endpoint[]> {
-  const byPort = new Map<string, Map<string, Endpoint>>();
+  const out = new Map<string, Endpoint[]>();
+  // A port's endpoints are found by ip:port in its list while it is short (most Services have a
+  // few), through an index once it is long.
+  let indexes: Map<Endpoint[], Map<string, number>> | undefined;
   const addressType = family === 4 ? 'IPv4' : 'IPv6';
   for (const slice of slices) {
     if (slice.addressType !== addressType || !slice.metadata.labels?.[SERVICE_NAME_LABEL]) continue;
     for (const p of slice.ports ?? []) {
       if (p.name === undefined || !p.port) continue;
       const key = portKey(p.name, p.protocol ?? 'TCP');
-      let eps = byPort.get(key);
-      if (!eps) byPort.set(key, (eps = new Map()));
+      let eps = out.get(key);
+      if (!eps) out.set(key, (eps = []));
       for (const e of slice.endpoints ?? []) {
         const ip = ofFamily(e.addresses[0], family);
         if (!ip) continue;
         const hostPort = family === 4 ? `${ip}:${p.port}` : `[${ip}]:${p.port}`;
         const local = !!nodeName && e.nodeName === nodeName;
-        const old = eps.get(hostPort);
-        if (old && (old.local || !local)) continue;
-        eps.set(hostPort, {
+        let index = indexes?.get(eps);
+        let at = -1;
+        if (index) at = index.get(hostPort) ?? -1;
+        else for (let i = 0; i < eps.length && at < 0; i++) if (eps[i]!.hostPort === hostPort) at = i;
+        if (at >= 0 && (eps[at]!.local || !local)) continue;
+        const ep: Endpoint = {
           ip,
           port: p.port,
           hostPort,
@@ -145,13 +161,29 @@ export function serviceEndpoints(slices: Iterable<EndpointSlice>, family: Family
           serving: e.conditions?.serving ?? true,
           terminating: e.conditions?.terminating ?? false,
           local,
-        });
+        };
+        if (at >= 0) {
+          eps[at] = ep;
+          continue;
+        }
+        eps.push(ep);
+        if (index) index.set(hostPort, eps.length - 1);
+        else if (eps.length === INDEXED) {
+          (indexes ??= new Map()).set(eps, (index = new Map()));
+          for (let i = 0; i < eps.length; i++) index.set(eps[i]!.hostPort, i);
+        }
       }
     }
   }
-  const out = new Map<string, Endpoint[]>();
-  for (const [k, eps] of byPort) out.set(k, [...eps.values()].sort((a, b) => (a.hostPort < b.hostPort ? -1 : a.hostPort > b.hostPort ? 1 : 0)));
+  for (const eps of out.values()) if (eps.length > 1) eps.sort(byHostPort);
   return out;
+}
+
+/** From this many endpoints on, a port's are indexed by ip:port. */
+const INDEXED = 16;
+
+function byHostPort(a: Endpoint, b: Endpoint): number {
+  return a.hostPort < b.hostPort ? -1 : a.hostPort > b.hostPort ? 1 : 0;
 }
 
 export interface Categorized {

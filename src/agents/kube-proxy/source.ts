@@ -4,23 +4,25 @@
 // instead of replaying and storing every Service and slice itself).
 import type { Store } from '../../api/store.js';
 import { SERVICE_NAME_LABEL, type EndpointSlice, type Service } from '../../api/types.js';
-import type { Derived } from './views.js';
+import type { ServiceState } from './objects.js';
 
 export class ServiceSource {
   readonly services = new Map<string, Service>();
   /** Service key → its slices by name. */
   readonly slices = new Map<string, Map<string, EndpointSlice>>();
   private readonly subscribers = new Set<(key: string) => void>();
-  /** Per key, what views.ts derived from its objects; dropped when they change. */
-  private readonly derivedOf = new Map<string, Derived>();
+  /**
+   * Per IP family (index 0: IPv4, 1: IPv6), the shared view views.ts derived from each key's
+   * objects (null: none of that family); dropped when they change.
+   */
+  readonly views: [Map<string, ServiceState | null>, Map<string, ServiceState | null>] = [new Map(), new Map()];
 
   constructor(store: Store) {
     // An informer's list, then its watch from the list's resourceVersion (no replay of history).
     const rv = store.resourceVersion;
     for (const svc of store.list('Service')) this.services.set(keyOf(svc), svc);
     // in the order a replay of the history leaves them: by their last write
-    const slices = store.list('EndpointSlice').sort((a, b) => Number(a.metadata.resourceVersion) - Number(b.metadata.resourceVersion));
-    for (const slice of slices) this.slice(slice, false);
+    for (const slice of byLastWrite(store.list('EndpointSlice'))) this.slice(slice, false);
     store.watch('Service', rv, (ev) => {
       const key = keyOf(ev.object);
       if (ev.type === 'DELETED') this.services.delete(key);
@@ -53,14 +55,9 @@ export class ServiceSource {
     return () => this.subscribers.delete(fn);
   }
 
-  derived(key: string): Derived {
-    let d = this.derivedOf.get(key);
-    if (!d) this.derivedOf.set(key, (d = { state: [undefined, undefined] }));
-    return d;
-  }
-
   private touched(key: string): void {
-    this.derivedOf.delete(key);
+    this.views[0].delete(key);
+    this.views[1].delete(key);
     for (const fn of this.subscribers) fn(key);
   }
 }
@@ -71,6 +68,16 @@ export function serviceSource(store: Store): ServiceSource {
   let s = sources.get(store);
   if (!s) sources.set(store, (s = new ServiceSource(store)));
   return s;
+}
+
+/** Objects by resourceVersion, each read once (a list in creation order is mostly in that order already). */
+function byLastWrite<T extends { metadata: { resourceVersion?: string } }>(objs: T[]): T[] {
+  const rvs = objs.map((o) => Number(o.metadata.resourceVersion));
+  let sorted = true;
+  for (let i = 1; i < rvs.length && sorted; i++) sorted = rvs[i - 1]! <= rvs[i]!;
+  if (sorted) return objs;
+  const order = objs.map((_, i) => i).sort((a, b) => rvs[a]! - rvs[b]!);
+  return order.map((i) => objs[i]!);
 }
 
 function keyOf(o: { metadata: { namespace?: string; name: string } }): string {
