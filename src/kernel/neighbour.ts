@@ -13,33 +13,34 @@ export interface Neighbour {
 }
 
 export class NeighbourTable {
-  private readonly entries: Neighbour[] = [];
+  /** By device and address, in insertion order (a replace keeps an entry's place): a node's flannel.1 holds one per other node. */
+  private readonly entries = new Map<string, Neighbour>();
 
   /** In insertion order per device, the order the kernel's hash walk gives for small tables. */
   list(dev?: string): Neighbour[] {
-    return dev === undefined ? [...this.entries] : this.entries.filter((n) => n.dev === dev);
+    const all = [...this.entries.values()];
+    return dev === undefined ? all : all.filter((n) => n.dev === dev);
   }
 
   get(ip: string, dev: string): Neighbour | undefined {
-    return this.entries.find((n) => n.ip === ip && n.dev === dev);
+    return this.entries.get(key(ip, dev));
   }
 
   /** `ip neigh replace`: create or overwrite. */
   replace(n: Neighbour): void {
-    const i = this.entries.findIndex((x) => x.ip === n.ip && x.dev === n.dev);
-    if (i >= 0) this.entries[i] = n;
-    else this.entries.push(n);
+    this.entries.set(key(n.ip, n.dev), n);
   }
 
   delete(ip: string, dev: string): boolean {
-    const i = this.entries.findIndex((x) => x.ip === ip && x.dev === dev);
-    if (i < 0) return false;
-    this.entries.splice(i, 1);
-    return true;
+    return this.entries.delete(key(ip, dev));
   }
 
   /** Entries of a device that is going away. */
   flushDev(dev: string): void {
-    for (let i = this.entries.length - 1; i >= 0; i--) if (this.entries[i]!.dev === dev) this.entries.splice(i, 1);
+    for (const [k, n] of this.entries) if (n.dev === dev) this.entries.delete(k);
   }
+}
+
+function key(ip: string, dev: string): string {
+  return `${dev} ${ip}`;
 }
