@@ -106,8 +106,12 @@ et('compaction: a watch from before it gets 410 Expired', async (t) => {
   t.teardown(() => etcd.stop());
   const a = await onEtcd(etcd.endpoint);
   t.teardown(() => a.close());
+  // the default namespace exists once the elected controllers have bootstrapped the cluster
+  await until(a, () => !!a.server.bridge());
+  await a.server.bridge()!.idle();
   const rv = a.server.cache.rv;
   const created = await json(a, 'POST', '/api/v1/namespaces/default/configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' } });
+  t.is(created.status, 201, JSON.stringify(created.body));
   // compaction is at the revision the cache has seen: wait until that includes the ConfigMap
   const at = Number((created.body.metadata as { resourceVersion: string }).resourceVersion);
   await until(a, () => a.server.cache.rv >= at);
