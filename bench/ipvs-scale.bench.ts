@@ -94,7 +94,8 @@ function partialSyncs(s: Store, gen: number, sync: () => void): number {
 function proxiers(n: number): void {
   const s = store(n);
   const big = n === 10000;
-  const fullGoal = (cpu: number) => (big ? { ok: cpu < 500, text: '< 500 ms' } : undefined);
+  // IPVS's own full sync is judged on CPU time, the stricter measure (GC threads count too)
+  const fullGoal = (cpu: number) => (big ? { ok: cpu < 500, text: 'cpu < 500 ms' } : undefined);
   global.gc?.();
   const kernel = new NodeKernel(node.name);
   const ipvs = new KubeProxyIpvs(s, node, ipvsConfig, 4, kernel);
@@ -133,7 +134,8 @@ function proxiers(n: number): void {
   const text = formatRestore(ri.input);
   const iptMs = ms(t0);
   const iptCpu = cpuMs(c0);
-  line(`${n} Services x ${ENDPOINTS}: iptables full sync`, `cpu ${fmt(iptCpu)} (wall ${fmt(iptMs)}), ${ri.input.ruleCount()} rules, ${(text.length / 1e6).toFixed(1)} MB`, fullGoal(iptCpu));
+  // the anchor IPVS is compared with; the iptables goal itself is judged by iptables-scale (on wall time)
+  line(`${n} Services x ${ENDPOINTS}: iptables full sync`, `cpu ${fmt(iptCpu)} (wall ${fmt(iptMs)}), ${ri.input.ruleCount()} rules, ${(text.length / 1e6).toFixed(1)} MB`);
   const iptPartial = partialSyncs(s, 2, () => void ipt.sync());
   line('  iptables partial sync, one EndpointSlice changed', `cpu ${fmt(iptPartial)} (median of 5)`, { ok: iptPartial < 5, text: '< 5 ms' });
   line('  IPVS / iptables full sync cpu', `${(ipvsCpu / iptCpu).toFixed(2)}x`);
