@@ -8,6 +8,7 @@ import type { Stmt } from './expr.js';
 import { parseRuleLine, sharedRefs } from './parse-memo.js';
 import type { RuleRefs } from './parse-rule.js';
 import type { NftRule } from './ruleset.js';
+import { plainRule } from './transaction.js';
 
 /** What a rule's words say it uses: chains, sets, and the sets it adds the packet's key to. */
 export interface WordRefs {
@@ -17,33 +18,17 @@ export interface WordRefs {
 
 const NO_FED: string[] = [];
 
-/** A character a plain rule cannot hold: outside printable ASCII, or one of `;"#\`. */
-const NOT_PLAIN = /[^ -~]|[;"#\\]/;
-const POSITION = /^(?:index|handle|position) /;
 /** Rules stamped with the clock (element timeouts): read anew each time, never stored unread. */
 const TIMED = /\b(?:timeout|expires)\b/;
 /** A jump/goto and its target, or an @set (after update/add: one the rule feeds), each at a word's start. */
 const NAMES = /(?:^|[ {},])(?:(?:jump|goto)[ {},]+([^ {},]+)|(update[ {},]+|add[ {},]+)?@([^ {},]+))/g;
 
-function balanced(text: string): boolean {
-  let depth = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 123) depth++;
-    else if (c === 125 && --depth < 0) return false;
-  }
-  return depth === 0;
-}
-
 /**
- * The names a rule uses, read off its words; null unless it is a plain rule (transaction.ts's
- * plainRule: printable words, spaces, commas and balanced braces, no space at either end, not a
- * position) and not stamped with the clock.
+ * The names a rule uses, read off its words; null unless it is a plain rule (plainRule) and not
+ * stamped with the clock.
  */
 export function wordRefs(text: string): WordRefs | null {
-  const n = text.length;
-  if (n === 0 || text.charCodeAt(0) === 32 || text.charCodeAt(n - 1) === 32 || NOT_PLAIN.test(text) || POSITION.test(text) || TIMED.test(text)) return null;
-  if ((text.includes('{') || text.includes('}')) && !balanced(text)) return null;
+  if (text.length === 0 || !plainRule(text, 0, text.length) || TIMED.test(text)) return null;
   let chains: string[] | undefined;
   let sets: string[] | undefined;
   let fed = NO_FED;
