@@ -3,7 +3,7 @@
 // (lookup after raw at −200, confirm last); nat-type programs see only a connection's first
 // packet, and a tracked packet gets its NAT from the conntrack entry at the nat priority instead.
 import { noEndpointsReject } from '../agents/kube-proxy/no-endpoints.js';
-import { programsFor, PRIORITY, type Evidence, type HookEnv, type HookName, type HookPacket, type ProgramResult } from '../kernel/hooks.js';
+import { PRIORITY, type Evidence, type HookEnv, type HookName, type HookPacket, type ProgramResult } from '../kernel/hooks.js';
 import type { AddrType } from '../kernel/hooks.js';
 import type { RouteMatch } from '../kernel/route.js';
 import { routeStep } from './ip.js';
@@ -162,7 +162,7 @@ export function runHook(w: Walk, nc: NodeCtx, hook: HookName, p: Packet, io: Hoo
       }
     }
   };
-  for (const prog of programsFor(nc.kernel.programs(), family, hook)) {
+  for (const prog of nc.kernel.programsAt(family, hook)) {
     if (prog.priority <= after) continue;
     beforeNat(prog.priority);
     if (prog.type === 'nat' && (nc.ct || nc.notrack || (first ? nc.natDone.dst : nc.natDone.src))) continue;

@@ -5,7 +5,7 @@
 // read it here.
 import type { Family } from '../net/ip.js';
 import { ConntrackTable } from './conntrack.js';
-import type { HookProgram, IpsetLookup } from './hooks.js';
+import { programsFor, type HookName, type HookProgram, type IpsetLookup } from './hooks.js';
 import { IpsetTable } from './ipset/table.js';
 import { IpvsTable } from './ipvs/table.js';
 import { NetNamespace } from './netns.js';
@@ -44,9 +44,16 @@ export class NodeKernel {
   readonly ipvs = new IpvsTable();
   /** The node's ipsets as `-m set` tests them (none until an agent or a dump creates some). */
   ipsetLookup: IpsetLookup = this.ipsets;
-  /** Other hook programs (nft base chains, IPVS), each source asked afresh when the hooks run. */
+  /** Other hook programs (IPVS), asked again whenever the hooks' programs are gathered anew. */
   private readonly programSources: (() => HookProgram[])[] = [];
-  private nftBase?: { generation: number; programs: HookProgram[] };
+  /** Bumped when the set of program sources changes (an xtables family appears or is replaced, a source registers). */
+  private sourcesVersion = 0;
+  /**
+   * The programs at each hook in the order they run, gathered once per nft transaction and
+   * per change of the sources: a trace runs the hooks a dozen times per packet, --all-paths
+   * for every path.
+   */
+  private atHooks?: { nft: number; sources: number; all: HookProgram[]; byHook: Map<string, HookProgram[]> };
   /** Agents that compute their part of the state when something reads it (lazy syncs). */
   private readonly readers: (() => void)[] = [];
   private settling = false;
@@ -56,25 +63,45 @@ export class NodeKernel {
   /** The iptables-nft state of one family (what `iptables-save` / `ip6tables-save` print). */
   xtables(family: Family): Ruleset {
     let rs = this.xt.get(family);
-    if (!rs) this.xt.set(family, (rs = new Ruleset(family, 'kernel')));
+    if (!rs) {
+      this.xt.set(family, (rs = new Ruleset(family, 'kernel')));
+      this.sourcesVersion++;
+    }
     return rs;
   }
 
   /** Replaces a family's whole xtables state (a real node's dump loaded with --iptables-save). */
   loadXtables(rs: Ruleset): void {
     this.xt.set(rs.family, rs);
+    this.sourcesVersion++;
   }
 
   registerPrograms(source: () => HookProgram[]): void {
     this.programSources.push(source);
+    this.sourcesVersion++;
   }
 
-  /** Every program registered at the netfilter hooks, in registration order (programsFor sorts them). */
-  programs(): HookProgram[] {
+  /** Every program registered at the netfilter hooks, in registration order. */
+  programs(): readonly HookProgram[] {
+    return this.gathered().all;
+  }
+
+  /** The programs of a family at a hook, in the order they run (priority, then registration). */
+  programsAt(family: Family, hook: HookName): readonly HookProgram[] {
+    const g = this.gathered();
+    const key = `${family} ${hook}`;
+    let list = g.byHook.get(key);
+    if (!list) g.byHook.set(key, (list = programsFor(g.all, family, hook)));
+    return list;
+  }
+
+  private gathered(): { all: HookProgram[]; byHook: Map<string, HookProgram[]> } {
+    const g = this.atHooks;
+    if (g && g.nft === this.nft.generation && g.sources === this.sourcesVersion) return g;
     const state = { recent: this.recent, nth: this.nth };
-    // the base chains are found once per nft transaction, not among every chain at every hook
-    if (this.nftBase?.generation !== this.nft.generation) this.nftBase = { generation: this.nft.generation, programs: nftPrograms(this.nft) };
-    return [...[...this.xt.values()].flatMap((rs) => xtablesPrograms(rs, state)), ...this.nftBase.programs, ...this.programSources.flatMap((s) => s())];
+    const all = [...[...this.xt.values()].flatMap((rs) => xtablesPrograms(rs, state)), ...nftPrograms(this.nft), ...this.programSources.flatMap((s) => s())];
+    this.atHooks = { nft: this.nft.generation, sources: this.sourcesVersion, all, byHook: new Map() };
+    return this.atHooks;
   }
 
   /** Registers an agent's catch-up, run before anything reads the kernel. */

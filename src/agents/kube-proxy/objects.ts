@@ -115,9 +115,15 @@ export interface ServiceState {
   endpoints: Map<string, Endpoint[]>;
 }
 
+// views are shared by every node (views.ts): counted once each
+const counted = new WeakMap<ServiceState, number>();
+
 export function endpointCount(st: ServiceState): number {
-  let n = 0;
+  let n = counted.get(st);
+  if (n !== undefined) return n;
+  n = 0;
   for (const p of st.ports) n += st.endpoints.get(portKey(p.portName, p.protocol))?.length ?? 0;
+  counted.set(st, n);
   return n;
 }
 

@@ -187,7 +187,7 @@ export function applyRestore(kernel: Ruleset, input: Ruleset): void {
       if (c.lines) kc.setLines(c.lines);
       else kc.setRules([...c.rules]);
     }
-    for (const [id, g] of t.groups()) kt.setGroup(id, g);
+    if (!kt.adoptGroups(t)) for (const [id, g] of t.groups()) kt.setGroup(id, g);
     for (const name of t.deletions) kt.deleteChain(name, t.deletedFrom.get(name) || undefined);
   }
 }

@@ -159,9 +159,11 @@ export interface ChainGroup {
 export class Table {
   private readonly own = new Map<string, Chain>();
   /** Groups whose chains have not been read: their chains exist, not yet as Chain objects. */
-  private readonly unread = new Map<string, ChainGroup>();
+  private unread = new Map<string, ChainGroup>();
   /** An unread group's entry chain → the group's id. */
-  private readonly entryIndex = new Map<string, string>();
+  private entryIndex = new Map<string, string>();
+  /** `unread` and `entryIndex` may be another table's too (adoptGroups): copied before a change. */
+  private sharedMaps = false;
   /** Groups whose chains are Chain objects in `own`. */
   private readonly read = new Map<string, ChainGroup>();
   private readonly prefixes = new Set<string>();
@@ -254,10 +256,38 @@ export class Table {
       this.write(id, g);
       return;
     }
+    this.ownMaps();
     this.unread.set(id, g);
     for (const n of g.entryNames) this.entryIndex.set(n, id);
     // groups of one owner share their prefixes' list: added once
     if (g.prefixes !== this.lastPrefixes) for (const p of (this.lastPrefixes = g.prefixes)) this.prefixes.add(p);
+  }
+
+  /**
+   * A restore of every group of `from` (a restore input's table) into a table that has none:
+   * both tables then share the group maps, and whichever changes them first copies them — a
+   * full sync of 10,000 Services hands a node's tables their groups without a write per group.
+   * False (nothing done) when this table already has groups.
+   */
+  adoptGroups(from: Table): boolean {
+    if (this.unread.size || this.read.size || from.read.size) return false;
+    this.unread = from.unread;
+    this.entryIndex = from.entryIndex;
+    this.sharedMaps = from.sharedMaps = true;
+    for (const p of from.prefixes) this.prefixes.add(p);
+    return true;
+  }
+
+  /** Whether any group has been set. */
+  get hasGroups(): boolean {
+    return this.unread.size > 0 || this.read.size > 0;
+  }
+
+  private ownMaps(): void {
+    if (!this.sharedMaps) return;
+    this.unread = new Map(this.unread);
+    this.entryIndex = new Map(this.entryIndex);
+    this.sharedMaps = false;
   }
 
   /** The group last set under `id`, and whether its chains have been read. */
@@ -292,6 +322,7 @@ export class Table {
 
   private readGroup(id: string): void {
     const g = this.unread.get(id)!;
+    this.ownMaps();
     this.unread.delete(id);
     for (const n of g.entryNames) if (this.entryIndex.get(n) === id) this.entryIndex.delete(n);
     this.write(id, g);

@@ -180,13 +180,15 @@ export class KubeProxyIptables {
 
     // What the nat table held before, without copying 100,000 chain names on every sync: the
     // table after it, plus what it deleted, minus what it created (read only when asked).
-    const before = inNat.groups().map(([id, g]) => [g, nat.group(id)] as const);
+    // (a kernel table with no groups yet had none of the input's: nothing to keep)
+    const before = nat.hasGroups ? inNat.groups().map(([id, g]) => [g, nat.group(id)] as const) : undefined;
     const ownCreated = [...inNat.objectNames()].filter((c) => !nat.has(c));
     const gen = ++this.syncs;
     const natChainsBefore = (): string[] => {
       if (gen !== this.syncs) throw new Error('natChainsBefore is known only until the next sync');
       const created = new Set(ownCreated);
-      for (const [g, prev] of before) for (const c of g.chains.keys()) if (!prev?.chains.has(c)) created.add(c);
+      if (before) for (const [g, prev] of before) for (const c of g.chains.keys()) if (!prev?.chains.has(c)) created.add(c);
+      else for (const [, g] of inNat.groups()) for (const c of g.chains.keys()) created.add(c);
       return [...nat.chains.keys(), ...stale].filter((c) => isServiceChain(c) && !created.has(c)).sort();
     };
     for (const rs of [this.kernel, ...this.attached]) applyRestore(rs, input);
