@@ -5,6 +5,7 @@
 // read it here.
 import type { Family } from '../net/ip.js';
 import { ConntrackTable } from './conntrack.js';
+import { NodeFiles } from './files.js';
 import { programsFor, type HookName, type HookProgram, type IpsetLookup } from './hooks.js';
 import { IpsetTable } from './ipset/table.js';
 import { IpvsTable } from './ipvs/table.js';
@@ -32,7 +33,7 @@ export class NodeKernel {
   readonly root = new NetNamespace(null);
   private readonly sandboxes = new Map<string, PodSandbox>();
   /** Files on the node's disk that agents read and write, by absolute path. */
-  readonly files = new Map<string, string>();
+  readonly files = new NodeFiles();
   readonly conntrack = new ConntrackTable(this.root.sysctl);
   readonly recent = new RecentLists();
   /** `statistic --mode nth` counters, per rule. */

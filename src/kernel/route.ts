@@ -95,6 +95,8 @@ export class RoutingTable {
   private readonly prefixes: [number[], number[]] = [[], []];
   /** Routes by preferred source (an address going takes its routes along). */
   private readonly bySrc = new Map<string, Entry[]>();
+  /** Routes by the key `add` refuses a second of (a bridge's veths each bring a fe80::/64 and ff00::/8). */
+  private readonly byKey = new Map<string, Entry>();
 
   constructor(readonly id: number) {}
 
@@ -106,10 +108,7 @@ export class RoutingTable {
   /** `ip route add`: fails (returns false) when a route with the same key exists. */
   add(route: Omit<Route, 'table'>): boolean {
     const e = entryOf(route, this.id);
-    const r = e.route;
-    // Local and broadcast routes, and IPv6 routes (fe80::/64 on every link), are per device.
-    const perDev = r.type === 'local' || r.type === 'broadcast' || e.v6;
-    if (this.bucketOf(e).some((x) => sameKey(x.route, r) && (!perDev || x.route.dev === r.dev))) return false;
+    if (this.byKey.has(addKey(e))) return false;
     this.insert(e);
     return true;
   }
@@ -160,6 +159,8 @@ export class RoutingTable {
       if (same) same.push(e);
       else this.bySrc.set(r.src, [e]);
     }
+    // add refuses a second route of a key and replace takes out every one: each key is held once
+    this.byKey.set(addKey(e), e);
   }
 
   /** Where e goes in dump order: the first entry sorting after it (IPv4), or not before it (IPv6). */
@@ -197,6 +198,7 @@ export class RoutingTable {
         const ps = this.prefixes[fam];
         ps.splice(ps.indexOf(e.route.prefix), 1);
       }
+      this.byKey.delete(addKey(e));
       if (e.route.src !== undefined) {
         const same = this.bySrc.get(e.route.src)!;
         same.splice(same.indexOf(e), 1);
@@ -224,6 +226,16 @@ export class RoutingTable {
     }
     return undefined;
   }
+}
+
+/**
+ * What makes two routes the same for `ip route add`: destination, prefix, metric and type, and
+ * the device for local and broadcast routes and for IPv6 (fe80::/64 is on every link).
+ */
+function addKey(e: Entry): string {
+  const r = e.route;
+  const perDev = r.type === 'local' || r.type === 'broadcast' || e.v6;
+  return `${r.dst}/${r.prefix} ${r.metric ?? 0} ${r.type}${perDev ? ` ${r.dev}` : ''}`;
 }
 
 /** The route as the table keeps it: the destination's host bits cleared (and an IPv6 route's metric filled in). */

@@ -1,9 +1,10 @@
 // Address arithmetic shared by every layer. IPv4 stays in plain numbers (hot paths: routing,
-// netfilter); IPv6 goes through ip-num's BigInt types.
+// netfilter); IPv6 values are BigInts, read and printed here (RFC 5952 text, as ip-num and
+// iproute2 print it) and by ip-num for the rare forms with an embedded IPv4 part.
 import { isIPv4, isIPv6 } from 'node:net';
 import ipnum from 'ip-num';
 
-const { IPv6, collapseIPv6Number } = ipnum;
+const { IPv6 } = ipnum;
 
 export type Family = 4 | 6;
 
@@ -22,7 +23,7 @@ export function canonicalIP(ip: string): string | undefined {
   const s = ip.trim();
   const v4 = canonicalIPv4(s);
   if (v4 !== undefined) return v4;
-  if (isIPv6(s)) return collapseIPv6Number(ipnum.expandIPv6Number(s)).toLowerCase();
+  if (isIPv6(s)) return bigIntToIP(ipToBigInt(s), 6);
   return undefined;
 }
 
@@ -65,10 +66,9 @@ export function intToIpv4(n: number): string {
   return `${(n >>> 24) & 255}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
 }
 
-// ip-num's IPv6 parse and print validate and expand the text every time; a node's start
-// converts the same few addresses per pod again and again (its link-local address, fe80::/64,
+// A node's start converts the same few IPv6 addresses per pod again and again (fe80::/64,
 // ff00::/8, ::1), so conversions are remembered (bounded: cleared when full). A printed text is
-// canonical, so it is remembered both ways: parsing it back gives the value without ip-num.
+// canonical, so it is remembered both ways: parsing it back costs a lookup.
 const v6Values = new Map<string, bigint>();
 const v6Texts = new Map<bigint, string>();
 const REMEMBERED = 65536;
@@ -77,24 +77,67 @@ export function ipToBigInt(ip: string): bigint {
   if (ipFamily(ip) === 4) return BigInt(ipv4ToInt(ip));
   let v = v6Values.get(ip);
   if (v === undefined) {
-    v = IPv6.fromString(ip).getValue();
+    v = ip.includes('.') ? IPv6.fromString(ip).getValue() : parseIPv6(ip);
     if (v6Values.size >= REMEMBERED) v6Values.clear();
     v6Values.set(ip, v);
   }
   return v;
 }
 
+/** The value of IPv6 text in hex groups (one `::` at most; the caller has checked the syntax). */
+function parseIPv6(ip: string): bigint {
+  const gap = ip.indexOf('::');
+  const head = gap < 0 ? ip : ip.slice(0, gap);
+  const tail = gap < 0 ? '' : ip.slice(gap + 2);
+  const hi = head ? head.split(':') : [];
+  const lo = tail ? tail.split(':') : [];
+  let hex = '';
+  for (const g of hi) hex += g.padStart(4, '0');
+  hex += '0000'.repeat(8 - hi.length - lo.length);
+  for (const g of lo) hex += g.padStart(4, '0');
+  return BigInt(`0x${hex}`);
+}
+
 export function bigIntToIP(v: bigint, family: Family): string {
   if (family === 4) return intToIpv4(Number(v));
   let t = v6Texts.get(v);
   if (t === undefined) {
-    t = collapseIPv6Number(new IPv6(v).toString()).toLowerCase();
+    t = formatIPv6(v);
     if (v6Texts.size >= REMEMBERED) v6Texts.clear();
     v6Texts.set(v, t);
     if (v6Values.size >= REMEMBERED) v6Values.clear();
     v6Values.set(t, v);
   }
   return t;
+}
+
+/** RFC 5952 text: lowercase, no leading zeros, the longest run of two or more zero groups (the first of equals) as `::`. */
+function formatIPv6(v: bigint): string {
+  const hex = v.toString(16).padStart(32, '0');
+  const groups: string[] = [];
+  let run = -1;
+  let runLen = 0;
+  let best = -1;
+  let bestLen = 1;
+  for (let i = 0; i < 8; i++) {
+    const g = hex.slice(i * 4, i * 4 + 4);
+    let z = 0;
+    while (z < 3 && g.charCodeAt(z) === 48) z++;
+    const text = z ? g.slice(z) : g;
+    groups.push(text);
+    if (text === '0') {
+      if (run < 0) run = i;
+      if (++runLen > bestLen) {
+        best = run;
+        bestLen = runLen;
+      }
+    } else {
+      run = -1;
+      runLen = 0;
+    }
+  }
+  if (best < 0) return groups.join(':');
+  return `${groups.slice(0, best).join(':')}::${groups.slice(best + bestLen).join(':')}`;
 }
 
 export interface CIDR {

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import YAML from 'yaml';
 import { HostLocalAllocator, canonicalRange, nodeIpamDisk } from '../../src/agents/cni/hostlocal.js';
+import { NodeFiles } from '../../src/kernel/files.js';
 import { VECTORS_DIR } from '../helpers/flannel-vectors.js';
 
 const dir = join(VECTORS_DIR, 'hostlocal-allocation');
@@ -23,13 +24,13 @@ const sequences = new Map(
     }),
 );
 
-function allocator(ranges: string[], files = new Map<string, string>()): { a: HostLocalAllocator; files: Map<string, string> } {
+function allocator(ranges: string[], files = new NodeFiles()): { a: HostLocalAllocator; files: NodeFiles } {
   return { a: new HostLocalAllocator(ranges.map(canonicalRange), nodeIpamDisk(files, 'net')), files };
 }
 
 for (const c of input.singleAllocation) {
   test(`host-local ${c.id}: ${c.ranges.join(',')}`, (t) => {
-    const files = new Map<string, string>();
+    const files = new NodeFiles();
     for (const [ip, id] of Object.entries(c.allocated)) files.set(`/var/lib/cni/networks/net/${ip}`, `${id}\r\neth0`);
     if (c.lastReservedIP) files.set('/var/lib/cni/networks/net/last_reserved_ip.0', c.lastReservedIP);
     const { a } = allocator(c.ranges, files);

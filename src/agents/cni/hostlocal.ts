@@ -1,5 +1,6 @@
 // host-local IPAM: address ranges with their canonical gateway/start/end, round-robin allocation
 // that resumes after the last reserved address, and the per-network state directory.
+import type { NodeFiles } from '../../kernel/files.js';
 import { bigIntToIP, ipFamily, ipToBigInt, parseCIDR, type CIDR } from '../../net/ip.js';
 
 export interface IpRange {
@@ -34,7 +35,7 @@ export interface IpamDisk {
 }
 
 /** host-local's directory `<dataDir>/<network>` inside a node's file map. */
-export function nodeIpamDisk(files: Map<string, string>, network: string, dataDir = '/var/lib/cni/networks'): IpamDisk {
+export function nodeIpamDisk(files: NodeFiles, network: string, dataDir = '/var/lib/cni/networks'): IpamDisk {
   const dir = `${dataDir}/${network}/`;
   if (!files.has(`${dir}lock`)) files.set(`${dir}lock`, '');
   return {
@@ -43,6 +44,7 @@ export function nodeIpamDisk(files: Map<string, string>, network: string, dataDi
     remove: (f) => void files.delete(dir + f),
     holding: (content) => {
       const out: string[] = [];
+      if (!files.holds(content)) return out;
       for (const [k, v] of files) if (v === content && k.startsWith(dir)) out.push(k.slice(dir.length));
       return out;
     },
