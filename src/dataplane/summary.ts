@@ -10,18 +10,21 @@ export interface PathSummary {
   affinity: boolean;
 }
 
-function steps(hops: Hop[]): Step[] {
-  return hops.flatMap((h) => h.steps);
-}
-
 export function summarize(hops: Hop[]): PathSummary {
-  const all = steps(hops);
-  const dnat = all.find((s): s is Extract<Step, { kind: 'nat' }> => s.kind === 'nat' && s.nat === 'DNAT');
-  return {
-    ...(dnat ? { endpoint: dnat.after } : {}),
-    dnat: !!dnat,
-    masqueraded: all.some((s) => s.kind === 'nat' && (s.nat === 'MASQUERADE' || s.nat === 'SNAT')),
-    // kube-proxy's nftables affinity: the client found in an `affinity-…` set the packet path fills
-    affinity: all.some((s) => (s.kind === 'netfilter' && (s.recent?.op === 'rcheck' || (s.tool === 'nft' && / saddr @affinity-/.test(s.rule)))) || (s.kind === 'ipvs' && !!s.persistent)),
-  };
+  // one pass over the hops' steps (no flattened copy: --all-paths summarises every path)
+  let dnat: Extract<Step, { kind: 'nat' }> | undefined;
+  let masqueraded = false;
+  let affinity = false;
+  for (const h of hops)
+    for (const s of h.steps) {
+      if (s.kind === 'nat') {
+        if (s.nat === 'DNAT') dnat ??= s;
+        else if (s.nat === 'MASQUERADE' || s.nat === 'SNAT') masqueraded = true;
+      } else if (!affinity) {
+        // kube-proxy's nftables affinity: the client found in an `affinity-…` set the packet path fills
+        if (s.kind === 'netfilter') affinity = s.recent?.op === 'rcheck' || (s.tool === 'nft' && / saddr @affinity-/.test(s.rule));
+        else if (s.kind === 'ipvs') affinity = !!s.persistent;
+      }
+    }
+  return { ...(dnat ? { endpoint: dnat.after } : {}), dnat: !!dnat, masqueraded, affinity };
 }

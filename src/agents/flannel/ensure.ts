@@ -7,8 +7,21 @@ import type { IptablesRestoreLines } from './rules.js';
 
 /** What the last check found in place: the lines checked and each chain they touched at its revision. */
 interface Checked {
-  text: string;
+  lines: IptablesRestoreLines;
   chains: [Table, Chain, number][];
+}
+
+/** The same lines, table by table (the check runs on every read of a node: no serialising). */
+function sameLines(a: IptablesRestoreLines, b: IptablesRestoreLines): boolean {
+  const ka = Object.keys(a) as (keyof IptablesRestoreLines)[];
+  if (ka.length !== Object.keys(b).length) return false;
+  for (const k of ka) {
+    const x = a[k];
+    const y = b[k];
+    if (!y || x.length !== y.length) return false;
+    for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
+  }
+  return true;
 }
 
 const lastCheck = new WeakMap<Ruleset, Checked>();
@@ -16,9 +29,8 @@ const lastCheck = new WeakMap<Ruleset, Checked>();
 export function ensureRules(rs: Ruleset, lines: IptablesRestoreLines): void {
   // Every read of a node runs the check: when neither the rules nor those chains changed since
   // the last one, it would find everything in place again.
-  const text = JSON.stringify(lines);
   const last = lastCheck.get(rs);
-  if (last && last.text === text && last.chains.every(([t, c, rev]) => t.chain(c.name) === c && c.revision === rev)) return;
+  if (last && (last.lines === lines || sameLines(last.lines, lines)) && last.chains.every(([t, c, rev]) => t.chain(c.name) === c && c.revision === rev)) return;
   const touched = new Set<[Table, Chain]>();
   const seen = new Set<Chain>();
   const note = (t: Table, c: Chain): Chain => {
@@ -43,5 +55,5 @@ export function ensureRules(rs: Ruleset, lines: IptablesRestoreLines): void {
       if (!chain.rules.some((r) => r.saveText === rule.saveText)) chain.append(rule);
     }
   }
-  lastCheck.set(rs, { text, chains: [...touched].map(([t, c]) => [t, c, c.revision]) });
+  lastCheck.set(rs, { lines, chains: [...touched].map(([t, c]) => [t, c, c.revision]) });
 }

@@ -26,7 +26,24 @@ export interface FlannelRuleInputs {
 /** kube-proxy's masquerade mark: packets it will SNAT itself are left alone. */
 export const KUBE_PROXY_MARK = '0x4000/0x4000';
 
+// The rule check runs on every read of a node: the same inputs give the very same lines (never
+// changed by a reader), which it recognises without comparing them.
+const made = new Map<string, IptablesRestoreLines>();
+
 export function flannelIptablesRules(i: FlannelRuleInputs): IptablesRestoreLines {
+  const key = `${i.network} ${i.lease} ${i.ipMasq} ${i.forwardRules} ${i.randomFully} ${i.family ?? 4}`;
+  let out = made.get(key);
+  if (!out) {
+    if (made.size >= 10_000) made.clear();
+    out = rulesOf(i);
+    Object.freeze(out.nat);
+    Object.freeze(out.filter);
+    made.set(key, Object.freeze(out));
+  }
+  return out;
+}
+
+function rulesOf(i: FlannelRuleInputs): IptablesRestoreLines {
   const out: IptablesRestoreLines = { nat: [], filter: [] };
   if (i.ipMasq) {
     const c = '-m comment --comment "flanneld masq"';
