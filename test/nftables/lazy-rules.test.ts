@@ -6,7 +6,8 @@ import test from 'ava';
 import { KubeProxyNftables } from '../../src/agents/kube-proxy/nftables/agent.js';
 import { Store } from '../../src/api/store.js';
 import type { EndpointSlice, Service } from '../../src/api/types.js';
-import { wordRefs, fedSets } from '../../src/kernel/nftables/lazy-rule.js';
+import { applyNftBatch, NftBatch } from '../../src/kernel/nftables/batch.js';
+import { LazyRule, wordRefs, fedSets } from '../../src/kernel/nftables/lazy-rule.js';
 import { parseRuleLine } from '../../src/kernel/nftables/parse-memo.js';
 import { formatRuleset } from '../../src/kernel/nftables/print.js';
 import { NftRuleset } from '../../src/kernel/nftables/ruleset.js';
@@ -103,4 +104,37 @@ const NOT_PLAIN = ['ip saddr 10.0.0.1 comment "x"', 'index 0 ip saddr 10.0.0.1 d
 test('a rule is stored unread exactly when it is plain and not stamped with the clock', (t) => {
   for (const r of [...RULES, ...NOT_PLAIN]) t.is(wordRefs(r) !== null, plainRule(r, 0, r.length) && !/\b(timeout|expires)\b/.test(r), r);
   for (const r of NOT_PLAIN) t.is(wordRefs(r), null, r);
+});
+
+test('rules stored unread print from their shape as their statements print, literals nft rewrites read', (t) => {
+  const list = (prefix: string, xs: string[]): string[] => xs.map((x) => prefix.replace('X', x));
+  const rules = [
+    ...list('ip saddr X jump mark-for-masquerade', ['10.0.0.1', '10.0.0.2', '10.0.0.3', '10.0.0.0']),
+    ...list('ip6 saddr X jump mark-for-masquerade', ['fd00::1', 'fd00::2', 'fd00:0:0::3', 'FD00::4']),
+    ...list('meta l4proto tcp dnat to X', ['10.0.0.1:80', '10.0.0.2:8080', '10.0.0.3:65535', '10.0.0.4:0']),
+    ...list('meta l4proto tcp dnat to X', ['[fd00::1]:80', '[fd00::2]:81', '[fd00:0::3]:82']),
+    ...list('ip saddr != X drop', ['10.0.0.0/8', '10.1.0.0/16', '10.2.3.4/16', '10.3.0.0/32', '10.4.0.0/24']),
+    ...list('ip daddr X goto Y', ['10.9.0.1', '10.9.0.2', '10.9.0.3']).map((r, i) => r.replace('Y', `c${i}`)),
+    ...list('ip saddr != { X , 10.200.0.0/16 } drop', ['10.0.0.0/8', '10.201.0.0/16', '10.1.0.0/16']),
+    'numgen random mod 2 vmap { 0 : goto c0 , 1 : goto c1 }',
+    'numgen random mod 2 vmap { 0 : goto c1 , 1 : goto c2 }',
+    'numgen random mod 2 vmap { 0 : goto c2 , 1 : goto c0 }',
+  ];
+  const setup = 'add table ip6 t\nadd table ip t\n' + ['c', 'c0', 'c1', 'c2', 'mark-for-masquerade'].map((c) => `add chain ip t ${c}\nadd chain ip6 t ${c}\n`).join('');
+  const v6 = (r: string): boolean => /ip6|\[|fd00|FD00/.test(r);
+  const batches = ['ip', 'ip6'].map((f) => {
+    const b = new NftBatch(f as 'ip' | 'ip6', 't');
+    b.rules('c', rules.filter((r) => v6(r) === (f === 'ip6')));
+    return b;
+  });
+  const lazy = new NftRuleset();
+  const read = new NftRuleset();
+  applyNft(lazy, setup, { file: 'setup', now: 0 });
+  applyNft(read, setup, { file: 'setup', now: 0 });
+  for (const b of batches) {
+    applyNftBatch(lazy, b, { file: 'batch', now: 0 });
+    applyNft(read, b.text(), { file: 'text', now: 0 });
+  }
+  t.true(lazy.table('ip', 't')!.chains.get('c')!.rules.every((r) => r instanceof LazyRule));
+  t.is(formatRuleset(lazy, 0), formatRuleset(read, 0));
 });

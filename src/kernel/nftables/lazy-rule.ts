@@ -5,6 +5,7 @@
 // (their addresses were checked when the agent's view was made); the parse must find the names
 // the words gave, or knet's reading is wrong and says so.
 import type { Stmt } from './expr.js';
+import { listedText } from './list-shape.js';
 import { parseRuleLine, sharedRefs } from './parse-memo.js';
 import type { RuleRefs } from './parse-rule.js';
 import type { NftRule } from './ruleset.js';
@@ -72,5 +73,10 @@ export class LazyRule implements NftRule {
       throw new Error(`knet: the nft rule "${this.text}" was stored unread and does not read as its words said`);
     }
     return (this.parsed = m.stmts);
+  }
+
+  /** As `nft list` prints it: from its shape when a rule of that shape printed so before (list-shape.ts), else from its statements. */
+  listText(print: (r: NftRule) => string): string {
+    return this.parsed ? print(this) : listedText(this.text, () => print(this));
   }
 }

@@ -91,13 +91,16 @@ export function parseRule(ts: Tokens, now: number): ParsedRule {
 const V4 = '\\d{1,3}(?:\\.\\d{1,3}){3}';
 const V6 = '[0-9a-fA-F]*:[0-9a-fA-F:.]*:[0-9a-fA-F.]*';
 const FORMS = [new RegExp(`^${V4}$`), new RegExp(`^${V4}:\\d{1,5}$`), new RegExp(`^${V4}/\\d{1,2}$`), new RegExp(`^${V6}$`), new RegExp(`^\\[${V6}\\]:\\d{1,5}$`), new RegExp(`^${V6}/\\d{1,3}$`)];
-const CHAIN_MARK = '\u0007';
+export const CHAIN_MARK = '\u0007';
+
+/** Characters an address literal is made of: hex digits and `.:/[]`. */
+const ADDRESS_CHARS = new Uint8Array(128);
+for (const c of '0123456789abcdefABCDEF.:/[]') ADDRESS_CHARS[c.charCodeAt(0)] = 1;
 
 /** The word at [i, j) as a literal form's mark, if it is one. */
 function addressMark(text: string, i: number, j: number): string | undefined {
-  const c = text.charCodeAt(i);
-  // a digit, ':', '[' or a hex letter can start an address
-  if (!((c >= 48 && c <= 58) || c === 91 || (c >= 97 && c <= 102) || (c >= 65 && c <= 70))) return undefined;
+  // most words (ip, daddr, jump, …) have a letter no address has: no regex for them
+  for (let k = i; k < j; k++) if (ADDRESS_CHARS[text.charCodeAt(k)] !== 1) return undefined;
   const w = text.slice(i, j);
   for (let f = 0; f < FORMS.length; f++) if (FORMS[f]!.test(w)) return String.fromCharCode(1 + f);
   return undefined;
@@ -108,18 +111,31 @@ function isSeparator(c: number): boolean {
   return c === 32 || c === 123 || c === 125 || c === 44;
 }
 
+/** A rule's text with its literals replaced by their marks (a mark is one character: 1-6 an address form, 7 a chain). */
+export interface Shape {
+  shape: string;
+  literals: string[];
+  offsets: number[];
+  /** Whether an address literal stands inside braces (an anonymous set's or map's key: printed in sorted order). */
+  braced: boolean;
+}
+
 /** The rule text with its literals replaced by their marks, the literals and their offsets. */
-function shapeOf(text: string): { shape: string; literals: string[]; offsets: number[] } | undefined {
+export function shapeOf(text: string): Shape | undefined {
   let shape = '';
   let last = 0;
   const literals: string[] = [];
   const offsets: number[] = [];
   let target = false;
+  let depth = 0;
+  let braced = false;
   for (let i = 0; i < text.length; ) {
     const c = text.charCodeAt(i);
     if (isSeparator(c)) {
       // a jump/goto target is the next word
       if (c !== 32) target = false;
+      if (c === 123) depth++;
+      else if (c === 125) depth--;
       i++;
       continue;
     }
@@ -128,6 +144,7 @@ function shapeOf(text: string): { shape: string; literals: string[]; offsets: nu
     const mark = target ? CHAIN_MARK : addressMark(text, i, j);
     target = !target && j - i === 4 && (text.startsWith('jump', i) || text.startsWith('goto', i));
     if (mark) {
+      if (depth > 0 && mark !== CHAIN_MARK) braced = true;
       shape += text.slice(last, i) + mark;
       literals.push(text.slice(i, j));
       offsets.push(i);
@@ -135,7 +152,7 @@ function shapeOf(text: string): { shape: string; literals: string[]; offsets: nu
     }
     i = j;
   }
-  return literals.length ? { shape: shape + text.slice(last), literals, offsets } : undefined;
+  return literals.length ? { shape: shape + text.slice(last), literals, offsets, braced } : undefined;
 }
 
 function instantiate(tpl: Template, literals: string[]): Stmt[] | undefined {

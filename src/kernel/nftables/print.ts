@@ -6,6 +6,7 @@ import type { HookName } from '../hooks.js';
 import { elementsPerLine, formatTime, registerBytes, type DataType } from './datatype.js';
 import { elementText, selectorText, selectorType, verdictText, type Element, type Rhs, type Stmt } from './expr.js';
 import type { BaseChain, NftChain, NftRule, NftRuleset, NftSet, NftTable } from './ruleset.js';
+import { LazyRule } from './lazy-rule.js';
 
 const STD_PRIORITIES: readonly [string, number, HookName[] | undefined][] = [
   ['raw', -300, undefined],
@@ -131,7 +132,8 @@ function chainLines(c: NftChain): string[] {
   const out = [`\tchain ${c.name} {`];
   if (c.comment !== undefined) out.push(`\t\tcomment "${c.comment}"`);
   if (c.base) out.push(`\t\t${baseChainText(c.base)}`);
-  for (const r of c.rules) out.push(`\t\t${ruleListText(r)}`);
+  // a rule stored unread prints without being read where its shape allows
+  for (const r of c.rules) out.push(`\t\t${r instanceof LazyRule ? r.listText(ruleListText) : ruleListText(r)}`);
   out.push('\t}');
   return out;
 }
