@@ -51,7 +51,7 @@ const json = (x: unknown): string => JSON.stringify(x, (_k, v: unknown) => (type
 
 function rulesOf(rs: NftRuleset): string {
   const t = rs.table('ip', 'kube-proxy')!;
-  return json([...t.chains.values()].map((c) => [c.name, c.rules.map((r) => ({ text: r.text, comment: r.comment, stmts: r.stmts, refs: r.refs }))]));
+  return json([...t.chains.values()].map((c) => [c.name, c.handle, c.rules.map((r) => ({ text: r.text, comment: r.comment, stmts: r.stmts, refs: r.refs, handle: r.handle }))]));
 }
 
 function useOf(rs: NftRuleset): string {
@@ -68,7 +68,20 @@ test('a sync batch (rules stored unread, elements from their parts) reads as its
     agent.sync();
     const text = new NftRuleset();
     applyNft(text, agent.lastSync!.transaction, { file: 'text', now: 0 });
-    // use counts and set sizes before anything reads the unread rules, then the rules themselves
+    // the chains held unread as groups: their names in order and use counts without reading them
+    const held = agent.nft.table('ip', 'kube-proxy')!;
+    const names = held.chainNames();
+    t.deepEqual(names, [...text.table('ip', 'kube-proxy')!.chains.keys()]);
+    t.deepEqual(
+      names.map((c) => held.references(c)),
+      names.map((c) => text.table('ip', 'kube-proxy')!.references(c)),
+    );
+    t.true(held.chainObjects.size < names.length);
+    // a trace's reading of one chain reads its group only
+    const svc = names.find((c) => c.startsWith('service-'))!;
+    t.is(held.chain(svc)!.rules.length, text.table('ip', 'kube-proxy')!.chains.get(svc)!.rules.length);
+    t.true(held.chainObjects.size < names.length);
+    // use counts and set sizes before anything reads the unread rules, then the rules themselves (handles too)
     t.is(useOf(agent.nft), useOf(text));
     t.is(rulesOf(agent.nft), rulesOf(text));
     t.is(formatRuleset(agent.nft, 0), formatRuleset(text, 0));
@@ -137,4 +150,24 @@ test('rules stored unread print from their shape as their statements print, lite
   }
   t.true(lazy.table('ip', 't')!.chains.get('c')!.rules.every((r) => r instanceof LazyRule));
   t.is(formatRuleset(lazy, 0), formatRuleset(read, 0));
+});
+
+test('a batch that fails after holding a group of chains unread (read again, or not) leaves the table as it was', (t) => {
+  for (const readIt of [false, true]) {
+    const rs = new NftRuleset();
+    applyNft(rs, 'add table ip t\nadd chain ip t m\nadd chain ip t x\nadd rule ip t x jump m\n', { file: 'setup', now: 0 });
+    const before = [formatRuleset(rs, 0), JSON.stringify([...rs.table('ip', 't')!.chainUse]), rs.table('ip', 't')!.chainNames().join(',')];
+    const b = new NftBatch('ip', 't');
+    const names = ['a', 'b'];
+    const rules = [['jump b', 'ip saddr 10.0.0.1 jump m'], ['jump m']];
+    b.addFlushChains(names, rules);
+    b.groupRules(names, rules);
+    if (readIt) b.flushChain('a');
+    b.line('add rule ip t nochain drop');
+    const err = t.throws(() => applyNftBatch(rs, b, { file: '/dev/stdin', now: 0 }));
+    t.regex(err!.message, /No such file or directory/);
+    const tb = rs.table('ip', 't')!;
+    t.false(tb.hasChain('a'));
+    t.deepEqual([formatRuleset(rs, 0), JSON.stringify([...tb.chainUse]), tb.chainNames().join(',')], before);
+  }
 });

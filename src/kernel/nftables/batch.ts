@@ -4,7 +4,8 @@
 // given) is written only when something asks for it. On any error the batch is undone and its
 // text applied instead, so errors are nft's own, with their line and column.
 import { Tokens, type Token } from './lexer.js';
-import { LazyRule, wordRefs, type WordRefs } from './lazy-rule.js';
+import { chainGroup, wordsOf } from './chain-group.js';
+import { LazyRule, type WordRefs } from './lazy-rule.js';
 import { elementKey, tableKey, type NftFamily, type NftRule, type NftRuleset, type NftSet } from './ruleset.js';
 import { parseValue, type Value } from './datatype.js';
 import type { Element, Verdict } from './expr.js';
@@ -17,6 +18,7 @@ const enum Op {
   AddFlushChains,
   AddElement,
   DeleteElement,
+  GroupRules,
 }
 
 /** One element of a set or map: key text (`a . b . c`), value text (a map's), comment. */
@@ -39,6 +41,8 @@ export class NftBatch {
   private readonly elements: ElementRecord[] = [];
   /** A rules or chains op's list (by its place among those ops). */
   private readonly lists: (readonly string[])[] = [];
+  /** A chains or group-rules op's rule lists, one per chain (undefined: the chains' rules come as rules ops). */
+  private readonly groupLists: ((readonly (readonly string[])[]) | undefined)[] = [];
   /** Commands of the rules ops beyond one each. */
   private listed = 0;
   private written?: string;
@@ -66,13 +70,30 @@ export class NftBatch {
     this.args.push(name);
   }
 
-  /** `add chain TABLE c` and `flush chain TABLE c` for each chain of the list. */
-  addFlushChains(list: readonly string[]): void {
+  /**
+   * `add chain TABLE c` and `flush chain TABLE c` for each chain of the list; with `rules` (each
+   * chain's, written later by groupRules), chains none of which exists yet are held unread with
+   * their rules as one group (chain-group.ts).
+   */
+  addFlushChains(list: readonly string[], rules?: readonly (readonly string[])[]): void {
     if (!list.length) return;
     this.ops.push(Op.AddFlushChains);
     this.args.push('');
     this.lists.push(list);
+    this.groupLists.push(rules);
     this.listed += list.length * 2 - 1;
+  }
+
+  /** `add rule TABLE chain rule` for each chain of the list given to addFlushChains with these rules, and each of its rules. */
+  groupRules(list: readonly string[], rules: readonly (readonly string[])[]): void {
+    let n = 0;
+    for (const r of rules) n += r.length;
+    if (!n) return;
+    this.ops.push(Op.GroupRules);
+    this.args.push('');
+    this.lists.push(list);
+    this.groupLists.push(rules);
+    this.listed += n - 1;
   }
 
   /** `add rule TABLE chain rule` for each rule of the list (a list shared by every node that writes it). */
@@ -81,6 +102,7 @@ export class NftBatch {
     this.ops.push(Op.Rules);
     this.args.push(chain);
     this.lists.push(list);
+    this.groupLists.push(undefined);
     this.listed += list.length - 1;
   }
 
@@ -112,7 +134,11 @@ export class NftBatch {
       if (op === Op.Text) chunk.push(w);
       else if (op === Op.Rules) for (const r of this.lists[l++]!) chunk.push(`add rule ${h} ${w} ${r}`);
       else if (op === Op.AddFlushChains) for (const c of this.lists[l++]!) chunk.push(`add chain ${h} ${c}`, `flush chain ${h} ${c}`);
-      else chunk.push(`flush chain ${h} ${w}`);
+      else if (op === Op.GroupRules) {
+        const names = this.lists[l]!;
+        const rules = this.groupLists[l++]!;
+        for (let c = 0; c < names.length; c++) for (const r of rules[c]!) chunk.push(`add rule ${h} ${names[c]!} ${r}`);
+      } else chunk.push(`flush chain ${h} ${w}`);
       // joined a few thousand lines at a time: a sync of 460k lines then holds few strings
       if (chunk.length >= 4096) {
         chunk.push('');
@@ -130,6 +156,7 @@ export class NftBatch {
   /** Runs the commands on `tx`; throws on the first error (the caller undoes and reads the text). */
   run(tx: TxBatch): void {
     const lines: string[] = [];
+    let attached: readonly string[] | undefined;
     const flush = (): void => {
       if (!lines.length) return;
       tx.ts = new Tokens(tx.ts.file, lines.join('\n') + '\n');
@@ -150,24 +177,37 @@ export class NftBatch {
         continue;
       }
       flush();
-      if (op === Op.Rules) {
-        const list = this.lists[l++]!;
-        const words = wordsOf(list);
-        if (!words.includes(null)) {
-          tx.lazyRules(this.key, w, list, words as WordRefs[]);
-          continue;
+      if (op === Op.Rules) this.runRules(tx, w, this.lists[l++]!, lines, flush);
+      else if (op === Op.AddFlushChains) {
+        const names = this.lists[l];
+        const rules = this.groupLists[l++];
+        attached = rules && tx.attachGroup(this.key, names!, rules) ? names : undefined;
+        if (!attached) tx.addFlushChains(this.key, names!);
+      } else if (op === Op.GroupRules) {
+        const names = this.lists[l]!;
+        const rules = this.groupLists[l++]!;
+        // held unread with its chains: nothing to do
+        if (attached === names) continue;
+        for (let c = 0; c < names.length; c++) {
+          if (rules[c]!.length) this.runRules(tx, names[c]!, rules[c]!, lines, flush);
+          flush();
         }
-        for (let k = 0; k < list.length; k++) {
-          const wr = words[k]!;
-          if (wr) {
-            flush();
-            tx.lazyRule(this.key, w, list[k]!, wr);
-          } else lines.push(`add rule ${this.head} ${w} ${list[k]!}`);
-        }
-      } else if (op === Op.AddFlushChains) tx.addFlushChains(this.key, this.lists[l++]!);
-      else tx.chain(this.key, 'flush', w);
+      } else tx.chain(this.key, 'flush', w);
     }
     flush();
+  }
+
+  /** One chain's rules: unread where plain, else as their text lines (`lines`, read by the next flush). */
+  private runRules(tx: TxBatch, chain: string, list: readonly string[], lines: string[], flush: () => void): void {
+    const words = wordsOf(list);
+    if (!words.includes(null)) return tx.lazyRules(this.key, chain, list, words as WordRefs[]);
+    for (let k = 0; k < list.length; k++) {
+      const wr = words[k]!;
+      if (wr) {
+        flush();
+        tx.lazyRule(this.key, chain, list[k]!, wr);
+      } else lines.push(`add rule ${this.head} ${chain} ${list[k]!}`);
+    }
   }
 }
 
@@ -233,15 +273,6 @@ function readParts(s: NftSet, sig: string, r: ElementRecord): Parts | null {
   return { sig, values, k: elementKey({ key: values }), value };
 }
 
-/** Per rule list, each rule's names (null: not a plain rule, read from its text line): every node writing the list reads its words once. */
-const wordsByList = new WeakMap<readonly string[], (WordRefs | null)[]>();
-
-function wordsOf(list: readonly string[]): (WordRefs | null)[] {
-  let w = wordsByList.get(list);
-  if (!w) wordsByList.set(list, (w = list.map(wordRefs)));
-  return w;
-}
-
 /** Errors here are only a signal: the text, applied after the batch is undone, says what nft says. */
 const AT: Token = { kind: 'word', text: '', line: 1, col: 1, end: 1, at: 0, stop: 0 };
 
@@ -260,7 +291,7 @@ class TxBatch extends Tx {
   addFlushChains(key: string, names: readonly string[]): void {
     const t = this.table(key);
     for (const name of names) {
-      const had = t.chains.has(name);
+      const had = t.hasChain(name);
       this.chainCommand(AT, 'add', t, name, false, false);
       if (had) this.chainCommand(AT, 'flush', t, name, false, false);
     }
@@ -292,6 +323,31 @@ class TxBatch extends Tx {
     return true;
   }
 
+  /**
+   * A group's chains, none of which exists, with their rules, held unread by the table (the
+   * handles they take reserved in the order `add chain`s then `add rule`s would take them);
+   * false (nothing done) when some rule is not plain or some chain exists or some name the
+   * rules use outside the group does not (the commands then run one by one, and say nft's error).
+   */
+  attachGroup(key: string, names: readonly string[], lists: readonly (readonly string[])[]): boolean {
+    const g = chainGroup(names, lists);
+    if (!g) return false;
+    const t = this.table(key);
+    for (const n of g.names) if (t.hasChain(n)) return false;
+    for (const [c] of g.outer) if (!t.hasChain(c)) return false;
+    for (const [s] of g.sets) if (!t.sets.has(s)) return false;
+    for (const name of g.fed) {
+      const s = t.sets.get(name)!;
+      if (s.size === undefined && s.kernelSize === undefined) this.assign(s, 'kernelSize', 65535);
+    }
+    const undo = !this.fresh(t);
+    for (const [c, n] of g.outer) this.bump(t.chainRefs, c, n, undo);
+    for (const [s, n] of g.sets) this.bump(t.setUse, s, n, undo);
+    const held = t.attach(g, this.rs.reserve(g.handles));
+    if (undo) this.undo.push(() => t.detach(held));
+    return true;
+  }
+
   /** A plain rule put into its chain unread (lazy-rule.ts), with the names its words give. */
   lazyRule(key: string, chain: string, rule: string, words: WordRefs): void {
     this.lazyRules(key, chain, [rule], [words]);
@@ -300,7 +356,7 @@ class TxBatch extends Tx {
   /** Plain rules appended to a chain in order (an empty chain this transaction made gets them as one list). */
   lazyRules(key: string, chain: string, list: readonly string[], words: readonly WordRefs[]): void {
     const t = this.table(key);
-    const c = t.chains.get(chain);
+    const c = t.chain(chain);
     if (!c) throw new Error('no chain');
     const rules: NftRule[] = new Array(list.length);
     for (let k = 0; k < list.length; k++) {

@@ -17,7 +17,7 @@ const MAX_STEPS = 100_000;
 export function nftPrograms(rs: NftRuleset): HookProgram[] {
   const out: HookProgram[] = [];
   for (const t of rs.tables.values())
-    for (const c of t.chains.values()) {
+    for (const c of t.chainObjects.values()) {
       if (!c.base) continue;
       const base = c.base;
       out.push({
@@ -307,7 +307,7 @@ function runBaseChain(t: NftTable, base: NftChain, p: HookPacket, env: HookEnv):
       }
       case 'jump':
       case 'goto': {
-        const next = t.chains.get(v.chain);
+        const next = t.chain(v.chain);
         if (!next) return done('drop', idx);
         if (v.v === 'jump') stack.push({ chain, i });
         chain = next;

@@ -5,6 +5,7 @@ import type { ChainType, HookName } from '../hooks.js';
 import type { DataType } from './datatype.js';
 import { elementText, type Element, type Stmt } from './expr.js';
 import type { RuleRefs } from './parse-rule.js';
+import { groupChains, type ChainGroup } from './chain-group.js';
 
 export type NftFamily = 'ip' | 'ip6' | 'inet';
 
@@ -53,10 +54,20 @@ export interface NftSet {
   handle: number;
 }
 
+/** A group of chains a table holds unread: its chains' handles start at `base`. */
+export interface UnreadGroup {
+  readonly group: ChainGroup;
+  readonly base: number;
+}
+
 export class NftTable {
   comment?: string;
   flags: string[] = [];
-  readonly chains = new Map<string, NftChain>();
+  /** The chains that are objects (every base chain among them), in creation order but for groups read since (see chains). */
+  private readonly own = new Map<string, NftChain>();
+  /** Groups whose chains exist but are not objects yet, in handle order. */
+  private readonly unread = new Set<UnreadGroup>();
+  private readonly unreadByName = new Map<string, UnreadGroup>();
   readonly sets = new Map<string, NftSet>();
 
   constructor(
@@ -65,19 +76,122 @@ export class NftTable {
     readonly handle: number,
   ) {}
 
-  /** How many rules and verdict-map elements send packets to each chain (the kernel's chain use count). */
-  readonly chainUse = new Map<string, number>();
+  /** How many rules and verdict-map elements send packets to each chain, but for unread groups' rules to their own chains (those come with the group when it is read). */
+  readonly chainRefs = new Map<string, number>();
   /** How many rules name each set or map. */
   readonly setUse = new Map<string, number>();
 
+  /** Every chain as an object, in creation order (unread groups are read first). */
+  get chains(): Map<string, NftChain> {
+    this.readAll();
+    return this.own;
+  }
+
+  /** The chain objects there are, without reading groups (a transaction's writes go here; base chains are all here). */
+  get chainObjects(): Map<string, NftChain> {
+    return this.own;
+  }
+
+  /** The chain (its group read if it is in an unread one). */
+  chain(name: string): NftChain | undefined {
+    const c = this.own.get(name);
+    if (c || this.unread.size === 0) return c;
+    const g = this.unreadByName.get(name);
+    if (!g) return undefined;
+    this.readGroup(g);
+    return this.own.get(name);
+  }
+
+  hasChain(name: string): boolean {
+    return this.own.has(name) || this.unreadByName.has(name);
+  }
+
+  /** Every chain's name in creation order, reading no group. */
+  chainNames(): string[] {
+    if (this.unread.size === 0) return [...this.own.keys()];
+    this.order();
+    const out: string[] = [];
+    const groups = [...this.unread];
+    let gi = 0;
+    for (const c of this.own.values()) {
+      for (; gi < groups.length && groups[gi]!.base < c.handle; gi++) out.push(...groups[gi]!.group.names);
+      out.push(c.name);
+    }
+    for (; gi < groups.length; gi++) out.push(...groups[gi]!.group.names);
+    return out;
+  }
+
+  /** The kernel's chain use count: rules and verdict-map elements that send packets to each chain (unread groups are read first). */
+  get chainUse(): Map<string, number> {
+    this.readAll();
+    return this.chainRefs;
+  }
+
+  /** Holds a group's chains unread (none of its names may exist); its outer names are counted by the caller. */
+  attach(group: ChainGroup, base: number): UnreadGroup {
+    const g: UnreadGroup = { group, base };
+    this.unread.add(g);
+    for (const n of group.names) this.unreadByName.set(n, g);
+    return g;
+  }
+
+  /** Undoes attach (the group's chains go, read or not). */
+  detach(g: UnreadGroup): void {
+    if (this.unread.delete(g)) {
+      for (const n of g.group.names) this.unreadByName.delete(n);
+      return;
+    }
+    const names = g.group.names;
+    for (let i = 0; i < names.length; i++) if (this.own.get(names[i]!)?.handle === g.base + i) this.own.delete(names[i]!);
+    for (const [c, n] of g.group.inner) {
+      const v = (this.chainRefs.get(c) ?? 0) - n;
+      if (v === 0) this.chainRefs.delete(c);
+      else this.chainRefs.set(c, v);
+    }
+  }
+
   /** Where a chain is referenced from (rule jumps/gotos, verdict-map elements). */
   references(chain: string): number {
-    return this.chainUse.get(chain) ?? 0;
+    const n = this.chainRefs.get(chain) ?? 0;
+    const g = this.unread.size ? this.unreadByName.get(chain) : undefined;
+    return g ? n + (g.group.inner.get(chain) ?? 0) : n;
   }
 
   /** Rules that use a named set or map. */
   setUsers(set: string): number {
     return this.setUse.get(set) ?? 0;
+  }
+
+  private readGroup(g: UnreadGroup): void {
+    this.unread.delete(g);
+    for (const c of groupChains(g.group, g.base)) {
+      this.unreadByName.delete(c.name);
+      this.own.set(c.name, c);
+    }
+    for (const [c, n] of g.group.inner) this.chainRefs.set(c, (this.chainRefs.get(c) ?? 0) + n);
+  }
+
+  private readAll(): void {
+    if (this.unread.size === 0) return;
+    for (const g of [...this.unread]) this.readGroup(g);
+    this.order();
+  }
+
+  /** The chain objects back in creation (handle) order, after groups read out of it. */
+  private order(): void {
+    let last = -1;
+    let sorted = true;
+    for (const c of this.own.values()) {
+      if (c.handle < last) {
+        sorted = false;
+        break;
+      }
+      last = c.handle;
+    }
+    if (sorted) return;
+    const entries = [...this.own].sort((a, b) => a[1].handle - b[1].handle);
+    this.own.clear();
+    for (const [k, v] of entries) this.own.set(k, v);
   }
 }
 
@@ -105,6 +219,13 @@ export class NftRuleset {
 
   handle(): number {
     return this.nextHandle++;
+  }
+
+  /** `n` handles in a row (a group's chains and rules, given out when it is read); the first of them. */
+  reserve(n: number): number {
+    const h = this.nextHandle;
+    this.nextHandle += n;
+    return h;
   }
 
   /** The handle the next object will get. */

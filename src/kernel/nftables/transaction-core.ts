@@ -89,7 +89,7 @@ export abstract class TxCore {
   }
 
   /** `undo`: false for a table this transaction created (undoing its creation drops its counts). */
-  private bump(m: Map<string, number>, k: string, d: number, undo: boolean): void {
+  protected bump(m: Map<string, number>, k: string, d: number, undo: boolean): void {
     const old = m.get(k);
     const v = (old ?? 0) + d;
     if (v === 0) m.delete(k);
@@ -102,12 +102,12 @@ export abstract class TxCore {
     const undo = !this.fresh(t);
     for (const r of rules) {
       if (r.refs) {
-        for (const c of r.refs.chains) this.bump(t.chainUse, c, d, undo);
+        for (const c of r.refs.chains) this.bump(t.chainRefs, c, d, undo);
         for (const s of r.refs.sets) this.bump(t.setUse, s, d, undo);
         continue;
       }
       for (const st of r.stmts) {
-        for (const c of targetsOf(st)) this.bump(t.chainUse, c, d, undo);
+        for (const c of targetsOf(st)) this.bump(t.chainRefs, c, d, undo);
         const set = setOf(st);
         if (set !== undefined) this.bump(t.setUse, set, d, undo);
       }
@@ -117,7 +117,7 @@ export abstract class TxCore {
   /** A rule added (+1) or removed (-1), by the names it uses. */
   protected refsUse(t: NftTable, refs: RuleRefs, d: 1 | -1): void {
     const undo = !this.fresh(t);
-    for (const c of refs.chains) this.bump(t.chainUse, c, d, undo);
+    for (const c of refs.chains) this.bump(t.chainRefs, c, d, undo);
     for (const s of refs.sets) this.bump(t.setUse, s, d, undo);
   }
 
@@ -125,7 +125,7 @@ export abstract class TxCore {
   protected elementUse(t: NftTable, s: NftSet, elements: Iterable<Element>, d: 1 | -1): void {
     if (s.data !== 'verdict') return;
     const undo = !this.fresh(t);
-    for (const e of elements) if (e.verdict && 'chain' in e.verdict) this.bump(t.chainUse, e.verdict.chain, d, undo);
+    for (const e of elements) if (e.verdict && 'chain' in e.verdict) this.bump(t.chainRefs, e.verdict.chain, d, undo);
   }
 
   protected assign<T extends { handle: number }, K extends keyof T>(o: T, k: K, v: T[K]): void {

@@ -133,7 +133,7 @@ export abstract class TxSets extends TxCore {
     if (e.verdict && 'chain' in e.verdict) {
       const chain = e.verdict.chain;
       this.check(() => {
-        if (!t.chains.has(chain)) throw this.fail(at, ENOENT);
+        if (!t.hasChain(chain)) throw this.fail(at, ENOENT);
       });
     }
     if (s.timeout !== undefined && e.timeout === undefined && e.expiresAt === undefined && s.flags.includes('timeout')) e.expiresAt = this.now + s.timeout;

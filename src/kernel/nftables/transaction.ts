@@ -118,7 +118,7 @@ export class Tx extends TxSets {
       if (j === end || src.charCodeAt(j) !== 32 || (verb !== 'add' && verb !== 'insert') || !plainRule(src, j + 1, end)) return false;
       const t = this.prefixTable(at, p);
       const name = src.slice(i, j);
-      const c = t.chains.get(name);
+      const c = t.chain(name);
       if (!c) throw this.fail(at, ENOENT);
       const parsed = parseRuleLine(ts.file, src, j + 1, end, line, start, this.now);
       if (!parsed) return false;
@@ -221,12 +221,12 @@ export class Tx extends TxSets {
   }
 
   protected chainCommand(at: Token, verb: string, t: NftTable, name: string, block = false, body = this.ts.peek().kind === '{'): void {
-    const existing = t.chains.get(name);
+    const existing = t.chain(name);
     if (verb === 'add' || verb === 'create') {
       if (existing && verb === 'create') throw this.fail(at, EEXIST);
       const c: NftChain = existing ?? { name, rules: [], handle: this.rs.handle() };
       if (!existing) {
-        this.setMap(t, t.chains, name, c);
+        this.setMap(t, t.chainObjects, name, c);
       }
       if (body) this.chainBody(t, c, !!existing, block);
       return;
@@ -244,7 +244,7 @@ export class Tx extends TxSets {
     // the kernel deletes a chain's rules with it; only a chain something jumps to is busy
     if (t.references(name) > 0) throw this.fail(at, EBUSY);
     this.ruleUse(t, existing.rules, -1);
-    this.deleteObject(t.chains, name);
+    this.deleteObject(t.chainObjects, name);
   }
 
   protected chainBody(t: NftTable, c: NftChain, existed: boolean, withRules: boolean): void {
@@ -310,7 +310,7 @@ export class Tx extends TxSets {
   }
 
   protected ruleCommand(at: Token, verb: string, t: NftTable, chainName: string): void {
-    const c = t.chains.get(chainName);
+    const c = t.chain(chainName);
     if (!c) throw this.fail(at, ENOENT);
     if (verb === 'delete' || verb === 'destroy') {
       if (this.ts.word('handle') !== 'handle') throw this.fail(at, 'syntax error, expecting handle');
@@ -341,7 +341,7 @@ export class Tx extends TxSets {
 
   /** The chains and sets a rule names must exist (nft: No such file or directory). */
   protected checkNames(t: NftTable, refs: RuleRefs, ruleAt: () => Token): void {
-    for (const c of refs.chains) if (!t.chains.has(c)) throw this.fail(ruleAt(), ENOENT);
+    for (const c of refs.chains) if (!t.hasChain(c)) throw this.fail(ruleAt(), ENOENT);
     for (const s of refs.sets) if (!t.sets.has(s)) throw this.fail(ruleAt(), ENOENT);
   }
 

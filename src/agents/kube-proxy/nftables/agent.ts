@@ -13,7 +13,7 @@ import { NftRuleset } from '../../../kernel/nftables/ruleset.js';
 import type { ClusterNode, KubeProxyConfig } from '../../../topology/config.js';
 import { proxierSettings, type ProxierSettings } from '../settings.js';
 import { ChangeTracker } from '../tracker.js';
-import { isAffinitySet, isServiceChain } from './names.js';
+import { chainService, isAffinitySet, isServiceChain } from './names.js';
 import { CONTAINERS, TABLE, nftWords, sharedNftServiceRules, setupLines, type NftServiceRules } from './proxier.js';
 
 export interface NftSyncResult {
@@ -51,8 +51,8 @@ export class KubeProxyNftables {
   private readonly written = new Map<string, NftServiceRules>();
   /** Element (`container key`) → how many Services ensure it. */
   private readonly owners = new Map<string, number>();
-  /** Service and endpoint chains some Service uses. */
-  private readonly active = new Set<string>();
+  /** Service and endpoint chains some Service uses, for names that do not say their Service (made from `written` when first asked after a full sync). */
+  private active?: Set<string>;
   private readonly unwatchNode: () => void;
 
   constructor(store: Store, node: ClusterNode, config: KubeProxyConfig, family: Family, opts: KubeProxyNftablesOptions = {}) {
@@ -91,8 +91,10 @@ export class KubeProxyNftables {
   /** One Service's chains, elements, affinity sets and rules into the transaction; `kept` gets the ids of its elements. */
   private writeService(tx: NftBatch, h: string, rules: NftServiceRules, prev: NftServiceRules | undefined, kept: Set<string>): void {
     const had = prev ? new Set(prev.elements.map((e) => e.id)) : undefined;
-    for (const c of rules.chainNames) this.active.add(c);
-    tx.addFlushChains(rules.chainNames);
+    if (this.active) for (const c of rules.chainNames) this.active.add(c);
+    // without affinity sets (whose lines come between) the chains and their rules are one group the node's table can hold unread
+    const group = rules.affinitySets.size === 0;
+    tx.addFlushChains(rules.chainNames, group ? rules.chainRules : undefined);
     for (const e of rules.elements) {
       const id = e.id;
       if (!kept.has(id) && !had?.has(id)) this.owners.set(id, (this.owners.get(id) ?? 0) + 1);
@@ -106,7 +108,19 @@ export class KubeProxyNftables {
       store.set(e.key, value);
     }
     if (rules.affinitySets.size) for (const [name, timeout] of rules.affinitySets) tx.line(`add set ${h} ${name} { type ${nftWords(this.settings).addrType} ; flags dynamic,timeout ; timeout ${timeout}s ; }`);
-    for (let i = 0; i < rules.chainNames.length; i++) tx.rules(rules.chainNames[i]!, rules.chainRules[i]!);
+    if (group) tx.groupRules(rules.chainNames, rules.chainRules);
+    else for (let i = 0; i < rules.chainNames.length; i++) tx.rules(rules.chainNames[i]!, rules.chainRules[i]!);
+  }
+
+  /** Whether some Service uses the chain: the one its name carries, if it says one. */
+  private isActive(chain: string): boolean {
+    const key = chainService(chain);
+    if (key !== undefined) return this.written.get(key)?.chains.has(chain) === true;
+    if (!this.active) {
+      this.active = new Set();
+      for (const r of this.written.values()) for (const c of r.chainNames) this.active.add(c);
+    }
+    return this.active.has(chain);
   }
 
   /** Runs syncProxyRules once. */
@@ -137,7 +151,7 @@ export class KubeProxyNftables {
       for (const m of this.stored.values()) m.clear();
       this.written.clear();
       this.owners.clear();
-      this.active.clear();
+      this.active = undefined;
     }
     // a partial sync rewrites only the Services that changed: its cost follows the change
     const listed = full ? this.tracker.serviceRules(false) : undefined;
@@ -156,7 +170,7 @@ export class KubeProxyNftables {
       if (!prev) continue;
       for (const c of prev.chains.keys()) {
         if (rules?.chains.has(c)) continue;
-        this.active.delete(c);
+        this.active?.delete(c);
         dropped.add(c);
       }
       for (const e of prev.elements) {
@@ -174,9 +188,9 @@ export class KubeProxyNftables {
     }
     const table = this.nft.table(s.family === 6 ? 'ip6' : 'ip', TABLE);
     // flushed chains wait a second before deletion (kube-proxy's staleChains), re-flushed by every sync meanwhile
-    const candidates = full ? [...(table?.chains.keys() ?? [])].filter(isServiceChain) : [...new Set([...this.staleChains.keys(), ...dropped])];
+    const candidates = full ? (table?.chainNames() ?? []).filter(isServiceChain) : [...new Set([...this.staleChains.keys(), ...dropped])];
     for (const c of candidates) {
-      if (this.active.has(c) || !table?.chains.has(c)) this.staleChains.delete(c);
+      if (this.isActive(c) || !table?.hasChain(c)) this.staleChains.delete(c);
       else {
         tx.flushChain(c);
         this.staleChains.set(c, start);

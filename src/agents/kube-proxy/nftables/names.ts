@@ -66,6 +66,20 @@ export function endpointName(names: PortNames, sp: Pick<ServicePort, 'service' |
   return n;
 }
 
+/**
+ * The Service (`ns/name`) a Service or endpoint chain's name carries after its prefix and hash
+ * (`service-HASH-ns/svc/…`): every chain a Service writes carries its own. Undefined for other
+ * names and for cut ones (`...`), whose Service may be cut too.
+ */
+export function chainService(name: string): string | undefined {
+  const dash = name.indexOf('-');
+  const at = dash + 10;
+  if (dash < 0 || name.charCodeAt(at - 1) !== 45 || name.endsWith('...')) return undefined;
+  const s1 = name.indexOf('/', at);
+  const s2 = s1 < 0 ? -1 : name.indexOf('/', s1 + 1);
+  return s2 < 0 ? undefined : name.slice(at, s2);
+}
+
 /** Service and endpoint chains all carry a `/` (no fixed chain does). */
 export function isServiceChain(name: string): boolean {
   return name.includes('/');

@@ -1,0 +1,85 @@
+// Chains one writer adds together with their rules (kube-proxy's chains of one Service), read
+// once for every node that writes the same lists: the names the rules use, split into the
+// group's own chains and everything else, and how many handles the chains and rules take. A
+// table holds such a group unread (ruleset.ts) until something reads one of its chains: a sync
+// of 10,000 Services hands a node 10,000 groups, of which a trace reads one or two.
+import { LazyRule, wordRefs, type WordRefs } from './lazy-rule.js';
+import type { NftChain, NftRule } from './ruleset.js';
+
+export interface ChainGroup {
+  /** The chains, in the order they are added. */
+  readonly names: readonly string[];
+  /** Each chain's rules (plain rule texts), in order. */
+  readonly lists: readonly (readonly string[])[];
+  readonly words: readonly (readonly WordRefs[])[];
+  /** Handles the group's objects take: one per chain, then one per rule, chain by chain. */
+  readonly handles: number;
+  /** How many of the group's rules send packets to each of its own chains. */
+  readonly inner: ReadonlyMap<string, number>;
+  /** Chains outside the group its rules send packets to, and how many rules each. */
+  readonly outer: readonly (readonly [string, number])[];
+  /** Sets its rules name, and how many rules each. */
+  readonly sets: readonly (readonly [string, number])[];
+  /** Sets its rules feed from the packet path. */
+  readonly fed: readonly string[];
+}
+
+/** Per rule list, each rule's names (null: not a plain rule, read from its text line): every node writing the list reads its words once. */
+const wordsByList = new WeakMap<readonly string[], (WordRefs | null)[]>();
+
+export function wordsOf(list: readonly string[]): (WordRefs | null)[] {
+  let w = wordsByList.get(list);
+  if (!w) wordsByList.set(list, (w = list.map(wordRefs)));
+  return w;
+}
+
+/** Per list of chain names, the group it heads (null: some rule is not plain, or a name repeats). */
+const groups = new WeakMap<readonly string[], ChainGroup | null>();
+
+/** The group of these chains with these rule lists (the lists must be the names' own, never changed once made). */
+export function chainGroup(names: readonly string[], lists: readonly (readonly string[])[]): ChainGroup | null {
+  let g = groups.get(names);
+  if (g === undefined || (g !== null && g.lists !== lists)) groups.set(names, (g = readGroup(names, lists)));
+  return g;
+}
+
+function count(m: Map<string, number>, k: string): void {
+  m.set(k, (m.get(k) ?? 0) + 1);
+}
+
+function readGroup(names: readonly string[], lists: readonly (readonly string[])[]): ChainGroup | null {
+  const own = new Set(names);
+  if (own.size !== names.length || lists.length !== names.length) return null;
+  const words: WordRefs[][] = [];
+  const inner = new Map<string, number>();
+  const outer = new Map<string, number>();
+  const sets = new Map<string, number>();
+  const fed = new Set<string>();
+  let handles = names.length;
+  for (const list of lists) {
+    const w = wordsOf(list);
+    if (w.includes(null)) return null;
+    words.push(w as WordRefs[]);
+    handles += list.length;
+    for (const r of w as WordRefs[]) {
+      for (const c of r.refs.chains) count(own.has(c) ? inner : outer, c);
+      for (const s of r.refs.sets) count(sets, s);
+      for (const s of r.fed) fed.add(s);
+    }
+  }
+  return { names, lists, words, handles, inner, outer: [...outer], sets: [...sets], fed: [...fed] };
+}
+
+/** The group's chains as objects, their handles from `base` on (chains first, then the rules chain by chain). */
+export function groupChains(g: ChainGroup, base: number): NftChain[] {
+  const out: NftChain[] = new Array(g.names.length);
+  let h = base + g.names.length;
+  for (let i = 0; i < g.names.length; i++) {
+    const list = g.lists[i]!;
+    const words = g.words[i]!;
+    const rules: NftRule[] = new Array(list.length);
+    for (let k = 0; k < list.length; k++) rules[k] = new LazyRule(list[k]!, h++, words[k]!.refs, words[k]!.fed);
+    out[i] = { name: g.names[i]!, rules, handle: base + i };
+  }
+  return out;
+}
