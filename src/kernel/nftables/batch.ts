@@ -333,7 +333,9 @@ class TxBatch extends Tx {
     const g = chainGroup(names, lists);
     if (!g) return false;
     const t = this.table(key);
-    for (const n of g.names) if (t.hasChain(n)) return false;
+    if (t.holdsAny(g)) return false;
+    const own = t.chainObjects;
+    for (const n of g.names) if (own.has(n)) return false;
     for (const [c] of g.outer) if (!t.hasChain(c)) return false;
     for (const [s] of g.sets) if (!t.sets.has(s)) return false;
     for (const name of g.fed) {

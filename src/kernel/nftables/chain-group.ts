@@ -22,6 +22,49 @@ export interface ChainGroup {
   readonly sets: readonly (readonly [string, number])[];
   /** Sets its rules feed from the packet path. */
   readonly fed: readonly string[];
+  /** Other live groups holding one of its chain names (another version of the same Service's): a table holding one of them holds those chains already. */
+  readonly rivals: WeakRef<ChainGroup>[];
+}
+
+/**
+ * The live groups holding each chain name, for every table at once (the groups are shared by
+ * every node writing the same lists): a table finds the group of a chain it holds unread among
+ * these, without an index of its own.
+ */
+const holders = new Map<string, WeakRef<ChainGroup>[]>();
+const gone = new FinalizationRegistry<readonly string[]>((names) => {
+  for (const n of names) {
+    const alive = holders.get(n)?.filter((r) => r.deref() !== undefined);
+    if (alive?.length) holders.set(n, alive);
+    else holders.delete(n);
+  }
+});
+
+/** The live groups holding this chain name. */
+export function holdersOf(name: string): readonly WeakRef<ChainGroup>[] | undefined {
+  return holders.get(name);
+}
+
+function hold(g: ChainGroup): void {
+  const ref = new WeakRef(g);
+  const rivals = new Set<ChainGroup>();
+  for (const n of g.names) {
+    const list = holders.get(n);
+    if (!list) {
+      holders.set(n, [ref]);
+      continue;
+    }
+    for (const r of list) {
+      const h = r.deref();
+      if (h && !rivals.has(h)) {
+        rivals.add(h);
+        h.rivals.push(ref);
+        g.rivals.push(r);
+      }
+    }
+    list.push(ref);
+  }
+  gone.register(g, g.names);
 }
 
 /** Per rule list, each rule's names (null: not a plain rule, read from its text line): every node writing the list reads its words once. */
@@ -67,7 +110,9 @@ function readGroup(names: readonly string[], lists: readonly (readonly string[])
       for (const s of r.fed) fed.add(s);
     }
   }
-  return { names, lists, words, handles, inner, outer: [...outer], sets: [...sets], fed: [...fed] };
+  const g: ChainGroup = { names, lists, words, handles, inner, outer: [...outer], sets: [...sets], fed: [...fed], rivals: [] };
+  hold(g);
+  return g;
 }
 
 /** The group's chains as objects, their handles from `base` on (chains first, then the rules chain by chain). */

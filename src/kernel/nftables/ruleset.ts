@@ -5,7 +5,7 @@ import type { ChainType, HookName } from '../hooks.js';
 import type { DataType } from './datatype.js';
 import { elementText, type Element, type Stmt } from './expr.js';
 import type { RuleRefs } from './parse-rule.js';
-import { groupChains, type ChainGroup } from './chain-group.js';
+import { groupChains, holdersOf, type ChainGroup } from './chain-group.js';
 
 export type NftFamily = 'ip' | 'ip6' | 'inet';
 
@@ -66,8 +66,7 @@ export class NftTable {
   /** The chains that are objects (every base chain among them), in creation order but for groups read since (see chains). */
   private readonly own = new Map<string, NftChain>();
   /** Groups whose chains exist but are not objects yet, in handle order. */
-  private readonly unread = new Set<UnreadGroup>();
-  private readonly unreadByName = new Map<string, UnreadGroup>();
+  private readonly unread = new Map<ChainGroup, UnreadGroup>();
   readonly sets = new Map<string, NftSet>();
 
   constructor(
@@ -96,14 +95,37 @@ export class NftTable {
   chain(name: string): NftChain | undefined {
     const c = this.own.get(name);
     if (c || this.unread.size === 0) return c;
-    const g = this.unreadByName.get(name);
+    const g = this.heldBy(name);
     if (!g) return undefined;
     this.readGroup(g);
     return this.own.get(name);
   }
 
   hasChain(name: string): boolean {
-    return this.own.has(name) || this.unreadByName.has(name);
+    return this.own.has(name) || this.heldBy(name) !== undefined;
+  }
+
+  /** The unread group holding the chain. */
+  private heldBy(name: string): UnreadGroup | undefined {
+    if (this.unread.size === 0) return undefined;
+    const list = holdersOf(name);
+    if (list) for (const r of list) {
+      const g = r.deref();
+      const u = g && this.unread.get(g);
+      if (u) return u;
+    }
+    return undefined;
+  }
+
+  /** Whether the table holds this group, or another holding one of its chain names, unread. */
+  holdsAny(group: ChainGroup): boolean {
+    if (this.unread.size === 0) return false;
+    if (this.unread.has(group)) return true;
+    for (const r of group.rivals) {
+      const g = r.deref();
+      if (g && this.unread.has(g)) return true;
+    }
+    return false;
   }
 
   /** Every chain's name in creation order, reading no group. */
@@ -111,7 +133,7 @@ export class NftTable {
     if (this.unread.size === 0) return [...this.own.keys()];
     this.order();
     const out: string[] = [];
-    const groups = [...this.unread];
+    const groups = [...this.unread.values()];
     let gi = 0;
     for (const c of this.own.values()) {
       for (; gi < groups.length && groups[gi]!.base < c.handle; gi++) out.push(...groups[gi]!.group.names);
@@ -130,15 +152,14 @@ export class NftTable {
   /** Holds a group's chains unread (none of its names may exist); its outer names are counted by the caller. */
   attach(group: ChainGroup, base: number): UnreadGroup {
     const g: UnreadGroup = { group, base };
-    this.unread.add(g);
-    for (const n of group.names) this.unreadByName.set(n, g);
+    this.unread.set(group, g);
     return g;
   }
 
   /** Undoes attach (the group's chains go, read or not). */
   detach(g: UnreadGroup): void {
-    if (this.unread.delete(g)) {
-      for (const n of g.group.names) this.unreadByName.delete(n);
+    if (this.unread.get(g.group) === g) {
+      this.unread.delete(g.group);
       return;
     }
     const names = g.group.names;
@@ -153,7 +174,7 @@ export class NftTable {
   /** Where a chain is referenced from (rule jumps/gotos, verdict-map elements). */
   references(chain: string): number {
     const n = this.chainRefs.get(chain) ?? 0;
-    const g = this.unread.size ? this.unreadByName.get(chain) : undefined;
+    const g = this.heldBy(chain);
     return g ? n + (g.group.inner.get(chain) ?? 0) : n;
   }
 
@@ -163,17 +184,14 @@ export class NftTable {
   }
 
   private readGroup(g: UnreadGroup): void {
-    this.unread.delete(g);
-    for (const c of groupChains(g.group, g.base)) {
-      this.unreadByName.delete(c.name);
-      this.own.set(c.name, c);
-    }
+    this.unread.delete(g.group);
+    for (const c of groupChains(g.group, g.base)) this.own.set(c.name, c);
     for (const [c, n] of g.group.inner) this.chainRefs.set(c, (this.chainRefs.get(c) ?? 0) + n);
   }
 
   private readAll(): void {
     if (this.unread.size === 0) return;
-    for (const g of [...this.unread]) this.readGroup(g);
+    for (const g of [...this.unread.values()]) this.readGroup(g);
     this.order();
   }
 
