@@ -171,3 +171,15 @@ test('a batch that fails after holding a group of chains unread (read again, or 
     t.deepEqual([formatRuleset(rs, 0), JSON.stringify([...tb.chainUse]), tb.chainNames().join(',')], before);
   }
 });
+
+test('a made-up rule is stored unread exactly when it is plain and not stamped with the clock', (t) => {
+  const words = ['jump', 'goto', 'update', 'add', '@s', 'x', 'ip', 'index', 'handle', 'position', '10.0.0.1', 'timeout', 'expires', 'timeout-x', 'xtimeout', 'expiresx', '"q"', '#', ';'];
+  const seps = [' ', ' , ', ' { ', ' } ', ',', '{', '}'];
+  let seed = 7;
+  const rnd = (n: number): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % n;
+  for (let k = 0; k < 5000; k++) {
+    let text = words[rnd(words.length)]!;
+    for (let n = rnd(6); n > 0; n--) text += seps[rnd(seps.length)]! + words[rnd(words.length)]!;
+    t.is(wordRefs(text) !== null, plainRule(text, 0, text.length) && !/\b(timeout|expires)\b/.test(text) && !/^(index|handle|position) /.test(text), text);
+  }
+});

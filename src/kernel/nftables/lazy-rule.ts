@@ -29,7 +29,8 @@ const NAMES = /(?:^|[ {},])(?:(?:jump|goto)[ {},]+([^ {},]+)|(update[ {},]+|add[
  * stamped with the clock.
  */
 export function wordRefs(text: string): WordRefs | null {
-  if (text.length === 0 || !plainRule(text, 0, text.length) || TIMED.test(text)) return null;
+  if (text.length === 0 || !plainRule(text, 0, text.length)) return null;
+  if ((text.includes('timeout') || text.includes('expires')) && TIMED.test(text)) return null;
   let chains: string[] | undefined;
   let sets: string[] | undefined;
   let fed = NO_FED;
