@@ -10,6 +10,7 @@ import { applyNftBatch, NftBatch } from '../../src/kernel/nftables/batch.js';
 import { LazyRule, wordRefs, fedSets } from '../../src/kernel/nftables/lazy-rule.js';
 import { parseRuleLine } from '../../src/kernel/nftables/parse-memo.js';
 import { formatRuleset } from '../../src/kernel/nftables/print.js';
+import { dumpRuleset } from '../../src/kernel/nftables/dump.js';
 import { NftRuleset } from '../../src/kernel/nftables/ruleset.js';
 import { applyNft, plainRule } from '../../src/kernel/nftables/transaction.js';
 import { defaultKernel, defaultKubeProxyConfig, type ClusterNode } from '../../src/topology/config.js';
@@ -76,6 +77,10 @@ test('a sync batch (rules stored unread, elements from their parts) reads as its
       names.map((c) => held.references(c)),
       names.map((c) => text.table('ip', 'kube-proxy')!.references(c)),
     );
+    t.true(held.chainObjects.size < names.length);
+    // listed and dumped with its groups unread, as the text's chains print and dump
+    t.is(formatRuleset(agent.nft, 0), formatRuleset(text, 0));
+    t.is(dumpRuleset(agent.nft), dumpRuleset(text));
     t.true(held.chainObjects.size < names.length);
     // a trace's reading of one chain reads its group only
     const svc = names.find((c) => c.startsWith('service-'))!;

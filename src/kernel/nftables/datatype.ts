@@ -151,14 +151,20 @@ export function protoNumber(name: string): number | undefined {
   return PROTOS[name];
 }
 
-/** Bytes of the value in the kernel's 32-bit registers (network order for addresses and ports, host order for marks and integers). */
+/** `len` bytes of n, most significant first. */
+function be(n: bigint, len: number): number[] {
+  const out: number[] = [];
+  for (let i = len - 1; i >= 0; i--) out.push(Number((n >> BigInt(8 * i)) & 0xffn));
+  return out;
+}
+
+/** Zero bytes up to a whole 32-bit register. */
+function pad(b: number[]): number[] {
+  return [...b, ...new Array((4 - (b.length % 4)) % 4).fill(0)];
+}
+
+/** Bytes of the value in the kernel's 32-bit registers (network order for addresses and ports, host order for marks and integers). No closures per call: sorting 20,000 elements asks this 60,000 times. */
 export function registerBytes(type: DataType, v: Value): number[] {
-  const be = (n: bigint, len: number): number[] => {
-    const out: number[] = [];
-    for (let i = len - 1; i >= 0; i--) out.push(Number((n >> BigInt(8 * i)) & 0xffn));
-    return out;
-  };
-  const pad = (b: number[]): number[] => [...b, ...new Array((4 - (b.length % 4)) % 4).fill(0)];
   switch (type) {
     case 'ipv4_addr':
       return be(v.num, 4);

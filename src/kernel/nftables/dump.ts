@@ -3,7 +3,7 @@
 // per table the chains, sets and maps by name, then each chain's rules, then the elements) —
 // the form kube-proxy's own tests compare.
 import { elementText, type Element } from './expr.js';
-import type { NftRuleset, NftSet, NftTable } from './ruleset.js';
+import type { NftChain, NftRuleset, NftSet, NftTable } from './ruleset.js';
 
 const byName = <T extends { name: string }>(list: Iterable<T>): T[] => [...list].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 
@@ -26,8 +26,18 @@ export function dumpTable(t: NftTable): string[] {
   const out: string[] = [];
   const props = [...(t.comment !== undefined ? [` comment "${t.comment}" ;`] : []), ...(t.flags.length ? [` flags ${t.flags.join(',')} ;`] : [])];
   out.push(`add table ${head}${props.length ? ` {${props.join('')} }` : ''}`);
-  const chains = byName(t.chains.values());
-  for (const c of chains) {
+  // an unread group's chains (plain: no base, no comment) dumped from their rule texts, unread
+  const listed: { name: string; c?: NftChain; rules?: readonly string[] }[] = [];
+  t.eachChain(
+    (c) => listed.push({ name: c.name, c }),
+    (g) => g.names.forEach((name, i) => listed.push({ name, rules: g.lists[i]! })),
+  );
+  const chains = byName(listed);
+  for (const { c, name } of chains) {
+    if (!c) {
+      out.push(`add chain ${head} ${name}`);
+      continue;
+    }
     const parts: string[] = [];
     if (c.base) parts.push(` type ${c.base.type} hook ${c.base.hook} priority ${c.base.priority} ;${c.base.policy === 'drop' ? ' policy drop ;' : ''}`);
     if (c.comment !== undefined) parts.push(` comment "${c.comment}" ;`);
@@ -36,7 +46,10 @@ export function dumpTable(t: NftTable): string[] {
   const sets = byName([...t.sets.values()].filter((s) => !s.isMap));
   const maps = byName([...t.sets.values()].filter((s) => s.isMap));
   for (const s of [...sets, ...maps]) out.push(setLine(head, s));
-  for (const c of chains) for (const r of c.rules) out.push(`add rule ${head} ${c.name} ${r.text}${r.comment !== undefined ? ` comment "${r.comment}"` : ''}`);
+  for (const { c, name, rules } of chains) {
+    if (rules) for (const r of rules) out.push(`add rule ${head} ${name} ${r}`);
+    else for (const r of c!.rules) out.push(`add rule ${head} ${name} ${r.text}${r.comment !== undefined ? ` comment "${r.comment}"` : ''}`);
+  }
   for (const s of [...sets, ...maps]) for (const e of s.elements.values()) out.push(`add element ${head} ${s.name} { ${elementDump(e)} }`);
   return out;
 }

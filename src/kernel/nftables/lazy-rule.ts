@@ -56,6 +56,11 @@ export function fedSets(stmts: readonly Stmt[]): string[] {
   return out;
 }
 
+/** How `nft list` prints a rule of an unread group (chain-group.ts), reading it only where its shape does not say (list-shape.ts). */
+export function unreadListText(text: string, words: WordRefs, print: (r: NftRule) => string): string {
+  return listedText(text, () => print(new LazyRule(text, 0, words.refs, words.fed)));
+}
+
 /** A rule held as its text until its statements are read. */
 export class LazyRule implements NftRule {
   private parsed?: Stmt[];

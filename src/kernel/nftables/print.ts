@@ -6,7 +6,8 @@ import type { HookName } from '../hooks.js';
 import { elementsPerLine, formatTime, registerBytes, type DataType } from './datatype.js';
 import { elementText, selectorText, selectorType, verdictText, type Element, type Rhs, type Stmt } from './expr.js';
 import type { BaseChain, NftChain, NftRule, NftRuleset, NftSet, NftTable } from './ruleset.js';
-import { LazyRule } from './lazy-rule.js';
+import { LazyRule, unreadListText } from './lazy-rule.js';
+import type { ChainGroup } from './chain-group.js';
 
 const STD_PRIORITIES: readonly [string, number, HookName[] | undefined][] = [
   ['raw', -300, undefined],
@@ -138,11 +139,28 @@ function chainLines(c: NftChain): string[] {
   return out;
 }
 
+/** An unread group's chains (plain chains: no comment, no base), printed from their rule texts. */
+function groupLines(g: ChainGroup, blocks: string[][]): void {
+  for (let i = 0; i < g.names.length; i++) {
+    const list = g.lists[i]!;
+    const words = g.words[i]!;
+    const out = [`\tchain ${g.names[i]!} {`];
+    for (let k = 0; k < list.length; k++) out.push(`\t\t${unreadListText(list[k]!, words[k]!, ruleListText)}`);
+    out.push('\t}');
+    blocks.push(out);
+  }
+}
+
 export function formatTable(t: NftTable, now: number): string {
   const head = [`table ${t.family} ${t.name} {`];
   if (t.comment !== undefined) head.push(`\tcomment "${t.comment}"`);
   if (t.flags.length) head.push(`\tflags ${t.flags.join(',')}`);
-  const blocks = [...[...t.sets.values()].map((s) => setLines(s, now)), ...[...t.chains.values()].map(chainLines)];
+  const blocks = [...t.sets.values()].map((s) => setLines(s, now));
+  // chains held unread stay so: printed from their texts
+  t.eachChain(
+    (c) => blocks.push(chainLines(c)),
+    (g) => groupLines(g, blocks),
+  );
   return [...head, blocks.map((b) => b.join('\n')).join('\n\n'), '}'].filter((l) => l !== '').join('\n') + '\n';
 }
 

@@ -131,16 +131,24 @@ export class NftTable {
   /** Every chain's name in creation order, reading no group. */
   chainNames(): string[] {
     if (this.unread.size === 0) return [...this.own.keys()];
-    this.order();
     const out: string[] = [];
+    this.eachChain(
+      (c) => out.push(c.name),
+      (g) => out.push(...g.names),
+    );
+    return out;
+  }
+
+  /** Every chain in creation order, reading no group: the objects one by one, an unread group's chains at once (a listing prints them from their texts). */
+  eachChain(object: (c: NftChain) => void, group: (g: ChainGroup) => void): void {
+    this.order();
     const groups = [...this.unread.values()];
     let gi = 0;
     for (const c of this.own.values()) {
-      for (; gi < groups.length && groups[gi]!.base < c.handle; gi++) out.push(...groups[gi]!.group.names);
-      out.push(c.name);
+      for (; gi < groups.length && groups[gi]!.base < c.handle; gi++) group(groups[gi]!.group);
+      object(c);
     }
-    for (; gi < groups.length; gi++) out.push(...groups[gi]!.group.names);
-    return out;
+    for (; gi < groups.length; gi++) group(groups[gi]!.group);
   }
 
   /** The kernel's chain use count: rules and verdict-map elements that send packets to each chain (unread groups are read first). */
