@@ -20,7 +20,24 @@ const FIELDS: Record<string, string[]> = {
   Lease: [],
 };
 
+/** Selectors by resource and query: the watches that ask the same share one (and its verdicts, watch-stream.ts). */
+const parsed = new WeakMap<Resource, Map<string, Selectors>>();
+
 export function parseSelectors(r: Resource, labelSelector?: string, fieldSelector?: string): Selectors {
+  let byQuery = parsed.get(r);
+  if (!byQuery) parsed.set(r, (byQuery = new Map()));
+  const query = `${labelSelector ?? ''}\n${fieldSelector ?? ''}`;
+  let s = byQuery.get(query);
+  if (!s) {
+    s = parse(r, labelSelector, fieldSelector);
+    // Bounded: a client inventing selectors does not grow it without end.
+    if (byQuery.size >= 1000) byQuery.clear();
+    byQuery.set(query, s);
+  }
+  return s;
+}
+
+function parse(r: Resource, labelSelector?: string, fieldSelector?: string): Selectors {
   let labels: LabelSelector | undefined;
   if (labelSelector) {
     try {

@@ -9,6 +9,7 @@ import type { Registry } from './registry.js';
 import { apiVersionOf, type Resource } from './resources.js';
 import { matches, type Selectors } from './selectors.js';
 import { StatusError } from './status.js';
+import { encoded, selects, StreamWriter } from './watch-stream.js';
 
 export interface WatchRequest {
   resource: Resource;
@@ -24,18 +25,6 @@ export interface WatchRequest {
   contentType: string;
 }
 
-/** One event's JSON line, encoded once for every watcher that gets the same object. */
-const lines = new WeakMap<object, Map<string, string>>();
-
-function encoded(type: string, object: unknown): string {
-  if (!object || typeof object !== 'object') return JSON.stringify({ type, object }) + '\n';
-  let byType = lines.get(object);
-  if (!byType) lines.set(object, (byType = new Map()));
-  let line = byType.get(type);
-  if (line === undefined) byType.set(type, (line = JSON.stringify({ type, object }) + '\n'));
-  return line;
-}
-
 export function serveWatch(reply: FastifyReply, registry: Registry, w: WatchRequest): void {
   const raw = reply.raw;
   reply.hijack();
@@ -43,10 +32,8 @@ export function serveWatch(reply: FastifyReply, registry: Registry, w: WatchRequ
   raw.flushHeaders?.();
   let first = true;
   let closed = false;
-  const send = (type: string, object: unknown) => {
-    if (closed) return;
-    raw.write(encoded(type, object));
-  };
+  const out = new StreamWriter(raw);
+  const send = (type: string, object: unknown) => out.send(encoded(type, object));
   const sendObject = (type: string, o: ApiObject) => {
     send(type, w.render(o, first));
     first = false;
@@ -54,7 +41,7 @@ export function serveWatch(reply: FastifyReply, registry: Registry, w: WatchRequ
   const bookmark = (annotations?: Record<string, string>) =>
     send('BOOKMARK', { kind: w.resource.kind, apiVersion: apiVersionOf(w.resource), metadata: { resourceVersion: String(registry.cache.rv), ...(annotations ? { annotations } : {}) } });
   const inNs = (o: ApiObject) => w.namespace === undefined || o.metadata.namespace === w.namespace;
-  const selected = (o: ApiObject | undefined) => !!o && inNs(o) && matches(w.selectors, o);
+  const selected = (o: ApiObject | undefined) => !!o && inNs(o) && selects(w.selectors, o);
   const onEvent = (ev: CacheEvent) => {
     const now = selected(ev.object);
     const before = ev.type === 'MODIFIED' ? selected(ev.prevObject) : now;
@@ -71,14 +58,15 @@ export function serveWatch(reply: FastifyReply, registry: Registry, w: WatchRequ
   } catch (e) {
     if (!(e instanceof StatusError)) throw e;
     send('ERROR', e.status);
-    raw.end();
+    out.end();
     return;
   }
-  const timers = [setTimeout(() => raw.end(), w.timeoutSeconds * 1000)];
+  const timers = [setTimeout(() => out.end(), w.timeoutSeconds * 1000)];
   if (w.bookmarks) timers.push(setInterval(() => bookmark(), w.bookmarkEveryMs));
   const finish = () => {
     if (closed) return;
     closed = true;
+    out.close();
     stop();
     timers.forEach((t) => clearTimeout(t));
   };
