@@ -2,12 +2,13 @@
 // through operations shaped like the netlink calls `ip`/`bridge` make, so the kernel's own side
 // effects (local and connected routes, bridge port entries, link-local addresses, cleanup when a
 // device goes) happen here once, for every agent.
-import { cidrContains, intToIpv4, ipv4ToInt, parseCIDR } from '../net/ip.js';
+import { cidrContains, intToIpv4, parseCIDR } from '../net/ip.js';
 import { eui64LinkLocal } from '../net/mac.js';
 import type { InterfaceAddress } from './address.js';
 import { Fdb } from './fdb.js';
 import type { Link, LinkSpec, LinkStatus, VethLink } from './link.js';
 import { NeighbourTable } from './neighbour.js';
+import { HeldAddresses, networkOf, subnetKey, type HostAddressBlock } from './host-addresses.js';
 import { RT_TABLE_DEFAULT, RT_TABLE_LOCAL, RT_TABLE_MAIN, RoutingTable, type LookupOptions, type Route, type RouteMatch } from './route.js';
 import { SocketTable } from './sockets.js';
 import { Sysctls } from './sysctl.js';
@@ -26,6 +27,8 @@ export class NetNamespace {
   private readonly byAddress = new Map<string, InterfaceAddress[]>();
   /** How many IPv4 addresses each link holds per subnet (`dev network/prefix`): a second one is secondary. */
   private readonly subnets = new Map<string, number>();
+  /** Host address blocks in the lists above but not yet in byAddress and subnets (shared with other namespaces). */
+  private readonly held = new HeldAddresses();
   /** How many times addresses were added or removed, per family: in all, and per link. */
   private readonly changes = { 4: { all: 0, dev: new Map<string, number>() }, 6: { all: 0, dev: new Map<string, number>() } };
   readonly tables = new Map<number, RoutingTable>([
@@ -187,7 +190,15 @@ export class NetNamespace {
 
   /** The links' entries for one address, in the order they were added. */
   holders(ip: string): readonly InterfaceAddress[] {
-    return this.byAddress.get(ip) ?? [];
+    const own = this.byAddress.get(ip) ?? [];
+    // a held address came after every other holder (an add of it after the block takes the block in first)
+    const a = this.held.holder(ip);
+    return a ? [...own, a] : own;
+  }
+
+  /** The held blocks' addresses taken into this namespace's own indexes (before a change meets one of them). */
+  private takeHeld(): void {
+    this.held.takeInto(this.byAddress, this.subnets);
   }
 
   private changed(a: InterfaceAddress): void {
@@ -213,6 +224,7 @@ export class NetNamespace {
   }
 
   private forgetAddress(a: InterfaceAddress): void {
+    if (this.held.holder(a.address)) this.takeHeld();
     this.changed(a);
     this.addresses.splice(this.addresses.lastIndexOf(a), 1);
     const list = this.byDev.get(a.dev)!;
@@ -235,6 +247,7 @@ export class NetNamespace {
    */
   addAddress(a: InterfaceAddress): void {
     this.mustLink(a.dev);
+    if (this.held.holder(a.address)) this.takeHeld();
     if (a.family !== 4) {
       this.remember(a);
       // IPv6: the address's own local route, and the connected prefix (metric 256, as the kernel adds it).
@@ -259,6 +272,29 @@ export class NetNamespace {
       const bcast = intToIpv4((net | (0xffffffff >>> a.prefix)) >>> 0);
       local.add({ type: 'broadcast', dst: bcast, prefix: 32, scope: 'link', proto: 'kernel', src, dev });
     }
+  }
+
+  /**
+   * Host addresses made once for many namespaces (kube-ipvs0's Service addresses on every node),
+   * added as a loop of addAddress would add them to a link holding none of the family.
+   */
+  addHostAddresses(block: HostAddressBlock): void {
+    const link = this.mustLink(block.dev);
+    if ((this.byDev.get(block.dev) ?? []).some((a) => a.family === block.family)) throw new Error(`${block.dev} already holds IPv${block.family} addresses`);
+    const c = this.changes[block.family];
+    c.all += block.addresses.length;
+    c.dev.set(block.dev, (c.dev.get(block.dev) ?? 0) + block.addresses.length);
+    let list = this.byDev.get(block.dev);
+    if (!list) this.byDev.set(block.dev, (list = []));
+    for (const a of block.addresses) {
+      this.addresses.push(a);
+      list.push(a);
+    }
+    // a second block holding one of these addresses takes the first in (holders keeps add order)
+    if (this.held.meets(block)) this.takeHeld();
+    this.held.add(block);
+    this.tables.get(RT_TABLE_LOCAL)!.addBatch(block.local);
+    if (block.main && link.kind !== 'loopback') this.tables.get(RT_TABLE_MAIN)!.addBatch(block.main);
   }
 
   deleteAddress(dev: string, address: string): void {
@@ -342,17 +378,6 @@ export class NetNamespace {
   isLocal(ip: string): boolean {
     return this.tables.get(RT_TABLE_LOCAL)!.lookup(ip)?.type === 'local';
   }
-}
-
-/** An IPv4 address's network as a number. */
-function networkOf(a: InterfaceAddress): number {
-  const mask = a.prefix === 0 ? 0 : (0xffffffff << (32 - a.prefix)) >>> 0;
-  return (ipv4ToInt(a.address) & mask) >>> 0;
-}
-
-/** An IPv4 address's subnet on its link. */
-function subnetKey(a: InterfaceAddress): string {
-  return `${a.dev} ${networkOf(a)}/${a.prefix}`;
 }
 
 /**

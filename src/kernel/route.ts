@@ -97,31 +97,82 @@ export class RoutingTable {
   private readonly bySrc = new Map<string, Entry[]>();
   /** Routes by the key `add` refuses a second of (a bridge's veths each bring a fe80::/64 and ff00::/8). */
   private readonly byKey = new Map<string, Entry>();
+  /** Batches held whole, shared with other tables (in none of this table's own indexes): merged in when a change meets one. */
+  private readonly held: RouteBatch[] = [];
 
   constructor(readonly id: number) {}
 
   /** Routes of one family in the order `ip [-6] route show table <id>` lists them. */
   routes(family: 4 | 6 = 4): Route[] {
-    return this.entries.filter((e) => e.v6 === (family === 6)).map((e) => e.route);
+    let all = this.entries;
+    for (const b of this.held) all = mergeSorted(all, b.sorted);
+    return all.filter((e) => e.v6 === (family === 6)).map((e) => e.route);
   }
 
   /** `ip route add`: fails (returns false) when a route with the same key exists. */
   add(route: Omit<Route, 'table'>): boolean {
     const e = entryOf(route, this.id);
+    this.meet(e);
     if (this.byKey.has(addKey(e))) return false;
     this.insert(e);
     return true;
   }
 
+  /**
+   * Routes made once for many tables (a RouteBatch), added as a loop of add() in their order
+   * would add them: held whole when no key of it is here, else one merge into the dump order
+   * instead of an insertion each.
+   */
+  addBatch(batch: RouteBatch): void {
+    if (batch.table !== this.id) throw new Error(`route batch for table ${batch.table} added to table ${this.id}`);
+    if (this.canHold(batch)) this.held.push(batch);
+    else this.merge(batch);
+  }
+
+  /** Whether a batch's keys are distinct and none is this table's or another held batch's. */
+  private canHold(batch: RouteBatch): boolean {
+    if (!batch.keyed) return false;
+    for (const e of this.entries) if (batch.bucket(e)) return false;
+    for (const h of this.held) {
+      const [small, big] = h.entries.length < batch.entries.length ? [h, batch] : [batch, h];
+      for (const e of small.entries) if (big.bucket(e)) return false;
+    }
+    return true;
+  }
+
+  /** A change to a key a held batch has: the held batches become this table's own first. */
+  private meet(e: Entry): void {
+    if (this.held.length && this.held.some((b) => b.bucket(e))) this.mergeHeld();
+  }
+
+  private mergeHeld(): void {
+    for (const b of this.held.splice(0)) this.merge(b);
+  }
+
+  private merge(batch: RouteBatch): void {
+    const later: Entry[] = [];
+    for (const e of batch.entries) {
+      // one sharing a network with a route here (or earlier in the batch) takes add()'s way after the merge
+      if (this.byPrefix[e.v6 ? 1 : 0].get(e.route.prefix)?.has(e.v6 ? e.net6 : e.net)) later.push(e);
+      else this.index(e, [e]);
+    }
+    // fresh entries share no key with the table's, so merging keeps the order insertions would make
+    const skip = new Set(later);
+    this.entries = mergeSorted(this.entries, skip.size === 0 ? batch.sorted : batch.sorted.filter((e) => !skip.has(e)));
+    for (const e of later) this.add(e.route);
+  }
+
   /** `ip route replace`: the route with the same key is swapped for this one. */
   replace(route: Omit<Route, 'table'>): void {
     const e = entryOf(route, this.id);
+    this.meet(e);
     this.remove(this.bucketOf(e).filter((x) => sameKey(x.route, e.route)));
     this.insert(e);
   }
 
   /** Deletes routes matching every given field; returns how many went. */
   delete(match: Partial<Route>): number {
+    if (this.held.some((b) => b.mayMatch(match))) this.mergeHeld();
     const fields = Object.entries(match) as [keyof Route, unknown][];
     const candidates = typeof match.src === 'string' ? [...(this.bySrc.get(match.src) ?? [])] : this.entries;
     const gone = candidates.filter((e) => fields.every(([k, v]) => e.route[k] === v));
@@ -134,9 +185,22 @@ export class RoutingTable {
   }
 
   private insert(e: Entry): void {
-    const { route: r, v6 } = e;
+    const v6 = e.v6;
     // An IPv6 route joins its fib6 node ahead of routes of equal key (the newest is listed first).
     this.entries.splice(this.firstAfter(e, v6), 0, e);
+    const nets = this.byPrefix[v6 ? 1 : 0].get(e.route.prefix);
+    const bucket = nets?.get(v6 ? e.net6 : e.net);
+    if (!bucket) return this.index(e, [e]);
+    // the bucket keeps dump order, by the same rule as the table
+    const at = bucket.findIndex((x) => (v6 ? compare(e, x) <= 0 : compare(e, x) < 0));
+    if (at < 0) bucket.push(e);
+    else bucket.splice(at, 0, e);
+    this.indexKeys(e);
+  }
+
+  /** A route's place in the FIB's view under a new bucket, and by its source. */
+  private index(e: Entry, bucket: Entry[]): void {
+    const { route: r, v6 } = e;
     const fam = v6 ? 1 : 0;
     let nets = this.byPrefix[fam].get(r.prefix);
     if (!nets) {
@@ -145,22 +209,20 @@ export class RoutingTable {
       ps.push(r.prefix);
       ps.sort((a, b) => b - a);
     }
-    const key = v6 ? e.net6 : e.net;
-    const bucket = nets.get(key);
-    if (!bucket) nets.set(key, [e]);
-    // the bucket keeps dump order, by the same rule as the table
-    else {
-      const at = bucket.findIndex((x) => (v6 ? compare(e, x) <= 0 : compare(e, x) < 0));
-      if (at < 0) bucket.push(e);
-      else bucket.splice(at, 0, e);
-    }
+    nets.set(v6 ? e.net6 : e.net, bucket);
+    this.indexKeys(e);
+  }
+
+  /** A route's place by its source and by its add key. */
+  private indexKeys(e: Entry): void {
+    const r = e.route;
+    // add refuses a second route of a key and replace takes out every one: each key is held once
+    this.byKey.set(addKey(e), e);
     if (r.src !== undefined) {
       const same = this.bySrc.get(r.src);
       if (same) same.push(e);
       else this.bySrc.set(r.src, [e]);
     }
-    // add refuses a second route of a key and replace takes out every one: each key is held once
-    this.byKey.set(addKey(e), e);
   }
 
   /** Where e goes in dump order: the first entry sorting after it (IPv4), or not before it (IPv6). */
@@ -207,14 +269,24 @@ export class RoutingTable {
     }
   }
 
+  /** The prefix lengths a lookup tries, longest first: this table's own and its held batches'. */
+  private lookupPrefixes(fam: 0 | 1): readonly number[] {
+    if (this.held.length === 0) return this.prefixes[fam];
+    const all = new Set(this.prefixes[fam]);
+    for (const b of this.held) for (const p of b.prefixes[fam]) all.add(p);
+    return [...all].sort((a, b) => b - a);
+  }
+
   /** The longest prefix covering `dst` (lowest metric among equals), or undefined. */
   lookup(dst: string, opts: LookupOptions = {}): Route | undefined {
     const v6 = dst.includes(':');
     const d = v6 ? 0 : ipv4ToInt(dst);
     const d6 = v6 ? ipToBigInt(dst) : 0n;
     const fam = v6 ? 1 : 0;
-    for (const prefix of this.prefixes[fam]) {
-      const bucket = this.byPrefix[fam].get(prefix)!.get(v6 ? d6 & MASKS6[prefix]! : (d & maskOf(prefix)) >>> 0);
+    for (const prefix of this.lookupPrefixes(fam)) {
+      const key = v6 ? d6 & MASKS6[prefix]! : (d & maskOf(prefix)) >>> 0;
+      let bucket = this.byPrefix[fam].get(prefix)?.get(key);
+      for (let i = 0; !bucket && i < this.held.length; i++) bucket = this.held[i]!.bucketAt(fam, prefix, key);
       if (!bucket) continue;
       let best: Entry | undefined;
       for (const e of bucket) {
@@ -259,4 +331,68 @@ function kept(r: Omit<Route, 'table'>, table: number, dst: string, metric: numbe
   if (r.src !== undefined) out.src = r.src;
   if (metric !== undefined) out.metric = metric;
   return out;
+}
+
+/** Two lists in dump order as one. */
+function mergeSorted(a: readonly Entry[], b: readonly Entry[]): Entry[] {
+  const out: Entry[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length && j < b.length) out.push(compare(b[j]!, a[i]!) < 0 ? b[j++]! : a[i++]!);
+  while (i < a.length) out.push(a[i++]!);
+  while (j < b.length) out.push(b[j++]!);
+  return out;
+}
+
+/**
+ * Routes for one table id, made once (sorted in dump order) to be added to many namespaces'
+ * tables; with distinct keys, indexed once too, for the tables that hold it whole.
+ */
+export class RouteBatch {
+  /** In the order they were given (the order add() would see them). */
+  readonly entries: readonly Entry[];
+  /** The same in dump order. */
+  readonly sorted: readonly Entry[];
+  /** Whether no two routes share a key (prefix and network). */
+  readonly keyed: boolean;
+  /** Per family, per prefix, per network, the route as a one-entry bucket (never changed). */
+  private readonly buckets: [Map<number, Map<number | bigint, Entry[]>>, Map<number, Map<number | bigint, Entry[]>>] = [new Map(), new Map()];
+  /** Per family, the prefix lengths present. */
+  readonly prefixes: [number[], number[]] = [[], []];
+  private readonly devs = new Set<string | undefined>();
+  private readonly srcs = new Set<string | undefined>();
+
+  constructor(readonly table: number, routes: readonly Omit<Route, 'table'>[]) {
+    this.entries = routes.map((r) => entryOf(r, table));
+    this.sorted = [...this.entries].sort(compare);
+    let keyed = true;
+    for (const e of this.entries) {
+      const fam = e.v6 ? 1 : 0;
+      let nets = this.buckets[fam].get(e.route.prefix);
+      if (!nets) {
+        this.buckets[fam].set(e.route.prefix, (nets = new Map()));
+        this.prefixes[fam].push(e.route.prefix);
+      }
+      const key = e.v6 ? e.net6 : e.net;
+      if (nets.has(key)) keyed = false;
+      else nets.set(key, [e]);
+      this.devs.add(e.route.dev);
+      this.srcs.add(e.route.src);
+    }
+    this.keyed = keyed;
+  }
+
+  /** The batch's bucket for an entry's key, if any. */
+  bucket(e: Entry): Entry[] | undefined {
+    return this.bucketAt(e.v6 ? 1 : 0, e.route.prefix, e.v6 ? e.net6 : e.net);
+  }
+
+  bucketAt(fam: 0 | 1, prefix: number, key: number | bigint): Entry[] | undefined {
+    return this.buckets[fam].get(prefix)?.get(key);
+  }
+
+  /** Whether a delete's match may take some of these routes (false only when its device or source is none of theirs). */
+  mayMatch(match: Partial<Route>): boolean {
+    return !('dev' in match && !this.devs.has(match.dev)) && !('src' in match && !this.srcs.has(match.src));
+  }
 }

@@ -113,3 +113,74 @@ test('a node that reuses another node\'s plans leaves its kernel as one computin
   t.regex(dump(second, k2), /192\.168\.0\.2\/32/, 'the external IP that is node1\'s address is bound on node2');
   for (const p of [first, second, alone]) p.stop();
 });
+
+test('nodes starting from the shared sync stay as nodes computing alone through changes, kernels changed under them and shared virtual servers', (t) => {
+  const nodes = [nodeOf('node1', '192.168.0.2'), nodeOf('node2', '192.168.0.3'), nodeOf('node3', '192.168.0.4')];
+  const shared = storeOf();
+  const http = [{ name: 'http', port: 80, protocol: 'TCP' as const }];
+  // e and f want one virtual server (the same external address and port): only a reset keeps its owners' order
+  for (const s of [shared]) {
+    s.create(service('e', { type: 'ClusterIP', clusterIP: '10.96.0.14', externalIPs: ['203.0.113.9'], ports: http }));
+    s.create(slice('e', [['10.1.4.1', 'node2']]));
+    s.create(service('f', { type: 'ClusterIP', clusterIP: '10.96.0.15', ports: http }));
+    s.create(slice('f', [['10.1.5.1', 'node1']]));
+  }
+  const proxies = nodes.map((n) => {
+    const k = kernelFor(n);
+    // node3's kernel holds a set entry and a kube-ipvs0 address someone else wrote
+    if (n.name === 'node3') {
+      k.ipsets.create('KUBE-CLUSTER-IP', 'hash:ip,port', { family: 4, hashsize: 1024, maxelem: 65536 });
+      k.ipsets.add('KUBE-CLUSTER-IP', '10.96.9.9,tcp:80');
+    }
+    return { k, p: new KubeProxyIpvs(shared, n, config, 4, k) };
+  });
+  const alone = nodes.map((n) => {
+    const k = kernelFor(n);
+    if (n.name === 'node3') {
+      k.ipsets.create('KUBE-CLUSTER-IP', 'hash:ip,port', { family: 4, hashsize: 1024, maxelem: 65536 });
+      k.ipsets.add('KUBE-CLUSTER-IP', '10.96.9.9,tcp:80');
+    }
+    const s = storeOf();
+    s.create(service('e', { type: 'ClusterIP', clusterIP: '10.96.0.14', externalIPs: ['203.0.113.9'], ports: http }));
+    s.create(slice('e', [['10.1.4.1', 'node2']]));
+    s.create(service('f', { type: 'ClusterIP', clusterIP: '10.96.0.15', ports: http }));
+    s.create(slice('f', [['10.1.5.1', 'node1']]));
+    return { k, p: new KubeProxyIpvs(s, n, config, 4, k), s };
+  });
+  const same = (what: string): void => {
+    for (let i = 0; i < nodes.length; i++) t.is(dump(proxies[i]!.p, proxies[i]!.k), dump(alone[i]!.p, alone[i]!.k), `${nodes[i]!.name}: ${what}`);
+  };
+  for (const x of [...proxies, ...alone]) x.p.sync();
+  same('first sync');
+  // f now wants e's external address too: one virtual server, two Services
+  for (const s of [shared, ...alone.map((a) => a.s)]) {
+    const f = s.get('Service', 'ns', 'f')!;
+    s.update({ ...f, spec: { ...f.spec, externalIPs: ['203.0.113.9'] } });
+    const b = s.get('EndpointSlice', 'ns', 'b-1')!;
+    s.update({ ...slice('b', [['10.1.1.3', 'node1'], ['10.1.1.2', 'node3']]), metadata: { ...slice('b', []).metadata, resourceVersion: b.metadata.resourceVersion } });
+  }
+  for (const x of [...proxies, ...alone]) x.p.sync();
+  same('after changes');
+  // someone deletes a kube-ipvs0 address: the next sync compares everything again
+  for (const x of [proxies[1]!, alone[1]!]) x.k.root.deleteAddress('kube-ipvs0', '10.96.0.10');
+  for (const x of [...proxies, ...alone]) x.p.sync();
+  same('after an address was deleted under node2');
+  // a node starting now: the shared sync is the first node's (its Services the same), its plans differ in the changed ones
+  const late = nodeOf('node4', '192.168.0.5');
+  const kl = kernelFor(late);
+  const pl = new KubeProxyIpvs(shared, late, config, 4, kl);
+  pl.sync();
+  const s4 = storeOf();
+  s4.create(service('e', { type: 'ClusterIP', clusterIP: '10.96.0.14', externalIPs: ['203.0.113.9'], ports: http }));
+  s4.create(slice('e', [['10.1.4.1', 'node2']]));
+  s4.create(service('f', { type: 'ClusterIP', clusterIP: '10.96.0.15', externalIPs: ['203.0.113.9'], ports: http }));
+  s4.create(slice('f', [['10.1.5.1', 'node1']]));
+  const b4 = s4.get('EndpointSlice', 'ns', 'b-1')!;
+  s4.update({ ...slice('b', [['10.1.1.3', 'node1'], ['10.1.1.2', 'node3']]), metadata: { ...slice('b', []).metadata, resourceVersion: b4.metadata.resourceVersion } });
+  const k4 = kernelFor(late);
+  const a4 = new KubeProxyIpvs(s4, late, config, 4, k4);
+  a4.sync();
+  t.is(dump(pl, kl), dump(a4, k4), 'a node starting late');
+  t.regex(formatList(kl.ipvs), /203\.0\.113\.9:80/);
+  for (const x of [...proxies, ...alone, { p: pl }, { p: a4 }]) x.p.stop();
+});

@@ -38,6 +38,8 @@ export class IpsetTable implements IpsetLookup {
   /** Per set name, the serial of its last change (a program that writes a set can tell whether anyone else did since). */
   private readonly changed = new Map<string, number>();
   private serial = 0;
+  /** Member maps a fill shares with another table's set: copied before this table changes one. */
+  private readonly borrowed = new WeakSet<Map<string, Entry>>();
 
   /** A number that moves whenever the named set is created, destroyed or its members change. */
   generation(name: string): number {
@@ -91,9 +93,29 @@ export class IpsetTable implements IpsetLookup {
       throw new IpsetError("ipset v7.17: Element cannot be added to the set: it's already added");
     }
     if (s.members.size >= s.options.maxelem) throw new IpsetError('ipset v7.17: Hash is full, cannot add more elements');
-    s.members.set(e.text, e);
+    this.writable(s).set(e.text, e);
     this.touch(name);
     return true;
+  }
+
+  /**
+   * An empty set given the members of another that nothing changes any more (a shared first
+   * sync's, parsed and checked once for every node): as `add` of each in its order. The members
+   * are shared until this set changes.
+   */
+  fill(name: string, from: IpSet): void {
+    const s = this.must(name);
+    if (s.members.size) throw new Error(`set ${name} is not empty`);
+    if (s.type !== from.type || JSON.stringify(s.options) !== JSON.stringify(from.options)) throw new Error(`set ${name} is not of ${from.name}'s type and options`);
+    s.members = from.members;
+    this.borrowed.add(s.members);
+    this.touch(name);
+  }
+
+  /** The set's members to change: its own (a shared map copied first). */
+  private writable(s: IpSet): Map<string, Entry> {
+    if (this.borrowed.has(s.members)) s.members = new Map(s.members);
+    return s.members;
   }
 
   /** `ipset del`. */
@@ -101,17 +123,18 @@ export class IpsetTable implements IpsetLookup {
     const s = this.must(name);
     const e = parseEntry(s.type, s.options.family, entry);
     if (typeof e === 'string') throw new IpsetError(`ipset v7.17: ${e}`);
-    if (!s.members.delete(e.text)) {
+    if (!s.members.has(e.text)) {
       if (exist) return false;
       throw new IpsetError("ipset v7.17: Element cannot be deleted from the set: it's not added");
     }
+    this.writable(s).delete(e.text);
     this.touch(name);
     return true;
   }
 
   flush(name?: string): void {
     for (const s of name === undefined ? this.sets.values() : [this.must(name)]) {
-      s.members.clear();
+      s.members = new Map();
       this.touch(s.name);
     }
   }

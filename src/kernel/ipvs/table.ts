@@ -29,8 +29,25 @@ export interface Decision {
   shares: number[];
 }
 
+/** Services made once for many tables (a cluster-wide first sync), each copied into a table before that table changes it. */
+export class SharedServices {
+  readonly byKey: ReadonlyMap<string, VirtualService>;
+
+  /** Takes the services of a table nothing else will change (nor run traffic through). */
+  constructor(from: IpvsTable) {
+    this.byKey = new Map(from.byServiceKey());
+  }
+
+  /** Whether the service is this one's under its key (not a table's own copy). */
+  holds(key: string, svc: VirtualService): boolean {
+    return this.byKey.get(key) === svc;
+  }
+}
+
 export class IpvsTable {
   private readonly byKey = new Map<string, VirtualService>();
+  /** Shared services this table holds, still unchanged. */
+  private readonly borrowed: SharedServices[] = [];
   readonly conns = new ConnTable();
   /** Services whose runtime state moved since the last fresh start. */
   private readonly touched = new Set<VirtualService>();
@@ -52,21 +69,50 @@ export class IpvsTable {
   }
 
   services(): VirtualService[] {
-    return [...this.byKey.values()];
+    if (this.borrowed.length === 0) return [...this.byKey.values()];
+    return [...this.byKey.keys()].map((k) => this.own(k, this.byKey.get(k))!);
   }
 
   service(proto: IpvsProto, addr: string, port: number): VirtualService | undefined {
-    return this.byKey.get(serviceKey(proto, addr, port));
+    return this.serviceByKey(serviceKey(proto, addr, port));
   }
 
   /** The service whose serviceKey is `key`. */
   serviceByKey(key: string): VirtualService | undefined {
-    return this.byKey.get(key);
+    return this.own(key, this.byKey.get(key));
   }
 
-  /** [serviceKey, service] in the order services were added. */
+  /** [serviceKey, service] in the order services were added, for reading (shared ones are not copied). */
   byServiceKey(): IterableIterator<[string, VirtualService]> {
     return this.byKey.entries();
+  }
+
+  /**
+   * A table with no services of the family takes shared ones as its own (what adding each, with
+   * its destinations in order, would leave): each is copied here when first handed out.
+   */
+  adopt(family: Family, shared: SharedServices): void {
+    if (this.sizes[family]) throw new IpvsError(`the table has IPv${family} services already`);
+    for (const [key, svc] of shared.byKey) {
+      if (svc.family !== family) throw new IpvsError(`a shared IPv${svc.family} service given as IPv${family}`);
+      if (this.byKey.has(key)) throw new IpvsError('Service already exists');
+      this.byKey.set(key, svc);
+    }
+    this.borrowed.push(shared);
+    this.sizes[family] += shared.byKey.size;
+    this.changes[family]++;
+  }
+
+  /** The table's own copy of a service it holds shared: its destinations copied, its scheduler state pointing at the copies. */
+  private own(key: string, svc: VirtualService | undefined): VirtualService | undefined {
+    if (!svc || !this.borrowed.some((b) => b.holds(key, svc))) return svc;
+    const { family, proto, addr, port, scheduler, flags, timeout, netmask } = svc;
+    const to = new Map<unknown, RealServer>();
+    for (const d of svc.dests) to.set(d, { addr: d.addr, port: d.port, weight: d.weight, lastWeight: d.lastWeight, fwd: d.fwd, activeConns: d.activeConns, inactConns: d.inactConns, persistConns: d.persistConns, stats: d.stats });
+    const dests = [...to.values()];
+    const copy: VirtualService = { family, proto, addr, port, scheduler, flags, timeout, netmask, dests, sched: remapDests(svc.sched, to), stats: svc.stats };
+    this.byKey.set(key, copy);
+    return copy;
   }
 
   private must(proto: IpvsProto, addr: string, port: number): VirtualService {
@@ -113,7 +159,9 @@ export class IpvsTable {
   }
 
   delService(proto: IpvsProto, addr: string, port: number): void {
-    const svc = this.must(proto, addr, port);
+    // not copied first: a shared service has no connections
+    const svc = this.byKey.get(serviceKey(proto, addr, port));
+    if (!svc) throw new IpvsError('No such service');
     this.conns.forget((c) => c.svc === svc);
     this.touched.delete(svc);
     this.byKey.delete(serviceKey(proto, addr, port));
@@ -152,7 +200,7 @@ export class IpvsTable {
 
   /** The service a packet is addressed to. */
   lookup(proto: string, dst: string, dport: number): VirtualService | undefined {
-    return this.byKey.get(serviceKey(proto.toUpperCase() as IpvsProto, dst, dport));
+    return this.serviceByKey(serviceKey(proto.toUpperCase() as IpvsProto, dst, dport));
   }
 
   /** The connection entry a packet belongs to (its own, not a template). */
@@ -252,6 +300,15 @@ function peek(sched: Scheduler, svc: VirtualService, key: { src: string; sport: 
   const p = sched.pick(svc, key);
   svc.sched = saved;
   return p;
+}
+
+/** A scheduler's state (a cursor record, a bucket list, a map by address) with its destinations swapped for their copies. */
+function remapDests(state: unknown, to: ReadonlyMap<unknown, RealServer>): unknown {
+  const one = (v: unknown): unknown => to.get(v) ?? v;
+  if (Array.isArray(state)) return state.map(one);
+  if (state instanceof Map) return new Map([...state].map(([k, v]) => [k, one(v)]));
+  if (state && typeof state === 'object') return Object.fromEntries(Object.entries(state).map(([k, v]) => [k, one(v)]));
+  return state;
 }
 
 function snapshot(state: unknown): unknown {

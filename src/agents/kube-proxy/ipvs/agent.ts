@@ -21,8 +21,9 @@ import { proxierSettings, type ProxierSettings } from '../settings.js';
 import type { ServiceState } from '../objects.js';
 import { ChangeTracker } from '../tracker.js';
 import { DesiredState, type PlanDiff } from './desired.js';
-import { FILTER_CHAINS, NAT_CHAINS, excluded, ipvsRules, planFor, type IpvsSettings, type NodeAddresses, type RuleLine, type VirtualServerPlan } from './proxier.js';
+import { FILTER_CHAINS, NAT_CHAINS, excluded, ipvsRules, planFor, type IpvsSettings, type NodeAddresses, type RuleLine, type ServicePlan, type VirtualServerPlan } from './proxier.js';
 import { KUBE_IPVS_IPS, SET_DEFS, setName } from './sets.js';
+import { sameServer, sharedSyncFor, type SharedSync } from './shared.js';
 
 export const KUBE_IPVS0 = 'kube-ipvs0';
 
@@ -58,7 +59,7 @@ export class KubeProxyIpvs {
   private readonly attached: Ruleset[] = [];
   private readonly nodePortCIDRs: string[];
   private needSync = true;
-  private readonly desired = new DesiredState();
+  private desired = new DesiredState();
   /** The kernel's change counters for what this proxier writes, as its last sync left them. */
   private written?: string;
   /** The node's addresses the plans were made for, and the address change count they were read at. */
@@ -67,7 +68,7 @@ export class KubeProxyIpvs {
   private readonly draining = new Map<string, VirtualServerPlan>();
 
   constructor(
-    store: Store,
+    private readonly store: Store,
     cluster: ClusterNode,
     config: KubeProxyConfig,
     readonly family: Family,
@@ -136,10 +137,7 @@ export class KubeProxyIpvs {
       // everything again: every Service's plan (each made anew if the node's addresses moved) against the kernel
       const fresh = replan ? undefined : new Set(changed);
       const keys = this.views.serviceRules(false).map((x) => x.key);
-      this.desired.reset(keys.map((k) => [k, !fresh || fresh.has(k) ? plan(k)! : this.desired.plan(k)!]));
-      this.syncSets();
-      this.syncAddresses();
-      this.syncAllServices(keys);
+      this.fullSync(keys, keys.map((k) => (!fresh || fresh.has(k) ? plan(k)! : this.desired.plan(k)!)));
     } else this.write(this.desired.change(changed.map((k) => [k, plan(k)])));
 
     const rules = ipvsRules(this.settings, (set) => this.desired.has(set), this.desired.outFilter());
@@ -191,19 +189,66 @@ export class KubeProxyIpvs {
     return type === 'bitmap:port' ? { ...base, range: { from: 0, to: 65535 } } : base;
   }
 
-  /** Every set against the plans: entries nobody wants go, missing ones are added. */
-  private syncSets(): void {
+  /**
+   * Every Service's plan against the kernel. What every node writes alike comes from the shared
+   * sync (the desired state copied, an empty set, table or kube-ipvs0 given its share whole);
+   * what this node's plans change there is counted and written here.
+   */
+  private fullSync(keys: readonly string[], plans: readonly ServicePlan[]): void {
+    const got = sharedSyncFor(this.store, this.family, keys, plans, (type) => this.setOptions(type), KUBE_IPVS0);
+    const desired = got?.shared.desired.clone();
+    const recount = got && desired?.rebase(keys, got.shared.plans, plans, got.differ);
+    if (!got || !desired || !recount) {
+      this.desired.reset(keys.map((k, i) => [k, plans[i]!]));
+      this.syncSets();
+      this.syncAddresses();
+      return this.syncAllServices(keys);
+    }
+    this.desired = desired;
+    this.syncSets(got.shared, recount);
+    this.syncAddresses(got.shared, recount);
+    const t = this.node.ipvs;
+    if (t.size(this.family) !== 0) return this.syncAllServices(keys);
+    // the table takes the shared servers; the ones this node's plans change are written as syncVirtualServer would
+    this.draining.clear();
+    t.adopt(this.family, got.shared.services);
+    const was = new Map<string, VirtualServerPlan>();
+    const wanted = new Set<string>();
+    for (const i of got.differ) {
+      for (const vs of got.shared.plans[i]!.services) was.set(vs.key, vs);
+      for (const vs of plans[i]!.services) wanted.add(vs.key);
+    }
+    for (const [key, vs] of was) if (!wanted.has(key)) t.delService(vs.proto, vs.addr, vs.port);
+    for (const i of got.differ) {
+      for (const vs of plans[i]!.services) {
+        const old = was.get(vs.key);
+        if (!old || !sameServer(old, vs)) this.syncVirtualServer(vs);
+      }
+    }
+  }
+
+  /** Every set against the plans: entries nobody wants go, missing ones are added (an empty set the shared sync's members, unless recounted here). */
+  private syncSets(shared?: SharedSync, recount?: ReadonlySet<string>): void {
     const t = this.node.ipsets;
     for (const d of SET_DEFS) {
       const name = setName(d.name, this.family);
       const set = t.create(name, d.type, this.setOptions(d.type), true);
+      if (shared && set.members.size === 0 && !recount?.has(d.name)) {
+        const from = shared.set(name);
+        if (from.members.size) t.fill(name, from);
+        continue;
+      }
       for (const m of [...set.members.keys()]) if (!this.desired.wants(d.name, m)) t.del(name, m);
       for (const e of this.desired.entriesOf(d.name)) if (!set.members.has(e)) t.add(name, e, true);
     }
   }
 
-  private syncAddresses(): void {
+  private syncAddresses(shared?: SharedSync, recount?: ReadonlySet<string>): void {
     const ns = this.node.root;
+    if (shared && !recount?.has(KUBE_IPVS_IPS) && ns.addressesOf(KUBE_IPVS0, this.family).length === 0) {
+      if (shared.addresses.addresses.length) ns.addHostAddresses(shared.addresses);
+      return;
+    }
     for (const a of ns.addressesOf(KUBE_IPVS0, this.family)) if (!this.desired.wants(KUBE_IPVS_IPS, a.address)) ns.deleteAddress(KUBE_IPVS0, a.address);
     const have = new Set(ns.addressesOf(KUBE_IPVS0, this.family).map((a) => a.address));
     for (const ip of this.desired.bound()) if (!have.has(ip)) this.bindAddress(ip);

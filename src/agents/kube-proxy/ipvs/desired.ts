@@ -43,8 +43,17 @@ class Counts {
     else this.count.set(k, n - 1);
   }
 
+  /** A copy with the same counts in the same order (between batches). */
+  clone(): Counts {
+    const c = new Counts();
+    for (const [k, n] of this.count) c.count.set(k, n);
+    return c;
+  }
+
   /** The batch's outcome: keys wanted by nobody now, and keys wanted by nobody before (in the order first wanted). */
   take(): { gone: string[]; added: string[] } {
+    // untouched (maybe another state's too, see clone): nothing to report or to reset
+    if (this.before.size === 0 && this.added.length === 0) return { gone: [], added: [] };
     const gone: string[] = [];
     for (const [k, n] of this.before) if (n > 0 && !this.count.has(k)) gone.push(k);
     const added = this.added.filter((k) => this.before.get(k) === 0 && this.count.has(k));
@@ -54,12 +63,54 @@ class Counts {
   }
 }
 
+const GONE = Symbol('gone');
+
+/** A map over a shared one nothing changes any more (a clone's), holding this state's own writes. */
+class Overlay<V> {
+  private readonly own = new Map<string, V | typeof GONE>();
+  constructor(private readonly base?: ReadonlyMap<string, V>) {}
+
+  get(k: string): V | undefined {
+    const v = this.own.get(k);
+    if (v === undefined) return this.base?.get(k);
+    return v === GONE ? undefined : v;
+  }
+
+  has(k: string): boolean {
+    return this.get(k) !== undefined;
+  }
+
+  set(k: string, v: V): void {
+    this.own.set(k, v);
+  }
+
+  delete(k: string): void {
+    if (this.base?.has(k)) this.own.set(k, GONE);
+    else this.own.delete(k);
+  }
+
+  /** The entries as one map: its own or the base's when the other is empty (then nothing may change either any more). */
+  flat(): ReadonlyMap<string, V> {
+    // with no base, deletes remove: no GONE in own
+    if (!this.base) return this.own as ReadonlyMap<string, V>;
+    if (this.own.size === 0) return this.base;
+    const out = new Map(this.base);
+    for (const [k, v] of this.own) {
+      if (v === GONE) out.delete(k);
+      else out.set(k, v);
+    }
+    return out;
+  }
+}
+
 export class DesiredState {
-  private readonly plans = new Map<string, ServicePlan>();
+  private plans = new Overlay<ServicePlan>();
   /** Per set base name. */
   private sets = new Map<string, Counts>();
   /** Per virtual server key, the plans of the Services that want it (as many as Services want it). */
-  private readonly owners = new Map<string, VirtualServerPlan[]>();
+  private owners = new Overlay<readonly VirtualServerPlan[]>();
+  /** Counts another state's too (clone): copied before this one changes them. */
+  private readonly borrowed = new Set<Counts>();
   /** Virtual server keys more than one Service wants. */
   private readonly shared = new Set<string>();
   /** Services with OUT-FILTER drops. */
@@ -71,15 +122,68 @@ export class DesiredState {
 
   /** Starts again from every Service's plan, in key order. */
   reset(plans: Iterable<[string, ServicePlan]>): void {
-    this.plans.clear();
+    this.plans = new Overlay();
     this.sets = new Map();
-    this.owners.clear();
+    this.owners = new Overlay();
+    this.borrowed.clear();
     this.shared.clear();
     this.filtered.clear();
     for (const [key, plan] of plans) {
       this.plans.set(key, plan);
       this.count(key, plan, 1, false);
     }
+  }
+
+  /** A copy to change apart from this one, which nothing may change any more: its maps are shared, the copy writes over them. */
+  clone(): DesiredState {
+    const d = new DesiredState();
+    d.plans = new Overlay(this.plans.flat());
+    d.owners = new Overlay(this.owners.flat());
+    for (const [set, c] of this.sets) {
+      d.sets.set(set, c);
+      d.borrowed.add(c);
+    }
+    for (const k of this.shared) d.shared.add(k);
+    for (const k of this.filtered) d.filtered.add(k);
+    return d;
+  }
+
+  /**
+   * Moves a state reset() from `plans` to what reset() from `next` would leave, where the two
+   * lists have the same keys and differ only at the indices `differ`: the sets whose entries
+   * differ there are counted again over every plan, the rest kept. Returns the sets counted
+   * again, or undefined (nothing changed) when a virtual server there is wanted by two Services,
+   * whose order only a reset keeps.
+   */
+  rebase(keys: readonly string[], plans: readonly ServicePlan[], next: readonly ServicePlan[], differ: readonly number[]): Set<string> | undefined {
+    const recount = new Set<string>();
+    const gone = new Set<string>();
+    for (const i of differ) for (const vs of plans[i]!.services) if (this.shared.has(vs.key)) return undefined;
+    for (const i of differ) for (const vs of plans[i]!.services) gone.add(vs.key);
+    const wanted = new Set<string>();
+    for (const i of differ) {
+      for (const vs of next[i]!.services) {
+        if (wanted.has(vs.key) || (this.owners.has(vs.key) && !gone.has(vs.key))) return undefined;
+        wanted.add(vs.key);
+      }
+      for (const set of differingSets(plans[i]!.entries, next[i]!.entries)) recount.add(set);
+    }
+    for (const i of differ) {
+      const key = keys[i]!;
+      const now = next[i]!;
+      this.plans.set(key, now);
+      for (const vs of plans[i]!.services) this.owners.delete(vs.key);
+      for (const vs of now.services) this.owners.set(vs.key, [vs]);
+      if (now.outFilter.length) this.filtered.add(key);
+      else this.filtered.delete(key);
+    }
+    if (recount.size === 0) return recount;
+    for (const set of recount) this.sets.set(set, new Counts());
+    for (const plan of next) {
+      for (const [set, entry] of plan.entries) if (recount.has(set)) this.sets.get(set)!.inc(entry, false);
+    }
+    for (const set of recount) if (this.sets.get(set)!.count.size === 0) this.sets.delete(set);
+    return recount;
   }
 
   /** Replaces the plans of some Services (undefined: the Service is gone), given in key order. */
@@ -123,6 +227,10 @@ export class DesiredState {
     for (const [set, entry] of plan.entries) {
       let c = this.sets.get(set);
       if (!c) this.sets.set(set, (c = new Counts()));
+      else if (this.borrowed.has(c)) {
+        this.borrowed.delete(c);
+        this.sets.set(set, (c = c.clone()));
+      }
       if (by > 0) c.inc(entry, track);
       else c.dec(entry);
     }
@@ -132,7 +240,8 @@ export class DesiredState {
       if (by > 0) {
         if (!owners) this.owners.set(k, [vs]);
         else {
-          owners.push(vs);
+          // a new list: the old one may be another state's too (clone)
+          this.owners.set(k, [...owners, vs]);
           this.shared.add(k);
         }
       } else if (owners) {
@@ -186,4 +295,26 @@ export class DesiredState {
   outFilter(): RuleLine[] {
     return [...this.filtered].sort().flatMap((k) => this.plans.get(k)!.outFilter);
   }
+}
+
+/** The sets whose entries (in order) two plans' lists differ in. */
+function differingSets(a: readonly [string, string][], b: readonly [string, string][]): Set<string> {
+  const bySet = (list: readonly [string, string][]): Map<string, string[]> => {
+    const m = new Map<string, string[]>();
+    for (const [set, e] of list) {
+      const l = m.get(set);
+      if (l) l.push(e);
+      else m.set(set, [e]);
+    }
+    return m;
+  };
+  const x = bySet(a);
+  const y = bySet(b);
+  const out = new Set<string>();
+  for (const [set, l] of x) {
+    const m = y.get(set);
+    if (!m || m.length !== l.length || m.some((e, i) => e !== l[i])) out.add(set);
+  }
+  for (const set of y.keys()) if (!x.has(set)) out.add(set);
+  return out;
 }

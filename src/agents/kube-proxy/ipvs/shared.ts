@@ -1,0 +1,98 @@
+// What every node's IPVS full sync writes alike, made once per store and family: the desired
+// state counted over every Service's plan, the ipsets' members (parsed and checked once), the
+// virtual servers with their real servers, and kube-ipvs0's addresses with their local routes.
+// A node's full sync starts from a copy of the desired state moved to its own plans where they
+// differ (its local endpoints, its node IPs), takes the rest of the kernel's share whole into
+// an empty set, table or link — each virtual server copied when that node first changes it or
+// sends traffic through it — and writes what differs as a sync of every Service would.
+import type { Store } from '../../../api/store.js';
+import { IpsetError, IpsetTable, type IpSet, type SetOptions } from '../../../kernel/ipset/table.js';
+import type { SetType } from '../../../kernel/ipset/types.js';
+import { IpvsError, IpvsTable, SharedServices } from '../../../kernel/ipvs/table.js';
+import { HostAddressBlock } from '../../../kernel/host-addresses.js';
+import type { Family } from '../../../net/ip.js';
+import { DesiredState } from './desired.js';
+import type { ServicePlan, VirtualServerPlan } from './proxier.js';
+import { SET_DEFS, setName } from './sets.js';
+
+export class SharedSync {
+  /** Each set as a sync into an empty one leaves it. */
+  private readonly sets = new IpsetTable();
+  readonly services: SharedServices;
+  readonly addresses: HostAddressBlock;
+
+  constructor(
+    readonly family: Family,
+    readonly keys: readonly string[],
+    readonly plans: readonly ServicePlan[],
+    /** reset() from the plans: never changed (a node changes its own clone). */
+    readonly desired: DesiredState,
+    setOptions: (type: SetType) => SetOptions,
+    dev: string,
+  ) {
+    for (const d of SET_DEFS) {
+      const name = setName(d.name, family);
+      this.sets.create(name, d.type, setOptions(d.type));
+      for (const e of this.desired.entriesOf(d.name)) this.sets.add(name, e, true);
+    }
+    const t = new IpvsTable();
+    for (const vs of this.desired.services(keys)) {
+      const svc = t.addService({ family, proto: vs.proto, addr: vs.addr, port: vs.port, scheduler: vs.scheduler, flags: vs.flags, timeout: vs.timeout });
+      for (const d of vs.dests) t.addDest(svc, { addr: d.ip, port: d.port, weight: 1 });
+    }
+    this.services = new SharedServices(t);
+    this.addresses = new HostAddressBlock(dev, family, [...this.desired.bound()]);
+  }
+
+  /** A set's members as a sync of every plan into the empty set adds them. */
+  set(name: string): IpSet {
+    return this.sets.get(name)!;
+  }
+}
+
+/** Per store, per family: the last shared sync made (from the plans of the node that made it). */
+const made = new WeakMap<Store, Map<Family, SharedSync>>();
+
+/**
+ * The shared sync for a node's plans (in Service key order) and where its plans differ from it;
+ * made again from these plans when there is none or the Services differ. Undefined when two
+ * Services want one virtual server, or the plans cannot be written (the node's own sync then
+ * fails as kube-proxy's would, on the Service that fails).
+ */
+export function sharedSyncFor(store: Store, family: Family, keys: readonly string[], plans: readonly ServicePlan[], setOptions: (type: SetType) => SetOptions, dev: string): { shared: SharedSync; differ: number[] } | undefined {
+  let perStore = made.get(store);
+  if (!perStore) made.set(store, (perStore = new Map()));
+  const last = perStore.get(family);
+  if (last && sameKeys(last.keys, keys)) {
+    // however many differ, moving from it costs no more than a sync from nothing
+    const differ: number[] = [];
+    for (let i = 0; i < plans.length; i++) if (plans[i] !== last.plans[i]) differ.push(i);
+    return { shared: last, differ };
+  }
+  const desired = new DesiredState();
+  desired.reset(keys.map((k, i) => [k, plans[i]!]));
+  // a virtual server two Services want is written as the walk over both leaves it: no shared copy
+  if (desired.hasShared) return undefined;
+  let shared: SharedSync;
+  try {
+    shared = new SharedSync(family, keys, plans, desired, setOptions, dev);
+  } catch (e) {
+    if (e instanceof IpvsError || e instanceof IpsetError) return undefined;
+    throw e;
+  }
+  perStore.set(family, shared);
+  return { shared, differ: [] };
+}
+
+function sameKeys(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** Whether two plans make the same virtual server (same key, scheduler, flags, timeout, real servers in order). */
+export function sameServer(a: VirtualServerPlan, b: VirtualServerPlan): boolean {
+  if (a.key !== b.key || a.scheduler !== b.scheduler || a.flags !== b.flags || a.timeout !== b.timeout || a.dests.length !== b.dests.length) return false;
+  for (let i = 0; i < a.dests.length; i++) if (a.dests[i]!.hostPort !== b.dests[i]!.hostPort) return false;
+  return true;
+}
