@@ -49,7 +49,8 @@ export class KubeletSockets {
         hostOwners.delete(`${owner} (hostNetwork)`);
         continue;
       }
-      this.kernel.pod(key)?.netns.sockets.bind(owner, containerSockets(pod, owner, ''));
+      // into the pod's namespace when it is built: only the last binding counts
+      this.kernel.pod(key)?.change((ns) => ns.sockets.bind(owner, containerSockets(pod, owner, '')), 'kubelet');
     }
     for (const gone of hostOwners) root.bind(gone, []);
   }

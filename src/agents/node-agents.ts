@@ -1,7 +1,6 @@
 // One kernel per node, programmed by that node's agents (flanneld, kubelet + CNI). Nodes that
 // join later get theirs when their Node object appears; a deleted Node takes its agents along.
 import { NodeKernel } from '../kernel/node.js';
-import { addrTest } from '../kernel/netfilter/xt-match.js';
 import { CniAgent } from './cni/agent.js';
 import { applyPortmapRules } from './cni/portmap.js';
 import type { AgentContext } from './context.js';
@@ -11,6 +10,7 @@ import type { IptablesRestoreLines } from './flannel/rules.js';
 import { setupHost } from './host.js';
 import { startKubeProxy, type KubeProxyOnNode } from './kube-proxy/factory.js';
 import { KubeletSockets } from './kubelet.js';
+import { PodCIDRIndex } from './pod-cidrs.js';
 
 export interface NodeAgents {
   kernel: NodeKernel;
@@ -24,6 +24,8 @@ interface Entry extends NodeAgents {
   /** Whether flanneld and the CNI agent program the kernel yet (from the node's first read). */
   started: boolean;
   stops: (() => void)[];
+  /** The node's place in node order. */
+  order: number;
 }
 
 /**
@@ -37,6 +39,11 @@ export class NodeKernels extends Map<string, NodeKernel> {
   private readonly byNode = new Map<string, Entry>();
   private readonly frozen = new Set<string>();
   private stopWatch?: () => void;
+  private nextOrder = 0;
+  /** The nodes whose agents run, and each address the host setup left on a device other than lo. */
+  private readonly startedNames = new Set<string>();
+  private readonly hostAddresses = new Map<string, string[]>();
+  private cidrIndex?: PodCIDRIndex;
 
   constructor(private readonly ctx: AgentContext) {
     super();
@@ -70,21 +77,27 @@ export class NodeKernels extends Map<string, NodeKernel> {
   /**
    * The node whose root namespace holds `ip` on a device other than lo, first in node order.
    * Only nodes that could hold it are started: until its agents run, a node has its host
-   * setup's addresses; what flanneld and the CNI bridge add lies in the node's podCIDR.
+   * setup's addresses; what flanneld and the CNI bridge add lies in the node's podCIDR. So only
+   * these are asked: the started nodes, the nodes whose host setup holds it, and the nodes whose
+   * podCIDR does (started on the way, as far as the answer).
    */
   ownerOf(ip: string): string | undefined {
-    for (const [name, e] of this.byNode) {
-      if (!e.started && this.inPodCIDR(name, ip)) this.started(name);
+    const inPodCIDR = this.podCIDRs().holders(ip);
+    const candidates = new Set([...this.startedNames, ...(this.hostAddresses.get(ip) ?? []), ...inPodCIDR]);
+    const inOrder = [...candidates].sort((a, b) => this.byNode.get(a)!.order - this.byNode.get(b)!.order);
+    for (const name of inOrder) {
+      const e = this.byNode.get(name)!;
+      if (!e.started && inPodCIDR.includes(name)) this.started(name);
       if (e.kernel.root.holders(ip).some((a) => a.dev !== 'lo')) return name;
     }
     return undefined;
   }
 
-  private inPodCIDR(node: string, ip: string): boolean {
-    const n = this.ctx.store.get('Node', undefined, node);
-    if (!n) return false;
-    // addrTest compiles each CIDR once (integer compare for IPv4).
-    return (n.spec.podCIDRs ?? (n.spec.podCIDR ? [n.spec.podCIDR] : [])).some((c) => addrTest(c)(ip));
+  /** The nodes' podCIDRs as the store holds them now (made again after any Node changed). */
+  private podCIDRs(): PodCIDRIndex {
+    const version = this.ctx.store.kindVersion('Node');
+    if (this.cidrIndex?.version !== version) this.cidrIndex = new PodCIDRIndex(version, [...this.byNode.keys()].map((name) => this.ctx.store.get('Node', undefined, name)));
+    return this.cidrIndex;
   }
 
   /** The agents running on a node. */
@@ -116,6 +129,7 @@ export class NodeKernels extends Map<string, NodeKernel> {
     const e = this.byNode.get(node);
     if (e && !e.started) {
       e.started = true;
+      this.startedNames.add(node);
       e.stops.push(e.flannel.start(), e.cni.start());
     }
     return e;
@@ -126,8 +140,15 @@ export class NodeKernels extends Map<string, NodeKernel> {
     this.stopWatch = this.ctx.store.watch('Node', 0, (ev) => {
       const name = ev.object.metadata.name;
       if (ev.type === 'DELETED') {
-        for (const stop of this.byNode.get(name)?.stops ?? []) stop();
+        const gone = this.byNode.get(name);
+        for (const stop of gone?.stops ?? []) stop();
+        for (const a of gone?.kernel.root.addresses ?? []) {
+          const rest = this.hostAddresses.get(a.address)?.filter((n) => n !== name);
+          if (rest?.length) this.hostAddresses.set(a.address, rest);
+          else this.hostAddresses.delete(a.address);
+        }
         this.byNode.delete(name);
+        this.startedNames.delete(name);
         this.delete(name);
         return;
       }
@@ -138,7 +159,8 @@ export class NodeKernels extends Map<string, NodeKernel> {
       const cni = new CniAgent(this.ctx, kernel);
       const kubelet = new KubeletSockets(this.ctx, kernel);
       this.set(name, kernel);
-      const agents: Entry = { kernel, flannel, cni, started: false, stops: [flannel.announce()] };
+      for (const a of kernel.root.addresses) if (a.dev !== 'lo') this.hostAddresses.set(a.address, [...(this.hostAddresses.get(a.address) ?? []), name]);
+      const agents: Entry = { kernel, flannel, cni, started: false, stops: [flannel.announce()], order: this.nextOrder++ };
       this.byNode.set(name, agents);
       const randomFully = this.randomFully(name);
       // What the daemons would have done by the time anyone looks: kube-proxy's sync (its jumps

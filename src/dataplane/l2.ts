@@ -85,7 +85,7 @@ export function toPort(w: Walk, kernel: NodeKernel, out: Link, p: Packet): Arriv
   w.step({ kind: 'exit-interface', dev: out.name });
   if (out.kind !== 'veth') return w.end('DROPPED', `${out.name} is not a pod's veth`, p);
   const peer = kernel.root.peerOf(out);
-  const sb = kernel.pods().find((s) => s.netns === peer?.netns);
+  const sb = peer && kernel.podByNetns(peer.netns);
   if (!sb) return w.end('DROPPED', `${out.name} leads to no pod`, p);
   return podIngress(w, kernel, sb, p);
 }

@@ -9,6 +9,7 @@ import { NodeFiles } from './files.js';
 import { programsFor, type HookName, type HookProgram, type IpsetLookup } from './hooks.js';
 import { IpsetTable } from './ipset/table.js';
 import { IpvsTable } from './ipvs/table.js';
+import type { VethLink } from './link.js';
 import { NetNamespace } from './netns.js';
 import type { Rule } from './netfilter/rule.js';
 import { Ruleset } from './netfilter/ruleset.js';
@@ -17,15 +18,83 @@ import { nftPrograms } from './nftables/evaluate.js';
 import { NftRuleset } from './nftables/ruleset.js';
 import { RecentLists } from './recent.js';
 
-export interface PodSandbox {
-  /** namespace/name of the pod. */
-  pod: string;
-  /** The netns name under /var/run/netns (containerd's `cni-<uuid>`). */
-  netns: NetNamespace;
-  netnsName: string;
-  containerID: string;
-  /** Name of the host end of the pod's veth, in the node's namespace. */
-  hostVeth: string;
+/** One end of a veth pair: its name, MAC and MTU. */
+export interface VethEnd {
+  name: string;
+  mac: string;
+  mtu: number;
+}
+
+/**
+ * A pod's sandbox. Its network namespace is built the first time something reads it, from the
+ * changes agents made to it until then, in their order: a node's hundred pods cost only the ones
+ * a trace visits or a dump prints. What the node's own namespace holds of a pod (the host end of
+ * its veth, the bridge's FDB entries) is there from the ADD.
+ */
+export class PodSandbox {
+  private ns?: NetNamespace;
+  private queued: ((ns: NetNamespace) => void)[] = [];
+  /** Where a change with a slot sits in the queue (a later one of the slot takes its place). */
+  private slots?: Map<string, number>;
+  /** The addresses the queued changes put on eth0. */
+  private eth0: readonly string[] = [];
+
+  /**
+   * @param pod namespace/name of the pod
+   * @param netnsName the netns name under /var/run/netns (containerd's `cni-<uuid>`)
+   * @param hostVeth name of the host end of the pod's veth, in the node's namespace
+   */
+  constructor(
+    readonly pod: string,
+    readonly netnsName: string,
+    readonly containerID: string,
+    readonly hostVeth: string,
+  ) {}
+
+  get netns(): NetNamespace {
+    if (!this.ns) {
+      const ns = (this.ns = new NetNamespace(this.netnsName));
+      const queued = this.queued;
+      this.queued = [];
+      this.slots = undefined;
+      for (const change of queued) change(ns);
+    }
+    return this.ns;
+  }
+
+  /** Whether the namespace exists yet (reading `netns` builds it). */
+  get built(): boolean {
+    return this.ns !== undefined;
+  }
+
+  /**
+   * Makes a change in the pod's namespace: now if it is built, else when it is. A change given a
+   * slot replaces the one queued in that slot before (a whole state set again, as the kubelet
+   * rebinds a pod's sockets).
+   */
+  change(fn: (ns: NetNamespace) => void, slot?: string): void {
+    if (this.ns) return fn(this.ns);
+    if (slot !== undefined) {
+      this.slots ??= new Map();
+      const at = this.slots.get(slot);
+      if (at !== undefined) {
+        this.queued[at] = fn;
+        return;
+      }
+      this.slots.set(slot, this.queued.length);
+    }
+    this.queued.push(fn);
+  }
+
+  /** Records the addresses (link-local included) a queued change gives eth0, so the pod is found by address before its namespace is built. */
+  plannedEth0(addresses: readonly string[]): void {
+    this.eth0 = addresses;
+  }
+
+  /** Whether eth0 holds the address (or will, once the queued changes run). */
+  holdsOnEth0(ip: string): boolean {
+    return this.ns ? this.ns.holders(ip).some((a) => a.dev === 'eth0') : this.eth0.includes(ip);
+  }
 }
 
 export class NodeKernel {
@@ -160,14 +229,41 @@ export class NodeKernel {
 
   /** The sandbox whose eth0 holds an address, e.g. to find where a packet to a pod IP ends up. */
   podByIP(ip: string): PodSandbox | undefined {
-    return this.pods().find((s) => s.netns.addresses.some((a) => a.dev === 'eth0' && a.address === ip));
+    for (const s of this.sandboxes.values()) if (s.holdsOnEth0(ip)) return s;
+    return undefined;
+  }
+
+  /** The sandbox a namespace belongs to (the far end of a bridge port's veth). */
+  podByNetns(ns: NetNamespace): PodSandbox | undefined {
+    for (const s of this.sandboxes.values()) if (s.built && s.netns === ns) return s;
+    return undefined;
   }
 
   /** A fresh namespace for a pod sandbox (what the runtime creates before calling CNI). */
   createSandbox(pod: string, netnsName: string, containerID: string, hostVeth: string): PodSandbox {
-    const s: PodSandbox = { pod, netnsName, containerID, netns: new NetNamespace(netnsName), hostVeth };
+    const s = new PodSandbox(pod, netnsName, containerID, hostVeth);
     this.sandboxes.set(pod, s);
     return s;
+  }
+
+  /**
+   * `ip link add HOST type veth peer name POD netns SANDBOX`: the node's end now, the pod's end
+   * when the sandbox's namespace is built (its link, with the ifindex it gets then).
+   */
+  addSandboxVeth(s: PodSandbox, pod: VethEnd, host: VethEnd): void {
+    let podEnd: VethLink | undefined;
+    const far = {
+      get netns(): NetNamespace {
+        return s.netns;
+      },
+      get ifindex(): number {
+        return s.netns && podEnd!.ifindex;
+      },
+    };
+    const hostEnd = this.root.addLink({ kind: 'veth', name: host.name, mac: host.mac, mtu: host.mtu, up: false, peer: far }) as VethLink;
+    s.change((ns) => {
+      podEnd = ns.addLink({ kind: 'veth', name: pod.name, mac: pod.mac, mtu: pod.mtu, up: false, peer: { netns: this.root, ifindex: hostEnd.ifindex } }) as VethLink;
+    });
   }
 
   /** The runtime tears the sandbox down after CNI DEL; the namespace and whatever was left in it go. */

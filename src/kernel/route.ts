@@ -1,5 +1,4 @@
-// IPv4 routing tables: routes with the attributes `ip route` shows, kept in the kernel's dump
-// order, and the longest-prefix-match lookup the FIB does.
+// IPv4 routing tables: routes with the attributes `ip route` shows, in the kernel's dump order, and the FIB's longest-prefix match.
 import { bigIntToIP, intToIpv4, ipToBigInt, ipv4ToInt } from '../net/ip.js';
 
 export const RT_TABLE_MAIN = 254;
@@ -51,6 +50,7 @@ interface Entry {
   /** IPv4 as 32-bit numbers (the hot path); IPv6 as BigInt. */
   net: number;
   net6: bigint;
+  key: string | undefined; // addKey's text, made on first use
 }
 
 const ALL6 = (1n << 128n) - 1n;
@@ -305,9 +305,10 @@ export class RoutingTable {
  * the device for local and broadcast routes and for IPv6 (fe80::/64 is on every link).
  */
 function addKey(e: Entry): string {
+  if (e.key !== undefined) return e.key;
   const r = e.route;
   const perDev = r.type === 'local' || r.type === 'broadcast' || e.v6;
-  return `${r.dst}/${r.prefix} ${r.metric ?? 0} ${r.type}${perDev ? ` ${r.dev}` : ''}`;
+  return (e.key = `${r.dst}/${r.prefix} ${r.metric ?? 0} ${r.type}${perDev ? ` ${r.dev}` : ''}`);
 }
 
 /** The route as the table keeps it: the destination's host bits cleared (and an IPv6 route's metric filled in). */
@@ -316,10 +317,10 @@ function entryOf(route: Omit<Route, 'table'>, table: number): Entry {
     const net6 = ipToBigInt(route.dst) & MASKS6[route.prefix]!;
     // IPv6 routes always carry a metric: 256 for the kernel's prefix routes, 0 for local ones, 1024 (IP6_RT_PRIO_USER) for the rest.
     const metric = route.metric ?? (route.type === 'local' ? 0 : route.proto === 'kernel' ? 256 : 1024);
-    return { route: kept(route, table, bigIntToIP(net6, 6), metric), v6: true, net: 0, net6 };
+    return { route: kept(route, table, bigIntToIP(net6, 6), metric), v6: true, net: 0, net6, key: undefined };
   }
   const net = (ipv4ToInt(route.dst) & maskOf(route.prefix)) >>> 0;
-  return { route: kept(route, table, intToIpv4(net), route.metric), v6: false, net, net6: 0n };
+  return { route: kept(route, table, intToIpv4(net), route.metric), v6: false, net, net6: 0n, key: undefined };
 }
 
 /** A copy of the route with its table, destination and metric, field by field (a spread followed by more properties is V8's slow path). */

@@ -1,7 +1,7 @@
 // Address arithmetic shared by every layer. IPv4 stays in plain numbers (hot paths: routing,
 // netfilter); IPv6 values are BigInts, read and printed here (RFC 5952 text, as ip-num and
 // iproute2 print it) and by ip-num for the rare forms with an embedded IPv4 part.
-import { isIPv4, isIPv6 } from 'node:net';
+import { isIPv6 } from 'node:net';
 import ipnum from 'ip-num';
 
 const { IPv6 } = ipnum;
@@ -10,9 +10,28 @@ export type Family = 4 | 6;
 
 /** 4 or 6 for a canonical address, undefined for anything else (leading zeros included). */
 export function ipFamily(ip: string): Family | undefined {
-  if (isIPv4(ip)) return 4;
-  if (isIPv6(ip)) return 6;
-  return undefined;
+  if (ip.indexOf(':') < 0) return isDottedQuad(ip) ? 4 : undefined;
+  return isIPv6(ip) ? 6 : undefined;
+}
+
+/** node:net's isIPv4 without its regular expression: four decimal octets, no leading zeros. */
+function isDottedQuad(s: string): boolean {
+  let octets = 0;
+  let digits = 0;
+  let value = 0;
+  for (let i = 0; i <= s.length; i++) {
+    const c = i < s.length ? s.charCodeAt(i) : 46;
+    if (c === 46) {
+      if (digits === 0 || value > 255 || ++octets > 4) return false;
+      digits = 0;
+      value = 0;
+    } else if (c >= 48 && c <= 57) {
+      if (digits === 1 && value === 0) return false;
+      if (++digits > 3) return false;
+      value = value * 10 + (c - 48);
+    } else return false;
+  }
+  return octets === 4;
 }
 
 /**

@@ -6,8 +6,24 @@ import { bigIntToIP } from './ip.js';
 export type MacOctets = [number, number, number, number, number, number];
 
 export function parseMac(mac: string): MacOctets | undefined {
-  const m = mac.trim().toLowerCase().match(/^([0-9a-f]{2}):([0-9a-f]{2}):([0-9a-f]{2}):([0-9a-f]{2}):([0-9a-f]{2}):([0-9a-f]{2})$/);
-  return m ? (m.slice(1).map((h) => parseInt(h, 16)) as MacOctets) : undefined;
+  const s = mac.trim();
+  if (s.length !== 17) return undefined;
+  const o: number[] = [];
+  for (let i = 0; i < 17; i += 3) {
+    const hi = hexDigit(s.charCodeAt(i));
+    const lo = hexDigit(s.charCodeAt(i + 1));
+    if (hi < 0 || lo < 0 || (i < 15 && s.charCodeAt(i + 2) !== 58)) return undefined;
+    o.push(hi * 16 + lo);
+  }
+  return o as MacOctets;
+}
+
+/** A hex digit's value (either case), -1 for any other character. */
+function hexDigit(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  if (c >= 97 && c <= 102) return c - 87;
+  if (c >= 65 && c <= 70) return c - 55;
+  return -1;
 }
 
 /** Each octet's two hex digits. */

@@ -41,3 +41,24 @@ test('a node read late holds what it would have held had it been read at once', 
   lazy.settle();
   for (const name of [...lazyNodes.keys()].reverse()) t.is(dump(lazyNodes.get(name)!), dump(atOnce.get(name)!), name);
 });
+
+test("a pod's namespace is built when first read, holding what it would have held had it been built at the ADD", (t) => {
+  const withSockets = (k: NodeKernel): string => `${dump(k)}\n${k.pods().map((p) => JSON.stringify(p.netns.sockets.all())).join('\n')}`;
+  const eager = loadCluster();
+  const eagerNode = startNodeAgents(eager).get('k8s-node1')!;
+  for (const p of eagerNode.pods()) t.truthy(p.netns.link('eth0'));
+  eagerNode.settle();
+
+  const lazy = loadCluster();
+  const lazyNode = startNodeAgents(lazy).get('k8s-node1')!.settle();
+  const pods = lazyNode.pods();
+  t.true(pods.length > 1);
+  t.true(pods.every((p) => !p.built));
+  // found by its address without building it or any other
+  const last = pods[pods.length - 1]!;
+  const ip = eagerNode.pod(last.pod)!.netns.addressesOf('eth0', 4)[0]!.address;
+  t.is(lazyNode.podByIP(ip), last);
+  t.true(pods.every((p) => !p.built));
+  t.is(withSockets(lazyNode), withSockets(eagerNode));
+  t.true(pods.every((p) => p.built));
+});

@@ -1,9 +1,10 @@
-// IPv6 text both ways, checked against ip-num (the library the addresses were printed with
+// ipFamily checked against node:net; IPv6 text both ways, checked against ip-num (the library the addresses were printed with
 // before): canonical text for values with runs of zero groups in every place, and any text form
 // (leading zeros, upper case, `::` anywhere, an embedded IPv4 part) read back to the same value.
 import test from 'ava';
 import ipnum from 'ip-num';
-import { bigIntToIP, canonicalIP, ipToBigInt } from '../../src/net/ip.js';
+import { isIPv4, isIPv6 } from 'node:net';
+import { bigIntToIP, canonicalIP, ipFamily, ipToBigInt } from '../../src/net/ip.js';
 
 const { IPv6, collapseIPv6Number } = ipnum;
 
@@ -58,4 +59,21 @@ test('canonicalIP of IPv6 text', (t) => {
   t.is(canonicalIP('::ffff:10.0.0.1'), '::ffff:a00:1');
   t.is(canonicalIP('1:0:1:0:1:0:1:0'), '1:0:1:0:1:0:1:0');
   t.is(canonicalIP(' 10.0.0.01 '), '10.0.0.1');
+});
+
+test('ipFamily answers as node:net does', (t) => {
+  let seed = 99;
+  const rand = (n: number): number => Math.floor(((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648) * n);
+  const pieces = ['0', '1', '9', '00', '01', '10', '99', '100', '199', '255', '256', '300', '0255', '.', '.', ':', 'a', ' ', '-1', ''];
+  const cases = ['1.2.3.4', '0.0.0.0', '255.255.255.255', '1.2.3', '1.2.3.4.5', '01.2.3.4', '1..2.3', '', '.1.2.3', '::1', '1.2.3.4:80', 'fe80::1%eth0'];
+  for (let i = 0; i < 50000; i++) {
+    let s = '';
+    for (let n = rand(9); n > 0; n--) s += pieces[rand(pieces.length)];
+    cases.push(s);
+  }
+  for (const s of cases) {
+    const want = isIPv4(s) ? 4 : isIPv6(s) ? 6 : undefined;
+    if (ipFamily(s) !== want) t.is(ipFamily(s), want, JSON.stringify(s));
+  }
+  t.pass();
 });

@@ -2,8 +2,8 @@
 // pinned), a veth pair from the pod's eth0 to a `vethXXXXXXXX` port of the bridge (hairpin as
 // configured), the host-local address on eth0 and the routes of the IPAM result via the gateway.
 import type { NodeKernel, PodSandbox } from '../../kernel/node.js';
-import { addVethPair } from '../../kernel/netns.js';
 import { intToIpv4, ipv4ToInt, parseCIDR, type CIDR } from '../../net/ip.js';
+import { eui64LinkLocal } from '../../net/mac.js';
 import type { BridgeConf } from './flannel-plugin.js';
 import type { HostLocalAllocator } from './hostlocal.js';
 import { bridgeMac, hostVethMac, podEth0Mac } from './names.js';
@@ -46,33 +46,33 @@ export function bridgeAdd(kernel: NodeKernel, sandbox: PodSandbox, conf: BridgeC
   });
   const bridge = ensureBridge(kernel, conf, isGateway ? allocs.map((a) => parseCIDR(`${a.gateway}/${a.addr.prefix}`)!) : []);
 
-  const pod = sandbox.netns;
   const root = kernel.root;
   const eth0Mac = podEth0Mac(sandbox.pod);
-  addVethPair(
-    { netns: pod, name: 'eth0', mac: eth0Mac, mtu: conf.mtu },
-    { netns: root, name: sandbox.hostVeth, mac: hostVethMac(sandbox.pod), mtu: conf.mtu },
-  );
+  kernel.addSandboxVeth(sandbox, { name: 'eth0', mac: eth0Mac, mtu: conf.mtu }, { name: sandbox.hostVeth, mac: hostVethMac(sandbox.pod), mtu: conf.mtu });
   root.setUp(sandbox.hostVeth, true);
   root.setMaster(sandbox.hostVeth, bridge);
   root.setHairpin(sandbox.hostVeth, !!conf.hairpinMode);
 
-  pod.sysctl.set('net.ipv4.conf.eth0.arp_notify', 1);
-  pod.sysctl.set('net.ipv6.conf.eth0.accept_dad', 0);
-  for (const { addr } of allocs) {
-    const broadcast = addr.family === 4 ? { broadcast: broadcastOf(addr.address, addr.prefix) } : {};
-    pod.addAddress({ family: addr.family, dev: 'eth0', address: addr.address, prefix: addr.prefix, ...broadcast, scope: 'global' });
-  }
-  pod.setUp('eth0', true);
-  for (const { addr, gateway } of allocs) {
-    const routes = conf.ipam.routes.filter((r) => parseCIDR(r.dst)!.family === addr.family);
-    const any = addr.family === 4 ? '0.0.0.0/0' : '::/0';
-    if (conf.isDefaultGateway && !routes.some((r) => r.dst === any && r.gw)) routes.push({ dst: any, gw: gateway });
-    for (const r of routes) {
-      const c = parseCIDR(r.dst)!;
-      pod.addRoute({ type: 'unicast', dst: c.network, prefix: c.prefix, via: r.gw ?? gateway, dev: 'eth0', ...(c.family === 6 ? { metric: 1024 } : {}) });
+  // The pod's side, when its namespace is built.
+  sandbox.plannedEth0([...allocs.map((a) => a.addr.address), eui64LinkLocal(eth0Mac)]);
+  sandbox.change((pod) => {
+    pod.sysctl.set('net.ipv4.conf.eth0.arp_notify', 1);
+    pod.sysctl.set('net.ipv6.conf.eth0.accept_dad', 0);
+    for (const { addr } of allocs) {
+      const broadcast = addr.family === 4 ? { broadcast: broadcastOf(addr.address, addr.prefix) } : {};
+      pod.addAddress({ family: addr.family, dev: 'eth0', address: addr.address, prefix: addr.prefix, ...broadcast, scope: 'global' });
     }
-  }
+    pod.setUp('eth0', true);
+    for (const { addr, gateway } of allocs) {
+      const routes = conf.ipam.routes.filter((r) => parseCIDR(r.dst)!.family === addr.family);
+      const any = addr.family === 4 ? '0.0.0.0/0' : '::/0';
+      if (conf.isDefaultGateway && !routes.some((r) => r.dst === any && r.gw)) routes.push({ dst: any, gw: gateway });
+      for (const r of routes) {
+        const c = parseCIDR(r.dst)!;
+        pod.addRoute({ type: 'unicast', dst: c.network, prefix: c.prefix, via: r.gw ?? gateway, dev: 'eth0', ...(c.family === 6 ? { metric: 1024 } : {}) });
+      }
+    }
+  });
   // The pod's first frames (IPv6 MLD reports and router solicitations as eth0 comes up) teach the
   // bridge which port its MAC lives behind.
   root.fdb.replace({ mac: eth0Mac, dev: sandbox.hostVeth, master: bridge, state: 'dynamic' });

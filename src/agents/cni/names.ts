@@ -1,12 +1,12 @@
 // Identifiers the runtime and the bridge plugin draw at random for a pod sandbox, derived here
 // from the pod's namespace/name so every run prints the same state.
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { stableUid } from '../../api/store.js';
 import { stableHex8, stableMac } from '../../net/mac.js';
 
 /** The sandbox (pause container) ID: 64 hex digits, as containerd hands to CNI. */
 export function containerID(pod: string): string {
-  return createHash('sha256').update(`sandbox/${pod}`).digest('hex');
+  return hash('sha256', `sandbox/${pod}`, 'hex');
 }
 
 /** containerd's netns name under /var/run/netns. */

@@ -30,8 +30,19 @@ function podCIDROf(n: Node, family: Fam): CIDR | undefined {
   return all.map((c) => parseCIDR(c, true)).find((c): c is CIDR => !!c && c.family === family);
 }
 
+/** Each Node version's lease per family, read once for every node's flanneld (a stored object is never changed, only replaced). */
+const leases = { 4: new WeakMap<Node, RemoteLease | undefined>(), 6: new WeakMap<Node, RemoteLease | undefined>() };
+
 /** A remote node's lease of one family, or undefined while its flanneld has not published one. */
 export function leaseOf(n: Node, family: Fam = 4): RemoteLease | undefined {
+  const known = leases[family];
+  if (known.has(n)) return known.get(n);
+  const lease = readLease(n, family);
+  known.set(n, lease);
+  return lease;
+}
+
+function readLease(n: Node, family: Fam): RemoteLease | undefined {
   const a = n.metadata.annotations ?? {};
   const c = podCIDROf(n, family);
   const type = a[BACKEND_TYPE];
