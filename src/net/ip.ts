@@ -10,28 +10,8 @@ export type Family = 4 | 6;
 
 /** 4 or 6 for a canonical address, undefined for anything else (leading zeros included). */
 export function ipFamily(ip: string): Family | undefined {
-  if (ip.indexOf(':') < 0) return isDottedQuad(ip) ? 4 : undefined;
+  if (ip.indexOf(':') < 0) return canonicalIPv4(ip) === ip ? 4 : undefined; // node:net's isIPv4: no leading zeros
   return isIPv6(ip) ? 6 : undefined;
-}
-
-/** node:net's isIPv4 without its regular expression: four decimal octets, no leading zeros. */
-function isDottedQuad(s: string): boolean {
-  let octets = 0;
-  let digits = 0;
-  let value = 0;
-  for (let i = 0; i <= s.length; i++) {
-    const c = i < s.length ? s.charCodeAt(i) : 46;
-    if (c === 46) {
-      if (digits === 0 || value > 255 || ++octets > 4) return false;
-      digits = 0;
-      value = 0;
-    } else if (c >= 48 && c <= 57) {
-      if (digits === 1 && value === 0) return false;
-      if (++digits > 3) return false;
-      value = value * 10 + (c - 48);
-    } else return false;
-  }
-  return octets === 4;
 }
 
 /**
