@@ -151,11 +151,6 @@ export class NodeKernel {
     this.sourcesVersion++;
   }
 
-  /** Every program registered at the netfilter hooks, in registration order. */
-  programs(): readonly HookProgram[] {
-    return this.gathered().all;
-  }
-
   /** The programs of a family at a hook, in the order they run (priority, then registration). */
   programsAt(family: Family, hook: HookName): readonly HookProgram[] {
     const g = this.gathered();
