@@ -6,11 +6,12 @@ import { ConnTable, connKey, type ConnState, type IpvsConn } from './connections
 import { HASH_SCHEDULERS } from './hashing.js';
 import { PLAIN_SCHEDULERS, type Pick, type Scheduler } from './schedulers.js';
 import { IP_VS_SVC_F_PERSISTENT, NO_STATS, ownStats, serviceKey, type ForwardMethod, type IpvsProto, type RealServer, type ServiceSpec, type VirtualService } from './service.js';
+import { IpvsError, ServiceMap, SharedServices, type ServiceBuild } from './service-map.js';
 
 /** Schedulers the kernel has as modules; lblcr is not modelled (knet refuses it by name). */
 export const SCHEDULERS: Record<string, Scheduler> = { ...PLAIN_SCHEDULERS, ...HASH_SCHEDULERS };
 
-export class IpvsError extends Error {}
+export { IpvsError, SharedServices, type ServiceBuild } from './service-map.js';
 
 export interface DestSpec {
   addr: string;
@@ -29,25 +30,51 @@ export interface Decision {
   shares: number[];
 }
 
-/** Services made once for many tables (a cluster-wide first sync), each copied into a table before that table changes it. */
-export class SharedServices {
-  readonly byKey: ReadonlyMap<string, VirtualService>;
+/**
+ * Services made once for many tables, in the order given: `make(i)` describes the one under
+ * `keys[i]`, built when a table first reads it as adding it and then its destinations would
+ * build it. Refused up front as those adds would refuse them (a key twice, a scheduler the
+ * kernel lacks: `schedulers` names every one used); destinations are the caller's to keep unique.
+ */
+export function sharedServices(family: Family, keys: readonly string[], schedulers: Iterable<string>, make: (i: number) => ServiceBuild): SharedServices {
+  for (const s of schedulers) schedulerOf(s);
+  return new SharedServices(family, keys, make, buildService);
+}
 
-  /** Takes the services of a table nothing else will change (nor run traffic through). */
-  constructor(from: IpvsTable) {
-    this.byKey = new Map(from.byServiceKey());
-  }
+/** A service as adding it and then its destinations in order leaves it, in no table. */
+function buildService(b: ServiceBuild): VirtualService {
+  const svc = newService(b.spec);
+  for (const d of b.dests) newDest(svc, d);
+  return svc;
+}
 
-  /** Whether the service is this one's under its key (not a table's own copy). */
-  holds(key: string, svc: VirtualService): boolean {
-    return this.byKey.get(key) === svc;
-  }
+function schedulerOf(name: string): Scheduler {
+  const s = SCHEDULERS[name];
+  if (!s) throw new IpvsError(`Scheduler not found: ip_vs_${name}.ko${name === 'lblcr' ? ' (knet does not model lblcr)' : ''}`);
+  return s;
+}
+
+function newService(spec: ServiceSpec): VirtualService {
+  const sched = schedulerOf(spec.scheduler);
+  // spelled out: V8 builds a spread followed by more properties on a slow path (~30x)
+  const { family, proto, addr, port, scheduler, flags, timeout } = spec;
+  const netmask = spec.netmask ?? (family === 4 ? 32 : 128);
+  const svc: VirtualService = { family, proto, addr, port, scheduler, flags, timeout, netmask, dests: [], sched: undefined, stats: NO_STATS };
+  sched.update(svc);
+  return svc;
+}
+
+function newDest(svc: VirtualService, d: DestSpec): RealServer {
+  if (svc.dests.some((x) => x.addr === d.addr && x.port === d.port)) throw new IpvsError('Destination already exists');
+  const rs: RealServer = { addr: d.addr, port: d.port, weight: d.weight, lastWeight: d.weight, fwd: d.fwd ?? 'Masq', activeConns: 0, inactConns: 0, persistConns: 0, stats: NO_STATS };
+  svc.dests.unshift(rs);
+  schedulerOf(svc.scheduler).update(svc);
+  return rs;
 }
 
 export class IpvsTable {
-  private readonly byKey = new Map<string, VirtualService>();
-  /** Shared services this table holds, still unchanged. */
-  private readonly borrowed: SharedServices[] = [];
+  /** By serviceKey in add order; shared blocks held whole, a service copied here when first handed out. */
+  private readonly byKey = new ServiceMap((svc) => copyService(svc));
   readonly conns = new ConnTable();
   /** Services whose runtime state moved since the last fresh start. */
   private readonly touched = new Set<VirtualService>();
@@ -69,8 +96,9 @@ export class IpvsTable {
   }
 
   services(): VirtualService[] {
-    if (this.borrowed.length === 0) return [...this.byKey.values()];
-    return [...this.byKey.keys()].map((k) => this.own(k, this.byKey.get(k))!);
+    const out: VirtualService[] = [];
+    for (const k of this.byKey.keys()) out.push(this.byKey.get(k)!);
+    return out;
   }
 
   service(proto: IpvsProto, addr: string, port: number): VirtualService | undefined {
@@ -79,7 +107,7 @@ export class IpvsTable {
 
   /** The service whose serviceKey is `key`. */
   serviceByKey(key: string): VirtualService | undefined {
-    return this.own(key, this.byKey.get(key));
+    return this.byKey.get(key);
   }
 
   /** [serviceKey, service] in the order services were added, for reading (shared ones are not copied). */
@@ -93,26 +121,11 @@ export class IpvsTable {
    */
   adopt(family: Family, shared: SharedServices): void {
     if (this.sizes[family]) throw new IpvsError(`the table has IPv${family} services already`);
-    for (const [key, svc] of shared.byKey) {
-      if (svc.family !== family) throw new IpvsError(`a shared IPv${svc.family} service given as IPv${family}`);
-      if (this.byKey.has(key)) throw new IpvsError('Service already exists');
-      this.byKey.set(key, svc);
-    }
-    this.borrowed.push(shared);
-    this.sizes[family] += shared.byKey.size;
+    if (shared.family !== family) throw new IpvsError(`shared IPv${shared.family} services given as IPv${family}`);
+    for (const key of this.byKey.keys()) if (shared.has(key)) throw new IpvsError('Service already exists');
+    this.byKey.hold(shared);
+    this.sizes[family] += shared.size;
     this.changes[family]++;
-  }
-
-  /** The table's own copy of a service it holds shared: its destinations copied, its scheduler state pointing at the copies. */
-  private own(key: string, svc: VirtualService | undefined): VirtualService | undefined {
-    if (!svc || !this.borrowed.some((b) => b.holds(key, svc))) return svc;
-    const { family, proto, addr, port, scheduler, flags, timeout, netmask } = svc;
-    const to = new Map<unknown, RealServer>();
-    for (const d of svc.dests) to.set(d, { addr: d.addr, port: d.port, weight: d.weight, lastWeight: d.lastWeight, fwd: d.fwd, activeConns: d.activeConns, inactConns: d.inactConns, persistConns: d.persistConns, stats: d.stats });
-    const dests = [...to.values()];
-    const copy: VirtualService = { family, proto, addr, port, scheduler, flags, timeout, netmask, dests, sched: remapDests(svc.sched, to), stats: svc.stats };
-    this.byKey.set(key, copy);
-    return copy;
   }
 
   private must(proto: IpvsProto, addr: string, port: number): VirtualService {
@@ -121,22 +134,11 @@ export class IpvsTable {
     return s;
   }
 
-  private scheduler(name: string): Scheduler {
-    const s = SCHEDULERS[name];
-    if (!s) throw new IpvsError(`Scheduler not found: ip_vs_${name}.ko${name === 'lblcr' ? ' (knet does not model lblcr)' : ''}`);
-    return s;
-  }
-
   addService(spec: ServiceSpec): VirtualService {
     const key = serviceKey(spec.proto, spec.addr, spec.port);
     if (this.byKey.has(key)) throw new IpvsError('Service already exists');
-    const sched = this.scheduler(spec.scheduler);
-    // spelled out: V8 builds a spread followed by more properties on a slow path (~30x)
-    const { family, proto, addr, port, scheduler, flags, timeout } = spec;
-    const netmask = spec.netmask ?? (family === 4 ? 32 : 128);
-    const svc: VirtualService = { family, proto, addr, port, scheduler, flags, timeout, netmask, dests: [], sched: undefined, stats: NO_STATS };
-    sched.update(svc);
-    this.byKey.set(key, svc);
+    const svc = newService(spec);
+    this.byKey.add(key, svc);
     this.sizes[svc.family]++;
     this.changes[svc.family]++;
     return svc;
@@ -145,7 +147,7 @@ export class IpvsTable {
   editService(spec: ServiceSpec): VirtualService {
     const svc = this.must(spec.proto, spec.addr, spec.port);
     const schedChanged = svc.scheduler !== spec.scheduler;
-    const sched = this.scheduler(spec.scheduler);
+    const sched = schedulerOf(spec.scheduler);
     svc.scheduler = spec.scheduler;
     svc.flags = spec.flags;
     svc.timeout = spec.timeout;
@@ -160,7 +162,7 @@ export class IpvsTable {
 
   delService(proto: IpvsProto, addr: string, port: number): void {
     // not copied first: a shared service has no connections
-    const svc = this.byKey.get(serviceKey(proto, addr, port));
+    const svc = this.byKey.peek(serviceKey(proto, addr, port));
     if (!svc) throw new IpvsError('No such service');
     this.conns.forget((c) => c.svc === svc);
     this.touched.delete(svc);
@@ -170,10 +172,7 @@ export class IpvsTable {
   }
 
   addDest(svc: VirtualService, d: DestSpec): RealServer {
-    if (svc.dests.some((x) => x.addr === d.addr && x.port === d.port)) throw new IpvsError('Destination already exists');
-    const rs: RealServer = { addr: d.addr, port: d.port, weight: d.weight, lastWeight: d.weight, fwd: d.fwd ?? 'Masq', activeConns: 0, inactConns: 0, persistConns: 0, stats: NO_STATS };
-    svc.dests.unshift(rs);
-    this.scheduler(svc.scheduler).update(svc);
+    const rs = newDest(svc, d);
     this.changes[svc.family]++;
     return rs;
   }
@@ -184,7 +183,7 @@ export class IpvsTable {
     rs.weight = d.weight;
     if (d.weight > 0) rs.lastWeight = d.weight;
     if (d.fwd) rs.fwd = d.fwd;
-    this.scheduler(svc.scheduler).update(svc);
+    schedulerOf(svc.scheduler).update(svc);
     this.changes[svc.family]++;
     return rs;
   }
@@ -194,7 +193,7 @@ export class IpvsTable {
     if (index < 0) throw new IpvsError('No such destination');
     const [dest] = svc.dests.splice(index, 1);
     this.conns.forget((c) => c.dest === dest);
-    this.scheduler(svc.scheduler).update(svc, { dest: dest!, index });
+    schedulerOf(svc.scheduler).update(svc, { dest: dest!, index });
     this.changes[svc.family]++;
   }
 
@@ -221,7 +220,7 @@ export class IpvsTable {
 
   /** What the kernel would give a new connection from src:sport now (nothing is changed). */
   decide(svc: VirtualService, src: string, sport: number, now: number): Decision {
-    const sched = this.scheduler(svc.scheduler);
+    const sched = schedulerOf(svc.scheduler);
     const key = { src, sport, dst: svc.addr };
     if (svc.flags & IP_VS_SVC_F_PERSISTENT) {
       const t = this.templateOf(svc, src, now);
@@ -265,7 +264,7 @@ export class IpvsTable {
 
   private freshen(s: VirtualService): void {
     s.sched = undefined;
-    this.scheduler(s.scheduler).update(s);
+    schedulerOf(s.scheduler).update(s);
     s.stats = NO_STATS;
     for (const d of s.dests) d.stats = NO_STATS;
   }
@@ -277,7 +276,7 @@ export class IpvsTable {
    */
   connect(svc: VirtualService, dest: RealServer, c: { src: string; sport: number; state: ConnState }, now: number): IpvsConn {
     this.touched.add(svc);
-    const sched = this.scheduler(svc.scheduler);
+    const sched = schedulerOf(svc.scheduler);
     let control: IpvsConn | undefined;
     if (svc.flags & IP_VS_SVC_F_PERSISTENT) {
       control = this.templateOf(svc, c.src, now);
@@ -292,6 +291,15 @@ export class IpvsTable {
     ownStats(dest).conns++;
     return this.conns.add({ proto: svc.proto, caddr: c.src, cport: c.sport, vaddr: svc.addr, vport: svc.port, daddr: dest.addr, dport: dest.port, state: c.state, template: false, svc, dest, ...(control ? { control } : {}) }, now);
   }
+}
+
+/** A table's own copy of a shared service: its destinations copied, its scheduler state pointing at the copies. */
+function copyService(svc: VirtualService): VirtualService {
+  const { family, proto, addr, port, scheduler, flags, timeout, netmask } = svc;
+  const to = new Map<unknown, RealServer>();
+  for (const d of svc.dests) to.set(d, { addr: d.addr, port: d.port, weight: d.weight, lastWeight: d.lastWeight, fwd: d.fwd, activeConns: d.activeConns, inactConns: d.inactConns, persistConns: d.persistConns, stats: d.stats });
+  const dests = [...to.values()];
+  return { family, proto, addr, port, scheduler, flags, timeout, netmask, dests, sched: remapDests(svc.sched, to), stats: svc.stats };
 }
 
 /** The scheduler's pick without moving its state (rr/wrr cursors are restored). */

@@ -8,7 +8,7 @@
 import type { Store } from '../../../api/store.js';
 import { IpsetError, IpsetTable, type IpSet, type SetOptions } from '../../../kernel/ipset/table.js';
 import type { SetType } from '../../../kernel/ipset/types.js';
-import { IpvsError, IpvsTable, SharedServices } from '../../../kernel/ipvs/table.js';
+import { IpvsError, sharedServices, type ServiceBuild, type SharedServices } from '../../../kernel/ipvs/table.js';
 import { HostAddressBlock } from '../../../kernel/host-addresses.js';
 import type { Family } from '../../../net/ip.js';
 import { DesiredState } from './desired.js';
@@ -35,12 +35,11 @@ export class SharedSync {
       this.sets.create(name, d.type, setOptions(d.type));
       for (const e of this.desired.entriesOf(d.name)) this.sets.add(name, e, true);
     }
-    const t = new IpvsTable();
-    for (const vs of this.desired.services(keys)) {
-      const svc = t.addService({ family, proto: vs.proto, addr: vs.addr, port: vs.port, scheduler: vs.scheduler, flags: vs.flags, timeout: vs.timeout });
-      for (const d of vs.dests) t.addDest(svc, { addr: d.ip, port: d.port, weight: 1 });
-    }
-    this.services = new SharedServices(t);
+    // each virtual server built when a node first reads it (its real servers are unique by ip:port)
+    const vss = this.desired.services(keys);
+    const schedulers = new Set<string>();
+    for (const vs of vss) schedulers.add(vs.scheduler);
+    this.services = sharedServices(family, vss.map((vs) => vs.key), schedulers, (i) => buildOf(family, vss[i]!));
     this.addresses = new HostAddressBlock(dev, family, [...this.desired.bound()]);
   }
 
@@ -48,6 +47,11 @@ export class SharedSync {
   set(name: string): IpSet {
     return this.sets.get(name)!;
   }
+}
+
+function buildOf(family: Family, vs: VirtualServerPlan): ServiceBuild {
+  const spec = { family, proto: vs.proto, addr: vs.addr, port: vs.port, scheduler: vs.scheduler, flags: vs.flags, timeout: vs.timeout };
+  return { spec, dests: vs.dests.map((d) => ({ addr: d.ip, port: d.port, weight: 1 })) };
 }
 
 /** Per store, per family: the last shared sync made (from the plans of the node that made it). */
