@@ -1,6 +1,6 @@
-// A partial sync rewrites the entry chains whole, from the runs it kept and patched for the
-// Services that changed (src/agents/kube-proxy/iptables/entries.ts): after every change their
-// lines must be exactly what a kube-proxy starting now writes in its full sync.
+// A partial sync rewrites the entry chains whole, from the Services' rules of this sync
+// (src/agents/kube-proxy/iptables/entry-source.ts): after every change their lines must be
+// exactly what a kube-proxy starting now writes in its full sync.
 import test from 'ava';
 import { KubeProxyIptables } from '../../src/agents/kube-proxy/iptables/agent.js';
 import { Store } from '../../src/api/store.js';
@@ -37,7 +37,7 @@ function entryLines(text: string): string {
 
 test('the entry chains of every partial sync are the ones a full sync writes', (t) => {
   const store = new Store();
-  // more than 64 Services: a change of a few patches the kept runs instead of building them anew
+  // more than 32 Services: the walk through them skips by destination
   for (let i = 0; i < 80; i += 2) {
     store.create(service(i, i % 3 === 0));
     store.create(slice(i, i % 4));

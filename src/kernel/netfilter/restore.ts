@@ -185,6 +185,7 @@ export function applyRestore(kernel: Ruleset, input: Ruleset): void {
       const kc = kt.ensureChain(name);
       if (c.builtin) kc.policy = c.policy;
       if (c.lines) kc.setLines(c.lines);
+      else if (c.ruleSource) kc.setSource(c.ruleSource);
       else kc.setRules([...c.rules]);
     }
     if (!kt.adoptGroups(t)) for (const [id, g] of t.groups()) kt.setGroup(id, g);

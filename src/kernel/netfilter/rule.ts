@@ -180,6 +180,8 @@ export class Rule {
   counters?: [number, number];
   /** The restore printer's memo for this rule (restore.ts). */
   printed?: PrintMemo;
+  /** The chain group (ChainGroup id) holding the chain this rule jumps to, where the writer knows it. */
+  group?: string;
   private parsed?: RuleSpec;
   private saved?: string;
 

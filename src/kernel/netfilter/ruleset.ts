@@ -2,7 +2,9 @@
 // holds it. Also the shape of an iptables-restore input (a partial set of chains to rewrite,
 // plus chains to delete), so one model serves the generator, the parser and the evaluator.
 import type { Family } from '../../net/ip.js';
-import { Rule } from './rule.js';
+import { Chain, type ChainLines } from './chain.js';
+
+export { Chain, type ChainLines, type RuleSource } from './chain.js';
 
 export type TableName = 'raw' | 'mangle' | 'filter' | 'nat' | 'security';
 
@@ -22,117 +24,6 @@ export function isTableName(s: string): s is TableName {
   return Object.prototype.hasOwnProperty.call(BUILTIN_CHAINS, s);
 }
 
-/**
- * A chain's rules as the restore lines that write them (`-A NAME args` each, newline-ended), as
- * a generator produces them: they become Rule objects only when something reads the chain.
- */
-export interface ChainLines {
-  readonly table: string;
-  readonly family: Family;
-  readonly text: string;
-  readonly count: number;
-}
-
-// Shared by every chain that has no rules / no counters of its own (100,000 chains are common):
-// never changed in place, a chain gets its own list when it is first edited.
-const NO_RULES: Rule[] = [];
-const NO_COUNTERS: [number, number] = [0, 0];
-
-export class Chain {
-  private list: Rule[] = NO_RULES;
-  private pending?: ChainLines;
-  private rev = 0;
-
-  constructor(
-    readonly name: string,
-    /** ACCEPT/DROP for a built-in chain, '-' for a user chain. */
-    public policy: string,
-    /** Replaced, never changed in place. */
-    public counters: [number, number] = NO_COUNTERS,
-  ) {}
-
-  get builtin(): boolean {
-    return this.policy !== '-';
-  }
-
-  get rules(): readonly Rule[] {
-    if (this.pending) this.materialize();
-    return this.list;
-  }
-
-  /** How many rules the chain holds (without reading them). */
-  get size(): number {
-    return this.pending ? this.pending.count : this.list.length;
-  }
-
-  /** The chain's restore lines while it still holds them as text. */
-  get lines(): ChainLines | undefined {
-    return this.pending;
-  }
-
-  /** Changes with every edit of the rule list (what caches of a chain's compiled form key on). */
-  get revision(): number {
-    return this.rev;
-  }
-
-  append(rule: Rule): void {
-    this.own().push(rule);
-    this.rev++;
-  }
-
-  /** Inserts at a 1-based position (iptables -I). */
-  insert(rule: Rule, position = 1): void {
-    this.own().splice(position - 1, 0, rule);
-    this.rev++;
-  }
-
-  delete(position: number): void {
-    this.own().splice(position - 1, 1);
-    this.rev++;
-  }
-
-  /** Replaces every rule (a restore's flush + appends). */
-  setRules(rules: Rule[]): void {
-    this.pending = undefined;
-    this.list = rules;
-    this.rev++;
-  }
-
-  /** Replaces every rule with the ones these restore lines write (read when first needed). */
-  setLines(lines: ChainLines): void {
-    this.pending = lines.count ? lines : undefined;
-    this.list = NO_RULES;
-    this.rev++;
-  }
-
-  flush(): void {
-    this.pending = undefined;
-    this.list = NO_RULES;
-    this.rev++;
-  }
-
-  /** The rule list, the chain's own, for an edit. */
-  private own(): Rule[] {
-    if (this.pending) this.materialize();
-    if (this.list === NO_RULES) this.list = [];
-    return this.list;
-  }
-
-  private materialize(): void {
-    const { table, family, text, count } = this.pending!;
-    this.pending = undefined;
-    const skip = this.name.length + 4; // `-A NAME `
-    const list: Rule[] = new Array(count);
-    let at = 0;
-    for (let i = 0; i < count; i++) {
-      const end = text.indexOf('\n', at);
-      list[i] = new Rule(table, this.name, text.slice(at + skip, end), family);
-      at = end + 1;
-    }
-    this.list = list;
-  }
-}
-
 /** A group's chains in declaration order: names, restore lines (`-A NAME args` each, newline-ended) and rule counts. */
 export interface ChainList {
   readonly names: readonly string[];
@@ -150,8 +41,12 @@ export interface ChainGroup {
   readonly chains: ReadonlyMap<string, ChainLines>;
   /** The same chains as parallel lists, where the group has them so: printing reads these without building the map. */
   readonly list?: ChainList;
-  /** Chains other rules jump to, known without reading `chains`: looking one up reads only this group. */
-  readonly entryNames: readonly string[];
+  /**
+   * Chains other rules jump to, known without reading `chains`: looking one up reads only this
+   * group. Undefined while the group has not worked them out: a jump from one of its entry
+   * rules names the group instead (Rule.group).
+   */
+  readonly entryNames: readonly string[] | undefined;
   /** Every chain of the group starts with one of these (a lookup of any other name never reads it). */
   readonly prefixes: readonly string[];
 }
@@ -188,8 +83,15 @@ export class Table {
     return this.own;
   }
 
-  chain(name: string): Chain | undefined {
-    return this.own.get(name) ?? this.fromGroups(name);
+  /** `group`: the group a jump's rule says holds the chain (saves a search of every group). */
+  chain(name: string, group?: string): Chain | undefined {
+    const c = this.own.get(name);
+    if (c || this.unread.size === 0) return c;
+    if (group !== undefined && this.unread.get(group)?.chains.has(name)) {
+      this.readGroup(group);
+      return this.own.get(name);
+    }
+    return this.fromGroups(name);
   }
 
   /** The chain, created as a user chain if missing (iptables -N without the error). */
@@ -258,7 +160,7 @@ export class Table {
     }
     this.ownMaps();
     this.unread.set(id, g);
-    for (const n of g.entryNames) this.entryIndex.set(n, id);
+    if (g.entryNames) for (const n of g.entryNames) this.entryIndex.set(n, id);
     // groups of one owner share their prefixes' list: added once
     if (g.prefixes !== this.lastPrefixes) for (const p of (this.lastPrefixes = g.prefixes)) this.prefixes.add(p);
   }
@@ -324,7 +226,7 @@ export class Table {
     const g = this.unread.get(id)!;
     this.ownMaps();
     this.unread.delete(id);
-    for (const n of g.entryNames) if (this.entryIndex.get(n) === id) this.entryIndex.delete(n);
+    if (g.entryNames) for (const n of g.entryNames) if (this.entryIndex.get(n) === id) this.entryIndex.delete(n);
     this.write(id, g);
   }
 

@@ -102,11 +102,11 @@ export function runTable(rs: Ruleset, table: TableName, hook: string, p: HookPac
     steps += next - i;
     i = next;
     if (steps > MAX_STEPS) throw new NetfilterError(`${table} chain ${chain.name}: more than ${MAX_STEPS} rules evaluated for one packet (a goto loop?)`);
-    if (i >= chain.rules.length) {
+    if (i >= chain.size) {
       if (!ret()) break;
       continue;
     }
-    const rule = chain.rules[i++]!;
+    const rule = chain.ruleAt(i++)!;
     // Its place in this chain (a generated rule object can sit in several nodes' chains).
     const position = i;
     res.evaluated++;
@@ -167,7 +167,7 @@ export function runTable(rs: Ruleset, table: TableName, hook: string, p: HookPac
         res.decidedBy = at;
         return finish();
       case 'chain': {
-        const next = t.chain(a.chain);
+        const next = t.chain(a.chain, rule.group);
         if (!next) throw new NetfilterError(`${table} ${chain.name} rule ${position} jumps to chain ${a.chain}, which does not exist`);
         if (stack.length >= MAX_DEPTH || stack.some((f) => f.chain === next.name) || next.name === chain.name) {
           throw new NetfilterError(`${table} chain ${next.name} is entered again from ${chain.name} rule ${position}: a loop`);

@@ -4,7 +4,7 @@
 // packet meets. The kernel still walks every rule: the evaluator counts the skipped ones, which
 // all fail on -d before anything else is tested (no evidence, no side effect).
 import { canonicalIP } from '../../net/ip.js';
-import type { Chain } from './ruleset.js';
+import type { Chain } from './chain.js';
 
 /** Chains shorter than this are walked rule by rule (an index would not pay for itself). */
 const MIN_RULES = 32;
@@ -54,7 +54,7 @@ function indexOf(chain: Chain): ChainIndex | undefined {
 }
 
 /** First entry of an ascending list that is ≥ from (the list's length when none is). */
-function lowerBound(list: readonly number[], from: number): number {
+export function lowerBound(list: readonly number[], from: number): number {
   let lo = 0;
   let hi = list.length;
   while (lo < hi) {
@@ -75,6 +75,9 @@ export function dstKey(dst: string): string {
  * on its destination (the chain's length when none can): every rule before it fails on -d.
  */
 export function nextCandidate(chain: Chain, from: number, dst: string): number {
+  // a chain whose rules a source derives: the source knows where they can match
+  const src = chain.ruleSource;
+  if (src) return from >= src.count ? from : src.next(from, dst);
   const ix = indexOf(chain);
   const n = chain.rules.length;
   if (!ix || from >= n) return from;

@@ -22,7 +22,6 @@ import {
   isServiceChain,
 } from './chains.js';
 import { ChangeTracker } from '../tracker.js';
-import { EntryChains } from './entries.js';
 import { restoreInput } from './proxier.js';
 import { sharedServiceRules, type ServiceRules } from './service-rules.js';
 
@@ -83,7 +82,6 @@ export class KubeProxyIptables {
   private readonly written = new Map<string, ServiceRules>();
   /** Chains that stopped being produced and wait for the next cleanup, with the Service that produced them. */
   private readonly staleCandidates = new Map<string, string>();
-  private readonly entries = new EntryChains();
   private readonly unwatchNode: () => void;
 
   constructor(
@@ -158,7 +156,7 @@ export class KubeProxyIptables {
       for (const { key } of services) visit(key);
     } else for (const key of this.tracker.changed) visit(key);
 
-    const input = restoreInput(s, { full, changed: full ? new Set() : new Set(changed), services, entries: this.entries });
+    const input = restoreInput(s, { full, changed: full ? new Set() : new Set(changed), services });
     const nat = this.kernel.table('nat');
     const inNat = input.table('nat');
     const stale: string[] = [];

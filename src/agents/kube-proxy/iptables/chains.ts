@@ -14,6 +14,9 @@ export const KUBE_FIREWALL = 'KUBE-FIREWALL';
 /** Created empty in mangle, nat and filter; kube-proxy resyncs everything when it disappears. */
 export const KUBE_PROXY_CANARY = 'KUBE-PROXY-CANARY';
 
+/** The nfacct counter of localhost NodePort traffic kube-proxy accepts. */
+export const LOCALHOST_NP_COUNTER = 'localhost_nps_accepted_pkts';
+
 /** Per Service port / endpoint chains: the ones kube-proxy deletes when nothing produces them. */
 export const SERVICE_CHAIN_PREFIXES = ['KUBE-SVC-', 'KUBE-SVL-', 'KUBE-EXT-', 'KUBE-FW-', 'KUBE-SEP-'];
 

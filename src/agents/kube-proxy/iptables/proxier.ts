@@ -1,10 +1,10 @@
 // The iptables-restore input of a full or partial sync: the fixed chains (which depend on the
-// settings only), the entry chains (every Service's entry rules), and the chain groups of the
-// Services the sync writes (service-rules.ts).
+// settings only), the entry chains (every Service's entry rules, entry-source.ts), and the chain
+// groups of the Services the sync writes (service-rules.ts).
 import { Rule } from '../../../kernel/netfilter/rule.js';
 import { Ruleset } from '../../../kernel/netfilter/ruleset.js';
 import type { ProxierSettings } from '../settings.js';
-import type { EntryChains } from './entries.js';
+import { EntrySource } from './entry-source.js';
 import {
   KUBE_EXTERNAL_SERVICES,
   KUBE_FIREWALL,
@@ -26,8 +26,6 @@ export interface SyncPlan {
   changed: ReadonlySet<string>;
   /** Service keys in order, with their rules. */
   services: readonly { key: string; rules: ServiceRules }[];
-  /** This kube-proxy's entry chains as of its last sync. */
-  entries: EntryChains;
 }
 
 /** The rules of the fixed chains, which depend on the settings only. */
@@ -99,7 +97,6 @@ export function restoreInput(s: ProxierSettings, plan: SyncPlan): Ruleset {
   if (fx.firewall) filter.ensureChain(KUBE_FIREWALL).setRules([...fx.firewall]);
 
   const list = plan.services;
-  const e = plan.entries.update(list, plan.full ? undefined : plan.changed);
   if (plan.full) for (const { key, rules } of list) nat.setGroup(key, rules);
   else {
     // the changed Services' chains, found in the key-ordered list
@@ -115,12 +112,15 @@ export function restoreInput(s: ProxierSettings, plan: SyncPlan): Ruleset {
       if (x?.key === key) nat.setGroup(key, x.rules);
     }
   }
-  filter.chain(KUBE_SERVICES)!.setRules(e.filterServices.slice());
-  filter.chain(KUBE_EXTERNAL_SERVICES)!.setRules(e.filterExternal.slice());
-  filter.chain(KUBE_NODEPORTS)!.setRules(e.filterNodePorts.slice());
-  filter.chain(KUBE_PROXY_FIREWALL)!.setRules(e.filterFirewall.slice());
+  // the entry chains read this sync's Services (the tracker's list changes with the next one)
+  const services = list.map((x) => x.rules);
+  const NONE: readonly Rule[] = [];
+  filter.chain(KUBE_SERVICES)!.setSource(new EntrySource(services, 'filterServices', NONE));
+  filter.chain(KUBE_EXTERNAL_SERVICES)!.setSource(new EntrySource(services, 'filterExternal', NONE));
+  filter.chain(KUBE_NODEPORTS)!.setSource(new EntrySource(services, 'filterNodePorts', NONE));
+  filter.chain(KUBE_PROXY_FIREWALL)!.setSource(new EntrySource(services, 'filterFirewall', NONE));
   filter.chain(KUBE_FORWARD)!.setRules([...fx.forward]);
-  nat.chain(KUBE_SERVICES)!.setRules([...e.natServices, ...fx.nodePortsLast]);
-  nat.chain(KUBE_NODEPORTS)!.setRules(e.natNodePorts.slice());
+  nat.chain(KUBE_SERVICES)!.setSource(new EntrySource(services, 'natServices', fx.nodePortsLast));
+  nat.chain(KUBE_NODEPORTS)!.setSource(new EntrySource(services, 'natNodePorts', NONE));
   return rs;
 }

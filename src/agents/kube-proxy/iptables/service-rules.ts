@@ -6,37 +6,58 @@ import { Rule, type RuleSpec } from '../../../kernel/netfilter/rule.js';
 import type { ChainGroup, ChainLines, ChainList } from '../../../kernel/netfilter/ruleset.js';
 import { categorizeEndpoints, portKey, type ServicePort, type ServiceState } from '../objects.js';
 import type { ProxierSettings } from '../settings.js';
-import { KUBE_EXTERNAL_SERVICES, KUBE_MARK_MASQ, KUBE_NODEPORTS, KUBE_PROXY_FIREWALL, KUBE_SERVICES, SERVICE_CHAIN_PREFIXES, servicePortChains } from './chains.js';
+import { KUBE_EXTERNAL_SERVICES, KUBE_MARK_MASQ, KUBE_NODEPORTS, KUBE_PROXY_FIREWALL, KUBE_SERVICES, LOCALHOST_NP_COUNTER, SERVICE_CHAIN_PREFIXES, servicePortChains } from './chains.js';
 import { serviceChains, type PortPlan } from './service-chains.js';
+import { entryShape, type EntryShape } from './entry-shape.js';
 
-export const LOCALHOST_NP_COUNTER = 'localhost_nps_accepted_pkts';
+/** The entry chains' parts, in the order restoreInput writes them. */
+export const ENTRY_PARTS = ['filterServices', 'filterExternal', 'filterNodePorts', 'filterFirewall', 'natServices', 'natNodePorts'] as const;
+export type EntryPart = (typeof ENTRY_PARTS)[number];
 
-/** One Service's rules: the entry rules, and its nat chains as a group the kernel model reads when it needs them. */
-export class ServiceRules implements ChainGroup {
-  // most are empty (a ClusterIP Service has one nat rule): the shared NONE until one is added
-  filterServices: readonly Rule[] = NONE;
-  filterExternal: readonly Rule[] = NONE;
-  filterNodePorts: readonly Rule[] = NONE;
-  filterFirewall: readonly Rule[] = NONE;
-  natServices: readonly Rule[] = NONE;
-  natNodePorts: readonly Rule[] = NONE;
+/** What the entry rules are built into (once, when something first reads them). */
+interface Built {
+  parts: Record<EntryPart, readonly Rule[]>;
   /** The chains the entry rules jump to. */
-  entryNames: readonly string[] = [];
+  entryNames: string[];
+  plans: PortPlan[] | undefined;
+}
+
+/**
+ * One Service's rules: the entry rules, and its nat chains as a group the kernel model reads
+ * when it needs them. Both are built on first read; what a walk through the entry chains needs
+ * before that — how many rules each part has and which destinations they match — comes from
+ * the Service's view alone (entry-shape.ts).
+ */
+export class ServiceRules implements ChainGroup {
   readonly prefixes = SERVICE_CHAIN_PREFIXES;
+  private built?: Built;
   private written?: ChainList;
   private map?: Map<string, ChainLines>;
 
   constructor(
     private readonly settings: ProxierSettings,
-    private plans: PortPlan[] | undefined,
+    private readonly state: ServiceState,
     private readonly largeCluster: boolean,
+    /** Per part (ENTRY_PARTS' order): its rule count and host destinations. */
+    readonly shape: EntryShape,
   ) {}
+
+  /** The Service's rules in one entry chain, in kube-proxy's order. */
+  part(p: EntryPart): readonly Rule[] {
+    return this.build().parts[p];
+  }
+
+  /** The chains the entry rules jump to (undefined until the rules are built). */
+  get entryNames(): readonly string[] | undefined {
+    return this.built?.entryNames;
+  }
 
   /** EXT/FW/SVC/SVL/SEP chains in declaration order: names, restore lines, rule counts. */
   get list(): ChainList {
     if (!this.written) {
-      this.written = serviceChains(this.settings, this.plans!, this.largeCluster);
-      this.plans = undefined;
+      const b = this.build();
+      this.written = serviceChains(this.settings, b.plans!, this.largeCluster);
+      b.plans = undefined;
     }
     return this.written;
   }
@@ -51,19 +72,32 @@ export class ServiceRules implements ChainGroup {
     }
     return this.map;
   }
+
+  private build(): Built {
+    if (!this.built) {
+      this.built = buildRules(this.settings, this.state);
+      const { counts } = this.shape;
+      for (let i = 0; i < ENTRY_PARTS.length; i++) {
+        const n = this.built.parts[ENTRY_PARTS[i]!].length;
+        if (n !== counts[i]) throw new Error(`${this.state.ports[0]?.service}: ${ENTRY_PARTS[i]} has ${n} rules, its shape said ${counts[i]}`);
+      }
+    }
+    return this.built;
+  }
 }
 
 const NONE: readonly Rule[] = Object.freeze([]);
-type Part = 'filterServices' | 'filterExternal' | 'filterNodePorts' | 'filterFirewall' | 'natServices' | 'natNodePorts';
 
-function put(out: ServiceRules, part: Part, rule: Rule): void {
-  const list = out[part];
-  if (list === NONE) out[part] = [rule];
+function put(out: Built, part: EntryPart, rule: Rule): void {
+  const list = out.parts[part];
+  if (list === NONE) out.parts[part] = [rule];
   else (list as Rule[]).push(rule);
 }
 
-function add(out: ServiceRules, part: Part, table: 'nat' | 'filter', family: 4 | 6, chain: string, text: string): void {
-  put(out, part, new Rule(table, chain, text, family));
+function add(out: Built, part: EntryPart, table: 'nat' | 'filter', family: 4 | 6, chain: string, text: string, group?: string): void {
+  const r = new Rule(table, chain, text, family);
+  if (group !== undefined) r.group = group;
+  put(out, part, r);
 }
 
 function once(list: string[], name: string): void {
@@ -80,13 +114,14 @@ function readsNodeIP(st: ServiceState): boolean {
   return false;
 }
 
-/** The rules for one Service (all its ports). `largeCluster` drops the per-endpoint comments. */
-export function serviceRules(s: ProxierSettings, st: ServiceState, largeCluster: boolean): ServiceRules {
+/** The entry rules and chain plans of one Service (all its ports). */
+function buildRules(s: ProxierSettings, st: ServiceState): Built {
   const fam = s.family;
   const plans: PortPlan[] = [];
-  const out = new ServiceRules(s, plans, largeCluster);
+  const parts = { filterServices: NONE, filterExternal: NONE, filterNodePorts: NONE, filterFirewall: NONE, natServices: NONE, natNodePorts: NONE };
   // no closures here: this runs per Service, and the loader names every function it creates
   const jumps: string[] = [];
+  const out: Built = { parts, entryNames: jumps, plans };
 
   for (const sp of st.ports) {
     const eps = st.endpoints.get(portKey(sp.portName, sp.protocol)) ?? [];
@@ -104,15 +139,17 @@ export function serviceRules(s: ProxierSettings, st: ServiceState, largeCluster:
     const clusterIPMatch = `-m comment --comment "${spn} cluster IP" ${pm} -d ${sp.clusterIP} --dport ${sp.port}`;
 
     if (hasInternal) {
-      put(out, 'natServices', new ClusterIPRule(`${clusterIPMatch} -j ${internalChain}`, fam, sp, internalChain));
+      const r = new ClusterIPRule(`${clusterIPMatch} -j ${internalChain}`, fam, sp, internalChain);
+      r.group = sp.service;
+      put(out, 'natServices', r);
       once(jumps, internalChain);
     } else add(out, 'filterServices', 'filter', fam, KUBE_SERVICES, `-m comment --comment ${noEndpoints(spn, hasEndpoints)} ${pm} -d ${sp.clusterIP} --dport ${sp.port} -j ${extTarget}`);
     for (const x of sp.externalIPs) {
-      if (hasEndpoints) add(out, 'natServices', 'nat', fam, KUBE_SERVICES, `-m comment --comment "${spn} external IP" ${pm} -d ${x} --dport ${sp.port} -j ${ch.ext}`);
+      if (hasEndpoints) add(out, 'natServices', 'nat', fam, KUBE_SERVICES, `-m comment --comment "${spn} external IP" ${pm} -d ${x} --dport ${sp.port} -j ${ch.ext}`, sp.service);
       if (!hasExternal) add(out, 'filterExternal', 'filter', fam, KUBE_EXTERNAL_SERVICES, `-m comment --comment ${noEndpoints(spn, hasEndpoints)} ${pm} -d ${x} --dport ${sp.port} -j ${extTarget}`);
     }
     for (const lb of sp.loadBalancerVIPs) {
-      if (hasEndpoints) add(out, 'natServices', 'nat', fam, KUBE_SERVICES, `-m comment --comment "${spn} loadbalancer IP" ${pm} -d ${lb} --dport ${sp.port} -j ${lbChain}`);
+      if (hasEndpoints) add(out, 'natServices', 'nat', fam, KUBE_SERVICES, `-m comment --comment "${spn} loadbalancer IP" ${pm} -d ${lb} --dport ${sp.port} -j ${lbChain}`, sp.service);
       if (usesFW) add(out, 'filterFirewall', 'filter', fam, KUBE_PROXY_FIREWALL, `-m comment --comment "${spn} traffic not accepted by ${ch.fw}" ${pm} -d ${lb} --dport ${sp.port} -j DROP`);
     }
     if (!hasExternal) {
@@ -121,9 +158,9 @@ export function serviceRules(s: ProxierSettings, st: ServiceState, largeCluster:
     if (sp.nodePort !== 0) {
       if (hasEndpoints) {
         if (s.localhostNodePorts && s.nfacct.has(LOCALHOST_NP_COUNTER)) {
-          add(out, 'natNodePorts', 'nat', fam, KUBE_NODEPORTS, `-m comment --comment ${spn} ${pm} -d 127.0.0.0/8 --dport ${sp.nodePort} -m nfacct --nfacct-name ${LOCALHOST_NP_COUNTER} -j ${ch.ext}`);
+          add(out, 'natNodePorts', 'nat', fam, KUBE_NODEPORTS, `-m comment --comment ${spn} ${pm} -d 127.0.0.0/8 --dport ${sp.nodePort} -m nfacct --nfacct-name ${LOCALHOST_NP_COUNTER} -j ${ch.ext}`, sp.service);
         }
-        add(out, 'natNodePorts', 'nat', fam, KUBE_NODEPORTS, `-m comment --comment ${spn} ${pm} --dport ${sp.nodePort} -j ${ch.ext}`);
+        add(out, 'natNodePorts', 'nat', fam, KUBE_NODEPORTS, `-m comment --comment ${spn} ${pm} --dport ${sp.nodePort} -j ${ch.ext}`, sp.service);
       }
       if (!hasExternal) {
         add(out, 'filterExternal', 'filter', fam, KUBE_EXTERNAL_SERVICES, `-m comment --comment ${noEndpoints(spn, hasEndpoints)} -m addrtype --dst-type LOCAL ${pm} --dport ${sp.nodePort} -j ${extTarget}`);
@@ -155,8 +192,12 @@ export function serviceRules(s: ProxierSettings, st: ServiceState, largeCluster:
     if (masq !== undefined) plan.internalMasq = `${clusterIPMatch}${masq} -j ${KUBE_MARK_MASQ}`;
     plans.push(plan);
   }
-  out.entryNames = jumps;
   return out;
+}
+
+/** The rules for one Service, built when first read. `largeCluster` drops the per-endpoint comments. */
+export function serviceRules(s: ProxierSettings, st: ServiceState, largeCluster: boolean): ServiceRules {
+  return new ServiceRules(s, st, largeCluster, entryShape(s, st));
 }
 
 // Rules depend on the Service's view and a few settings; nodes whose settings agree share them
