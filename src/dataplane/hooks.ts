@@ -33,7 +33,18 @@ export function familyOf(ip: string): 4 | 6 {
   return ip.includes(':') ? 6 : 4;
 }
 
+// One per node visit (its closures made once, not at every hook: the loader names each function it creates).
+const envs = new WeakMap<NodeCtx, HookEnv>();
+
 function env(w: Walk, nc: NodeCtx): HookEnv {
+  const e = envs.get(nc);
+  if (e && e.choose === w.choose && e.now === w.now) return e;
+  const made = makeEnv(w, nc);
+  envs.set(nc, made);
+  return made;
+}
+
+function makeEnv(w: Walk, nc: NodeCtx): HookEnv {
   const root = nc.kernel.root;
   return {
     addrType: (ip: string, iface?: string): AddrType => {
@@ -148,34 +159,13 @@ export function runHook(w: Walk, nc: NodeCtx, hook: HookName, p: Packet, io: Hoo
   const first = hook === 'prerouting' || hook === 'output';
   const last = hook === 'postrouting' || hook === 'input';
   const natPriority = first ? PRIORITY.dstnat : PRIORITY.srcnat;
-  let looked = !first || after > CT_LOOKUP_PRIORITY;
-  let rewrote = false;
-  let route: RouteMatch | undefined;
+  const st: NatState = { hook, first, natPriority, looked: !first || after > CT_LOOKUP_PRIORITY, rewrote: false, route: undefined, io };
   const e = env(w, nc);
-  const beforeNat = (priority: number): void => {
-    if (!looked && priority > CT_LOOKUP_PRIORITY) {
-      looked = true;
-      ctLookup(w, nc, p);
-    }
-    if (!rewrote && priority >= natPriority && nc.ct) {
-      rewrote = true;
-      const before = p.dst;
-      if (first) ctRewriteDst(w, nc, p);
-      else ctRewriteSrc(w, nc, p);
-      if (hook === 'output' && p.dst !== before) {
-        const rm = nc.kernel.root.lookup(p.dst);
-        if (rm) {
-          route = rm;
-          io = { ...io, ...(rm.dev ? { out: rm.dev } : {}) };
-        }
-      }
-    }
-  };
   for (const prog of nc.kernel.programsAt(family, hook)) {
     if (prog.priority <= after) continue;
-    beforeNat(prog.priority);
+    beforeNat(w, nc, p, st, prog.priority);
     if (prog.type === 'nat' && (nc.ct || nc.notrack || (first ? nc.natDone.dst : nc.natDone.src))) continue;
-    const res = prog.run(hookPacket(nc, p, io), e);
+    const res = prog.run(hookPacket(nc, p, st.io), e);
     w.rulesEvaluated += res.evaluated;
     record(w, res.evidence);
     nc.mark = res.mark;
@@ -185,7 +175,7 @@ export function runHook(w: Walk, nc: NodeCtx, hook: HookName, p: Packet, io: Hoo
     if (res.verdict === 'stolen' && res.forward) return { ipvs: { ...res.forward, priority: prog.priority } };
     if (res.nat) {
       if (res.nat.kind === 'DNAT' || res.nat.kind === 'REDIRECT') {
-        applyDstNat(w, nc, res, p, io);
+        applyDstNat(w, nc, res, p, st.io);
         if (hook === 'output') {
           // nf_nat's LOCAL_OUT hook routes a locally sent packet again once its destination changed.
           const rm = nc.kernel.root.lookup(p.dst);
@@ -194,13 +184,45 @@ export function runHook(w: Walk, nc: NodeCtx, hook: HookName, p: Packet, io: Hoo
             return { arrival: w.end('NO_ROUTE', `${nc.node} has no route to ${p.dst}`, p) };
           }
           w.step(routeStep(rm, p.dst));
-          route = rm;
-          io = { ...io, ...(rm.dev ? { out: rm.dev } : {}) };
+          st.route = rm;
+          st.io = { ...st.io, ...(rm.dev ? { out: rm.dev } : {}) };
         }
-      } else applySrcNat(w, nc, res, p, io);
+      } else applySrcNat(w, nc, res, p, st.io);
     }
   }
-  beforeNat(Number.POSITIVE_INFINITY);
+  beforeNat(w, nc, p, st, Number.POSITIVE_INFINITY);
   if (last) ctConfirm(w, nc, p);
-  return route ? { route } : {};
+  return st.route ? { route: st.route } : {};
+}
+
+/** What runHook has done around the programs so far: conntrack's lookup, the NAT of a tracked packet. */
+interface NatState {
+  hook: HookName;
+  first: boolean;
+  natPriority: number;
+  looked: boolean;
+  rewrote: boolean;
+  route: RouteMatch | undefined;
+  io: HookIO;
+}
+
+/** Before a program at `priority`: conntrack's lookup after raw, a tracked packet's NAT from its entry at the nat priority. */
+function beforeNat(w: Walk, nc: NodeCtx, p: Packet, st: NatState, priority: number): void {
+  if (!st.looked && priority > CT_LOOKUP_PRIORITY) {
+    st.looked = true;
+    ctLookup(w, nc, p);
+  }
+  if (!st.rewrote && priority >= st.natPriority && nc.ct) {
+    st.rewrote = true;
+    const before = p.dst;
+    if (st.first) ctRewriteDst(w, nc, p);
+    else ctRewriteSrc(w, nc, p);
+    if (st.hook === 'output' && p.dst !== before) {
+      const rm = nc.kernel.root.lookup(p.dst);
+      if (rm) {
+        st.route = rm;
+        st.io = { ...st.io, ...(rm.dev ? { out: rm.dev } : {}) };
+      }
+    }
+  }
 }

@@ -11,6 +11,8 @@ export class ServiceSource {
   /** Service key → its slices by name. */
   readonly slices = new Map<string, Map<string, EndpointSlice>>();
   private readonly subscribers = new Set<(key: string) => void>();
+  /** Every key, sorted (made when first asked after a change: each node's tracker starts from it). */
+  private sorted?: string[];
   /**
    * Per IP family (index 0: IPv4, 1: IPv6), the shared view views.ts derived from each key's
    * objects (null: none of that family); dropped when they change.
@@ -55,7 +57,18 @@ export class ServiceSource {
     return () => this.subscribers.delete(fn);
   }
 
+  /** Every key known now (a Service's or a slice's), in sort order; the same list until something changes. */
+  sortedKeys(): readonly string[] {
+    if (!this.sorted) {
+      const keys = [...this.services.keys()];
+      for (const key of this.slices.keys()) if (!this.services.has(key)) keys.push(key);
+      this.sorted = keys.sort();
+    }
+    return this.sorted;
+  }
+
   private touched(key: string): void {
+    this.sorted = undefined;
     this.views[0].delete(key);
     this.views[1].delete(key);
     for (const fn of this.subscribers) fn(key);

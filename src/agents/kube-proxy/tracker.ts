@@ -82,8 +82,12 @@ export class ChangeTracker<ServiceRules> {
       this.changed.add(key);
     }
     this.dirty.clear();
-    if (added.length > 32) {
-      // many at once (the initial list): one merge instead of an insertion each
+    if (added.length > 32 && this.sortedKeys.length === 0) {
+      // the initial list: every key with a view, in the source's order (sorted once for every node)
+      this.sortedKeys = this.source.sortedKeys().filter((k) => this.entries.has(k));
+      this.list = undefined;
+    } else if (added.length > 32) {
+      // many at once: one merge instead of an insertion each
       this.sortedKeys = merge(this.sortedKeys, added.sort());
       this.list = undefined;
     } else {

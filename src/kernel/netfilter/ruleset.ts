@@ -61,7 +61,8 @@ export class Table {
   private sharedMaps = false;
   /** Groups whose chains are Chain objects in `own`. */
   private readonly read = new Map<string, ChainGroup>();
-  private readonly prefixes = new Set<string>();
+  /** Every prefix of the groups set so far (a handful: a list, tested without a copy). */
+  private readonly prefixes: string[] = [];
   private lastPrefixes?: readonly string[];
   /** A chain object that a group's restore wrote → the group's id. */
   private readonly owner = new Map<string, string>();
@@ -162,7 +163,7 @@ export class Table {
     this.unread.set(id, g);
     if (g.entryNames) for (const n of g.entryNames) this.entryIndex.set(n, id);
     // groups of one owner share their prefixes' list: added once
-    if (g.prefixes !== this.lastPrefixes) for (const p of (this.lastPrefixes = g.prefixes)) this.prefixes.add(p);
+    if (g.prefixes !== this.lastPrefixes) for (const p of (this.lastPrefixes = g.prefixes)) this.addPrefix(p);
   }
 
   /**
@@ -176,13 +177,17 @@ export class Table {
     this.unread = from.unread;
     this.entryIndex = from.entryIndex;
     this.sharedMaps = from.sharedMaps = true;
-    for (const p of from.prefixes) this.prefixes.add(p);
+    for (const p of from.prefixes) this.addPrefix(p);
     return true;
   }
 
   /** Whether any group has been set. */
   get hasGroups(): boolean {
     return this.unread.size > 0 || this.read.size > 0;
+  }
+
+  private addPrefix(p: string): void {
+    if (!this.prefixes.includes(p)) this.prefixes.push(p);
   }
 
   private ownMaps(): void {
@@ -214,7 +219,9 @@ export class Table {
       this.readGroup(id);
       return this.own.get(name);
     }
-    if (![...this.prefixes].some((p) => name.startsWith(p))) return undefined;
+    let named = false;
+    for (const p of this.prefixes) if ((named = name.startsWith(p))) break;
+    if (!named) return undefined;
     for (const [gid, g] of [...this.unread]) if (g.prefixes.some((p) => name.startsWith(p)) && g.chains.has(name)) {
       this.readGroup(gid);
       return this.own.get(name);

@@ -6,7 +6,7 @@
 import type { Evidence, HookEnv, HookPacket, ProgramResult } from '../hooks.js';
 import type { RecentLists } from '../recent.js';
 import type { Rule } from './rule.js';
-import type { Ruleset, TableName } from './ruleset.js';
+import type { Chain, Ruleset, TableName } from './ruleset.js';
 import { addrTest, assume, compileMatch, ifaceMatches, type MatchCtx, type Matcher } from './xt-match.js';
 import { dstKey, nextCandidate } from './xt-index.js';
 import { compileTarget, type Action } from './xt-target.js';
@@ -81,21 +81,9 @@ export function runTable(rs: Ruleset, table: TableName, hook: string, p: HookPac
   let i = 0;
   let ctMark = p.ct.mark;
   const pkt: HookPacket = { ...p, ct: { ...p.ct } };
-  const ret = (): boolean => {
-    const frame = stack.pop();
-    if (!frame) {
-      if (chain.policy === 'DROP') {
-        res.verdict = 'drop';
-        res.evidence.push({ kind: 'policy', tool: 'iptables', family, table, chain: chain.name, verdict: 'DROP' });
-      }
-      return false;
-    }
-    chain = t.chain(frame.chain)!;
-    i = frame.pos;
-    return true;
-  };
   const dst = dstKey(p.dst);
-  for (;;) {
+  // (no closures per call: the loader names every function it creates, and this runs per table per hook per packet)
+  walk: for (;;) {
     // Rules the index skips fail on -d: counted as the kernel's walk evaluates them.
     const next = nextCandidate(chain, i, dst);
     res.evaluated += next - i;
@@ -103,7 +91,13 @@ export function runTable(rs: Ruleset, table: TableName, hook: string, p: HookPac
     i = next;
     if (steps > MAX_STEPS) throw new NetfilterError(`${table} chain ${chain.name}: more than ${MAX_STEPS} rules evaluated for one packet (a goto loop?)`);
     if (i >= chain.size) {
-      if (!ret()) break;
+      const frame = stack.pop();
+      if (!frame) {
+        endOfBuiltin(res, chain, family, table);
+        break;
+      }
+      chain = t.chain(frame.chain)!;
+      i = frame.pos;
       continue;
     }
     const rule = chain.ruleAt(i++)!;
@@ -138,14 +132,21 @@ export function runTable(rs: Ruleset, table: TableName, hook: string, p: HookPac
       case 'verdict':
         res.verdict = a.verdict;
         res.decidedBy = at;
-        return finish();
-      case 'return':
-        if (!ret()) return finish();
+        break walk;
+      case 'return': {
+        const frame = stack.pop();
+        if (!frame) {
+          endOfBuiltin(res, chain, family, table);
+          break walk;
+        }
+        chain = t.chain(frame.chain)!;
+        i = frame.pos;
         continue;
+      }
       case 'nat':
         res.nat = { ...a.nat, by: at };
         res.decidedBy = at;
-        return finish();
+        break walk;
       case 'mark':
         res.mark = a.apply(res.mark);
         continue;
@@ -165,7 +166,7 @@ export function runTable(rs: Ruleset, table: TableName, hook: string, p: HookPac
       case 'assume-accept':
         assume(ev, a.note);
         res.decidedBy = at;
-        return finish();
+        break walk;
       case 'chain': {
         const next = t.chain(a.chain, rule.group);
         if (!next) throw new NetfilterError(`${table} ${chain.name} rule ${position} jumps to chain ${a.chain}, which does not exist`);
@@ -178,10 +179,13 @@ export function runTable(rs: Ruleset, table: TableName, hook: string, p: HookPac
       }
     }
   }
-  return finish();
+  if (ctMark !== p.ct.mark) res.ctMark = ctMark;
+  return res;
+}
 
-  function finish(): ProgramResult {
-    if (ctMark !== p.ct.mark) res.ctMark = ctMark;
-    return res;
-  }
+/** The walk left the built-in chain at its end (or by RETURN): its policy decides. */
+function endOfBuiltin(res: ProgramResult, chain: Chain, family: 4 | 6, table: TableName): void {
+  if (chain.policy !== 'DROP') return;
+  res.verdict = 'drop';
+  res.evidence.push({ kind: 'policy', tool: 'iptables', family, table, chain: chain.name, verdict: 'DROP' });
 }

@@ -168,8 +168,9 @@ function statisticMatch(m: Extension, rule: Rule): Matcher {
     };
   }
   const prob = Number(get('--probability')?.args[0] ?? '0');
+  // one choice per rule: every packet meeting it tosses the same coin
+  const choice = coin(`statistic --probability ${prob}`, prob);
   return (c) => {
-    const choice = coin(`statistic --probability ${prob}`, prob);
     const fired = c.env.choose(choice) === 0;
     c.ev.branch = { probability: prob, taken: fired };
     return fired !== negate;

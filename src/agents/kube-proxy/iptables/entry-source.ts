@@ -16,34 +16,51 @@ interface DstIndex {
   rest: number[];
 }
 
+/** One sync's Services in key order (a snapshot: never changed) and where each one's rules start in every entry chain. */
+export class EntryRuns {
+  private starts?: Int32Array[];
+
+  constructor(readonly services: readonly ServiceRules[]) {}
+
+  /** Per part: where each Service's rules start (one more entry: where the tail starts); all parts in one pass. */
+  of(part: number): Int32Array {
+    if (!this.starts) {
+      const n = this.services.length;
+      const parts = ENTRY_PARTS.length;
+      const starts = Array.from({ length: parts }, () => new Int32Array(n + 1));
+      const at = new Array<number>(parts).fill(0);
+      for (let i = 0; i < n; i++) {
+        const counts = this.services[i]!.shape.counts;
+        for (let k = 0; k < parts; k++) {
+          starts[k]![i] = at[k]!;
+          at[k]! += counts[k]!;
+        }
+      }
+      for (let k = 0; k < parts; k++) starts[k]![n] = at[k]!;
+      this.starts = starts;
+    }
+    return this.starts[part]!;
+  }
+}
+
 export class EntrySource implements RuleSource {
   private readonly at0: number;
-  private starts?: Int32Array;
+  private readonly services: readonly ServiceRules[];
   private ix?: DstIndex;
   private whole?: readonly Rule[];
 
   constructor(
-    /** The Services in key order (a snapshot: never changed). */
-    private readonly services: readonly ServiceRules[],
+    private readonly plan: EntryRuns,
     part: EntryPart,
     /** Rules after every Service's (nat KUBE-SERVICES' jump to KUBE-NODEPORTS). */
     private readonly tail: readonly Rule[],
   ) {
     this.at0 = ENTRY_PARTS.indexOf(part);
+    this.services = plan.services;
   }
 
-  /** Where each Service's rules start (one more entry: where the tail starts). */
   private runs(): Int32Array {
-    if (this.starts) return this.starts;
-    const n = this.services.length;
-    const starts = new Int32Array(n + 1);
-    let at = 0;
-    for (let i = 0; i < n; i++) {
-      starts[i] = at;
-      at += this.services[i]!.shape.counts[this.at0]!;
-    }
-    starts[n] = at;
-    return (this.starts = starts);
+    return this.plan.of(this.at0);
   }
 
   get count(): number {

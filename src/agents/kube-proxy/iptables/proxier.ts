@@ -4,7 +4,7 @@
 import { Rule } from '../../../kernel/netfilter/rule.js';
 import { Ruleset } from '../../../kernel/netfilter/ruleset.js';
 import type { ProxierSettings } from '../settings.js';
-import { EntrySource } from './entry-source.js';
+import { EntryRuns, EntrySource } from './entry-source.js';
 import {
   KUBE_EXTERNAL_SERVICES,
   KUBE_FIREWALL,
@@ -113,7 +113,7 @@ export function restoreInput(s: ProxierSettings, plan: SyncPlan): Ruleset {
     }
   }
   // the entry chains read this sync's Services (the tracker's list changes with the next one)
-  const services = list.map((x) => x.rules);
+  const services = new EntryRuns(list.map((x) => x.rules));
   const NONE: readonly Rule[] = [];
   filter.chain(KUBE_SERVICES)!.setSource(new EntrySource(services, 'filterServices', NONE));
   filter.chain(KUBE_EXTERNAL_SERVICES)!.setSource(new EntrySource(services, 'filterExternal', NONE));
