@@ -12,7 +12,7 @@ function header(s: IpSet): string {
 
 /** Members in the order the kernel dumps them: a bitmap by port, a hash in knet's insertion order. */
 function members(s: IpSet): string[] {
-  const list = [...s.members.keys()];
+  const list = [...s.texts()];
   return s.type === 'bitmap:port' ? list.sort((a, b) => Number(a) - Number(b)) : list;
 }
 

@@ -2,26 +2,10 @@
 // changed by the commands `ipset` sends (create, add, del, flush, destroy, with -exist), and
 // tested per packet by `-m set`.
 import type { HookPacket, IpsetLookup } from '../hooks.js';
-import type { Family } from '../../net/ip.js';
-import { entryMatches, parseEntry, type Entry, type SetType } from './types.js';
+import { IpSet, UnparsedMembers, type SetOptions } from './set.js';
+import { entryMatches, isCanonicalEntry, parseEntry, type SetType } from './types.js';
 
-export interface SetOptions {
-  family: Family;
-  hashsize: number;
-  maxelem: number;
-  /** bitmap:port's `range FROM-TO`. */
-  range?: { from: number; to: number };
-}
-
-export interface IpSet {
-  name: string;
-  type: SetType;
-  options: SetOptions;
-  /** The hash's seed, chosen by the kernel at create time (printed as `initval`). */
-  initval: number;
-  /** Members in the order they were added, by entry text. */
-  members: Map<string, Entry>;
-}
+export { IpSet, type SetOptions } from './set.js';
 
 /** What the ipset command prints when the kernel refuses. */
 export class IpsetError extends Error {}
@@ -38,8 +22,6 @@ export class IpsetTable implements IpsetLookup {
   /** Per set name, the serial of its last change (a program that writes a set can tell whether anyone else did since). */
   private readonly changed = new Map<string, number>();
   private serial = 0;
-  /** Member maps a fill shares with another table's set: copied before this table changes one. */
-  private readonly borrowed = new WeakSet<Map<string, Entry>>();
 
   /** A number that moves whenever the named set is created, destroyed or its members change. */
   generation(name: string): number {
@@ -67,7 +49,7 @@ export class IpsetTable implements IpsetLookup {
       if (exist && same) return old;
       throw new IpsetError(`ipset v7.17: Set cannot be created: set with the same name already exists`);
     }
-    const set: IpSet = { name, type, options, initval: seedOf(name), members: new Map() };
+    const set = new IpSet(name, type, options, seedOf(name));
     this.sets.set(name, set);
     this.touch(name);
     return set;
@@ -88,12 +70,12 @@ export class IpsetTable implements IpsetLookup {
       const port = (e.parts[0] as { port: number }).port;
       if (port < s.options.range.from || port > s.options.range.to) throw new IpsetError('ipset v7.17: Element is out of the range of the set');
     }
-    if (s.members.has(e.text)) {
+    if (s.has(e.text)) {
       if (exist) return false;
       throw new IpsetError("ipset v7.17: Element cannot be added to the set: it's already added");
     }
-    if (s.members.size >= s.options.maxelem) throw new IpsetError('ipset v7.17: Hash is full, cannot add more elements');
-    this.writable(s).set(e.text, e);
+    if (s.size >= s.options.maxelem) throw new IpsetError('ipset v7.17: Hash is full, cannot add more elements');
+    s.writable().set(e.text, e);
     this.touch(name);
     return true;
   }
@@ -105,17 +87,26 @@ export class IpsetTable implements IpsetLookup {
    */
   fill(name: string, from: IpSet): void {
     const s = this.must(name);
-    if (s.members.size) throw new Error(`set ${name} is not empty`);
+    if (s.size) throw new Error(`set ${name} is not empty`);
     if (s.type !== from.type || JSON.stringify(s.options) !== JSON.stringify(from.options)) throw new Error(`set ${name} is not of ${from.name}'s type and options`);
-    s.members = from.members;
-    this.borrowed.add(s.members);
+    s.borrow(from);
     this.touch(name);
   }
 
-  /** The set's members to change: its own (a shared map copied first). */
-  private writable(s: IpSet): Map<string, Entry> {
-    if (this.borrowed.has(s.members)) s.members = new Map(s.members);
-    return s.members;
+  /**
+   * An empty set given members by their texts (keys in add order, of a map nothing changes any
+   * more), as `add` of each in its order would leave it, parsed only when something needs them.
+   * Only when every text is an entry the set takes, already in its canonical form, and they fit;
+   * false (the set untouched) otherwise, for the caller to add them one by one.
+   */
+  fillTexts(name: string, texts: ReadonlyMap<string, unknown>): boolean {
+    const s = this.must(name);
+    if (s.size) throw new Error(`set ${name} is not empty`);
+    if (texts.size > s.options.maxelem) return false;
+    for (const text of texts.keys()) if (!isCanonicalEntry(s.type, s.options.family, text, s.options.range)) return false;
+    s.holdUnparsed(new UnparsedMembers(s.type, s.options.family, texts));
+    this.touch(name);
+    return true;
   }
 
   /** `ipset del`. */
@@ -123,18 +114,18 @@ export class IpsetTable implements IpsetLookup {
     const s = this.must(name);
     const e = parseEntry(s.type, s.options.family, entry);
     if (typeof e === 'string') throw new IpsetError(`ipset v7.17: ${e}`);
-    if (!s.members.has(e.text)) {
+    if (!s.has(e.text)) {
       if (exist) return false;
       throw new IpsetError("ipset v7.17: Element cannot be deleted from the set: it's not added");
     }
-    this.writable(s).delete(e.text);
+    s.writable().delete(e.text);
     this.touch(name);
     return true;
   }
 
   flush(name?: string): void {
     for (const s of name === undefined ? this.sets.values() : [this.must(name)]) {
-      s.members = new Map();
+      s.clear();
       this.touch(s.name);
     }
   }
@@ -150,7 +141,7 @@ export class IpsetTable implements IpsetLookup {
     const s = this.sets.get(name);
     if (!s) return false;
     const e = parseEntry(s.type, s.options.family, entry);
-    return typeof e !== 'string' && s.members.has(e.text);
+    return typeof e !== 'string' && s.has(e.text);
   }
 
   test(name: string, dims: readonly ('src' | 'dst')[], p: HookPacket): boolean | undefined {
@@ -169,7 +160,7 @@ export class IpsetTable implements IpsetLookup {
         if (s.type === 'hash:ip,port,ip') key += `,${pick(dims[2], 'ip')}`;
       }
       if (dims.length < (s.type === 'hash:ip,port,ip' ? 3 : s.type === 'hash:ip,port' ? 2 : 1)) return false;
-      return s.members.has(key);
+      return s.has(key);
     }
     for (const e of s.members.values()) if (entryMatches(e, dims, p)) return true;
     return false;

@@ -121,6 +121,60 @@ function parse(type: SetType, family: Family, text: string): Entry | string {
   return { text: canonical === text ? text : canonical, parts };
 }
 
+/**
+ * Whether parseEntry takes the text as an entry of the type and family and gives it back as it
+ * is (its canonical form), told by scanning it: what kube-proxy writes (IPv4 addresses,
+ * proto:port, ports). False may also mean the scan does not know the form (IPv6, networks).
+ */
+export function isCanonicalEntry(type: SetType, family: Family, text: string, range?: { from: number; to: number }): boolean {
+  if (family !== 4 || type === 'hash:net' || type === 'hash:ip,port,net') return false;
+  const dims = DIMS[type];
+  let at = 0;
+  for (let i = 0; i < dims.length; i++) {
+    const end = i === dims.length - 1 ? text.length : text.indexOf(',', at);
+    if (end < 0) return false;
+    if (dims[i] === 'ip') {
+      if (!canonicalV4(text, at, end)) return false;
+    } else if (type === 'bitmap:port') {
+      const port = canonicalNumber(text, at, end);
+      if (port < 0 || port > 65535 || (range && (port < range.from || port > range.to))) return false;
+    } else {
+      const colon = text.indexOf(':', at);
+      if (colon < 0 || colon > end || !PROTOS.has(text.slice(at, colon))) return false;
+      const port = canonicalNumber(text, colon + 1, end);
+      if (port < 0 || port > 65535) return false;
+    }
+    at = end + 1;
+  }
+  // a comma left over sits in the last part, which no scan above takes
+  return true;
+}
+
+/** Decimal digits without a leading zero (but "0"), as a number; -1 for anything else. */
+function canonicalNumber(s: string, from: number, to: number): number {
+  if (to <= from || to - from > 5 || (s.charCodeAt(from) === 48 && to - from > 1)) return -1;
+  let v = 0;
+  for (let i = from; i < to; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) return -1;
+    v = v * 10 + (c - 48);
+  }
+  return v;
+}
+
+/** Four octets 0-255 in canonical decimal, dot-separated, between from and to. */
+function canonicalV4(s: string, from: number, to: number): boolean {
+  let octets = 0;
+  let start = from;
+  for (let i = from; i <= to; i++) {
+    if (i < to && s.charCodeAt(i) !== 46) continue;
+    const v = canonicalNumber(s, start, i);
+    if (v < 0 || v > 255 || ++octets > 4) return false;
+    start = i + 1;
+  }
+  return octets === 4;
+}
+
 /** What `-m set --match-set NAME dims` compares: per dimension the packet's source or destination. */
 export interface PacketFields {
   src: string;

@@ -233,9 +233,9 @@ export class KubeProxyIpvs {
     for (const d of SET_DEFS) {
       const name = setName(d.name, this.family);
       const set = t.create(name, d.type, this.setOptions(d.type), true);
-      if (shared && set.members.size === 0 && !recount?.has(d.name)) {
+      if (shared && set.size === 0 && !recount?.has(d.name)) {
         const from = shared.set(name);
-        if (from.members.size) t.fill(name, from);
+        if (from.size) t.fill(name, from);
         continue;
       }
       for (const m of [...set.members.keys()]) if (!this.desired.wants(d.name, m)) t.del(name, m);

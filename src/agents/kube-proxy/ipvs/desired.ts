@@ -275,6 +275,11 @@ export class DesiredState {
     return this.sets.get(set)?.count.keys() ?? [];
   }
 
+  /** A set's entries as the keys of a map, in the order a full sync adds them (after reset()); changed by this state's later changes, never by a clone's. */
+  entryMap(set: string): ReadonlyMap<string, number> | undefined {
+    return this.sets.get(set)?.count;
+  }
+
   /** kube-ipvs0's addresses, in the order a full sync binds them (after reset()). */
   bound(): Iterable<string> {
     return this.entriesOf(KUBE_IPVS_IPS);

@@ -33,7 +33,9 @@ export class SharedSync {
     for (const d of SET_DEFS) {
       const name = setName(d.name, family);
       this.sets.create(name, d.type, setOptions(d.type));
-      for (const e of this.desired.entriesOf(d.name)) this.sets.add(name, e, true);
+      // parsed when first needed, if every entry is one already in its canonical form
+      const texts = this.desired.entryMap(d.name);
+      if (texts && !this.sets.fillTexts(name, texts)) for (const e of texts.keys()) this.sets.add(name, e, true);
     }
     // each virtual server built when a node first reads it (its real servers are unique by ip:port)
     const vss = this.desired.services(keys);
