@@ -352,8 +352,9 @@ function mergeSorted(a: readonly Entry[], b: readonly Entry[]): Entry[] {
 export class RouteBatch {
   /** In the order they were given (the order add() would see them). */
   readonly entries: readonly Entry[];
-  /** The same in dump order. */
-  readonly sorted: readonly Entry[];
+  /** The same in dump order, sorted when first needed (a dump, a merge; lookups go by the buckets). */
+  private dumpOrder?: readonly Entry[];
+  get sorted(): readonly Entry[] { return (this.dumpOrder ??= [...this.entries].sort(compare)); }
   /** Whether no two routes share a key (prefix and network). */
   readonly keyed: boolean;
   /** Per family, per prefix, per network, the route as a one-entry bucket (never changed). */
@@ -365,7 +366,6 @@ export class RouteBatch {
 
   constructor(readonly table: number, routes: readonly Omit<Route, 'table'>[]) {
     this.entries = routes.map((r) => entryOf(r, table));
-    this.sorted = [...this.entries].sort(compare);
     let keyed = true;
     for (const e of this.entries) {
       const fam = e.v6 ? 1 : 0;

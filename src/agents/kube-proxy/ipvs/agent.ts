@@ -131,14 +131,14 @@ export class KubeProxyIpvs {
       const st = this.views.rulesFor(key, false);
       return st && planFor(this.settings, this.ipvsSettings, st, node);
     };
-    const changed = [...this.views.changed].sort();
+    const changed = this.views.changed;
     const replan = node.text !== before;
     if (replan || this.written !== this.kernelMark()) {
       // everything again: every Service's plan (each made anew if the node's addresses moved) against the kernel
-      const fresh = replan ? undefined : new Set(changed);
+      const fresh = replan ? undefined : changed;
       const keys = this.views.serviceRules(false).map((x) => x.key);
       this.fullSync(keys, keys.map((k) => (!fresh || fresh.has(k) ? plan(k)! : this.desired.plan(k)!)));
-    } else this.write(this.desired.change(changed.map((k) => [k, plan(k)])));
+    } else this.write(this.desired.change([...changed].sort().map((k) => [k, plan(k)])));
 
     const rules = ipvsRules(this.settings, (set) => this.desired.has(set), this.desired.outFilter());
     const input = restoreRuleset(fam, rules);
@@ -197,7 +197,7 @@ export class KubeProxyIpvs {
   private fullSync(keys: readonly string[], plans: readonly ServicePlan[]): void {
     const got = sharedSyncFor(this.store, this.family, keys, plans, (type) => this.setOptions(type), KUBE_IPVS0);
     const desired = got?.shared.desired.clone();
-    const recount = got && desired?.rebase(keys, got.shared.plans, plans, got.differ);
+    const recount = got && desired?.rebase(keys, got.shared.plans, plans, got.differ, (set) => got.shared.plansWith(set));
     if (!got || !desired || !recount) {
       this.desired.reset(keys.map((k, i) => [k, plans[i]!]));
       this.syncSets();

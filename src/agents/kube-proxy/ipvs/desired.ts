@@ -153,9 +153,10 @@ export class DesiredState {
    * lists have the same keys and differ only at the indices `differ`: the sets whose entries
    * differ there are counted again over every plan, the rest kept. Returns the sets counted
    * again, or undefined (nothing changed) when a virtual server there is wanted by two Services,
-   * whose order only a reset keeps.
+   * whose order only a reset keeps. `withSet` gives the indices of `plans` with entries in a
+   * set, in order: only those and the ones that differ are counted again.
    */
-  rebase(keys: readonly string[], plans: readonly ServicePlan[], next: readonly ServicePlan[], differ: readonly number[]): Set<string> | undefined {
+  rebase(keys: readonly string[], plans: readonly ServicePlan[], next: readonly ServicePlan[], differ: readonly number[], withSet: (set: string) => readonly number[]): Set<string> | undefined {
     const recount = new Set<string>();
     const gone = new Set<string>();
     for (const i of differ) for (const vs of plans[i]!.services) if (this.shared.has(vs.key)) return undefined;
@@ -179,8 +180,11 @@ export class DesiredState {
     }
     if (recount.size === 0) return recount;
     for (const set of recount) this.sets.set(set, new Counts());
-    for (const plan of next) {
-      for (const [set, entry] of plan.entries) if (recount.has(set)) this.sets.get(set)!.inc(entry, false);
+    // a plan that does not differ and has no entries in these sets adds nothing to them
+    const at = new Set(differ);
+    for (const set of recount) for (const i of withSet(set)) at.add(i);
+    for (const i of [...at].sort((a, b) => a - b)) {
+      for (const [set, entry] of next[i]!.entries) if (recount.has(set)) this.sets.get(set)!.inc(entry, false);
     }
     for (const set of recount) if (this.sets.get(set)!.count.size === 0) this.sets.delete(set);
     return recount;

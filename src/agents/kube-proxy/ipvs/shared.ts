@@ -45,6 +45,25 @@ export class SharedSync {
     this.addresses = new HostAddressBlock(dev, family, [...this.desired.bound()]);
   }
 
+  /** Per set base name, the indices of the plans with entries in it (in order), made when first asked. */
+  private bySet?: Map<string, number[]>;
+
+  /** The indices of the plans with entries in the set (base name), in order. */
+  plansWith(set: string): readonly number[] {
+    if (!this.bySet) {
+      const by = new Map<string, number[]>();
+      this.plans.forEach((plan, i) => {
+        for (const [name] of plan.entries) {
+          let list = by.get(name);
+          if (!list) by.set(name, (list = []));
+          if (list.at(-1) !== i) list.push(i);
+        }
+      });
+      this.bySet = by;
+    }
+    return this.bySet.get(set) ?? [];
+  }
+
   /** A set's members as a sync of every plan into the empty set adds them. */
   set(name: string): IpSet {
     return this.sets.get(name)!;
