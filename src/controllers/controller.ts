@@ -19,9 +19,11 @@ export interface ControllerContext {
  */
 export abstract class Controller {
   abstract readonly name: string;
-  /** Keys waiting, in the order they came; `queued` holds the same keys, so a key waits once. */
-  private readonly queue: string[] = [];
-  private readonly queued = new Set<string>();
+  /**
+   * Keys waiting, in the order they came: a Set iterates in insertion order and visits keys added
+   * while it is iterated, so it is the queue and its dedup in one (a key waits once).
+   */
+  private readonly queue = new Set<string>();
 
   constructor(protected readonly ctx: ControllerContext) {}
 
@@ -35,33 +37,26 @@ export abstract class Controller {
   protected abstract sync(key: string): void;
 
   enqueue(key: string): void {
-    if (this.queued.has(key)) return;
-    this.queued.add(key);
-    this.queue.push(key);
+    this.queue.add(key);
   }
 
   get pending(): number {
-    return this.queued.size;
+    return this.queue.size;
   }
 
   /**
    * Works the queue in insertion order until empty (keys enqueued meanwhile included; one enqueued
-   * again once its sync began waits for another turn); returns how many keys it synced.
+   * again once its sync began waits for another turn, at the end); returns how many keys it synced.
+   * A sync that throws leaves the keys after it waiting.
    */
   drain(): number {
-    const q = this.queue;
-    let i = 0;
-    try {
-      for (; i < q.length; i++) {
-        const key = q[i]!;
-        this.queued.delete(key);
-        this.sync(key);
-      }
-    } finally {
-      // A sync that threw leaves the keys after it waiting, as the Set it replaces did.
-      q.splice(0, Math.min(i + 1, q.length));
+    let n = 0;
+    for (const key of this.queue) {
+      this.queue.delete(key);
+      n++;
+      this.sync(key);
     }
-    return i;
+    return n;
   }
 }
 

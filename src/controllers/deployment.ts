@@ -21,9 +21,11 @@ export class DeploymentController extends Controller {
   }
 
   protected sync(key: string): void {
-    const [ns, name] = key.split('/') as [string, string];
-    const d = this.store.get('Deployment', ns, name);
-    if (!d) return this.collect(ns, name);
+    // By the queued key (the store's own string): no namespace and name to split out and hash again.
+    const d = this.store.getByKey('Deployment', key);
+    if (!d) return this.collect(...(key.split('/') as [string, string]));
+    const ns = d.metadata.namespace!;
+    const name = d.metadata.name;
     const hash = templateHash(d.spec.template);
     const rsName = `${name}-${hash}`;
     const replicas = d.spec.replicas ?? 1;
@@ -52,8 +54,8 @@ export class DeploymentController extends Controller {
     else if (existing.spec.replicas !== replicas) this.store.update({ ...existing, spec: { ...existing.spec, replicas } });
     // A new template replaces the old ReplicaSets (a finished rollout).
     for (const k of this.owned.owned(d.metadata.uid!)) {
-      const [, n] = k.split('/') as [string, string];
-      if (n !== rsName && this.store.get('ReplicaSet', ns, n)) this.store.delete('ReplicaSet', ns, n);
+      const old = this.store.getByKey('ReplicaSet', k);
+      if (old && old.metadata.name !== rsName) this.store.delete('ReplicaSet', ns, old.metadata.name);
     }
   }
 

@@ -36,9 +36,10 @@ export class EndpointsController extends Controller {
   }
 
   protected sync(key: string): void {
-    const [ns, name] = key.split('/') as [string, string];
-    const svc = this.store.get('Service', ns, name);
-    const old = this.store.get('Endpoints', ns, name);
+    // The Endpoints object has the Service's key.
+    const svc = this.store.getByKey('Service', key);
+    const old = this.store.getByKey('Endpoints', key);
+    const [ns, name] = svc ? [svc.metadata.namespace!, svc.metadata.name] : (key.split('/') as [string, string]);
     const ours = old?.metadata.labels?.[ENDPOINTS_MANAGED_BY] === ENDPOINTS_CONTROLLER_NAME;
     if (!svc || Object.keys(svc.spec.selector ?? {}).length === 0 || svc.spec.type === 'ExternalName') {
       if (old && ours) this.store.delete('Endpoints', ns, name);

@@ -12,6 +12,7 @@ import {
   type Service,
   type ServicePort,
 } from '../api/types.js';
+import { sameJSON } from '../api/same-json.js';
 import { mapSelectorMatches } from '../api/selector.js';
 import { canonicalIP } from '../net/ip.js';
 import { Controller } from './controller.js';
@@ -75,12 +76,20 @@ export class EndpointSliceController extends Controller {
   /** Service key → names of the slices this controller manages for it. */
   private readonly slicesByService = new Map<string, Set<string>>();
   private readonly selectors = new Map<string, Record<string, string> | undefined>();
+  /** Counts Service events: what the last pod's labels selected holds until the next one. */
+  private serviceEvents = 0;
+  /**
+   * The Services selecting the last labels asked about: a template's pods share one labels
+   * object and come one after another (created, then given their addresses).
+   */
+  private lastSelecting?: { labels: Record<string, string> | undefined; ns: string; at: number; keys: string[] };
 
   start(): void {
     this.store.watch('Service', 0, (ev) => {
       const s = ev.object;
       const ns = s.metadata.namespace!;
       const key = ev.key;
+      this.serviceEvents++;
       if (ev.oldObject) this.servicesBySelector.remove(ns, ev.oldObject.spec.selector, key);
       if (ev.type === 'DELETED') {
         this.servicesBySelector.remove(ns, s.spec.selector, key);
@@ -121,11 +130,19 @@ export class EndpointSliceController extends Controller {
   private enqueueSelecting(p: Pod): void {
     const ns = p.metadata.namespace!;
     const labels = p.metadata.labels;
+    const last = this.lastSelecting;
+    if (last && last.labels === labels && last.ns === ns && last.at === this.serviceEvents) {
+      for (const sk of last.keys) this.enqueue(sk);
+      return;
+    }
+    const keys: string[] = [];
     for (const k in labels) {
       for (const sk of this.servicesBySelector.get(ns, k, labels[k]!)) {
-        if (mapSelectorMatches(this.selectors.get(sk), labels)) this.enqueue(sk);
+        if (mapSelectorMatches(this.selectors.get(sk), labels)) keys.push(sk);
       }
     }
+    this.lastSelecting = { labels, ns, at: this.serviceEvents, keys };
+    for (const sk of keys) this.enqueue(sk);
   }
 
   /** Pods the Service's selector picks, in creation order. */
@@ -162,8 +179,8 @@ export class EndpointSliceController extends Controller {
   }
 
   protected sync(key: string): void {
-    const [ns, name] = key.split('/') as [string, string];
-    const svc = this.store.get('Service', ns, name);
+    const svc = this.store.getByKey('Service', key);
+    const [ns, name] = svc ? [svc.metadata.namespace!, svc.metadata.name] : (key.split('/') as [string, string]);
     const existing = [...(this.slicesByService.get(key) ?? [])]
       .map((n) => this.store.get('EndpointSlice', ns, n))
       .filter((s): s is EndpointSlice => !!s);
@@ -178,7 +195,7 @@ export class EndpointSliceController extends Controller {
       const old = this.store.get('EndpointSlice', ns, names[i] ?? '');
       if (old) {
         const next = { ...d, metadata: { ...d.metadata, name: old.metadata.name } };
-        if (JSON.stringify([next.endpoints, next.ports, next.metadata.labels]) !== JSON.stringify([old.endpoints, old.ports, old.metadata.labels])) {
+        if (!sameJSON([next.endpoints, next.ports, next.metadata.labels], [old.endpoints, old.ports, old.metadata.labels])) {
           this.store.update({ ...next, metadata: { ...old.metadata, labels: next.metadata.labels } });
         }
       } else {

@@ -69,13 +69,13 @@ export class EndpointSliceMirroringController extends Controller {
   }
 
   protected sync(key: string): void {
-    const [ns, name] = key.split('/') as [string, string];
-    const ep = this.store.get('Endpoints', ns, name);
-    const svc = this.store.get('Service', ns, name);
+    const ep = this.store.getByKey('Endpoints', key);
+    const svc = this.store.getByKey('Service', key);
     const mirror =
       ep && svc && !hasSelector(svc.spec.selector) && ep.metadata.labels?.[SKIP_MIRROR_LABEL] !== 'true' && !ep.metadata.annotations?.[LEADER_ANNOTATION];
     // Nothing to mirror and nothing mirrored before (a Service with a selector, as nearly all are).
     if (!mirror && !this.tracked.has(key)) return;
+    const [ns, name] = key.split('/') as [string, string];
     const existing = this.mirrored(ns, name);
     const groups = mirror ? this.desired(ep) : [];
     const byKey = new Map(existing.map((s) => [groupKey(s.addressType as Group['addressType'], s.ports ?? []), s]));

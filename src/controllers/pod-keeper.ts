@@ -38,11 +38,12 @@ export abstract class PodKeeper extends Controller {
 
   /** The owner's pods (without those already being deleted, unless `withTerminating`). */
   protected podsOf(owner: { metadata: ObjectMeta }, withTerminating = false): Pod[] {
-    const ns = owner.metadata.namespace!;
-    return this.owned
-      .owned(owner.metadata.uid!)
-      .map((k) => this.store.get('Pod', ns, k.split('/')[1]!))
-      .filter((p): p is Pod => !!p && (withTerminating || !p.metadata.deletionTimestamp));
+    const out: Pod[] = [];
+    for (const k of this.owned.keys(owner.metadata.uid!)) {
+      const p = this.store.getByKey('Pod', k);
+      if (p && (withTerminating || !p.metadata.deletionTimestamp)) out.push(p);
+    }
+    return out;
   }
 
   /** Creates or deletes pods until `want` remain; scale down removes the newest first, as the controllers' ranking does for equal pods. */

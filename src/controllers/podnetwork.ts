@@ -4,7 +4,7 @@
 // reports Running and Ready.
 import { copyOf } from '../api/copy.js';
 import { keyOf, type Pod, type PodStatus } from '../api/types.js';
-import { bigIntToIP, canonicalIP, cidrContains, cidrSize, formatCIDR, ipFamily, ipToBigInt, parseCIDR, type CIDR } from '../net/ip.js';
+import { bigIntToIP, canonicalIP, cidrContains, cidrSize, formatCIDR, intToIpv4, ipFamily, ipToBigInt, ipv4ToInt, parseCIDR, type CIDR } from '../net/ip.js';
 import { Controller } from './controller.js';
 
 const RUNNING_CONDITIONS = Object.freeze(
@@ -17,8 +17,8 @@ interface NodeRange {
   /** The usable addresses: from .2 (.1 is the bridge's) to the last before broadcast. */
   first: bigint;
   lastUsable: bigint;
-  /** Address → the key of the pod holding it. */
-  owners: Map<bigint, string>;
+  /** Address (a number in an IPv4 range: BigInt keys hash slowly) → the key of the pod holding it. */
+  owners: Map<number | bigint, string>;
   /** host-local's last_reserved_ip: allocation resumes after it. */
   last: bigint;
 }
@@ -72,7 +72,7 @@ export class PodNetworkController extends Controller {
     rs = cidrs.map((cidr) => {
       const base = ipToBigInt(cidr.network);
       const lastUsable = base + cidrSize(cidr) - (cidr.family === 4 ? 2n : 1n);
-      return { cidr, base, first: base + 2n, lastUsable, owners: new Map<bigint, string>(), last: base + 1n };
+      return { cidr, base, first: base + 2n, lastUsable, owners: new Map<number | bigint, string>(), last: base + 1n };
     });
     this.ranges.set(nodeName, rs);
     // Addresses pods held before the node had its podCIDR (pinned in the topology) are taken.
@@ -99,7 +99,9 @@ export class PodNetworkController extends Controller {
 
   private ownerOf(nodeName: string, ip: string): string | undefined {
     const c = canonicalIP(ip);
-    return c ? this.rangeOf(nodeName, c)?.owners.get(ipToBigInt(c)) : undefined;
+    if (!c) return undefined;
+    const r = this.rangeOf(nodeName, c);
+    return r?.owners.get(addressKey(r, c));
   }
 
   private reserve(nodeName: string, ip: string, key: string): void {
@@ -113,7 +115,7 @@ export class PodNetworkController extends Controller {
     const c = canonicalIP(ip);
     const r = c ? rs.find((x) => cidrContains(x.cidr, c)) : undefined;
     if (!r) return;
-    r.owners.set(ipToBigInt(c!), key);
+    r.owners.set(addressKey(r, c!), key);
   }
 
   private release(p: Pod): void {
@@ -122,7 +124,7 @@ export class PodNetworkController extends Controller {
       const c = canonicalIP(ip);
       const r = c ? this.rangeOf(p.spec.nodeName, c) : undefined;
       if (!r) continue;
-      const v = ipToBigInt(c!);
+      const v = addressKey(r, c!);
       if (r.owners.get(v) === keyOf(p)) r.owners.delete(v);
     }
   }
@@ -176,6 +178,20 @@ export class PodNetworkController extends Controller {
   }
 
   private allocate(pod: Pod, r: NodeRange, key: string): string {
+    if (r.cidr.family === 4) {
+      // host-local's walk in plain numbers (the same addresses, no BigInt per step)
+      const first = Number(r.first);
+      const lastUsable = Number(r.lastUsable);
+      let cand = Number(r.last);
+      for (let tries = lastUsable - first + 1; tries > 0; tries--) {
+        cand = cand >= lastUsable || cand < first ? first : cand + 1;
+        if (r.owners.has(cand)) continue;
+        r.owners.set(cand, key);
+        r.last = BigInt(cand);
+        return intToIpv4(cand);
+      }
+      return this.ctx.fail(pod, ['spec', 'nodeName'], `no free address left in the podCIDR ${formatCIDR(r.cidr)} of node ${pod.spec.nodeName}`);
+    }
     const { first, lastUsable } = r;
     let cand = r.last;
     for (let tries = lastUsable - first + 1n; tries > 0n; tries--) {
@@ -187,6 +203,11 @@ export class PodNetworkController extends Controller {
     }
     return this.ctx.fail(pod, ['spec', 'nodeName'], `no free address left in the podCIDR ${formatCIDR(r.cidr)} of node ${pod.spec.nodeName}`);
   }
+}
+
+/** A canonical address of the range's family as its owners map keys it. */
+function addressKey(r: NodeRange, ip: string): number | bigint {
+  return r.cidr.family === 4 ? ipv4ToInt(ip) : ipToBigInt(ip);
 }
 
 /** The pod's addresses as status lists them (podIPs, else podIP). */

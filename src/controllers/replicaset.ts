@@ -7,9 +7,8 @@ export class ReplicaSetController extends PodKeeper {
   protected readonly kind = 'ReplicaSet';
 
   protected sync(key: string): void {
-    const [ns, name] = key.split('/') as [string, string];
-    const rs = this.store.get('ReplicaSet', ns, name);
-    if (!rs) return this.deleteOrphans(ns, name);
+    const rs = this.store.getByKey('ReplicaSet', key);
+    if (!rs) return this.deleteOrphans(...(key.split('/') as [string, string]));
     this.scaleTo(rs, this.podsOf(rs), rs.spec.replicas ?? 1, rs.spec.template, controllerRef(rs));
   }
 }

@@ -5,6 +5,7 @@
 import { copyOf, withFields } from '../api/copy.js';
 import type { Service, ServiceSpec } from '../api/types.js';
 import { canonicalIP, cidrSize, ipToBigInt, bigIntToIP, parseCIDR, type CIDR } from '../net/ip.js';
+import { sameJSON } from '../api/same-json.js';
 import { Controller } from './controller.js';
 
 export const KUBE_DNS_INDEX = 10n;
@@ -55,9 +56,10 @@ export class ServiceAllocController extends Controller {
     // Services stay exactly as written, the way kube-proxy's own test cases build them.
     this.apiserver ??= this.ctx.header.nodes.some((n) => n.roles.includes('control-plane') || n.roles.includes('master'));
     if (!this.apiserver) return;
-    const [ns, name] = key.split('/') as [string, string];
-    const svc = this.store.get('Service', ns, name);
+    const svc = this.store.getByKey('Service', key);
     if (!svc) return;
+    const ns = svc.metadata.namespace;
+    const name = svc.metadata.name;
     const spec: ServiceSpec = copyOf(svc.spec);
     const type = spec.type ?? 'ClusterIP';
     spec.type = type;
@@ -83,7 +85,7 @@ export class ServiceAllocController extends Controller {
         spec.healthCheckNodePort = this.allocatePort(key);
       }
     }
-    if (JSON.stringify(spec) === JSON.stringify(svc.spec)) return;
+    if (sameJSON(spec, svc.spec)) return;
     this.writing = spec;
     try {
       this.store.update(withFields(svc, { spec }));

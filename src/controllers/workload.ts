@@ -34,6 +34,8 @@ export function podFromTemplate(
   };
 }
 
+const NONE: ReadonlySet<string> = new Set();
+
 /** Owner uid → names of the objects it owns, kept current from watch events. */
 export class OwnerIndex {
   private readonly byOwner = new Map<string, Set<string>>();
@@ -50,6 +52,11 @@ export class OwnerIndex {
   }
 
   owned(ownerUid: string): string[] {
-    return [...(this.byOwner.get(ownerUid) ?? [])];
+    return [...this.keys(ownerUid)];
+  }
+
+  /** The keys themselves, for a caller that changes none of them while it reads. */
+  keys(ownerUid: string): ReadonlySet<string> {
+    return this.byOwner.get(ownerUid) ?? NONE;
   }
 }
