@@ -7,13 +7,14 @@ import { cidrContains, intToIpv4, ipv4ToInt, nthAddress, parseCIDR } from '../ne
 import { stableVendorMac } from '../net/mac.js';
 import type { Topology } from '../topology/load.js';
 import type { ExternalInterface } from './flannel/backend.js';
+import { headerNode } from '../topology/config.js';
 
 /** QEMU/KVM's OUI: the NIC vendor of a typical lab VM. */
 const NIC_OUI: [number, number, number] = [0x52, 0x54, 0x00];
 
 /** The node's InternalIP: from the Cluster header, or the Node object of a node that joined later. */
 function nodeIP(topology: Topology, node: Node): string | undefined {
-  return topology.header.nodes.find((n) => n.name === node.metadata.name)?.ip ?? node.status?.addresses?.find((a) => a.type === 'InternalIP')?.address;
+  return headerNode(topology.header, node.metadata.name)?.ip ?? node.status?.addresses?.find((a) => a.type === 'InternalIP')?.address;
 }
 
 /**
@@ -26,7 +27,7 @@ export function setupHost(kernel: NodeKernel, topology: Topology, node: Node): E
   const ip = nodeIP(topology, node);
   if (!ip) throw new Error(`node ${name} has no InternalIP`);
   const underlay = parseCIDR(topology.header.underlay.cidr);
-  const interfaces = topology.header.nodes.find((n) => n.name === name)?.interfaces ?? { lo: ['127.0.0.1/8'], eth0: [`${ip}/${underlay?.prefix ?? 24}`] };
+  const interfaces = headerNode(topology.header, name)?.interfaces ?? { lo: ['127.0.0.1/8'], eth0: [`${ip}/${underlay?.prefix ?? 24}`] };
   let ext: ExternalInterface | undefined;
   for (const [dev, addrs] of Object.entries(interfaces)) {
     if (!ns.link(dev)) ns.addLink({ kind: 'ether', name: dev, mac: stableVendorMac(NIC_OUI, `${name}/${dev}`), mtu: topology.header.underlay.mtu, up: true, qdisc: 'fq_codel' });
@@ -52,7 +53,7 @@ export function setupHost(kernel: NodeKernel, topology: Topology, node: Node): E
     ns.addRoute({ type: 'unicast', dst: '::', prefix: 0, via: 'fe80::1', dev: ext.dev, metric: 1024 });
     ns.sysctl.set('net.ipv6.conf.all.forwarding', 1);
   }
-  const k = topology.header.nodes.find((n) => n.name === name)?.kernel;
+  const k = headerNode(topology.header, name)?.kernel;
   ns.sysctl.set('net.ipv4.ip_forward', 1);
   // kubeadm's prerequisites (/etc/sysctl.d/k8s.conf) set both families alike.
   ns.sysctl.set('net.bridge.bridge-nf-call-iptables', k?.bridgeNfCallIptables ?? 1);

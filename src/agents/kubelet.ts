@@ -6,6 +6,7 @@ import type { L4Proto } from '../kernel/conntrack.js';
 import type { NodeKernel } from '../kernel/node.js';
 import type { Socket } from '../kernel/sockets.js';
 import type { AgentContext } from './context.js';
+import { headerNode } from '../topology/config.js';
 
 function containerSockets(pod: Pod, owner: string, how: string): Socket[] {
   return pod.spec.containers.flatMap((c) =>
@@ -26,7 +27,7 @@ export class KubeletSockets {
     private readonly ctx: AgentContext,
     private readonly kernel: NodeKernel,
   ) {
-    const node = ctx.topology.header.nodes.find((n) => n.name === kernel.nodeName);
+    const node = headerNode(ctx.topology.header, kernel.nodeName);
     const daemons: Socket[] = [{ proto: 'tcp', addr: '::', port: 10250, owner: 'kubelet', why: 'the kubelet API' }];
     if (node?.roles.some((r) => r === 'control-plane' || r === 'master')) {
       daemons.push({ proto: 'tcp', addr: '::', port: 6443, owner: 'kube-apiserver', why: `static pod on control-plane node ${kernel.nodeName}` });

@@ -11,6 +11,7 @@ import { setupHost } from './host.js';
 import { startKubeProxy, type KubeProxyOnNode } from './kube-proxy/factory.js';
 import { KubeletSockets } from './kubelet.js';
 import { PodCIDRIndex } from './pod-cidrs.js';
+import { headerNode } from '../topology/config.js';
 
 export interface NodeAgents {
   kernel: NodeKernel;
@@ -113,7 +114,7 @@ export class NodeKernels extends Map<string, NodeKernel> {
   }
 
   private randomFully(node: string): boolean {
-    return this.ctx.topology.header.nodes.find((n) => n.name === node)?.kernel?.iptablesRandomFully ?? true;
+    return headerNode(this.ctx.topology.header, node)?.kernel?.iptablesRandomFully ?? true;
   }
 
   /**

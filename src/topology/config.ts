@@ -21,6 +21,23 @@ export interface ClusterNode {
   resolvConf?: string;
 }
 
+const byName = new WeakMap<readonly ClusterNode[], Map<string, ClusterNode>>();
+
+/**
+ * The header's node of that name: each node's agents ask for their own, so a list scan per
+ * question would cost 1,000 nodes a million comparisons. The header is read once and never changed.
+ */
+export function headerNode(header: ClusterHeader, name: string): ClusterNode | undefined {
+  let m = byName.get(header.nodes);
+  if (!m) {
+    m = new Map();
+    // the first of a name, as find() would answer
+    for (const n of header.nodes) if (!m.has(n.name)) m.set(n.name, n);
+    byName.set(header.nodes, m);
+  }
+  return m.get(name);
+}
+
 export interface ExternalClient {
   name: string;
   ip: string;
