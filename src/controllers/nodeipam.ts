@@ -40,6 +40,9 @@ export class NodeIpamController extends Controller {
 
   start(): void {
     this.store.watch('Node', 0, (ev) => {
+      // The same spec (flanneld's annotations, a status): the same subnets held, and a node
+      // without one is queued already from the event that gave it that spec.
+      if (ev.type === 'MODIFIED' && ev.oldObject!.spec === ev.object.spec) return;
       const name = ev.object.metadata.name;
       const held = ev.object.spec.podCIDRs ?? (ev.object.spec.podCIDR ? [ev.object.spec.podCIDR] : []);
       for (const c of this.cidrs()) {

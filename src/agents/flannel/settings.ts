@@ -39,7 +39,19 @@ function boolFlag(args: string[], name: string, dflt: boolean): boolean {
   return v;
 }
 
+const remembered = new WeakMap<AgentContext, { version: number; settings: FlannelSettings }>();
+
+/** The settings as the DaemonSets say now: read once per DaemonSet change, not once per node. */
 export function flannelSettings(ctx: AgentContext): FlannelSettings {
+  const version = ctx.store.kindVersion('DaemonSet');
+  const had = remembered.get(ctx);
+  if (had?.version === version) return had.settings;
+  const settings = readSettings(ctx);
+  remembered.set(ctx, { version, settings });
+  return settings;
+}
+
+function readSettings(ctx: AgentContext): FlannelSettings {
   const args = flannelArgs(ctx.store.list('DaemonSet'));
   return {
     network: ctx.topology.flannel.network,
