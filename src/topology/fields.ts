@@ -9,14 +9,28 @@ export class Fields {
     readonly problems: Problems,
     readonly ref: SourceRef,
     readonly object: string,
+    /** Where the values handed to this reader sit in the document (see within). */
+    private readonly prefix: Path = [],
   ) {}
 
+  /**
+   * A reader of the value at `path` (pass that value as the root): its paths are relative, its
+   * problems name the whole path. A list's items checked this way walk only their own fields.
+   */
+  within(path: Path): Fields {
+    return new Fields(this.problems, this.ref, this.object, this.prefix.length ? [...this.prefix, ...path] : path);
+  }
+
+  private whole(path: Path): Path {
+    return this.prefix.length ? [...this.prefix, ...path] : path;
+  }
+
   fail(path: Path, message: string): never {
-    return this.problems.fail(this.ref, this.object, path, message);
+    return this.problems.fail(this.ref, this.object, this.whole(path), message);
   }
 
   warn(path: Path, message: string): void {
-    this.problems.warn(this.ref, this.object, path, message);
+    this.problems.warn(this.ref, this.object, this.whole(path), message);
   }
 
   at(root: unknown, path: Path): unknown {

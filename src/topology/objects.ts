@@ -16,26 +16,29 @@ function checkMeta(f: Fields, o: Record<string, unknown>, kind: Kind): void {
 }
 
 function checkPodSpec(f: Fields, o: unknown, base: (string | number)[]): void {
-  const containers = f.array(o, [...base, 'containers'], true);
-  if (containers.length === 0) f.fail([...base, 'containers'], 'Required value');
-  containers.forEach((_, i) => {
-    const c = [...base, 'containers', i];
-    f.string(o, [...c, 'name'], true);
-    f.array(o, [...c, 'ports']).forEach((_, j) => {
-      const p = [...c, 'ports', j];
-      f.int(o, [...p, 'containerPort'], 1, 65535, true);
-      f.int(o, [...p, 'hostPort'], 1, 65535);
-      f.ip(o, [...p, 'hostIP']);
-      f.oneOf(o, [...p, 'protocol'], PROTOCOLS);
-      f.string(o, [...p, 'name']);
+  // Read relative to the spec, each container and port relative to itself (no path walked from the root per field).
+  const spec = f.at(o, base);
+  const s = f.within(base);
+  const containers = s.array(spec, ['containers'], true);
+  if (containers.length === 0) s.fail(['containers'], 'Required value');
+  containers.forEach((container, i) => {
+    const c = s.within(['containers', i]);
+    c.string(container, ['name'], true);
+    c.array(container, ['ports']).forEach((port, j) => {
+      const p = c.within(['ports', j]);
+      p.int(port, ['containerPort'], 1, 65535, true);
+      p.int(port, ['hostPort'], 1, 65535);
+      p.ip(port, ['hostIP']);
+      p.oneOf(port, ['protocol'], PROTOCOLS);
+      p.string(port, ['name']);
     });
   });
-  f.string(o, [...base, 'nodeName']);
-  f.stringMap(o, [...base, 'nodeSelector']);
-  f.bool(o, [...base, 'hostNetwork']);
-  f.oneOf(o, [...base, 'restartPolicy'], ['Always', 'OnFailure', 'Never'] as const);
-  f.oneOf(o, [...base, 'dnsPolicy'], ['ClusterFirst', 'ClusterFirstWithHostNet', 'Default', 'None'] as const);
-  f.array(o, [...base, 'tolerations']);
+  s.string(spec, ['nodeName']);
+  s.stringMap(spec, ['nodeSelector']);
+  s.bool(spec, ['hostNetwork']);
+  s.oneOf(spec, ['restartPolicy'], ['Always', 'OnFailure', 'Never'] as const);
+  s.oneOf(spec, ['dnsPolicy'], ['ClusterFirst', 'ClusterFirstWithHostNet', 'Default', 'None'] as const);
+  s.array(spec, ['tolerations']);
 }
 
 function checkSelector(f: Fields, o: unknown, path: (string | number)[]): LabelSelector {
@@ -101,15 +104,15 @@ function checkService(f: Fields, o: Record<string, unknown>): void {
   f.map(o, ['spec']) ?? f.fail(['spec'], 'Required value');
   const type = f.oneOf(o, ['spec', 'type'], SERVICE_TYPES);
   const ports = f.array(o, ['spec', 'ports']);
-  ports.forEach((_, i) => {
-    const p = ['spec', 'ports', i];
-    f.int(o, [...p, 'port'], 1, 65535, true);
-    f.oneOf(o, [...p, 'protocol'], PROTOCOLS);
-    f.string(o, [...p, 'name']);
-    f.int(o, [...p, 'nodePort'], 0, 65535);
-    const tp = f.at(o, [...p, 'targetPort']);
-    if (tp !== undefined && typeof tp === 'number') f.int(o, [...p, 'targetPort'], 1, 65535);
-    else if (tp !== undefined && typeof tp !== 'string') f.fail([...p, 'targetPort'], `must be a port number or name, got ${JSON.stringify(tp)}`);
+  ports.forEach((port, i) => {
+    const p = f.within(['spec', 'ports', i]);
+    p.int(port, ['port'], 1, 65535, true);
+    p.oneOf(port, ['protocol'], PROTOCOLS);
+    p.string(port, ['name']);
+    p.int(port, ['nodePort'], 0, 65535);
+    const tp = p.at(port, ['targetPort']);
+    if (tp !== undefined && typeof tp === 'number') p.int(port, ['targetPort'], 1, 65535);
+    else if (tp !== undefined && typeof tp !== 'string') p.fail(['targetPort'], `must be a port number or name, got ${JSON.stringify(tp)}`);
   });
   if (ports.length > 1) {
     ports.forEach((_, i) => {
