@@ -23,7 +23,9 @@ export const CONTROLLER_NAME = 'endpointslice-controller.k8s.io';
 const MAX_ENDPOINTS_PER_SLICE = 100;
 
 export function podIsReady(p: Pod): boolean {
-  return p.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True';
+  const conds = p.status?.conditions;
+  if (conds) for (const c of conds) if (c.type === 'Ready') return c.status === 'True';
+  return false;
 }
 
 /** The container port a Service port's targetPort names on this pod, if any. */
@@ -219,8 +221,10 @@ export class EndpointSliceController extends Controller {
     const resolved = new Map<unknown, { ports: EndpointPort[]; key: string }>();
     for (const pod of this.selectedPods(svc)) {
       if (!pod.status?.podIP || pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed') continue;
-      const podIPs = pod.status.podIPs?.length ? pod.status.podIPs.map((x) => x.ip) : [pod.status.podIP];
-      for (const ip of wanted ? podIPs : [pod.status.podIP]) {
+      // Without ipFamilies only the primary address (no list per pod).
+      const ips = wanted && pod.status.podIPs?.length ? pod.status.podIPs : undefined;
+      for (let k = 0, n = ips ? ips.length : 1; k < n; k++) {
+        const ip = ips ? ips[k]!.ip : pod.status.podIP;
         const c = canonicalIP(ip);
         const family = c !== undefined && c.includes(':') ? 'IPv6' : 'IPv4';
         if (wanted && !wanted.includes(family)) continue;
