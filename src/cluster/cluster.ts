@@ -30,7 +30,8 @@ export class Cluster {
   readonly store = new Store();
   readonly clock = new SimClock();
   readonly controllers: ControllerManager;
-  private readonly refs = new Map<string, SourceRef>();
+  /** Kind/key → where the object was written: made on the first problem to report, not per object at load. */
+  private refs?: Map<string, SourceRef>;
   private readonly endpointSlices: EndpointSliceController;
 
   constructor(readonly topology: Topology) {
@@ -67,9 +68,8 @@ export class Cluster {
       if (!this.store.get('Node', undefined, n.name)) this.store.create(nodeObject(n, written.get(n.name)));
     }
     for (const { object, namespaced } of topology.unmodelled) this.store.keep(object, namespaced);
-    for (const { object, ref } of topology.objects) {
+    for (const { object } of topology.objects) {
       if (object.kind === 'Node') continue; // already registered from the header
-      this.refs.set(`${object.kind}/${keyOf({ metadata: { ...object.metadata, namespace: object.metadata.namespace ?? 'default' } })}`, ref);
       // kube-apiserver defaults a new pod's phase to Pending.
       this.store.create(object.kind === 'Pod' && !object.status?.phase ? { ...object, status: { ...object.status, phase: 'Pending' } } : object);
     }
@@ -107,10 +107,20 @@ export class Cluster {
     this.controllers.settle();
   }
 
+  private sourceRefs(): Map<string, SourceRef> {
+    if (this.refs) return this.refs;
+    this.refs = new Map();
+    for (const { object, ref } of this.topology.objects) {
+      if (object.kind === 'Node') continue;
+      this.refs.set(`${object.kind}/${keyOf({ metadata: { ...object.metadata, namespace: object.metadata.namespace ?? 'default' } })}`, ref);
+    }
+    return this.refs;
+  }
+
   /** Where an object was written; a controller-made one points at its owner's document. */
   private refOf(o: AnyObject): SourceRef {
     for (let cur: AnyObject | undefined = o, depth = 0; cur && depth < 4; depth++) {
-      const ref = this.refs.get(`${cur.kind}/${keyOf(cur)}`);
+      const ref = this.sourceRefs().get(`${cur.kind}/${keyOf(cur)}`);
       if (ref) return ref;
       const owner = controllerOf(cur);
       cur = owner && isKind(owner.kind) ? this.store.get(owner.kind, cur.metadata.namespace, owner.name) : undefined;
