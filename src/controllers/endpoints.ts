@@ -5,6 +5,7 @@ import {
   MANAGED_BY_LABEL,
   SERVICE_NAME_LABEL,
   type EndpointAddress,
+  type EndpointPort,
   type EndpointSubset,
   type Endpoints,
 } from '../api/types.js';
@@ -49,8 +50,9 @@ export class EndpointsController extends Controller {
     for (const sliceName of this.slices.get(key) ?? []) {
       const slice = this.store.get('EndpointSlice', ns, sliceName);
       if (!slice) continue;
-      const ports = (slice.ports ?? []).map((p) => ({ ...(p.name ? { name: p.name } : {}), port: p.port!, protocol: p.protocol ?? 'TCP', ...(p.appProtocol ? { appProtocol: p.appProtocol } : {}) }));
-      const pk = canonicalJSON(ports);
+      const ports = (slice.ports ?? []).map(subsetPort);
+      // Only a grouping key: ports built alike print alike (same fields in the same order).
+      const pk = JSON.stringify(ports);
       for (const e of slice.endpoints ?? []) {
         if (e.conditions?.terminating && !svc.spec.publishNotReadyAddresses) continue;
         let sub = subsets.get(pk);
@@ -59,8 +61,8 @@ export class EndpointsController extends Controller {
         if (e.hostname) addr.hostname = e.hostname;
         if (e.nodeName) addr.nodeName = e.nodeName;
         if (e.targetRef) addr.targetRef = e.targetRef;
-        const list = e.conditions?.ready === false ? 'notReadyAddresses' : 'addresses';
-        (sub[list] ??= []).push(addr);
+        if (e.conditions?.ready === false) (sub.notReadyAddresses ??= []).push(addr);
+        else (sub.addresses ??= []).push(addr);
       }
     }
     for (const sub of subsets.values()) {
@@ -84,7 +86,23 @@ function byIP(a: EndpointAddress, b: EndpointAddress): number {
   return a.ip < b.ip ? -1 : a.ip > b.ip ? 1 : 0;
 }
 
+type SubsetPort = NonNullable<EndpointSubset['ports']>[number];
+
+/** A slice's port as an Endpoints subset lists it (fields set in the API's order). */
+function subsetPort(p: EndpointPort): SubsetPort {
+  const out = {} as SubsetPort;
+  if (p.name) out.name = p.name;
+  out.port = p.port!;
+  out.protocol = p.protocol ?? 'TCP';
+  if (p.appProtocol) out.appProtocol = p.appProtocol;
+  return out;
+}
+
 /** The API's field order: addresses, notReadyAddresses, ports. */
 function ordered(s: EndpointSubset): EndpointSubset {
-  return { ...(s.addresses ? { addresses: s.addresses } : {}), ...(s.notReadyAddresses ? { notReadyAddresses: s.notReadyAddresses } : {}), ...(s.ports ? { ports: s.ports } : {}) };
+  const out: EndpointSubset = {};
+  if (s.addresses) out.addresses = s.addresses;
+  if (s.notReadyAddresses) out.notReadyAddresses = s.notReadyAddresses;
+  if (s.ports) out.ports = s.ports;
+  return out;
 }
