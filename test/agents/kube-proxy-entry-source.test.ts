@@ -124,6 +124,14 @@ test('entry chain sources hold the eager chains\' rules and skip only rules that
       }
       agent.sync();
       checked += checkSources(t, agent.kernel, `step ${step}`);
+      // made from the last sync's runs and lists: the same as a first sync makes them from nothing
+      const fresh = new KubeProxyIptables(store, node, config, 4);
+      fresh.sync();
+      for (const [table, name] of ENTRY) {
+        const texts = (rs: Ruleset): string[] => rs.table(table).chain(name)!.rules.map((r) => r.text);
+        t.deepEqual(texts(agent.kernel), texts(fresh.kernel), `step ${step} ${table} ${name}: as a first sync`);
+      }
+      fresh.stop();
     }
     t.true(checked > 100);
     agent.stop();

@@ -22,6 +22,7 @@ import {
   isServiceChain,
 } from './chains.js';
 import { ChangeTracker } from '../tracker.js';
+import type { EntryRuns } from './entry-source.js';
 import { restoreInput } from './proxier.js';
 import { sharedServiceRules, type ServiceRules } from './service-rules.js';
 
@@ -80,6 +81,7 @@ export class KubeProxyIptables {
   private readonly now: () => number;
   /** Service key → its rules as the last sync wrote them. */
   private readonly written = new Map<string, ServiceRules>();
+  private readonly entries: { last?: EntryRuns } = {};
   /** Chains that stopped being produced and wait for the next cleanup, with the Service that produced them. */
   private readonly staleCandidates = new Map<string, string>();
   private readonly unwatchNode: () => void;
@@ -156,7 +158,7 @@ export class KubeProxyIptables {
       for (const { key } of services) visit(key);
     } else for (const key of this.tracker.changed) visit(key);
 
-    const input = restoreInput(s, { full, changed: full ? new Set() : new Set(changed), services });
+    const input = restoreInput(s, { full, changed: full ? new Set() : new Set(changed), services, entries: this.entries });
     const nat = this.kernel.table('nat');
     const inNat = input.table('nat');
     const stale: string[] = [];

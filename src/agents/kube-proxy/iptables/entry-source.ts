@@ -16,11 +16,38 @@ interface DstIndex {
   rest: number[];
 }
 
-/** One sync's Services in key order (a snapshot: never changed) and where each one's rules start in every entry chain. */
+/**
+ * One sync's Services in key order (a snapshot: never changed), where each one's rules start in
+ * every entry chain, and each chain's whole list once a dump asks. A partial sync changes a few
+ * Services: what lies before and after them (by identity) is taken from the last sync's runs
+ * and lists where those were made, so it costs the changed stretch and a copy, not every
+ * Service's rules again.
+ */
 export class EntryRuns {
   private starts?: Int32Array[];
+  private readonly wholes: (readonly Rule[] | undefined)[] = [];
+  /** The unchanged Services before and after the changed stretch, against `prev`. */
+  private same?: { front: number; back: number };
 
-  constructor(readonly services: readonly ServiceRules[]) {}
+  constructor(
+    readonly services: readonly ServiceRules[],
+    private prev?: EntryRuns,
+  ) {
+    // only the last sync's own results are used: a chain of syncs is never kept alive
+    if (prev) prev.prev = undefined;
+  }
+
+  private window(): { front: number; back: number } {
+    if (this.same) return this.same;
+    const a = this.services;
+    const b = this.prev!.services;
+    const max = Math.min(a.length, b.length);
+    let front = 0;
+    while (front < max && a[front] === b[front]) front++;
+    let back = 0;
+    while (back < max - front && a[a.length - 1 - back] === b[b.length - 1 - back]) back++;
+    return (this.same = { front, back });
+  }
 
   /** Per part: where each Service's rules start (one more entry: where the tail starts); all parts in one pass. */
   of(part: number): Int32Array {
@@ -28,18 +55,58 @@ export class EntryRuns {
       const n = this.services.length;
       const parts = ENTRY_PARTS.length;
       const starts = Array.from({ length: parts }, () => new Int32Array(n + 1));
-      const at = new Array<number>(parts).fill(0);
-      for (let i = 0; i < n; i++) {
+      const old = this.prev?.starts;
+      const { front, back } = old ? this.window() : { front: 0, back: 0 };
+      const m = n - back;
+      for (let k = 0; k < parts; k++) if (old) starts[k]!.set(old[k]!.subarray(0, front));
+      const at = old ? old.map((o) => o[front]!) : new Array<number>(parts).fill(0);
+      for (let i = front; i < m; i++) {
         const counts = this.services[i]!.shape.counts;
         for (let k = 0; k < parts; k++) {
           starts[k]![i] = at[k]!;
           at[k]! += counts[k]!;
         }
       }
-      for (let k = 0; k < parts; k++) starts[k]![n] = at[k]!;
+      for (let k = 0; k < parts; k++) {
+        const s = starts[k]!;
+        if (!old) {
+          s[n] = at[k]!;
+          continue;
+        }
+        // the Services after the stretch (and the end), shifted by what the stretch grew
+        const o = old[k]!;
+        const from = o.length - 1 - back;
+        const d = at[k]! - o[from]!;
+        for (let i = 0; i <= back; i++) s[m + i] = o[from + i]! + d;
+      }
       this.starts = starts;
     }
     return this.starts[part]!;
+  }
+
+  /** Every Service's rules of a part in order, then `tail`. */
+  whole(part: number, tail: readonly Rule[]): readonly Rule[] {
+    const have = this.wholes[part];
+    if (have) return have;
+    const name = ENTRY_PARTS[part]!;
+    const old = this.prev?.wholes[part];
+    const oldStarts = this.prev?.starts?.[part];
+    const n = this.services.length;
+    const { front, back } = old && oldStarts ? this.window() : { front: 0, back: 0 };
+    const out: Rule[] = old && oldStarts ? old.slice(0, oldStarts[front]) : [];
+    for (let i = front; i < n - back; i++) {
+      const s = this.services[i]!;
+      if (s.shape.counts[part] === 0) continue;
+      const own = s.part(name);
+      for (let k = 0; k < own.length; k++) out.push(own[k]!);
+    }
+    if (old && oldStarts) {
+      const end = oldStarts[oldStarts.length - 1]!;
+      for (let k = oldStarts[oldStarts.length - 1 - back]!; k < end; k++) out.push(old[k]!);
+    }
+    for (const r of tail) out.push(r);
+    this.wholes[part] = out;
+    return out;
   }
 }
 
@@ -47,7 +114,6 @@ export class EntrySource implements RuleSource {
   private readonly at0: number;
   private readonly services: readonly ServiceRules[];
   private ix?: DstIndex;
-  private whole?: readonly Rule[];
 
   constructor(
     private readonly plan: EntryRuns,
@@ -76,16 +142,7 @@ export class EntrySource implements RuleSource {
   }
 
   all(): readonly Rule[] {
-    if (this.whole) return this.whole;
-    const part = ENTRY_PARTS[this.at0]!;
-    const out: Rule[] = [];
-    for (const s of this.services) {
-      if (s.shape.counts[this.at0] === 0) continue;
-      const own = s.part(part);
-      for (let k = 0; k < own.length; k++) out.push(own[k]!);
-    }
-    for (const r of this.tail) out.push(r);
-    return (this.whole = out);
+    return this.plan.whole(this.at0, this.tail);
   }
 
   next(from: number, dst: string): number {

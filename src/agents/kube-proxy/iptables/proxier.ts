@@ -26,6 +26,8 @@ export interface SyncPlan {
   changed: ReadonlySet<string>;
   /** Service keys in order, with their rules. */
   services: readonly { key: string; rules: ServiceRules }[];
+  /** This kube-proxy's entry chains as of its last sync (what this sync's are made from); replaced by this sync's. */
+  entries: { last?: EntryRuns };
 }
 
 /** The rules of the fixed chains, which depend on the settings only. */
@@ -113,7 +115,8 @@ export function restoreInput(s: ProxierSettings, plan: SyncPlan): Ruleset {
     }
   }
   // the entry chains read this sync's Services (the tracker's list changes with the next one)
-  const services = new EntryRuns(list.map((x) => x.rules));
+  const services = new EntryRuns(list.map((x) => x.rules), plan.entries.last);
+  plan.entries.last = services;
   const NONE: readonly Rule[] = [];
   filter.chain(KUBE_SERVICES)!.setSource(new EntrySource(services, 'filterServices', NONE));
   filter.chain(KUBE_EXTERNAL_SERVICES)!.setSource(new EntrySource(services, 'filterExternal', NONE));
