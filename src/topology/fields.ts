@@ -18,7 +18,7 @@ export class Fields {
    * problems name the whole path. A list's items checked this way walk only their own fields.
    */
   within(path: Path): Fields {
-    return new Fields(this.problems, this.ref, this.object, this.prefix.length ? [...this.prefix, ...path] : path);
+    return new Fields(this.problems, this.ref, this.object, this.whole(path));
   }
 
   private whole(path: Path): Path {

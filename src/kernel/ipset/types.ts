@@ -1,7 +1,7 @@
 // The ipset types kube-proxy uses, as the kernel's ip_set modules know them: what one entry is
 // made of (address, proto:port, network), how it is written and printed, the revision the
 // kernel reports, and what `-m set` compares per dimension.
-import { canonicalIP, cidrContains, parseCIDR, type Family } from '../../net/ip.js';
+import { canonicalIP, cidrContains, ipFamily, parseCIDR, type Family } from '../../net/ip.js';
 
 export const SET_TYPES = ['hash:ip', 'hash:ip,port', 'hash:ip,port,ip', 'hash:ip,port,net', 'hash:net', 'bitmap:port'] as const;
 export type SetType = (typeof SET_TYPES)[number];
@@ -134,7 +134,7 @@ export function isCanonicalEntry(type: SetType, family: Family, text: string, ra
     const end = i === dims.length - 1 ? text.length : text.indexOf(',', at);
     if (end < 0) return false;
     if (dims[i] === 'ip') {
-      if (!canonicalV4(text, at, end)) return false;
+      if (ipFamily(text.slice(at, end)) !== 4) return false;
     } else if (type === 'bitmap:port') {
       const port = canonicalNumber(text, at, end);
       if (port < 0 || port > 65535 || (range && (port < range.from || port > range.to))) return false;
@@ -160,19 +160,6 @@ function canonicalNumber(s: string, from: number, to: number): number {
     v = v * 10 + (c - 48);
   }
   return v;
-}
-
-/** Four octets 0-255 in canonical decimal, dot-separated, between from and to. */
-function canonicalV4(s: string, from: number, to: number): boolean {
-  let octets = 0;
-  let start = from;
-  for (let i = from; i <= to; i++) {
-    if (i < to && s.charCodeAt(i) !== 46) continue;
-    const v = canonicalNumber(s, start, i);
-    if (v < 0 || v > 255 || ++octets > 4) return false;
-    start = i + 1;
-  }
-  return octets === 4;
 }
 
 /** What `-m set --match-set NAME dims` compares: per dimension the packet's source or destination. */

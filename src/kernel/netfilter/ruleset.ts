@@ -219,9 +219,7 @@ export class Table {
       this.readGroup(id);
       return this.own.get(name);
     }
-    let named = false;
-    for (const p of this.prefixes) if ((named = name.startsWith(p))) break;
-    if (!named) return undefined;
+    if (!this.prefixes.some((p) => name.startsWith(p))) return undefined;
     for (const [gid, g] of [...this.unread]) if (g.prefixes.some((p) => name.startsWith(p)) && g.chains.has(name)) {
       this.readGroup(gid);
       return this.own.get(name);
