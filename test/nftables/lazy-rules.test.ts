@@ -188,3 +188,34 @@ test('a made-up rule is stored unread exactly when it is plain and not stamped w
     t.is(wordRefs(text) !== null, plainRule(text, 0, text.length) && !/\b(timeout|expires)\b/.test(text) && !/^(index|handle|position) /.test(text), text);
   }
 });
+
+/** The names as the regex of their definition reads them (the word scan in lazy-rule.ts must agree). */
+function regexWords(text: string): { chains: string[]; sets: string[]; fed: string[] } {
+  const out = { chains: [] as string[], sets: [] as string[], fed: [] as string[] };
+  for (const m of text.matchAll(/(?:^|[ {},])(?:(?:jump|goto)[ {},]+([^ {},]+)|(update[ {},]+|add[ {},]+)?@([^ {},]+))/g)) {
+    if (m[1] !== undefined) out.chains.push(m[1]);
+    else {
+      out.sets.push(m[3]!);
+      if (m[2] !== undefined) out.fed.push(m[3]!);
+    }
+  }
+  return out;
+}
+
+test('the names read off a made-up plain rule are what the words regex reads', (t) => {
+  const words = ['jump', 'goto', 'update', 'add', 'addr', 'jumpy', '@s', '@', '@@t', 'x', 'c1', 'ip', '10.0.0.1', 'vmap', ':', '0'];
+  const seps = [' ', '  ', ' , ', ' { ', ' } ', ',', '{', '}', ' {  '];
+  let seed = 11;
+  const rnd = (n: number): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % n;
+  let plain = 0;
+  for (let k = 0; k < 20000; k++) {
+    let text = words[rnd(words.length)]!;
+    for (let n = rnd(8); n > 0; n--) text += seps[rnd(seps.length)]! + words[rnd(words.length)]!;
+    const w = wordRefs(text);
+    if (!w) continue;
+    plain++;
+    const r = regexWords(text);
+    t.deepEqual([w.refs.chains, w.refs.sets, w.fed], [r.chains, r.sets, r.fed], text);
+  }
+  t.true(plain > 5000);
+});

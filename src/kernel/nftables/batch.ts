@@ -319,7 +319,7 @@ class TxBatch extends Tx {
     if (p.value.verdict) e.verdict = p.value.verdict;
     else if (p.value.data) e.data = p.value.data;
     // nft's refusals (a clash, a missing chain) throw: the text then says them
-    this.addElement(AT, t, s, e, 'add');
+    this.addKeyed(AT, t, s, e, p.k, 'add');
     return true;
   }
 

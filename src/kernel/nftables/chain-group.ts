@@ -31,38 +31,41 @@ export interface ChainGroup {
  * every node writing the same lists): a table finds the group of a chain it holds unread among
  * these, without an index of its own.
  */
-const holders = new Map<string, WeakRef<ChainGroup>[]>();
+const holders = new Map<string, WeakRef<ChainGroup> | WeakRef<ChainGroup>[]>();
 const gone = new FinalizationRegistry<readonly string[]>((names) => {
   for (const n of names) {
-    const alive = holders.get(n)?.filter((r) => r.deref() !== undefined);
-    if (alive?.length) holders.set(n, alive);
-    else holders.delete(n);
+    const h = holders.get(n);
+    const alive = (Array.isArray(h) ? h : h ? [h] : []).filter((r) => r.deref() !== undefined);
+    if (alive.length === 0) holders.delete(n);
+    else holders.set(n, alive.length === 1 ? alive[0]! : alive);
   }
 });
 
-/** The live groups holding this chain name. */
-export function holdersOf(name: string): readonly WeakRef<ChainGroup>[] | undefined {
+/** The live groups holding this chain name (most names have one: no list is made for them). */
+export function holdersOf(name: string): WeakRef<ChainGroup> | readonly WeakRef<ChainGroup>[] | undefined {
   return holders.get(name);
 }
 
 function hold(g: ChainGroup): void {
   const ref = new WeakRef(g);
-  const rivals = new Set<ChainGroup>();
+  let rivals: Set<ChainGroup> | undefined;
   for (const n of g.names) {
-    const list = holders.get(n);
-    if (!list) {
-      holders.set(n, [ref]);
+    const h = holders.get(n);
+    if (h === undefined) {
+      holders.set(n, ref);
       continue;
     }
+    const list = Array.isArray(h) ? h : [h];
     for (const r of list) {
-      const h = r.deref();
-      if (h && !rivals.has(h)) {
-        rivals.add(h);
-        h.rivals.push(ref);
+      const other = r.deref();
+      if (other && !(rivals ??= new Set()).has(other)) {
+        rivals.add(other);
+        other.rivals.push(ref);
         g.rivals.push(r);
       }
     }
     list.push(ref);
+    if (list !== h) holders.set(n, list);
   }
   gone.register(g, g.names);
 }
@@ -91,29 +94,35 @@ function count(m: Map<string, number>, k: string): void {
 }
 
 function readGroup(names: readonly string[], lists: readonly (readonly string[])[]): ChainGroup | null {
-  const own = new Set(names);
-  if (own.size !== names.length || lists.length !== names.length) return null;
+  if (lists.length !== names.length) return null;
+  // a Service's few chains: a scan of the names costs less than a set of them
+  const ownSet = names.length > 16 ? new Set(names) : undefined;
+  if (ownSet ? ownSet.size !== names.length : names.some((n, i) => names.indexOf(n) !== i)) return null;
   const words: WordRefs[][] = [];
   const inner = new Map<string, number>();
-  const outer = new Map<string, number>();
-  const sets = new Map<string, number>();
-  const fed = new Set<string>();
+  let outer: Map<string, number> | undefined;
+  let sets: Map<string, number> | undefined;
+  let fed: Set<string> | undefined;
   let handles = names.length;
   for (const list of lists) {
-    const w = wordsOf(list);
+    // read here, not remembered per list: the group keeps them
+    const w = wordsByList.get(list) ?? list.map(wordRefs);
     if (w.includes(null)) return null;
     words.push(w as WordRefs[]);
     handles += list.length;
     for (const r of w as WordRefs[]) {
-      for (const c of r.refs.chains) count(own.has(c) ? inner : outer, c);
-      for (const s of r.refs.sets) count(sets, s);
-      for (const s of r.fed) fed.add(s);
+      for (const c of r.refs.chains) count((ownSet ? ownSet.has(c) : names.includes(c)) ? inner : (outer ??= new Map()), c);
+      for (const s of r.refs.sets) count((sets ??= new Map()), s);
+      for (const s of r.fed) (fed ??= new Set()).add(s);
     }
   }
-  const g: ChainGroup = { names, lists, words, handles, inner, outer: [...outer], sets: [...sets], fed: [...fed], rivals: [] };
+  const g: ChainGroup = { names, lists, words, handles, inner, outer: outer ? [...outer] : NONE, sets: sets ? [...sets] : NONE, fed: fed ? [...fed] : NO_NAMES, rivals: [] };
   hold(g);
   return g;
 }
+
+const NONE: readonly (readonly [string, number])[] = [];
+const NO_NAMES: readonly string[] = [];
 
 /** The group's chains as objects, their handles from `base` on (chains first, then the rules chain by chain). */
 export function groupChains(g: ChainGroup, base: number): NftChain[] {

@@ -108,8 +108,13 @@ export class NftTable {
   /** The unread group holding the chain. */
   private heldBy(name: string): UnreadGroup | undefined {
     if (this.unread.size === 0) return undefined;
-    const list = holdersOf(name);
-    if (list) for (const r of list) {
+    const h = holdersOf(name);
+    if (h === undefined) return undefined;
+    if (!Array.isArray(h)) {
+      const g = (h as WeakRef<ChainGroup>).deref();
+      return g && this.unread.get(g);
+    }
+    for (const r of h) {
       const g = r.deref();
       const u = g && this.unread.get(g);
       if (u) return u;

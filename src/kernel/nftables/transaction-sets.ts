@@ -123,21 +123,28 @@ export abstract class TxSets extends TxCore {
   }
 
   protected addElement(at: Token, t: NftTable, s: NftSet, e: Element, verb: 'add' | 'create'): void {
-    const k = elementKey(e);
+    this.addKeyed(at, t, s, e, elementKey(e), verb);
+  }
+
+  /** addElement of an element whose key text `k` is known. */
+  protected addKeyed(at: Token, t: NftTable, s: NftSet, e: Element, k: string, verb: 'add' | 'create'): void {
     const old = s.elements.get(k);
     if (old) {
       const same = (old.verdict ? JSON.stringify(old.verdict) : old.data?.text) === (e.verdict ? JSON.stringify(e.verdict) : e.data?.text);
       if (verb === 'create' || !same) throw this.fail(at, EEXIST);
       return;
     }
-    if (e.verdict && 'chain' in e.verdict) {
-      const chain = e.verdict.chain;
-      this.check(() => {
-        if (!t.hasChain(chain)) throw this.fail(at, ENOENT);
-      });
+    const v = e.verdict;
+    if (v && 'chain' in v) {
+      const chain = v.chain;
+      if (this.inBlock) {
+        this.check(() => {
+          if (!t.hasChain(chain)) throw this.fail(at, ENOENT);
+        });
+      } else if (!t.hasChain(chain)) throw this.fail(at, ENOENT);
     }
     if (s.timeout !== undefined && e.timeout === undefined && e.expiresAt === undefined && s.flags.includes('timeout')) e.expiresAt = this.now + s.timeout;
-    this.elementUse(t, s, [e], 1);
+    if (v && 'chain' in v && s.data === 'verdict') this.bump(t.chainRefs, v.chain, 1, !this.fresh(t));
     this.setMap(s, s.elements, k, e);
   }
 }

@@ -14,7 +14,7 @@ import type { ClusterNode, KubeProxyConfig } from '../../../topology/config.js';
 import { proxierSettings, type ProxierSettings } from '../settings.js';
 import { ChangeTracker } from '../tracker.js';
 import { chainService, isAffinitySet, isServiceChain } from './names.js';
-import { CONTAINERS, TABLE, nftWords, sharedNftServiceRules, setupLines, type NftServiceRules } from './proxier.js';
+import { CONTAINERS, TABLE, nftWords, sharedNftServiceRules, setupLines, type ElementSpec, type NftServiceRules } from './proxier.js';
 
 export interface NftSyncResult {
   full: boolean;
@@ -32,6 +32,13 @@ export interface KubeProxyNftablesOptions {
   nft?: NftRuleset;
   /** The cluster's Service CIDRs (the ServiceCIDR objects): the unallocated-ClusterIP drop. */
   serviceCIDRs?: string[];
+}
+
+/** Whether the element at `i` is one an earlier element of the list already ensures (for short lists). */
+function repeats(list: readonly ElementSpec[], i: number): boolean {
+  const id = list[i]!.id;
+  for (let j = 0; j < i; j++) if (list[j]!.id === id) return true;
+  return false;
 }
 
 export class KubeProxyNftables {
@@ -88,17 +95,21 @@ export class KubeProxyNftables {
     this.needFullSync = true;
   }
 
-  /** One Service's chains, elements, affinity sets and rules into the transaction; `kept` gets the ids of its elements. */
-  private writeService(tx: NftBatch, h: string, rules: NftServiceRules, prev: NftServiceRules | undefined, kept: Set<string>): void {
+  /** One Service's chains, elements, affinity sets and rules into the transaction. */
+  private writeService(tx: NftBatch, h: string, rules: NftServiceRules, prev: NftServiceRules | undefined): void {
     const had = prev ? new Set(prev.elements.map((e) => e.id)) : undefined;
     if (this.active) for (const c of rules.chainNames) this.active.add(c);
     // without affinity sets (whose lines come between) the chains and their rules are one group the node's table can hold unread
     const group = rules.affinitySets.size === 0;
     tx.addFlushChains(rules.chainNames, group ? rules.chainRules : undefined);
-    for (const e of rules.elements) {
+    const list = rules.elements;
+    const seen = list.length > 32 ? new Set<string>() : undefined;
+    for (let i = 0; i < list.length; i++) {
+      const e = list[i]!;
       const id = e.id;
-      if (!kept.has(id) && !had?.has(id)) this.owners.set(id, (this.owners.get(id) ?? 0) + 1);
-      kept.add(id);
+      // a Service owns an element once however many of its ports ensure it
+      const repeated = seen ? seen.has(id) || !seen.add(id) : repeats(list, i);
+      if (!had?.has(id) && !repeated) this.owners.set(id, (this.owners.get(id) ?? 0) + 1);
       const store = this.stored.get(e.container)!;
       const value = e.value ?? '';
       const was = store.get(e.key);
@@ -163,11 +174,11 @@ export class KubeProxyNftables {
       const key = changed[i]!;
       const rules = listed ? listed[i]!.rules : this.tracker.rulesFor(key, false);
       const prev = this.written.get(key);
-      const kept = new Set<string>();
-      if (rules) this.writeService(tx, h, rules, prev, kept);
+      if (rules) this.writeService(tx, h, rules, prev);
       if (rules) this.written.set(key, rules);
       else this.written.delete(key);
       if (!prev) continue;
+      const kept = new Set(rules?.elements.map((e) => e.id));
       for (const c of prev.chains.keys()) {
         if (rules?.chains.has(c)) continue;
         this.active?.delete(c);
