@@ -24,12 +24,12 @@ test('rebase over the plans with entries in a set ends as reset() from the next 
   const differ = [5, 8, 9];
   const withSet = (set: string): number[] => plans.flatMap((p, i) => (p.entries.some(([s]) => s === set) ? [i] : []));
   const base = new DesiredState();
-  base.reset(keys.map((k, i) => [k, plans[i]!]));
+  base.reset(keys, plans);
   const moved = base.clone();
   const recount = moved.rebase(keys, plans, next, differ, withSet);
   t.deepEqual([...recount!].sort(), ['KUBE-LOOP-BACK', 'KUBE-NODE-PORT-TCP']);
   const fresh = new DesiredState();
-  fresh.reset(keys.map((k, i) => [k, next[i]!]));
+  fresh.reset(keys, next);
   for (const d of SET_DEFS) t.deepEqual([...moved.entriesOf(d.name)], [...fresh.entriesOf(d.name)], d.name);
   t.deepEqual([...base.entriesOf('KUBE-LOOP-BACK')], ['10.1.3.1,tcp:8080,10.1.3.1', '10.1.9.1,tcp:8080,10.1.9.1'], 'the shared state is as it was');
 });

@@ -136,8 +136,15 @@ export class KubeProxyIpvs {
     if (replan || this.written !== this.kernelMark()) {
       // everything again: every Service's plan (each made anew if the node's addresses moved) against the kernel
       const fresh = replan ? undefined : changed;
-      const keys = this.views.serviceRules(false).map((x) => x.key);
-      this.fullSync(keys, keys.map((k) => (!fresh || fresh.has(k) ? plan(k)! : this.desired.plan(k)!)));
+      const list = this.views.serviceRules(false);
+      const keys: string[] = [];
+      const plans: ServicePlan[] = [];
+      // loops over the list's views (no second lookup per Service): a node's first sync does this for every one
+      for (const { key, rules } of list) {
+        keys.push(key);
+        plans.push(!fresh || fresh.has(key) ? planFor(this.settings, this.ipvsSettings, rules, node) : this.desired.plan(key)!);
+      }
+      this.fullSync(keys, plans);
     } else this.write(this.desired.change([...changed].sort().map((k) => [k, plan(k)])));
 
     const rules = ipvsRules(this.settings, (set) => this.desired.has(set), this.desired.outFilter());
@@ -199,7 +206,7 @@ export class KubeProxyIpvs {
     const desired = got?.shared.desired.clone();
     const recount = got && desired?.rebase(keys, got.shared.plans, plans, got.differ, (set) => got.shared.plansWith(set));
     if (!got || !desired || !recount) {
-      this.desired.reset(keys.map((k, i) => [k, plans[i]!]));
+      this.desired.reset(keys, plans);
       this.syncSets();
       this.syncAddresses();
       return this.syncAllServices(keys);

@@ -107,8 +107,8 @@ export class DesiredState {
   private plans = new Overlay<ServicePlan>();
   /** Per set base name. */
   private sets = new Map<string, Counts>();
-  /** Per virtual server key, the plans of the Services that want it (as many as Services want it). */
-  private owners = new Overlay<readonly VirtualServerPlan[]>();
+  /** Per virtual server key, the plan of the Service that wants it, or the plans of the Services that do (two or more). */
+  private owners = new Overlay<Owners>();
   /** Counts another state's too (clone): copied before this one changes them. */
   private readonly borrowed = new Set<Counts>();
   /** Virtual server keys more than one Service wants. */
@@ -120,17 +120,17 @@ export class DesiredState {
     return this.plans.get(key);
   }
 
-  /** Starts again from every Service's plan, in key order. */
-  reset(plans: Iterable<[string, ServicePlan]>): void {
+  /** Starts again from every Service's plan (keys and plans in key order). */
+  reset(keys: readonly string[], plans: readonly ServicePlan[]): void {
     this.plans = new Overlay();
     this.sets = new Map();
     this.owners = new Overlay();
     this.borrowed.clear();
     this.shared.clear();
     this.filtered.clear();
-    for (const [key, plan] of plans) {
-      this.plans.set(key, plan);
-      this.count(key, plan, 1, false);
+    for (let i = 0; i < keys.length; i++) {
+      this.plans.set(keys[i]!, plans[i]!);
+      this.count(keys[i]!, plans[i]!, 1, false);
     }
   }
 
@@ -174,7 +174,7 @@ export class DesiredState {
       const now = next[i]!;
       this.plans.set(key, now);
       for (const vs of plans[i]!.services) this.owners.delete(vs.key);
-      for (const vs of now.services) this.owners.set(vs.key, [vs]);
+      for (const vs of now.services) this.owners.set(vs.key, vs);
       if (now.outFilter.length) this.filtered.add(key);
       else this.filtered.delete(key);
     }
@@ -212,7 +212,7 @@ export class DesiredState {
     }
     // a virtual server that lost one of two wanters is the other's again
     const planned = new Set(services.map((vs) => vs.key));
-    for (const k of was.keys()) if (!planned.has(k) && this.owners.has(k)) services.push(this.owners.get(k)![0]!);
+    for (const k of was.keys()) if (!planned.has(k) && this.owners.has(k)) services.push(firstOf(this.owners.get(k)!));
     const entriesGone: [string, string][] = [];
     const entriesNew: [string, string][] = [];
     let bind = { gone: [] as string[], added: [] as string[] };
@@ -242,15 +242,16 @@ export class DesiredState {
       const k = vs.key;
       const owners = this.owners.get(k);
       if (by > 0) {
-        if (!owners) this.owners.set(k, [vs]);
+        if (!owners) this.owners.set(k, vs);
         else {
           // a new list: the old one may be another state's too (clone)
-          this.owners.set(k, [...owners, vs]);
+          this.owners.set(k, [...listOf(owners), vs]);
           this.shared.add(k);
         }
       } else if (owners) {
-        const rest = owners.filter((x) => x !== vs);
-        if (rest.length) this.owners.set(k, rest);
+        const rest = listOf(owners).filter((x) => x !== vs);
+        if (rest.length > 1) this.owners.set(k, rest);
+        else if (rest.length) this.owners.set(k, rest[0]!);
         else this.owners.delete(k);
         if (rest.length < 2) this.shared.delete(k);
       }
@@ -304,6 +305,17 @@ export class DesiredState {
   outFilter(): RuleLine[] {
     return [...this.filtered].sort().flatMap((k) => this.plans.get(k)!.outFilter);
   }
+}
+
+/** One Service's virtual server alone (no list per key: most have one wanter), or two or more. */
+type Owners = VirtualServerPlan | readonly VirtualServerPlan[];
+
+function listOf(o: Owners): readonly VirtualServerPlan[] {
+  return Array.isArray(o) ? o : [o as VirtualServerPlan];
+}
+
+function firstOf(o: Owners): VirtualServerPlan {
+  return Array.isArray(o) ? o[0]! : (o as VirtualServerPlan);
 }
 
 /** The sets whose entries (in order) two plans' lists differ in. */

@@ -95,7 +95,7 @@ export function sharedSyncFor(store: Store, family: Family, keys: readonly strin
     return { shared: last, differ };
   }
   const desired = new DesiredState();
-  desired.reset(keys.map((k, i) => [k, plans[i]!]));
+  desired.reset(keys, plans);
   // a virtual server two Services want is written as the walk over both leaves it: no shared copy
   if (desired.hasShared) return undefined;
   let shared: SharedSync;
