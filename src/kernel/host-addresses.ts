@@ -1,15 +1,16 @@
 // Host address blocks: addresses of one link made once for many namespaces (kube-ipvs0's Service
 // addresses on every node), with the routes each brings, and the blocks a namespace holds whole
 // until a change meets one of their addresses.
-import { ipv4ToInt } from '../net/ip.js';
+import { ipFamily, ipv4ToInt } from '../net/ip.js';
 import type { InterfaceAddress } from './address.js';
-import { RT_TABLE_LOCAL, RT_TABLE_MAIN, RouteBatch } from './route.js';
+import { RT_TABLE_LOCAL, RT_TABLE_MAIN } from './route.js';
+import { HostRouteBatch, RouteBatch, type HeldRoutes } from './route-batch.js';
 
 /** Distinct host addresses (/32, /128) of one link, with the routes addAddress gives each, made once. */
 export class HostAddressBlock {
   readonly addresses: readonly InterfaceAddress[];
   readonly byAddress: ReadonlyMap<string, InterfaceAddress>;
-  readonly local: RouteBatch;
+  readonly local: HeldRoutes;
   /** IPv6's connected /128 routes (none on a loopback link). */
   readonly main?: RouteBatch;
 
@@ -22,7 +23,9 @@ export class HostAddressBlock {
     this.addresses = ips.map((address) => ({ family, dev, address, prefix, scope: 'global' }));
     this.byAddress = new Map(this.addresses.map((a) => [a.address, a]));
     if (this.byAddress.size !== ips.length) throw new Error('a host address block holds each address once');
-    if (family === 4) {
+    // canonical IPv4 (as kube-proxy's plans hold them): each route made when first met
+    if (family === 4 && ips.every((ip) => ipFamily(ip) === 4)) this.local = new HostRouteBatch(RT_TABLE_LOCAL, dev, ips, (ip) => this.byAddress.has(ip));
+    else if (family === 4) {
       this.local = new RouteBatch(RT_TABLE_LOCAL, ips.map((ip) => ({ type: 'local', dst: ip, prefix: 32, scope: 'host', proto: 'kernel', src: ip, dev })));
     } else {
       this.local = new RouteBatch(RT_TABLE_LOCAL, ips.map((ip) => ({ type: 'local', dst: ip, prefix: 128, scope: 'host', proto: 'kernel', dev, metric: 0 })));

@@ -1,5 +1,6 @@
 // IPv4 routing tables: routes with the attributes `ip route` shows, in the kernel's dump order, and the FIB's longest-prefix match.
 import { bigIntToIP, intToIpv4, ipToBigInt, ipv4ToInt } from '../net/ip.js';
+import type { HeldRoutes } from './route-batch.js';
 
 export const RT_TABLE_MAIN = 254;
 export const RT_TABLE_LOCAL = 255;
@@ -44,7 +45,7 @@ export interface LookupOptions {
   src?: string;
 }
 
-interface Entry {
+export interface Entry {
   route: Route;
   v6: boolean;
   /** IPv4 as 32-bit numbers (the hot path); IPv6 as BigInt. */
@@ -68,7 +69,7 @@ const TYPE_ORDER: Record<RouteType, number> = { unicast: 0, local: 1, broadcast:
  * fib6 tree walked children first, so a prefix comes after every route inside it (default last).
  * Then metric.
  */
-function compare(a: Entry, b: Entry): number {
+export function compare(a: Entry, b: Entry): number {
   if (a.v6 !== b.v6) return a.v6 ? 1 : -1;
   let byNet: number;
   if (a.v6) {
@@ -98,7 +99,7 @@ export class RoutingTable {
   /** Routes by the key `add` refuses a second of (a bridge's veths each bring a fe80::/64 and ff00::/8). */
   private readonly byKey = new Map<string, Entry>();
   /** Batches held whole, shared with other tables (in none of this table's own indexes): merged in when a change meets one. */
-  private readonly held: RouteBatch[] = [];
+  private readonly held: HeldRoutes[] = [];
 
   constructor(readonly id: number) {}
 
@@ -123,18 +124,18 @@ export class RoutingTable {
    * would add them: held whole when no key of it is here, else one merge into the dump order
    * instead of an insertion each.
    */
-  addBatch(batch: RouteBatch): void {
+  addBatch(batch: HeldRoutes): void {
     if (batch.table !== this.id) throw new Error(`route batch for table ${batch.table} added to table ${this.id}`);
     if (this.canHold(batch)) this.held.push(batch);
     else this.merge(batch);
   }
 
   /** Whether a batch's keys are distinct and none is this table's or another held batch's. */
-  private canHold(batch: RouteBatch): boolean {
+  private canHold(batch: HeldRoutes): boolean {
     if (!batch.keyed) return false;
     for (const e of this.entries) if (batch.bucket(e)) return false;
     for (const h of this.held) {
-      const [small, big] = h.entries.length < batch.entries.length ? [h, batch] : [batch, h];
+      const [small, big] = h.size < batch.size ? [h, batch] : [batch, h];
       for (const e of small.entries) if (big.bucket(e)) return false;
     }
     return true;
@@ -149,7 +150,7 @@ export class RoutingTable {
     for (const b of this.held.splice(0)) this.merge(b);
   }
 
-  private merge(batch: RouteBatch): void {
+  private merge(batch: HeldRoutes): void {
     const later: Entry[] = [];
     for (const e of batch.entries) {
       // one sharing a network with a route here (or earlier in the batch) takes add()'s way after the merge
@@ -312,7 +313,7 @@ function addKey(e: Entry): string {
 }
 
 /** The route as the table keeps it: the destination's host bits cleared (and an IPv6 route's metric filled in). */
-function entryOf(route: Omit<Route, 'table'>, table: number): Entry {
+export function entryOf(route: Omit<Route, 'table'>, table: number): Entry {
   if (route.dst.includes(':')) {
     const net6 = ipToBigInt(route.dst) & MASKS6[route.prefix]!;
     // IPv6 routes always carry a metric: 256 for the kernel's prefix routes, 0 for local ones, 1024 (IP6_RT_PRIO_USER) for the rest.
@@ -343,57 +344,4 @@ function mergeSorted(a: readonly Entry[], b: readonly Entry[]): Entry[] {
   while (i < a.length) out.push(a[i++]!);
   while (j < b.length) out.push(b[j++]!);
   return out;
-}
-
-/**
- * Routes for one table id, made once (sorted in dump order) to be added to many namespaces'
- * tables; with distinct keys, indexed once too, for the tables that hold it whole.
- */
-export class RouteBatch {
-  /** In the order they were given (the order add() would see them). */
-  readonly entries: readonly Entry[];
-  /** The same in dump order, sorted when first needed (a dump, a merge; lookups go by the buckets). */
-  private dumpOrder?: readonly Entry[];
-  get sorted(): readonly Entry[] { return (this.dumpOrder ??= [...this.entries].sort(compare)); }
-  /** Whether no two routes share a key (prefix and network). */
-  readonly keyed: boolean;
-  /** Per family, per prefix, per network, the route as a one-entry bucket (never changed). */
-  private readonly buckets: [Map<number, Map<number | bigint, Entry[]>>, Map<number, Map<number | bigint, Entry[]>>] = [new Map(), new Map()];
-  /** Per family, the prefix lengths present. */
-  readonly prefixes: [number[], number[]] = [[], []];
-  private readonly devs = new Set<string | undefined>();
-  private readonly srcs = new Set<string | undefined>();
-
-  constructor(readonly table: number, routes: readonly Omit<Route, 'table'>[]) {
-    this.entries = routes.map((r) => entryOf(r, table));
-    let keyed = true;
-    for (const e of this.entries) {
-      const fam = e.v6 ? 1 : 0;
-      let nets = this.buckets[fam].get(e.route.prefix);
-      if (!nets) {
-        this.buckets[fam].set(e.route.prefix, (nets = new Map()));
-        this.prefixes[fam].push(e.route.prefix);
-      }
-      const key = e.v6 ? e.net6 : e.net;
-      if (nets.has(key)) keyed = false;
-      else nets.set(key, [e]);
-      this.devs.add(e.route.dev);
-      this.srcs.add(e.route.src);
-    }
-    this.keyed = keyed;
-  }
-
-  /** The batch's bucket for an entry's key, if any. */
-  bucket(e: Entry): Entry[] | undefined {
-    return this.bucketAt(e.v6 ? 1 : 0, e.route.prefix, e.v6 ? e.net6 : e.net);
-  }
-
-  bucketAt(fam: 0 | 1, prefix: number, key: number | bigint): Entry[] | undefined {
-    return this.buckets[fam].get(prefix)?.get(key);
-  }
-
-  /** Whether a delete's match may take some of these routes (false only when its device or source is none of theirs). */
-  mayMatch(match: Partial<Route>): boolean {
-    return !('dev' in match && !this.devs.has(match.dev)) && !('src' in match && !this.srcs.has(match.src));
-  }
 }

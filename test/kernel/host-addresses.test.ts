@@ -5,7 +5,8 @@ import test from 'ava';
 import { showAddresses, showRoutes } from '../../src/kernel/iproute2.js';
 import { HostAddressBlock } from '../../src/kernel/host-addresses.js';
 import { NetNamespace } from '../../src/kernel/netns.js';
-import { RT_TABLE_LOCAL, RT_TABLE_MAIN, RouteBatch, RoutingTable } from '../../src/kernel/route.js';
+import { RT_TABLE_LOCAL, RT_TABLE_MAIN, RoutingTable } from '../../src/kernel/route.js';
+import { HostRouteBatch, RouteBatch } from '../../src/kernel/route-batch.js';
 
 function node(): NetNamespace {
   const ns = new NetNamespace(null);
@@ -95,4 +96,40 @@ test('a route batch adds as add() in its order would: routes sharing a key with 
   t.is(y.delete({ src: '10.0.0.1' }), 2);
   t.deepEqual(x.routes(4), y.routes(4));
   t.throws(() => x.addBatch(new RouteBatch(RT_TABLE_MAIN, routes)), { message: 'route batch for table 254 added to table 255' });
+});
+
+// none of these is the node's own: the namespace holds the block, its routes made when met
+const HELD = ['10.96.0.10', '10.96.0.1', '10.96.200.7', '10.0.0.3'];
+
+function lookups(ns: NetNamespace): string {
+  return [...HELD, '10.96.0.2', '10.0.0.4'].map((ip) => `${ip} ${ns.isLocal(ip)} ${JSON.stringify(ns.lookup(ip))}`).join('\n');
+}
+
+test('a held IPv4 block, its routes made only when met, answers lookups, dumps and changes as the loop of adds does', (t) => {
+  const block = new HostAddressBlock('kube-ipvs0', 4, HELD);
+  t.true(block.local instanceof HostRouteBatch);
+  const held = node();
+  held.addHostAddresses(block);
+  const loop = node();
+  for (const ip of HELD) loop.addAddress({ family: 4, dev: 'kube-ipvs0', address: ip, prefix: 32, scope: 'global' });
+  // lookups before anything lists the routes, then the dumps
+  t.is(lookups(held), lookups(loop));
+  t.is(showRoutes(held, { table: RT_TABLE_LOCAL }), showRoutes(loop, { table: RT_TABLE_LOCAL }));
+  // a second namespace holding the same block, changed before any dump: an address goes, another comes, the link goes
+  const [a, b] = [node(), node()];
+  a.addHostAddresses(block);
+  for (const n of [a, b]) {
+    if (n === b) for (const ip of HELD) n.addAddress({ family: 4, dev: 'kube-ipvs0', address: ip, prefix: 32, scope: 'global' });
+    n.deleteAddress('kube-ipvs0', '10.96.0.1');
+    n.addAddress({ family: 4, dev: 'kube-ipvs0', address: '10.96.0.2', prefix: 32, scope: 'global' });
+  }
+  t.is(lookups(a), lookups(b));
+  t.is(dump(a), dump(b));
+  for (const n of [a, b]) n.deleteLink('kube-ipvs0');
+  t.is(lookups(a), lookups(b));
+  t.is(dump(a), dump(b));
+  // the first namespace is untouched by the second's changes
+  t.is(dump(held), dump(loop));
+  // an address that is not canonical IPv4 makes the eager batch (its lookups go by the printed text)
+  t.false(new HostAddressBlock('kube-ipvs0', 4, ['10.96.0.010']).local instanceof HostRouteBatch);
 });

@@ -45,7 +45,7 @@ export interface ServicePlan {
   entries: [string, string][];
   services: VirtualServerPlan[];
   /** KUBE-IPVS-OUT-FILTER drops (LB VIPs the node itself may not reach). */
-  outFilter: RuleLine[];
+  outFilter: readonly RuleLine[];
 }
 
 /** What the proxier knows of the node: the addresses it serves NodePorts on and every local address. */
@@ -79,13 +79,23 @@ export function planFor(s: ProxierSettings, ipvs: IpvsSettings, st: ServiceState
 /** A plan being made (methods, not closures per call: tsx names every closure it creates). */
 class PlanBuilder {
   readonly entries: [string, string][] = [];
-  readonly bind = new Set<string>();
+  /** Addresses to bind, each once in first-bound order (a list: most plans have one). */
+  readonly bind: string[] = [];
   readonly vss: VirtualServerPlan[] = [];
-  readonly outFilter: RuleLine[] = [];
+  outFilter: RuleLine[] = NO_RULES;
   constructor(readonly scheduler: string) {}
 
   add(set: string, entry: string): void {
     this.entries.push([set, entry]);
+  }
+
+  bindAddress(ip: string): void {
+    if (!this.bind.includes(ip)) this.bind.push(ip);
+  }
+
+  drop(rule: RuleLine): void {
+    if (this.outFilter === NO_RULES) this.outFilter = [];
+    this.outFilter.push(rule);
   }
 
   vs(sp: ServicePort, flags: number, cat: Categorized, addr: string, port: number, onlyLocal: boolean): void {
@@ -96,11 +106,13 @@ class PlanBuilder {
 
 type Categorized = ReturnType<typeof categorizeEndpoints>;
 
+/** The OUT-FILTER drops of every plan with none (most): one list, never written to. */
+const NO_RULES: RuleLine[] = [];
+
 /** One Service's share of the sync: its virtual servers, bound addresses, set entries and OUT-FILTER drops. */
 export function servicePlan(s: ProxierSettings, ipvs: IpvsSettings, st: ServiceState, node: NodeAddresses): ServicePlan {
   const scheduler = ipvs.scheduler || 'rr';
   const b = new PlanBuilder(scheduler);
-  const bind = b.bind;
 
   for (const sp of st.ports) {
     const eps = st.endpoints.get(portKey(sp.portName, sp.protocol)) ?? [];
@@ -111,12 +123,12 @@ export function servicePlan(s: ProxierSettings, ipvs: IpvsSettings, st: ServiceS
 
     b.add(S.KUBE_CLUSTER_IP, `${sp.clusterIP},${p}:${sp.port}`);
     b.vs(sp, flags, cat, sp.clusterIP, sp.port, sp.internalPolicyLocal);
-    bind.add(sp.clusterIP);
+    b.bindAddress(sp.clusterIP);
 
     for (const ip of sp.externalIPs) {
       b.add(sp.externalPolicyLocal ? S.KUBE_EXTERNAL_IP_LOCAL : S.KUBE_EXTERNAL_IP, `${ip},${p}:${sp.port}`);
       b.vs(sp, flags, cat, ip, sp.port, sp.externalPolicyLocal);
-      if (!node.local.has(ip)) bind.add(ip);
+      if (!node.local.has(ip)) b.bindAddress(ip);
     }
 
     for (const ip of sp.loadBalancerVIPs) {
@@ -132,10 +144,10 @@ export function servicePlan(s: ProxierSettings, ipvs: IpvsSettings, st: ServiceS
         }
         // the node itself may reach the VIP only when a source range admits the node's IP
         if (allowFromNode) b.add(S.KUBE_LOAD_BALANCER_SOURCE_IP, `${ip},${p}:${sp.port},${ip}`);
-        else b.outFilter.push({ table: 'filter', chain: 'KUBE-IPVS-OUT-FILTER', text: `-s ${ip} -m ipvs --vaddr ${ip} --vproto ${p} --vport ${sp.port} -j DROP` });
+        else b.drop({ table: 'filter', chain: 'KUBE-IPVS-OUT-FILTER', text: `-s ${ip} -m ipvs --vaddr ${ip} --vproto ${p} --vport ${sp.port} -j DROP` });
       }
       b.vs(sp, flags, cat, ip, sp.port, sp.externalPolicyLocal);
-      if (!node.local.has(ip)) bind.add(ip);
+      if (!node.local.has(ip)) b.bindAddress(ip);
     }
 
     if (sp.nodePort) {
@@ -153,7 +165,7 @@ export function servicePlan(s: ProxierSettings, ipvs: IpvsSettings, st: ServiceS
     }
     if (sp.healthCheckNodePort) b.add(S.KUBE_HEALTH_CHECK_NODE_PORT, String(sp.healthCheckNodePort));
   }
-  for (const ip of bind) b.add(S.KUBE_IPVS_IPS, ip);
+  for (const ip of b.bind) b.add(S.KUBE_IPVS_IPS, ip);
   return { entries: b.entries, services: b.vss, outFilter: b.outFilter };
 }
 
