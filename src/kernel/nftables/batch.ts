@@ -3,13 +3,13 @@
 // its text would, without writing the text and reading it back; the text (what `nft -f` is
 // given) is written only when something asks for it. On any error the batch is undone and its
 // text applied instead, so errors are nft's own, with their line and column.
-import { Tokens, type Token } from './lexer.js';
-import { chainGroup, wordsOf } from './chain-group.js';
-import { LazyRule, type WordRefs } from './lazy-rule.js';
-import { elementKey, tableKey, type NftFamily, type NftRule, type NftRuleset, type NftSet } from './ruleset.js';
-import { parseValue, type Value } from './datatype.js';
-import type { Element, Verdict } from './expr.js';
-import { applyNft, PLAIN, Tx, type ApplyOptions } from './transaction.js';
+import { Tokens } from './lexer.js';
+import { wordsOf } from './chain-group.js';
+import type { WordRefs } from './lazy-rule.js';
+import { tableKey, type NftFamily, type NftRuleset } from './ruleset.js';
+import { applyNft, type ApplyOptions } from './transaction.js';
+import { TxBatch } from './batch-tx.js';
+import type { BatchImage } from './batch-image.js';
 
 const enum Op {
   Text,
@@ -53,6 +53,59 @@ export class NftBatch {
   ) {
     this.head = `${family} ${table}`;
     this.key = tableKey(family, table);
+  }
+
+  /**
+   * A span of the batch (op indexes) run from an image of another node's run of the same span
+   * when the table is in the state that one started from, else run and, with `record`, recorded
+   * into `recorded` if it can be kept (batch-image.ts).
+   */
+  span?: { from: number; to: number; image?: BatchImage; record?: boolean; recorded?: BatchImage };
+
+  /** Where the next command goes (for span and segment). */
+  get mark(): number {
+    return this.ops.length;
+  }
+
+  /** The commands from `from` to before `to` (to append to another batch: they are never changed). */
+  segment(from: number, to: number): BatchSegment {
+    const [a, l0, e] = this.counts(from);
+    const [a1, l1, e1] = this.counts(to);
+    let listed = 0;
+    for (let i = from, l = l0; i < to; i++) {
+      const op = this.ops[i]!;
+      if (op === Op.AddFlushChains) listed += this.lists[l++]!.length * 2 - 1;
+      else if (op === Op.GroupRules) listed += this.groupLists[l++]!.reduce((n, r) => n + r.length, 0) - 1;
+      else if (op === Op.Rules) listed += this.lists[l++]!.length - 1;
+    }
+    return { ops: this.ops.slice(from, to), args: this.args.slice(a, a1), elements: this.elements.slice(e, e1), lists: this.lists.slice(l0, l1), groupLists: this.groupLists.slice(l0, l1), listed };
+  }
+
+  /** How many args, lists and elements the commands before `to` use. */
+  private counts(to: number): [number, number, number] {
+    let a = 0;
+    let l = 0;
+    let e = 0;
+    for (let i = 0; i < to; i++) {
+      const op = this.ops[i]!;
+      if (op === Op.AddElement || op === Op.DeleteElement) e++;
+      else {
+        a++;
+        if (op === Op.Rules || op === Op.AddFlushChains || op === Op.GroupRules) l++;
+      }
+    }
+    return [a, l, e];
+  }
+
+  /** Appends another batch's segment (for the same table). */
+  append(seg: BatchSegment): void {
+    push(this.ops, seg.ops);
+    push(this.args, seg.args);
+    push(this.elements, seg.elements);
+    push(this.lists, seg.lists);
+    push(this.groupLists, seg.groupLists);
+    this.listed += seg.listed;
+    this.written = undefined;
   }
 
   /** Lines of the text: one per command. */
@@ -163,15 +216,31 @@ export class NftBatch {
       tx.run();
       lines.length = 0;
     };
+    const span = this.span;
     for (let i = 0, a = 0, l = 0, e = 0; i < this.ops.length; i++) {
+      if (span && i === span.to && tx.recorder) span.recorded = (flush(), tx.recorded());
+      if (span && i === span.from) {
+        flush();
+        if (span.image && tx.replay(this.key, span.image)) {
+          [a, l, e] = this.counts(span.to);
+          i = span.to - 1;
+          continue;
+        }
+        if (span.record) tx.record(this.key);
+      }
       const op = this.ops[i]!;
+      const recorder = tx.recorder;
       if (op === Op.AddElement || op === Op.DeleteElement) {
         const el = this.elements[e++]!;
         flush();
-        if (!tx.element(this.key, op === Op.AddElement, el)) lines.push(elementLine(this.head, op, el));
+        if (!tx.element(this.key, op === Op.AddElement, el)) {
+          lines.push(elementLine(this.head, op, el));
+          if (recorder) recorder.ok = false;
+        } else if (recorder && op === Op.DeleteElement) recorder.ok = false;
         continue;
       }
       const w = this.args[a++]!;
+      if (recorder && op !== Op.AddFlushChains && op !== Op.GroupRules) recorder.ok = false;
       if (op === Op.Text) {
         lines.push(w);
         continue;
@@ -182,12 +251,16 @@ export class NftBatch {
         const names = this.lists[l];
         const rules = this.groupLists[l++];
         attached = rules && tx.attachGroup(this.key, names!, rules) ? names : undefined;
-        if (!attached) tx.addFlushChains(this.key, names!);
+        if (!attached) {
+          if (recorder) recorder.ok = false;
+          tx.addFlushChains(this.key, names!);
+        }
       } else if (op === Op.GroupRules) {
         const names = this.lists[l]!;
         const rules = this.groupLists[l++]!;
         // held unread with its chains: nothing to do
         if (attached === names) continue;
+        if (recorder) recorder.ok = false;
         for (let c = 0; c < names.length; c++) {
           if (rules[c]!.length) this.runRules(tx, names[c]!, rules[c]!, lines, flush);
           flush();
@@ -195,6 +268,7 @@ export class NftBatch {
       } else tx.chain(this.key, 'flush', w);
     }
     flush();
+    if (span && span.to === this.ops.length && tx.recorder) span.recorded = tx.recorded();
   }
 
   /** One chain's rules: unread where plain, else as their text lines (`lines`, read by the next flush). */
@@ -211,169 +285,24 @@ export class NftBatch {
   }
 }
 
+/** A run of a batch's commands (NftBatch.segment). */
+export interface BatchSegment {
+  readonly ops: readonly Op[];
+  readonly args: readonly string[];
+  readonly elements: readonly ElementRecord[];
+  readonly lists: readonly (readonly string[])[];
+  readonly groupLists: readonly ((readonly (readonly string[])[]) | undefined)[];
+  readonly listed: number;
+}
+
+/** Appends a long list (no spread: its length would overflow the stack). */
+function push<T>(to: T[], from: readonly T[]): void {
+  for (let i = 0; i < from.length; i++) to.push(from[i]!);
+}
+
 function elementLine(h: string, op: Op, e: ElementRecord): string {
   if (op === Op.DeleteElement) return `delete element ${h} ${e.container} { ${e.key} }`;
   return `add element ${h} ${e.container} { ${e.key}${e.comment !== undefined ? ` comment "${e.comment}"` : ''}${e.value ? ` : ${e.value}` : ''} }`;
-}
-
-/** A word the lexer reads as one word token (printable, none of nft's punctuation). */
-function plainWord(w: string): boolean {
-  if (w.length === 0) return false;
-  for (let i = 0; i < w.length; i++) if (PLAIN[w.charCodeAt(i)] !== 1) return false;
-  return true;
-}
-
-/** A verdict as its text writes it (`drop`, `goto CHAIN`), if it is one. */
-function verdictOf(text: string): Verdict | undefined {
-  const sp = text.indexOf(' ');
-  if (sp < 0) return text === 'accept' || text === 'drop' || text === 'continue' || text === 'return' ? { v: text } : undefined;
-  const v = text.slice(0, sp);
-  const chain = text.slice(sp + 1);
-  return (v === 'jump' || v === 'goto') && plainWord(chain) ? { v, chain } : undefined;
-}
-
-/** An element record read for sets of one type: key values, key text, value (null: not simple). Values are never changed: elements share them. */
-interface Parts {
-  sig: string;
-  values: Value[];
-  k: string;
-  value: { verdict?: Verdict; data?: Value } | null;
-}
-
-/** Per record (a Service's, shared by every node writing it), its reading for the last set type asked. */
-const partsByRecord = new WeakMap<ElementRecord, Parts | null>();
-const sigBySet = new WeakMap<NftSet, string>();
-
-function partsOf(s: NftSet, r: ElementRecord): Parts | null {
-  let sig = sigBySet.get(s);
-  if (sig === undefined) sigBySet.set(s, (sig = `${s.key.join(' . ')} : ${s.data ?? ''}`));
-  let p = partsByRecord.get(r);
-  if (p === undefined || (p !== null && p.sig !== sig)) partsByRecord.set(r, (p = readParts(s, sig, r)));
-  return p;
-}
-
-function readParts(s: NftSet, sig: string, r: ElementRecord): Parts | null {
-  const parts = r.key.split(' . ');
-  if (parts.length !== s.key.length) return null;
-  const values: Value[] = [];
-  for (let i = 0; i < parts.length; i++) {
-    const v = plainWord(parts[i]!) ? parseValue(s.key[i]!, parts[i]!) : undefined;
-    if (!v) return null;
-    values.push(v);
-  }
-  let value: Parts['value'] = null;
-  if (r.comment !== undefined && /["\\\n]/.test(r.comment)) value = null;
-  else if (s.data === 'verdict') {
-    const v = r.value ? verdictOf(r.value) : undefined;
-    if (v) value = { verdict: v };
-  } else if (s.data !== undefined) {
-    const d = r.value && plainWord(r.value) ? parseValue(s.data, r.value) : undefined;
-    if (d) value = { data: d };
-  } else if (!r.value) value = {};
-  return { sig, values, k: elementKey({ key: values }), value };
-}
-
-/** Errors here are only a signal: the text, applied after the batch is undone, says what nft says. */
-const AT: Token = { kind: 'word', text: '', line: 1, col: 1, end: 1, at: 0, stop: 0 };
-
-class TxBatch extends Tx {
-  private table(key: string) {
-    const t = this.rs.tables.get(key);
-    if (!t) throw new Error('no table');
-    return t;
-  }
-
-  chain(key: string, verb: string, name: string): void {
-    this.chainCommand(AT, verb, this.table(key), name, false, false);
-  }
-
-  /** `add chain` then `flush chain` of each: a chain the add makes is new and empty, the flush has nothing to do. */
-  addFlushChains(key: string, names: readonly string[]): void {
-    const t = this.table(key);
-    for (const name of names) {
-      const had = t.hasChain(name);
-      this.chainCommand(AT, 'add', t, name, false, false);
-      if (had) this.chainCommand(AT, 'flush', t, name, false, false);
-    }
-  }
-
-  /**
-   * An element read from its parts as the text's reading would read it; false (nothing done)
-   * when it is not that simple (its text line is read instead).
-   */
-  element(key: string, add: boolean, r: ElementRecord): boolean {
-    const t = this.table(key);
-    const s = t.sets.get(r.container);
-    const p = s && partsOf(s, r);
-    if (!s || !p) return false;
-    if (!add) {
-      const old = s.elements.get(p.k);
-      if (!old) throw new Error('no element');
-      this.elementUse(t, s, [old], -1);
-      this.deleteKey(s, s.elements, p.k);
-      return true;
-    }
-    if (!p.value) return false;
-    const e: Element = { key: p.values };
-    if (r.comment !== undefined) e.comment = r.comment;
-    if (p.value.verdict) e.verdict = p.value.verdict;
-    else if (p.value.data) e.data = p.value.data;
-    // nft's refusals (a clash, a missing chain) throw: the text then says them
-    this.addKeyed(AT, t, s, e, p.k, 'add');
-    return true;
-  }
-
-  /**
-   * A group's chains, none of which exists, with their rules, held unread by the table (the
-   * handles they take reserved in the order `add chain`s then `add rule`s would take them);
-   * false (nothing done) when some rule is not plain or some chain exists or some name the
-   * rules use outside the group does not (the commands then run one by one, and say nft's error).
-   */
-  attachGroup(key: string, names: readonly string[], lists: readonly (readonly string[])[]): boolean {
-    const g = chainGroup(names, lists);
-    if (!g) return false;
-    const t = this.table(key);
-    if (t.holdsAny(g)) return false;
-    const own = t.chainObjects;
-    for (const n of g.names) if (own.has(n)) return false;
-    for (const [c] of g.outer) if (!t.hasChain(c)) return false;
-    for (const [s] of g.sets) if (!t.sets.has(s)) return false;
-    for (const name of g.fed) {
-      const s = t.sets.get(name)!;
-      if (s.size === undefined && s.kernelSize === undefined) this.assign(s, 'kernelSize', 65535);
-    }
-    const undo = !this.fresh(t);
-    for (const [c, n] of g.outer) this.bump(t.chainRefs, c, n, undo);
-    for (const [s, n] of g.sets) this.bump(t.setUse, s, n, undo);
-    const held = t.attach(g, this.rs.reserve(g.handles));
-    if (undo) this.undo.push(() => t.detach(held));
-    return true;
-  }
-
-  /** A plain rule put into its chain unread (lazy-rule.ts), with the names its words give. */
-  lazyRule(key: string, chain: string, rule: string, words: WordRefs): void {
-    this.lazyRules(key, chain, [rule], [words]);
-  }
-
-  /** Plain rules appended to a chain in order (an empty chain this transaction made gets them as one list). */
-  lazyRules(key: string, chain: string, list: readonly string[], words: readonly WordRefs[]): void {
-    const t = this.table(key);
-    const c = t.chain(chain);
-    if (!c) throw new Error('no chain');
-    const rules: NftRule[] = new Array(list.length);
-    for (let k = 0; k < list.length; k++) {
-      const { refs, fed } = words[k]!;
-      this.checkNames(t, refs, () => AT);
-      for (const name of fed) {
-        const s = t.sets.get(name)!;
-        if (s.size === undefined && s.kernelSize === undefined) this.assign(s, 'kernelSize', 65535);
-      }
-      this.refsUse(t, refs, 1);
-      rules[k] = new LazyRule(list[k]!, this.rs.handle(), refs, fed);
-    }
-    if (this.fresh(c) && c.rules.length === 0) c.rules = rules;
-    else for (const r of rules) this.insertRule(t, c, AT, 'add', undefined, r);
-  }
 }
 
 /** Applies a batch to the ruleset atomically, as `applyNft` would apply its text. */

@@ -14,7 +14,8 @@ import type { ClusterNode, KubeProxyConfig } from '../../../topology/config.js';
 import { proxierSettings, type ProxierSettings } from '../settings.js';
 import { ChangeTracker } from '../tracker.js';
 import { chainService, isAffinitySet, isServiceChain } from './names.js';
-import { CONTAINERS, TABLE, nftWords, sharedNftServiceRules, setupLines, type ElementSpec, type NftServiceRules } from './proxier.js';
+import { CONTAINERS, TABLE, nftServiceRules, nftWords, rulesContext, sharedNftServiceRules, setupLines, type ElementSpec, type NftServiceRules } from './proxier.js';
+import { imageFor, keepImage, type FullImage } from './full-image.js';
 
 export interface NftSyncResult {
   full: boolean;
@@ -32,6 +33,8 @@ export interface KubeProxyNftablesOptions {
   nft?: NftRuleset;
   /** The cluster's Service CIDRs (the ServiceCIDR objects): the unallocated-ClusterIP drop. */
   serviceCIDRs?: string[];
+  /** false: nothing shared with other nodes' kube-proxies (each Service's rules made for this node, every full sync written out), the reference the shared path is tested against. */
+  shared?: boolean;
 }
 
 /** Whether the element at `i` is one an earlier element of the list already ensures (for short lists). */
@@ -61,13 +64,15 @@ export class KubeProxyNftables {
   /** Service and endpoint chains some Service uses, for names that do not say their Service (made from `written` when first asked after a full sync). */
   private active?: Set<string>;
   private readonly unwatchNode: () => void;
+  private readonly shared: boolean;
 
   constructor(store: Store, node: ClusterNode, config: KubeProxyConfig, family: Family, opts: KubeProxyNftablesOptions = {}) {
     this.settings = proxierSettings(node, config, family, store.get('Node', undefined, node.name));
     this.nft = opts.nft ?? new NftRuleset();
     this.now = opts.now ?? (() => 0);
     this.serviceCIDRs = (opts.serviceCIDRs ?? []).filter((c) => c.includes(':') === (family === 6));
-    this.tracker = new ChangeTracker(store, this.settings, (s, st) => sharedNftServiceRules(s, st));
+    this.shared = opts.shared ?? true;
+    this.tracker = new ChangeTracker(store, this.settings, this.shared ? (s, st) => sharedNftServiceRules(s, st) : (s, st) => nftServiceRules(s, st));
     let labels = JSON.stringify(store.get('Node', undefined, node.name)?.metadata.labels ?? {});
     this.unwatchNode = store.watch('Node', store.resourceVersion, (ev) => {
       if (ev.object.metadata.name !== node.name) return;
@@ -134,6 +139,29 @@ export class KubeProxyNftables {
     return this.active.has(chain);
   }
 
+  /** A full sync's Service part from an image: its commands into the transaction, what it remembers into this agent. */
+  private restore(tx: NftBatch, image: FullImage): void {
+    tx.append(image.segment);
+    for (const [c, m] of image.stored) {
+      const mine = this.stored.get(c)!;
+      for (const [k, v] of m) mine.set(k, v);
+    }
+    for (const [id, n] of image.owners) this.owners.set(id, n);
+    for (let i = 0; i < image.keys.length; i++) this.written.set(image.keys[i]!, image.rules[i]!);
+  }
+
+  /** Keeps this full sync's Service part for the next node writing the same rules. */
+  private keep(listed: readonly { key: string; rules: NftServiceRules }[], tx: NftBatch, from: number, to: number): void {
+    keepImage(rulesContext(this.settings), {
+      keys: listed.map((x) => x.key),
+      rules: listed.map((x) => x.rules),
+      segment: tx.segment(from, to),
+      ...(tx.span?.recorded ? { kernel: tx.span.recorded } : {}),
+      stored: new Map([...this.stored].map(([c, m]) => [c, new Map(m)])),
+      owners: new Map(this.owners),
+    });
+  }
+
   /** Runs syncProxyRules once. */
   sync(): NftSyncResult {
     const s = this.settings;
@@ -170,7 +198,11 @@ export class KubeProxyNftables {
     const dropped = new Set<string>();
     const droppedSets: string[] = [];
     const gone = new Map<string, string[]>();
-    for (let i = 0; i < changed.length; i++) {
+    const from = tx.mark;
+    // the same Services' rules as a full sync kept: what it wrote and remembered, copied
+    const image = listed && this.shared ? imageFor(rulesContext(s), listed) : undefined;
+    if (image) this.restore(tx, image);
+    for (let i = 0; !image && i < changed.length; i++) {
       const key = changed[i]!;
       const rules = listed ? listed[i]!.rules : this.tracker.rulesFor(key, false);
       const prev = this.written.get(key);
@@ -197,6 +229,8 @@ export class KubeProxyNftables {
       }
       for (const name of prev.affinitySets.keys()) if (!rules?.affinitySets.has(name)) droppedSets.push(name);
     }
+    const to = tx.mark;
+    if (full && to > from) tx.span = image ? { from, to, ...(image.kernel ? { image: image.kernel } : {}) } : { from, to, record: true };
     const table = this.nft.table(s.family === 6 ? 'ip6' : 'ip', TABLE);
     // flushed chains wait a second before deletion (kube-proxy's staleChains), re-flushed by every sync meanwhile
     const candidates = full ? (table?.chainNames() ?? []).filter(isServiceChain) : [...new Set([...this.staleChains.keys(), ...dropped])];
@@ -225,6 +259,7 @@ export class KubeProxyNftables {
       this.needFullSync = true;
       throw e;
     }
+    if (listed && !image && this.shared) this.keep(listed, tx, from, to);
     this.needFullSync = false;
     this.flushed = true;
     this.tracker.synced();

@@ -210,26 +210,69 @@ export function nftServiceRules(s: ProxierSettings, st: ServiceState): NftServic
 
 // A Service's rules depend on its view and the family and masquerade settings; nodes whose
 // settings agree share them (the view objects are shared too: views.ts). A Service whose rules
-// read the node's IP (loadBalancerSourceRanges) is computed per node.
-type Shared = WeakMap<ServiceState, NftServiceRules>;
+// read the node's IP (loadBalancerSourceRanges) is computed per node. A node's own view of a
+// Service (its local endpoints) mostly writes what the shared one does: the rules equal to the
+// last ones made for that Service are that object, so every node lists the same objects.
+interface Shared {
+  byState: WeakMap<ServiceState, NftServiceRules>;
+  /** The last rules made per Service (`ns/name`). */
+  byService: Map<string, NftServiceRules>;
+}
 const contexts = new WeakMap<ProxierSettings, Shared>();
 const sharedRules = new Map<string, Shared>();
+const SERVICES_LIMIT = 1_000_000;
 
-/** nftServiceRules, shared by every node's kube-proxy that would compute the same (never changed once made). */
-export function sharedNftServiceRules(s: ProxierSettings, st: ServiceState): NftServiceRules {
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** Whether two Services' rules write the same. */
+function sameRules(a: NftServiceRules, b: NftServiceRules): boolean {
+  if (!sameList(a.chainNames, b.chainNames) || a.elements.length !== b.elements.length || a.affinitySets.size !== b.affinitySets.size) return false;
+  for (let i = 0; i < a.chainRules.length; i++) if (!sameList(a.chainRules[i]!, b.chainRules[i]!)) return false;
+  for (let i = 0; i < a.elements.length; i++) {
+    const x = a.elements[i]!;
+    const y = b.elements[i]!;
+    if (x.id !== y.id || x.value !== y.value || x.comment !== y.comment) return false;
+  }
+  for (const [k, v] of a.affinitySets) if (b.affinitySets.get(k) !== v) return false;
+  return true;
+}
+
+function contextOf(s: ProxierSettings): Shared {
   let m = contexts.get(s);
   if (!m) {
     const w = nftWords(s);
     const key = JSON.stringify([s.family, w.ifLocal, w.ifNotLocal, s.masqueradeAll]);
     m = sharedRules.get(key);
-    if (!m) sharedRules.set(key, (m = new WeakMap()));
+    if (!m) sharedRules.set(key, (m = { byState: new WeakMap(), byService: new Map() }));
     contexts.set(s, m);
   }
-  let r = m.get(st);
-  if (!r) {
-    r = nftServiceRules(s, st);
-    if (!st.ports.some((p) => p.loadBalancerSourceRanges.length > 0)) m.set(st, r);
+  return m;
+}
+
+/** What nodes whose kube-proxies share their Services' rules share (an identity: nodes with the same one list the same rule objects). */
+export function rulesContext(s: ProxierSettings): object {
+  return contextOf(s);
+}
+
+/** nftServiceRules, shared by every node's kube-proxy that would compute the same (never changed once made). */
+export function sharedNftServiceRules(s: ProxierSettings, st: ServiceState): NftServiceRules {
+  const m = contextOf(s);
+  let r = m.byState.get(st);
+  if (r) return r;
+  r = nftServiceRules(s, st);
+  if (st.ports.some((p) => p.loadBalancerSourceRanges.length > 0)) return r;
+  const service = st.ports[0]?.service ?? '';
+  const last = m.byService.get(service);
+  if (last && sameRules(last, r)) r = last;
+  else {
+    if (m.byService.size >= SERVICES_LIMIT) m.byService.clear();
+    m.byService.set(service, r);
   }
+  m.byState.set(st, r);
   return r;
 }
 
