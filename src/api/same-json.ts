@@ -1,6 +1,13 @@
 // Whether two plain values print the same JSON, without printing them: controllers compare what
 // they would write with what is stored, and nearly always differ early (or share subtrees).
 
+/** Whether two lists hold the same items (===) in the same order. */
+export function sameItems(a: readonly unknown[], b: readonly unknown[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 /** `JSON.stringify(a) === JSON.stringify(b)` for plain data (no toJSON, no cycles). */
 export function sameJSON(a: unknown, b: unknown): boolean {
   if (a === b) return true;

@@ -23,16 +23,34 @@ export interface HeldRoutes {
   mayMatch(match: Partial<Route>): boolean;
 }
 
+/** What both batches do alike: the dump order sorted when first needed, a key's bucket found by its parts. */
+abstract class Batch implements HeldRoutes {
+  abstract readonly table: number;
+  abstract readonly entries: readonly Entry[];
+  abstract readonly keyed: boolean;
+  abstract readonly size: number;
+  abstract readonly prefixes: readonly [readonly number[], readonly number[]];
+  abstract bucketAt(fam: 0 | 1, prefix: number, key: number | bigint): Entry[] | undefined;
+  abstract mayMatch(match: Partial<Route>): boolean;
+  /** The dump order, sorted when first needed (a dump, a merge; lookups go by the buckets). */
+  private dumpOrder?: readonly Entry[];
+
+  get sorted(): readonly Entry[] {
+    return (this.dumpOrder ??= [...this.entries].sort(compare));
+  }
+
+  bucket(e: Entry): Entry[] | undefined {
+    return this.bucketAt(e.v6 ? 1 : 0, e.route.prefix, e.v6 ? e.net6 : e.net);
+  }
+}
+
 /**
  * Routes for one table id, made once (sorted in dump order) to be added to many namespaces'
  * tables; with distinct keys, indexed once too, for the tables that hold it whole.
  */
-export class RouteBatch implements HeldRoutes {
+export class RouteBatch extends Batch {
   /** In the order they were given (the order add() would see them). */
   readonly entries: readonly Entry[];
-  /** The same in dump order, sorted when first needed (a dump, a merge; lookups go by the buckets). */
-  private dumpOrder?: readonly Entry[];
-  get sorted(): readonly Entry[] { return (this.dumpOrder ??= [...this.entries].sort(compare)); }
   get size(): number { return this.entries.length; }
   /** Whether no two routes share a key (prefix and network). */
   readonly keyed: boolean;
@@ -44,6 +62,7 @@ export class RouteBatch implements HeldRoutes {
   private readonly srcs = new Set<string | undefined>();
 
   constructor(readonly table: number, routes: readonly Omit<Route, 'table'>[]) {
+    super();
     this.entries = routes.map((r) => entryOf(r, table));
     let keyed = true;
     for (const e of this.entries) {
@@ -62,11 +81,6 @@ export class RouteBatch implements HeldRoutes {
     this.keyed = keyed;
   }
 
-  /** The batch's bucket for an entry's key, if any. */
-  bucket(e: Entry): Entry[] | undefined {
-    return this.bucketAt(e.v6 ? 1 : 0, e.route.prefix, e.v6 ? e.net6 : e.net);
-  }
-
   bucketAt(fam: 0 | 1, prefix: number, key: number | bigint): Entry[] | undefined {
     return this.buckets[fam].get(prefix)?.get(key);
   }
@@ -83,13 +97,12 @@ export class RouteBatch implements HeldRoutes {
  * meets its address and all of them when something lists or merges the batch: a node's first
  * trace looks up one Service address of 10,000.
  */
-export class HostRouteBatch implements HeldRoutes {
+export class HostRouteBatch extends Batch {
   readonly keyed = true;
   readonly prefixes: readonly [readonly number[], readonly number[]];
   /** The buckets made so far, by address (the one entry each, reused when all are made). */
   private readonly made = new Map<string, Entry[]>();
   private all?: readonly Entry[];
-  private dumpOrder?: readonly Entry[];
 
   constructor(
     readonly table: number,
@@ -98,6 +111,7 @@ export class HostRouteBatch implements HeldRoutes {
     private readonly ips: readonly string[],
     private readonly has: (ip: string) => boolean,
   ) {
+    super();
     this.prefixes = [ips.length ? [32] : [], []];
   }
 
@@ -107,14 +121,6 @@ export class HostRouteBatch implements HeldRoutes {
 
   get entries(): readonly Entry[] {
     return (this.all ??= this.ips.map((ip) => this.entryAt(ip)[0]!));
-  }
-
-  get sorted(): readonly Entry[] {
-    return (this.dumpOrder ??= [...this.entries].sort(compare));
-  }
-
-  bucket(e: Entry): Entry[] | undefined {
-    return this.bucketAt(e.v6 ? 1 : 0, e.route.prefix, e.v6 ? e.net6 : e.net);
   }
 
   bucketAt(fam: 0 | 1, prefix: number, key: number | bigint): Entry[] | undefined {

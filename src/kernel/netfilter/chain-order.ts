@@ -4,6 +4,7 @@
 // made of their first characters (a radix sort of typed arrays), strings compared only where those agree.
 // Nodes that declare the same groups in the same order (every node of a cluster, mostly) reuse
 // the order the first one computed.
+import { sameItems } from '../../api/same-json.js';
 import type { Chain, ChainGroup, Table } from './ruleset.js';
 
 /** A declared chain: its object, or a group's restore lines for it. */
@@ -99,12 +100,6 @@ interface Remembered {
 /** Per table name: the last order computed, with what it was computed for. */
 const remembered = new Map<string, Remembered>();
 
-function same(a: readonly unknown[], b: readonly unknown[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
 /** The table's declared chains (own chains and unread groups' chains) in normal-form order, each as its Chain object or its restore lines. */
 export function orderedChains(t: Table): { names: string[]; chains: Declared[] } {
   const { own, groups } = t.declaredParts();
@@ -134,7 +129,7 @@ export function orderedChains(t: Table): { names: string[]; chains: Declared[] }
   }
   const prev = remembered.get(t.name);
   let ord: Uint32Array;
-  if (prev && prev.order.length === names.length && same(prev.own, ownNames) && same(prev.groups, groups)) ord = prev.order;
+  if (prev && prev.order.length === names.length && sameItems(prev.own, ownNames) && sameItems(prev.groups, groups)) ord = prev.order;
   else {
     ord = order(names);
     remembered.set(t.name, { own: ownNames, groups, order: ord });

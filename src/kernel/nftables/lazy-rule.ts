@@ -4,6 +4,7 @@
 // 200,000 rules of which a trace reads a few. Only rules of knet's own agents come this way
 // (their addresses were checked when the agent's view was made); the parse must find the names
 // the words gave, or knet's reading is wrong and says so.
+import { sameItems } from '../../api/same-json.js';
 import type { Stmt } from './expr.js';
 import { listedText } from './list-shape.js';
 import { parseRuleLine, sharedRefs } from './parse-memo.js';
@@ -121,10 +122,6 @@ export function wordRefs(text: string): WordRefs | null {
   return words;
 }
 
-function same(a: readonly string[], b: readonly string[]): boolean {
-  return a.length === b.length && a.every((x, i) => x === b[i]);
-}
-
 /** The sets a rule's statements feed from the packet path. */
 export function fedSets(stmts: readonly Stmt[]): string[] {
   const out: string[] = [];
@@ -151,7 +148,7 @@ export class LazyRule implements NftRule {
   get stmts(): Stmt[] {
     if (this.parsed) return this.parsed;
     const m = parseRuleLine('(unread rule)', this.text, 0, this.text.length, 1, 0, 0);
-    if (!m || m.comment !== undefined || !same(m.refs.chains, this.refs.chains) || !same(m.refs.sets, this.refs.sets) || !same(fedSets(m.stmts), this.fed)) {
+    if (!m || m.comment !== undefined || !sameItems(m.refs.chains, this.refs.chains) || !sameItems(m.refs.sets, this.refs.sets) || !sameItems(fedSets(m.stmts), this.fed)) {
       throw new Error(`knet: the nft rule "${this.text}" was stored unread and does not read as its words said`);
     }
     return (this.parsed = m.stmts);

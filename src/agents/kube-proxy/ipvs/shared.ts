@@ -5,6 +5,7 @@
 // differ (its local endpoints, its node IPs), takes the rest of the kernel's share whole into
 // an empty set, table or link — each virtual server copied when that node first changes it or
 // sends traffic through it — and writes what differs as a sync of every Service would.
+import { sameItems } from '../../../api/same-json.js';
 import type { Store } from '../../../api/store.js';
 import { IpsetError, IpsetTable, type IpSet, type SetOptions } from '../../../kernel/ipset/table.js';
 import type { SetType } from '../../../kernel/ipset/types.js';
@@ -88,7 +89,7 @@ export function sharedSyncFor(store: Store, family: Family, keys: readonly strin
   let perStore = made.get(store);
   if (!perStore) made.set(store, (perStore = new Map()));
   const last = perStore.get(family);
-  if (last && sameKeys(last.keys, keys)) {
+  if (last && sameItems(last.keys, keys)) {
     // however many differ, moving from it costs no more than a sync from nothing
     const differ: number[] = [];
     for (let i = 0; i < plans.length; i++) if (plans[i] !== last.plans[i]) differ.push(i);
@@ -107,12 +108,6 @@ export function sharedSyncFor(store: Store, family: Family, keys: readonly strin
   }
   perStore.set(family, shared);
   return { shared, differ: [] };
-}
-
-function sameKeys(a: readonly string[], b: readonly string[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 /** Whether two plans make the same virtual server (same key, scheduler, flags, timeout, real servers in order). */

@@ -2,6 +2,7 @@
 // `table ip|ip6 kube-proxy` (service-, local-, external-, firewall-, endpoint- chains with their
 // rules), the elements it keeps in the shared sets and verdict maps, and its affinity sets; and
 // the fixed part every full sync re-creates (base chains, dispatch chains, sets, maps).
+import { sameItems } from '../../../api/same-json.js';
 import { cidrContains, parseCIDR } from '../../../net/ip.js';
 import { categorizeEndpoints, portKey, type Endpoint, type ServicePort, type ServiceState } from '../objects.js';
 import type { ProxierSettings } from '../settings.js';
@@ -222,16 +223,10 @@ const contexts = new WeakMap<ProxierSettings, Shared>();
 const sharedRules = new Map<string, Shared>();
 const SERVICES_LIMIT = 1_000_000;
 
-function sameList(a: readonly string[], b: readonly string[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
 /** Whether two Services' rules write the same. */
 function sameRules(a: NftServiceRules, b: NftServiceRules): boolean {
-  if (!sameList(a.chainNames, b.chainNames) || a.elements.length !== b.elements.length || a.affinitySets.size !== b.affinitySets.size) return false;
-  for (let i = 0; i < a.chainRules.length; i++) if (!sameList(a.chainRules[i]!, b.chainRules[i]!)) return false;
+  if (!sameItems(a.chainNames, b.chainNames) || a.elements.length !== b.elements.length || a.affinitySets.size !== b.affinitySets.size) return false;
+  for (let i = 0; i < a.chainRules.length; i++) if (!sameItems(a.chainRules[i]!, b.chainRules[i]!)) return false;
   for (let i = 0; i < a.elements.length; i++) {
     const x = a.elements[i]!;
     const y = b.elements[i]!;
